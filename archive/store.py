@@ -1,0 +1,587 @@
+"""The archive: the one module that speaks SQL.
+
+One aiosqlite connection in WAL mode with synchronous=FULL, so a committed
+transaction survives a crash or power loss. Every write runs inside
+`_transaction()`, which holds an asyncio lock for its whole span: statements
+of two tasks sharing the connection never interleave inside one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from archive.schema import MIGRATIONS
+
+Row = sqlite3.Row
+
+
+class ArchiveError(Exception):
+    """A request the archive cannot carry out, with a reason for the user."""
+
+
+class DuplicateError(ArchiveError):
+    """A participant with that address is already registered."""
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: int
+    name: str
+    email: str
+    alias: str
+    role: str
+    status: str
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.split() else self.name
+
+
+@dataclass(frozen=True)
+class Relationship:
+    id: int
+    status: str
+    started_at: str
+    ended_at: str | None
+    members: tuple[Participant, ...]
+
+
+@dataclass(frozen=True)
+class StoredFinding:
+    kind: str
+    location: str
+    count: int
+    detail: str = ""
+    category: str = ""
+    severity: str = ""
+    matched: str = ""
+
+
+@dataclass(frozen=True)
+class PipelineWork:
+    """A received message leased to the pipeline runner."""
+
+    message_id: int
+    queue_id: str
+    raw: bytes
+    sender: Participant
+    recipients: tuple[Participant, ...]
+
+
+@dataclass(frozen=True)
+class FilterOutcome:
+    """What the pipeline runner commits for one message."""
+
+    message_id: int
+    relay_message_id: str
+    original_message_id: str | None
+    subject: str
+    body_text: str
+    delivered: bytes
+    findings: Sequence[StoredFinding]
+    hold_reason: str | None
+
+
+@dataclass(frozen=True)
+class DeliveryJob:
+    id: int
+    message_id: int
+    queue_id: str
+    recipient: Participant
+    attempts: int
+    created_at: float
+    delivered: bytes
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Archive:
+    """Participants, relationships, messages, findings and jobs in SQLite."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Archive:
+        """Open (creating if needed) the archive at `path` and migrate it."""
+        try:
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.OperationalError as error:
+            raise ArchiveError(f"cannot open archive {path}: {error}") from None
+        connection.row_factory = sqlite3.Row
+        archive = cls(connection)
+        try:
+            await archive._configure()
+            await archive._migrate()
+        except BaseException:
+            await connection.close()
+            raise
+        return archive
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def _configure(self) -> None:
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=FULL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=5000",
+        ):
+            await self._db.execute(pragma)
+
+    async def _migrate(self) -> None:
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        version = int(row[0]) if row else 0
+        if version > len(MIGRATIONS):
+            raise ArchiveError(
+                f"the archive has schema version {version}, newer than this "
+                f"relay's {len(MIGRATIONS)}: upgrade mentor-relay"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            # executescript commits first, so the version bump rides in the
+            # same script to keep schema and version together.
+            await self._db.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={number};\nCOMMIT;"
+            )
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.rollback()
+                raise
+            await self._db.commit()
+
+    async def _fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        async with self._lock, self._db.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def _fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        rows = await self._fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def schema_version(self) -> int:
+        row = await self._fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    # Participants
+
+    async def add_participants(
+        self, entries: Sequence[tuple[str, str, str, str]]
+    ) -> list[Participant]:
+        """Register (name, email, role, alias) entries, all or none."""
+        added: list[Participant] = []
+        async with self._transaction() as db:
+            for name, email, role, alias in entries:
+                try:
+                    cursor = await db.execute(
+                        "INSERT INTO participants (name, email, alias, role, "
+                        "created_at) VALUES (?, ?, ?, ?, ?)",
+                        (name, email, alias, role, now_iso()),
+                    )
+                except sqlite3.IntegrityError:
+                    raise DuplicateError(
+                        f"{email} is already registered: use `mentor-relay "
+                        "participant list` to find its alias"
+                    ) from None
+                row_id = cursor.lastrowid
+                assert row_id is not None
+                added.append(Participant(row_id, name, email, alias, role, "active"))
+        return added
+
+    async def list_participants(self) -> list[Participant]:
+        rows = await self._fetchall("SELECT * FROM participants ORDER BY id")
+        return [_participant(row) for row in rows]
+
+    async def participant_by_email(self, email: str) -> Participant | None:
+        row = await self._fetchone(
+            "SELECT * FROM participants WHERE email = ?", (email,)
+        )
+        return _participant(row) if row else None
+
+    async def participant_by_alias(self, alias: str) -> Participant | None:
+        row = await self._fetchone(
+            "SELECT * FROM participants WHERE alias = ?", (alias,)
+        )
+        return _participant(row) if row else None
+
+    async def participants_by_id(self, ids: Iterable[int]) -> list[Participant]:
+        id_list = list(ids)
+        marks = ",".join("?" * len(id_list))
+        rows = await self._fetchall(
+            f"SELECT * FROM participants WHERE id IN ({marks}) ORDER BY id", id_list
+        )
+        return [_participant(row) for row in rows]
+
+    # Relationships
+
+    async def add_relationship(self, participant_ids: Sequence[int]) -> int:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO relationships (started_at) VALUES (?)", (now_iso(),)
+            )
+            relationship_id = cursor.lastrowid
+            assert relationship_id is not None
+            await db.executemany(
+                "INSERT INTO relationship_members VALUES (?, ?)",
+                [(relationship_id, pid) for pid in participant_ids],
+            )
+        return relationship_id
+
+    async def end_relationship(self, relationship_id: int) -> bool:
+        """End an active relationship; False when there is no such active one."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE relationships SET status = 'ended', ended_at = ? "
+                "WHERE id = ? AND status = 'active'",
+                (now_iso(), relationship_id),
+            )
+            return cursor.rowcount == 1
+
+    async def relationship(self, relationship_id: int) -> Relationship | None:
+        found = await self._relationships("WHERE r.id = ?", (relationship_id,))
+        return found[0] if found else None
+
+    async def list_relationships(self) -> list[Relationship]:
+        return await self._relationships("", ())
+
+    async def _relationships(
+        self, where: str, params: tuple[Any, ...]
+    ) -> list[Relationship]:
+        rows = await self._fetchall(
+            "SELECT r.id AS rid, r.status AS rstatus, r.started_at, r.ended_at, p.* "
+            "FROM relationships r JOIN relationship_members m "
+            "ON m.relationship_id = r.id "
+            "JOIN participants p ON p.id = m.participant_id "
+            f"{where} ORDER BY r.id, p.role, p.id",
+            params,
+        )
+        grouped: dict[int, list[Row]] = {}
+        for row in rows:
+            grouped.setdefault(row["rid"], []).append(row)
+        return [
+            Relationship(
+                rid,
+                members[0]["rstatus"],
+                members[0]["started_at"],
+                members[0]["ended_at"],
+                tuple(_participant(row) for row in members),
+            )
+            for rid, members in grouped.items()
+        ]
+
+    async def pairing(self, first: int, second: int) -> tuple[str, str | None] | None:
+        """Return (status, ended_at) of the most relevant relationship of two people.
+
+        An active relationship wins over ended ones; among ended ones, the
+        latest. None when they were never paired.
+        """
+        row = await self._fetchone(
+            "SELECT r.status, r.ended_at FROM relationships r "
+            "JOIN relationship_members a ON a.relationship_id = r.id "
+            "JOIN relationship_members b ON b.relationship_id = r.id "
+            "WHERE a.participant_id = ? AND b.participant_id = ? "
+            "ORDER BY r.status = 'active' DESC, r.ended_at DESC LIMIT 1",
+            (first, second),
+        )
+        return (row["status"], row["ended_at"]) if row else None
+
+    # Accepting
+
+    async def accept_message(
+        self,
+        queue_id: str,
+        client_address: str,
+        envelope_from: str,
+        sender_id: int,
+        recipient_ids: Sequence[int],
+        raw: bytes,
+    ) -> int:
+        """Store a received message and its pipeline job in one transaction."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO messages (queue_id, received_at, client_address, "
+                "envelope_from, sender_id, raw) VALUES (?, ?, ?, ?, ?, ?)",
+                (queue_id, now_iso(), client_address, envelope_from, sender_id, raw),
+            )
+            message_id = cursor.lastrowid
+            assert message_id is not None
+            await db.executemany(
+                "INSERT INTO message_recipients VALUES (?, ?)",
+                [(message_id, rid) for rid in recipient_ids],
+            )
+            await db.execute(
+                "INSERT INTO pipeline_jobs (message_id) VALUES (?)", (message_id,)
+            )
+        return message_id
+
+    # Pipeline
+
+    async def lease_pipeline_job(self, lease_seconds: float) -> PipelineWork | None:
+        """Lease the oldest received message whose job is not leased by another."""
+        now = time.time()
+        async with self._transaction() as db:
+            async with db.execute(
+                "SELECT j.message_id, m.queue_id, m.raw, m.sender_id "
+                "FROM pipeline_jobs j JOIN messages m ON m.id = j.message_id "
+                "WHERE j.lease_until <= ? ORDER BY j.message_id LIMIT 1",
+                (now,),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            await db.execute(
+                "UPDATE pipeline_jobs SET lease_until = ?, attempts = attempts + 1 "
+                "WHERE message_id = ?",
+                (now + lease_seconds, row["message_id"]),
+            )
+            sender = await _participant_in(db, row["sender_id"])
+            async with db.execute(
+                "SELECT p.* FROM message_recipients r JOIN participants p "
+                "ON p.id = r.participant_id WHERE r.message_id = ? ORDER BY p.id",
+                (row["message_id"],),
+            ) as cursor:
+                recipients = tuple(_participant(r) for r in await cursor.fetchall())
+        return PipelineWork(
+            row["message_id"], row["queue_id"], bytes(row["raw"]), sender, recipients
+        )
+
+    async def referenced_messages(
+        self, message_ids: Sequence[str]
+    ) -> dict[str, tuple[str, int, str | None]]:
+        """Map Message-IDs, relay or original, to (relay id, sender id, original id)."""
+        if not message_ids:
+            return {}
+        marks = ",".join("?" * len(message_ids))
+        rows = await self._fetchall(
+            "SELECT relay_message_id, original_message_id, sender_id FROM messages "
+            f"WHERE relay_message_id IS NOT NULL AND (relay_message_id IN ({marks}) "
+            f"OR original_message_id IN ({marks}))",
+            [*message_ids, *message_ids],
+        )
+        found: dict[str, tuple[str, int, str | None]] = {}
+        for row in rows:
+            entry = (row[0], row[2], row[1])
+            found[row[0]] = entry
+            if row[1]:
+                found.setdefault(row[1], entry)
+        return found
+
+    async def record_filtered(
+        self, outcome: FilterOutcome, recipient_ids: Sequence[int]
+    ) -> None:
+        """Commit the clean copy, findings and delivery jobs (or the hold) at once."""
+        status = "held" if outcome.hold_reason else "queued"
+        now = time.time()
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE messages SET status = ?, subject = ?, body_text = ?, "
+                "delivered = ?, relay_message_id = ?, original_message_id = ?, "
+                "hold_reason = ?, filtered_at = ? WHERE id = ?",
+                (
+                    status,
+                    outcome.subject,
+                    outcome.body_text,
+                    outcome.delivered,
+                    outcome.relay_message_id,
+                    outcome.original_message_id,
+                    outcome.hold_reason,
+                    now_iso(),
+                    outcome.message_id,
+                ),
+            )
+            await db.executemany(
+                "INSERT INTO findings (message_id, kind, location, count, detail, "
+                "category, severity, matched) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        outcome.message_id,
+                        f.kind,
+                        f.location,
+                        f.count,
+                        f.detail,
+                        f.category,
+                        f.severity,
+                        f.matched,
+                    )
+                    for f in outcome.findings
+                ],
+            )
+            await db.execute(
+                "INSERT INTO message_search (rowid, subject, body) VALUES (?, ?, ?)",
+                (outcome.message_id, outcome.subject, outcome.body_text),
+            )
+            if not outcome.hold_reason:
+                await db.executemany(
+                    "INSERT INTO delivery_jobs (message_id, recipient_id, "
+                    "next_attempt_at, created_at) VALUES (?, ?, ?, ?)",
+                    [(outcome.message_id, rid, now, now) for rid in recipient_ids],
+                )
+            await db.execute(
+                "DELETE FROM pipeline_jobs WHERE message_id = ?",
+                (outcome.message_id,),
+            )
+
+    # Delivery
+
+    async def lease_delivery_jobs(
+        self, limit: int, lease_seconds: float
+    ) -> list[DeliveryJob]:
+        now = time.time()
+        async with self._transaction() as db:
+            async with db.execute(
+                "SELECT j.id, j.message_id, j.recipient_id, j.attempts, j.created_at, "
+                "m.queue_id, m.delivered FROM delivery_jobs j "
+                "JOIN messages m ON m.id = j.message_id "
+                "WHERE j.state = 'pending' AND j.next_attempt_at <= ? "
+                "AND j.lease_until <= ? ORDER BY j.next_attempt_at LIMIT ?",
+                (now, now, limit),
+            ) as cursor:
+                rows = list(await cursor.fetchall())
+            jobs = []
+            for row in rows:
+                await db.execute(
+                    "UPDATE delivery_jobs SET lease_until = ? WHERE id = ?",
+                    (now + lease_seconds, row["id"]),
+                )
+                recipient = await _participant_in(db, row["recipient_id"])
+                jobs.append(
+                    DeliveryJob(
+                        row["id"],
+                        row["message_id"],
+                        row["queue_id"],
+                        recipient,
+                        row["attempts"],
+                        row["created_at"],
+                        bytes(row["delivered"]),
+                    )
+                )
+        return jobs
+
+    async def next_delivery_due(self) -> float | None:
+        row = await self._fetchone(
+            "SELECT MIN(MAX(next_attempt_at, lease_until)) FROM delivery_jobs "
+            "WHERE state = 'pending'"
+        )
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def finish_delivery_job(
+        self, job_id: int, state: str, error: str = ""
+    ) -> None:
+        """Mark a job sent or failed, and the message once all its jobs are done."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE delivery_jobs SET state = ?, last_error = ?, "
+                "attempts = attempts + 1, finished_at = ?, lease_until = 0 "
+                "WHERE id = ?",
+                (state, error, time.time(), job_id),
+            )
+            await db.execute(
+                "UPDATE messages SET status = CASE WHEN EXISTS (SELECT 1 FROM "
+                "delivery_jobs WHERE message_id = messages.id AND state = 'failed') "
+                "THEN 'failed' ELSE 'delivered' END WHERE id = (SELECT message_id "
+                "FROM delivery_jobs WHERE id = ?) AND NOT EXISTS (SELECT 1 FROM "
+                "delivery_jobs WHERE message_id = messages.id AND state = 'pending')",
+                (job_id,),
+            )
+
+    async def defer_delivery_job(
+        self, job_id: int, next_attempt_at: float, error: str
+    ) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE delivery_jobs SET attempts = attempts + 1, last_error = ?, "
+                "next_attempt_at = ?, lease_until = 0 WHERE id = ?",
+                (error, next_attempt_at, job_id),
+            )
+
+    # Reading the archive
+
+    async def search(self, text: str, limit: int = 50) -> list[Row]:
+        """Full-text search over delivered subjects and bodies, best match first."""
+        query = _fts_query(text)
+        if not query:
+            return []
+        return await self._fetchall(
+            "SELECT m.id, m.queue_id, m.received_at, m.status, m.subject, "
+            "snippet(message_search, 1, '[', ']', '...', 12) AS snippet "
+            "FROM message_search JOIN messages m ON m.id = message_search.rowid "
+            "WHERE message_search MATCH ? ORDER BY rank LIMIT ?",
+            (query, limit),
+        )
+
+    async def message(self, ident: str) -> Row | None:
+        """Find a message by queue id, numeric id or relay Message-ID."""
+        where, value = "queue_id = ?", ident
+        if ident.isdigit():
+            where, value = "id = ?", ident
+        elif ident.startswith("<") or "@" in ident:
+            where, value = "relay_message_id = ?", ident.strip("<>")
+        return await self._fetchone(
+            "SELECT m.*, p.alias AS sender_alias FROM messages m "
+            f"JOIN participants p ON p.id = m.sender_id WHERE m.{where}",
+            (value,),
+        )
+
+    async def findings(self, message_id: int) -> list[StoredFinding]:
+        rows = await self._fetchall(
+            "SELECT kind, location, count, detail, category, severity, matched "
+            "FROM findings WHERE message_id = ? ORDER BY id",
+            (message_id,),
+        )
+        return [StoredFinding(*row) for row in rows]
+
+    async def delivery_jobs_of(self, message_id: int) -> list[Row]:
+        return await self._fetchall(
+            "SELECT j.id, j.state, j.attempts, j.last_error, p.alias "
+            "FROM delivery_jobs j JOIN participants p ON p.id = j.recipient_id "
+            "WHERE j.message_id = ? ORDER BY j.id",
+            (message_id,),
+        )
+
+    async def message_recipient_aliases(self, message_id: int) -> list[str]:
+        rows = await self._fetchall(
+            "SELECT p.alias FROM message_recipients r JOIN participants p "
+            "ON p.id = r.participant_id WHERE r.message_id = ? ORDER BY p.id",
+            (message_id,),
+        )
+        return [row[0] for row in rows]
+
+
+async def _participant_in(db: aiosqlite.Connection, participant_id: int) -> Participant:
+    async with db.execute(
+        "SELECT * FROM participants WHERE id = ?", (participant_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    return _participant(row)
+
+
+def _participant(row: Row) -> Participant:
+    return Participant(
+        row["id"], row["name"], row["email"], row["alias"], row["role"], row["status"]
+    )
+
+
+def _fts_query(text: str) -> str:
+    """Quote each word so that FTS5 operators in user input are taken literally."""
+    words = [word.replace('"', '""') for word in text.split()]
+    return " ".join(f'"{word}"' for word in words if word)
