@@ -1,0 +1,231 @@
+"""Attachment removal: every part that is not a text body leaves the message.
+
+That covers files, inline images, forwarded messages (message/rfc822 and
+message/global), delivery reports, winmail.dat, calendar invitations and
+S/MIME or PGP signatures, and uuencoded files inside a plain-text body. Each
+removed file gets a finding and a one-line notice that the last step adds to
+the text. Encrypted content cannot be filtered, so the message is held.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from dataclasses import replace
+
+from filters.base import FilterContext, Finding
+from filters.mime import (
+    Draft,
+    Multipart,
+    Node,
+    OpaquePart,
+    StepResult,
+    TextPart,
+    UnreadablePart,
+    flatten,
+    iter_leaves,
+    iter_text_parts,
+    map_text_parts,
+)
+from filters.text import redact_text
+
+log = logging.getLogger(__name__)
+
+NOTICE = "[attachment removed: {name}]"
+MAX_NAME_CHARS = 100
+
+ENCRYPTED_TYPES = {"application/pkcs7-mime", "application/x-pkcs7-mime"}
+# S/MIME smime-type values that only sign or carry certificates. Any other
+# value, or none, is treated as encrypted.
+UNENCRYPTED_SMIME_TYPES = {"signed-data", "certs-only"}
+PGP_MESSAGE = "-----BEGIN PGP MESSAGE-----"
+
+UUENCODE_BEGIN = re.compile(r"begin [0-7]{3,4} (?P<name>\S.*)")
+
+
+# Encrypted content
+
+
+def hold_encrypted(draft: Draft, context: FilterContext) -> StepResult:
+    """Hold a message with encrypted parts, which the filters cannot read."""
+    encrypted = _has_encrypted_multipart(draft.body) or any(
+        _is_encrypted(leaf) for leaf in iter_leaves(draft.body)
+    )
+    if not encrypted:
+        return StepResult(draft)
+    reason = "The message is encrypted, so its content cannot be filtered."
+    return StepResult(draft, hold_reasons=(reason,))
+
+
+def _is_encrypted(leaf: Node) -> bool:
+    if isinstance(leaf, TextPart):
+        return PGP_MESSAGE in leaf.text
+    if isinstance(leaf, OpaquePart):
+        return (
+            leaf.content_type in ENCRYPTED_TYPES
+            and leaf.smime_type not in UNENCRYPTED_SMIME_TYPES
+        )
+    return False
+
+
+def _has_encrypted_multipart(node: Node) -> bool:
+    if not isinstance(node, Multipart):
+        return False
+    if node.subtype == "encrypted":
+        return True
+    return any(_has_encrypted_multipart(child) for child in node.parts)
+
+
+# Attachment parts
+
+
+def remove_attachments(draft: Draft, context: FilterContext) -> StepResult:
+    """Remove every part that is not a text body, with a finding and a notice each."""
+    removed: list[OpaquePart | UnreadablePart] = []
+    body = _prune(draft.body, removed)
+    findings: list[Finding] = []
+    notices: list[str] = []
+    for part in removed:
+        name = part.filename if isinstance(part, OpaquePart) else ""
+        label, name_findings = describe_file(name, part.content_type, context)
+        findings.append(Finding("attachment", part.content_type, detail=label))
+        findings.extend(name_findings)
+        notices.append(NOTICE.format(name=label))
+
+    if body is None:
+        body = TextPart("plain", "")
+    return StepResult(Draft(body, (*draft.notices, *notices)), tuple(findings))
+
+
+def _prune(node: Node, removed: list[OpaquePart | UnreadablePart]) -> Node | None:
+    if isinstance(node, TextPart):
+        return node
+    if isinstance(node, Multipart):
+        children = (_prune(child, removed) for child in node.parts)
+        remaining = tuple(child for child in children if child is not None)
+        return flatten(replace(node, parts=remaining))
+    removed.append(node)
+    return None
+
+
+def describe_file(
+    filename: str, content_type: str, context: FilterContext
+) -> tuple[str, list[Finding]]:
+    """Return a safe label for a removed file, and what the text filters removed.
+
+    The label is the file name with control characters removed, shortened to
+    MAX_NAME_CHARS and passed through the text filters, or the content type
+    when there is no name.
+    """
+    name = " ".join("".join(c if c.isprintable() else " " for c in filename).split())
+    if len(name) > MAX_NAME_CHARS:
+        name = name[: MAX_NAME_CHARS - 1] + "…"
+    if not name:
+        return content_type, []
+    redaction = redact_text(name, context, "attachment")
+    return redaction.text, redaction.findings
+
+
+# uuencoded files inside plain text
+
+
+def remove_uuencoded(draft: Draft, context: FilterContext) -> StepResult:
+    """Remove uuencoded blocks ("begin 644 name" ... "end") from plain-text parts."""
+    findings: list[Finding] = []
+    notices: list[str] = []
+
+    def strip(part: TextPart) -> TextPart:
+        if part.subtype != "plain" or "begin" not in part.text:
+            return part
+        text, names = strip_uuencoded(part.text)
+        for filename in names:
+            label, name_findings = describe_file(filename, "uuencoded file", context)
+            findings.append(Finding("attachment", "text/plain", detail=label))
+            findings.extend(name_findings)
+            notices.append(NOTICE.format(name=label))
+        return replace(part, text=text)
+
+    body = map_text_parts(draft.body, strip)
+    draft = Draft(body, (*draft.notices, *notices))
+    return StepResult(draft, tuple(findings))
+
+
+def strip_uuencoded(text: str) -> tuple[str, list[str]]:
+    """Return `text` without its uuencoded blocks, and the file names they carried.
+
+    A block is a "begin MODE NAME" line, the data lines after it, and the
+    "end" line if there is one.
+    """
+    lines = text.splitlines(keepends=True)
+    kept: list[str] = []
+    names: list[str] = []
+    index = 0
+    while index < len(lines):
+        match = UUENCODE_BEGIN.fullmatch(lines[index].rstrip("\r\n"))
+        if match is None:
+            kept.append(lines[index])
+            index += 1
+            continue
+        names.append(match["name"])
+        index = _skip_uuencoded_block(lines, index + 1)
+    return "".join(kept), names
+
+
+def _skip_uuencoded_block(lines: list[str], start: int) -> int:
+    index = start
+    while index < len(lines) and _is_uuencoded_line(lines[index].rstrip("\r\n")):
+        index += 1
+    if index < len(lines) and lines[index].strip() == "end":
+        index += 1
+    return index
+
+
+def _is_uuencoded_line(line: str) -> bool:
+    # Each line starts with a character giving its byte count (" " + n),
+    # followed by 4 characters per 3 bytes, all between " " and "`". Mailers
+    # may strip up to two trailing spaces, and some encoders add a checksum.
+    if not line or not all(" " <= char <= "`" for char in line):
+        return False
+    byte_count = (ord(line[0]) - 32) & 63
+    expected = (byte_count + 2) // 3 * 4
+    return expected - 2 <= len(line) - 1 <= expected + 2
+
+
+# Notices
+
+
+def add_notices(draft: Draft, context: FilterContext) -> StepResult:
+    """Add the notices of removed files to the first plain and first HTML part.
+
+    A message left with no text part gets a plain-text part with the notices.
+    """
+    if not draft.notices:
+        return StepResult(draft)
+    texts = list(iter_text_parts(draft.body))
+    first_plain = next((p for p in texts if p.subtype == "plain"), None)
+    first_html = next((p for p in texts if p.subtype == "html"), None)
+    if first_plain is None and first_html is None:
+        body: Node = TextPart("plain", "\n".join(draft.notices) + "\n")
+        return StepResult(Draft(body))
+
+    def add(part: TextPart) -> TextPart:
+        if part is first_plain:
+            return replace(part, text=_plain_with_notices(part.text, draft.notices))
+        if part is first_html:
+            return replace(part, text=_html_with_notices(part.text, draft.notices))
+        return part
+
+    return StepResult(Draft(map_text_parts(draft.body, add)))
+
+
+def _plain_with_notices(text: str, notices: tuple[str, ...]) -> str:
+    lines = "\n".join(notices) + "\n"
+    if not text.strip():
+        return lines
+    return text.rstrip("\n") + "\n\n" + lines
+
+
+def _html_with_notices(text: str, notices: tuple[str, ...]) -> str:
+    paragraphs = "".join(f"<p>{html.escape(notice)}</p>" for notice in notices)
+    return text + "\n" + paragraphs

@@ -1,0 +1,115 @@
+"""The contract every filter follows, and the data passed between steps.
+
+Filters are pure functions of their input: no I/O, no database, no network.
+A text filter finds spans in a string; `redact` merges the spans of all text
+filters and replaces each with the placeholder of its kind, so that two
+filters matching overlapping text (an email address inside a mailto link, say)
+produce one placeholder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class FilterContext:
+    """Programme settings the filters need."""
+
+    relay_domain: str = "relay.example.org"
+    default_region: str = "GB"
+    extra_offensive_words: tuple[str, ...] = ()
+    allowed_offensive_words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open range `text[start:end]` that a filter wants removed."""
+
+    start: int
+    end: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something a filter removed or flagged, stored with the message.
+
+    `detail` never holds a removed value: it names a file, a category or a
+    reason. `matched` holds the matched text only for safeguarding flags,
+    which leave the text in place for the safeguarding officer to read.
+    """
+
+    kind: str
+    where: str
+    count: int = 1
+    detail: str = ""
+    category: str = ""
+    severity: str = ""
+    matched: str = ""
+
+
+class TextFilter(Protocol):
+    """A filter over plain text: returns the spans to remove."""
+
+    kind: str
+    placeholder: str
+
+    def find(self, text: str, context: FilterContext) -> list[Span]: ...
+
+
+@dataclass
+class Redaction:
+    """The text after removals, with one finding per kind that matched."""
+
+    text: str
+    findings: list[Finding] = field(default_factory=list)
+
+
+def merge_spans(spans: Iterable[Span]) -> list[Span]:
+    """Merge overlapping or touching spans; the longest original span's kind wins."""
+    ordered = sorted(spans, key=lambda s: (s.start, -(s.end - s.start)))
+    merged: list[Span] = []
+    longest: dict[int, int] = {}
+    for span in ordered:
+        if merged and span.start < merged[-1].end:
+            last = merged[-1]
+            kind = last.kind
+            if span.end - span.start > longest[len(merged) - 1]:
+                kind = span.kind
+                longest[len(merged) - 1] = span.end - span.start
+            merged[-1] = Span(last.start, max(last.end, span.end), kind)
+            continue
+        merged.append(span)
+        longest[len(merged) - 1] = span.end - span.start
+    return merged
+
+
+def redact(
+    text: str,
+    filters: Sequence[TextFilter],
+    context: FilterContext,
+    where: str,
+) -> Redaction:
+    """Remove every span any filter finds, replacing it with its placeholder."""
+    placeholders = {f.kind: f.placeholder for f in filters}
+    spans: list[Span] = []
+    for text_filter in filters:
+        spans.extend(text_filter.find(text, context))
+    if not spans:
+        return Redaction(text)
+
+    pieces: list[str] = []
+    counts: dict[str, int] = {}
+    cursor = 0
+    for span in merge_spans(spans):
+        pieces.append(text[cursor : span.start])
+        pieces.append(placeholders[span.kind])
+        counts[span.kind] = counts.get(span.kind, 0) + 1
+        cursor = span.end
+    pieces.append(text[cursor:])
+
+    findings = [Finding(kind, where, count) for kind, count in counts.items()]
+    return Redaction("".join(pieces), findings)

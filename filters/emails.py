@@ -1,0 +1,166 @@
+"""Find email addresses, including ones disguised to slip past a filter.
+
+Plain addresses ("sam@example.com", "<sam@example.com>", "mailto:...") are
+matched strictly. Disguised ones spell out the "@" or the dots: "sam [at]
+example [dot] com", "sam (at) example (dot) com", "sam dot jones at example dot
+com", "sam @ example.com". Because "at" and "dot" are ordinary words, a
+disguised address counts only when it ends in a well-known top-level domain.
+Addresses on the relay's own domain are aliases and stay.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from filters.base import FilterContext, Span
+
+log = logging.getLogger(__name__)
+
+# RFC 5322 atext plus dots. The lookbehind and the possessive loops keep the
+# scan linear: a match can only start where a run of address characters starts.
+_LOCAL_CHAR = r"[\w.!#$%&'*+/=?^`{|}~-]"
+_PLAIN_ADDRESS = re.compile(
+    rf"(?P<mailto>mailto:)?(?<!{_LOCAL_CHAR})(?P<local>{_LOCAL_CHAR}++)"
+    r"@(?P<domain>[\w-]++(?:\.[\w-]++)++)",
+    re.IGNORECASE,
+)
+
+# Spelled-out separators. Bracketed forms may have spaces inside and around;
+# the bare words need spaces on both sides.
+_AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+|\s*@\s*)"
+_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"
+_WORD = r"[\w'+-]++"
+_DISGUISED_ADDRESS = re.compile(
+    rf"(?<![\w.@])(?P<local>{_WORD}(?:{_DOT}{_WORD})*+)"
+    rf"(?P<at>{_AT})(?P<domain>{_WORD}(?:{_DOT}{_WORD})++)",
+    re.IGNORECASE,
+)
+_DOT_SPLIT = re.compile(_DOT, re.IGNORECASE)
+
+# Top-level domains a disguised address must end with. An exhaustive list
+# would let prose such as "meet at the dot of noon" through ("of" is no TLD,
+# but many short words are).
+_KNOWN_TLDS = frozenset(
+    """
+    com org net edu gov mil int info biz io co me uk ie us ca au nz de fr es it nl
+    be ch at se no dk fi pl pt eu in sg hk za app dev online site xyz email live
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Words that often come before "at" in prose about a website: "look at
+# bbc.co.uk" is a reading tip, not the address look@bbc.co.uk.
+_PROSE_BEFORE_AT = frozenset(
+    """
+    look looking looked me us him her them it this that here there i'm im is are
+    was were am be been online available meet see visit find found work working
+    works stay staying shop study studying read and or but not only just
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+class EmailFilter:
+    """Remove email addresses that are not the relay's own aliases."""
+
+    kind = "email"
+    placeholder = "[email address removed]"
+
+    def find(self, text: str, context: FilterContext) -> list[Span]:
+        relay_domain = context.relay_domain.lower()
+        spans = _plain_addresses(text, relay_domain, self.kind)
+        spans.extend(_disguised_addresses(text, relay_domain, self.kind))
+        return spans
+
+
+def _plain_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
+    spans: list[Span] = []
+    for match in _PLAIN_ADDRESS.finditer(text):
+        domain = _trim_domain(match.group("domain"))
+        if domain is None or domain.lower() == relay_domain:
+            continue
+        start = _skip_leading_punctuation(text, match.start("local"), match)
+        end = match.start("domain") + len(domain)
+        end = _extend_over_query(text, end) if match.group("mailto") else end
+        start, end = _widen_over_brackets(text, start, end)
+        spans.append(Span(start, end, kind))
+    return spans
+
+
+def _skip_leading_punctuation(text: str, start: int, match: re.Match[str]) -> int:
+    """Return where the span starts: at "mailto:", or at the first word character.
+
+    Quotes and asterisks are legal in a local part but far more often wrap the
+    address ("'sam@example.com'", "*sam@example.com*").
+    """
+    if match.group("mailto"):
+        return match.start()
+    while start < match.end("local") and not _is_word_char(text[start]):
+        start += 1
+    return start
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _trim_domain(domain: str) -> str | None:
+    """Return the domain without trailing junk, or None if it has no TLD.
+
+    The pattern may swallow a trailing "." or a hyphenated word after the
+    address, so labels are dropped from the right until the last one is
+    alphabetic.
+    """
+    labels = domain.split(".")
+    while len(labels) > 1 and not _is_tld(labels[-1]):
+        labels.pop()
+    if len(labels) < 2 or any(not label or label.startswith("-") for label in labels):
+        return None
+    return ".".join(labels)
+
+
+def _is_tld(label: str) -> bool:
+    return len(label) >= 2 and label.isalpha()
+
+
+def _extend_over_query(text: str, end: int) -> int:
+    """Include a mailto link's "?subject=..." part, which may repeat the address."""
+    if text[end : end + 1] != "?":
+        return end
+    while end < len(text) and not text[end].isspace() and text[end] not in "<>\"'":
+        end += 1
+    return end
+
+
+def _widen_over_brackets(text: str, start: int, end: int) -> tuple[int, int]:
+    if start > 0 and text[start - 1] == "<" and text[end : end + 1] == ">":
+        return start - 1, end + 1
+    return start, end
+
+
+def _disguised_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
+    spans: list[Span] = []
+    for match in _DISGUISED_ADDRESS.finditer(text):
+        if _is_plain_at(match.group("at")) and _is_plain_domain(match):
+            # A real "@" with a real domain is the plain pattern's job.
+            continue
+        labels = [label.lower() for label in _DOT_SPLIT.split(match.group("domain"))]
+        if labels[-1] not in _KNOWN_TLDS or ".".join(labels) == relay_domain:
+            continue
+        if _reads_as_prose(match):
+            continue
+        spans.append(Span(match.start(), match.end(), kind))
+    return spans
+
+
+def _is_plain_at(separator: str) -> bool:
+    return separator == "@"
+
+
+def _is_plain_domain(match: re.Match[str]) -> bool:
+    return "dot" not in match.group("domain").lower()
+
+
+def _reads_as_prose(match: re.Match[str]) -> bool:
+    """Recognise "look at bbc.co.uk": a bare "at" after a common word."""
+    if match.group("at").strip().lower() != "at":
+        return False
+    return match.group("local").lower() in _PROSE_BEFORE_AT

@@ -1,0 +1,135 @@
+"""Find links and handles that move a conversation to another service.
+
+Two kinds of text go: links to messaging, social and file-sharing services
+("wa.me/...", "instagram.com/sam", "drive.google.com/..."), and phrases that
+hand out an account on one ("add me on snap: samj_04", "my insta is @sam.j",
+"message me on whatsapp"). Links to other sites stay.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from filters.base import FilterContext, Span
+
+log = logging.getLogger(__name__)
+
+# Hosts whose links reach a person or a shared file. A host also matches its
+# subdomains ("chat.whatsapp.com", "vm.tiktok.com", "m.facebook.com").
+_MESSAGING_HOSTS = """
+    instagram.com instagr.am ig.me snapchat.com tiktok.com wa.me whatsapp.com
+    t.me telegram.me telegram.dog discord.gg discord.com discordapp.com
+    facebook.com fb.com fb.me m.me messenger.com twitter.com x.com
+    signal.me signal.group linkedin.com lnkd.in kik.me threads.net bsky.app
+    """.split()  # noqa: SIM905 - a word list reads better as text
+_FILE_SHARING_HOSTS = """
+    drive.google.com docs.google.com dropbox.com db.tt wetransfer.com we.tl
+    onedrive.live.com 1drv.ms
+    """.split()  # noqa: SIM905 - a word list reads better as text
+_SERVICE_LINK = re.compile(
+    r"(?<![\w.@/-])(?:https?://)?(?:[\w-]+\.)*"
+    rf"(?:{'|'.join(map(re.escape, _MESSAGING_HOSTS + _FILE_SHARING_HOSTS))})"
+    r"(?![\w-])(?:[/?#][^\s<>\"'()\[\]]*)?",
+    re.IGNORECASE,
+)
+_TRAILING_PUNCTUATION = ".,;:!?"
+
+# Names people use for the services in prose, including short forms.
+_SERVICE = (
+    r"(?:insta(?:gram)?|ig|snap(?:chat)?|tik\s?tok|whats\s?app|telegram|discord"
+    r"|face\s?book|fb|messenger|twitter|signal|linked\s?in|kik|skype|threads"
+    r"|twitch|roblox|xbox|psn|steam|reddit|bluesky)"
+)
+_HANDLE = r"(?P<handle>@?[\w.]{2,30}(?:#\d{4})?)"
+_ACCOUNT_WORD = r"(?:user\s?name|name|handle|user|id|tag|account|acc|profile)"
+
+# "add me on snap", "message me on whatsapp", "hit me up on discord: sam#1234".
+# The whole invitation goes, with the handle if one follows.
+_INVITATION = re.compile(
+    r"\b(?P<invitation>(?:add|follow|find|message|msg|dm|pm|text|call|ring|contact|reach|hit"
+    r"|chat\s+(?:to|with)|talk\s+to|speak\s+to|friend|ping)"
+    r"\s+(?:me|us)(?:\s+up)?\s+(?:on|at|via|over|through|in)\s+(?:the\s+)?"
+    rf"{_SERVICE}\b)(?:\s*(?P<label>[:=@-]|\bas\b|\bat\b)?\s*{_HANDLE})?",
+    re.IGNORECASE,
+)
+# "my insta is @sam.j", "my snap's samj04", "our discord name: sam#1234".
+_POSSESSIVE = re.compile(
+    rf"\b(?:my|our)\s+{_SERVICE}(?:\s+{_ACCOUNT_WORD})?"
+    rf"\s*(?P<label>\bis\b|'s\b|[:=-])\s*{_HANDLE}",
+    re.IGNORECASE,
+)
+# "snap: samj_04", "Insta: @sam.j", "discord id = sam#1234". A dash is no
+# label here, because "Signal - weak today" is prose.
+_LABELLED = re.compile(
+    rf"\b{_SERVICE}(?:\s+{_ACCOUNT_WORD})?\s*(?P<label>[:=])\s*{_HANDLE}",
+    re.IGNORECASE,
+)
+# "on insta @sam.j", "follow me @sam_j": an @handle right after a service or
+# an invitation.
+_AT_HANDLE = re.compile(
+    rf"\b(?:{_SERVICE}|(?:follow|add|dm|message|msg|find)\s+(?:me|us))"
+    r"\s+(?:(?:is|at|as|on)\s+)?(?P<handle>@[\w.]{2,30})",
+    re.IGNORECASE,
+)
+
+# Words that follow "add me on snap" or "snap:" in prose and are no handle.
+_NOT_HANDLES = frozenset(
+    """
+    is me and or but if so then too now later tonight today tomorrow soon please
+    pls plz the a an it its to for from with when whenever sometime sometimes
+    thanks thank ok okay yes no not x xx lol haha maybe instead sometime again
+    anytime instead there here this that what why how who which add message
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+class OffPlatformFilter:
+    """Remove links and handles for messaging, social and file-sharing services."""
+
+    kind = "off_platform"
+    placeholder = "[contact link removed]"
+
+    def find(self, text: str, context: FilterContext) -> list[Span]:
+        spans = [
+            Span(match.start(), _link_end(match), self.kind)
+            for match in _SERVICE_LINK.finditer(text)
+        ]
+        for match in _INVITATION.finditer(text):
+            handle = _handle_span(match)
+            end = handle[1] if handle else match.end("invitation")
+            spans.append(Span(match.start(), end, self.kind))
+        for pattern in (_POSSESSIVE, _LABELLED, _AT_HANDLE):
+            for match in pattern.finditer(text):
+                handle = _handle_span(match)
+                if handle is not None:
+                    spans.append(Span(*handle, self.kind))
+        return spans
+
+
+def _link_end(match: re.Match[str]) -> int:
+    """Return where a link ends once sentence punctuation after it is dropped."""
+    return match.start() + len(match.group().rstrip(_TRAILING_PUNCTUATION))
+
+
+def _handle_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """Return the span of the handle a match found, or None if it reads as prose.
+
+    Common words never count ("add me on snap tonight"). After "is" or "'s" a
+    handle also needs an "@", a digit, "_" or "." in it, because "my snap is
+    broken" names no account.
+    """
+    handle = match.group("handle")
+    if handle is None:
+        return None
+    trimmed = handle.rstrip(".")
+    name = trimmed.lstrip("@")
+    if len(name) < 2 or name.lower() in _NOT_HANDLES:
+        return None
+
+    label = (match.groupdict().get("label") or "").strip().lower()
+    marked = trimmed.startswith("@") or any(ch.isdigit() or ch in "_." for ch in name)
+    if label in {"is", "'s"} and not marked:
+        return None
+    start = match.start("handle")
+    return start, start + len(trimmed)

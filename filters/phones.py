@@ -1,0 +1,255 @@
+"""Find telephone numbers, written in digits or spelled out in words.
+
+A cheap regular expression first picks out runs of digits and separators; only
+those candidates go to phonenumbers, because its own matcher is too slow to run
+over a whole body. The test is deliberately lenient: a number phonenumbers
+calls invalid (Ofcom's drama range 07700 900xxx, say) still reaches a person if
+it is dialled, so any number of a possible length counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneMetadata, ValidationResult
+
+from filters.base import FilterContext, Span
+
+log = logging.getLogger(__name__)
+
+# A candidate starts with a digit, "+" or "(" that is not glued to a word, then
+# alternates separators and digits. The possessive loop cannot backtrack, so a
+# long run of digits costs linear time.
+_CANDIDATE = re.compile(
+    r"(?<![\w+(])(?:\+|\(\+?)?\d(?:[ \t\u00a0.\-\u2013()]{0,3}\d)*+",
+)
+_DIGIT_RUN = re.compile(r"\d+")
+
+# Layouts that look like numbers but are something else.
+_DATE = re.compile(r"\d{1,4}[-./]\d{1,2}[-./]\d{1,4}")
+_ISBN_10 = re.compile(r"\d{1,5}-\d{1,7}-\d{1,7}-\d")
+_NANP = re.compile(r"\(?\d{3}\)?[ .\-]?\d{3}[ .\-]\d{4}")
+
+_MIN_DIGITS = 7
+# E.164 allows 15 digits; a written "(0)" trunk prefix and "00" exit code add two.
+_MAX_DIGITS = 17
+_MIN_INTERNATIONAL_DIGITS = 8
+_MAX_INTERNATIONAL_DIGITS = 15
+_CURRENCY_SIGNS = frozenset("£$€¥#")
+
+
+class PhoneFilter:
+    """Remove telephone numbers in any common layout."""
+
+    kind = "phone"
+    placeholder = "[phone number removed]"
+
+    def find(self, text: str, context: FilterContext) -> list[Span]:
+        region = context.default_region.upper()
+        spans: list[Span] = []
+        for match in _CANDIDATE.finditer(text):
+            if not _has_plain_surroundings(text, match.start(), match.end()):
+                continue
+            for start, end in _numbers_in(match.group(), region):
+                spans.append(
+                    Span(match.start() + start, match.start() + end, self.kind)
+                )
+        spans.extend(_spelled_numbers(text, self.kind))
+        return spans
+
+
+def _has_plain_surroundings(text: str, start: int, end: int) -> bool:
+    """Check that a candidate is not part of a reference, a price or a word."""
+    before = text[start - 1] if start > 0 else " "
+    before_that = text[start - 2] if start > 1 else " "
+    after = text[end] if end < len(text) else " "
+    after_that = text[end + 1] if end + 1 < len(text) else " "
+
+    if before in _CURRENCY_SIGNS or after.isalnum() or after in "%_":
+        return False
+    # "ORD-2026-1234" and "2026-1234-A" are references, not numbers.
+    if before in "-/" and before_that.isalnum():
+        return False
+    if after in "-/" and after_that.isalnum():
+        return False
+    return not _follows_isbn_label(text, start)
+
+
+def _follows_isbn_label(text: str, start: int) -> bool:
+    return "isbn" in text[max(0, start - 12) : start].lower()
+
+
+def _numbers_in(candidate: str, region: str) -> Iterator[tuple[int, int]]:
+    """Yield the (start, end) offsets of each number within one candidate.
+
+    Two numbers written next to each other ("07700 900123 01632 960123") form
+    one candidate, so each possible start is tried with its longest possible
+    end first.
+    """
+    runs = [(m.start(), m.end()) for m in _DIGIT_RUN.finditer(candidate)]
+    index = 0
+    while index < len(runs):
+        found = _longest_number_from(candidate, runs, index, region)
+        if found is None:
+            index += 1
+            continue
+        start, end, next_index = found
+        yield start, end
+        index = next_index
+
+
+def _longest_number_from(
+    candidate: str, runs: list[tuple[int, int]], first: int, region: str
+) -> tuple[int, int, int] | None:
+    gap = candidate[runs[first - 1][1] : runs[first][0]] if first > 0 else " "
+    if not gap.rstrip("+(").isspace():
+        # A number only starts after whitespace, never after "-" or "." inside one.
+        return None
+    start = _number_start(candidate, runs[first][0])
+    for last in range(len(runs) - 1, first - 1, -1):
+        end = _number_end(candidate, runs[last][1])
+        if _is_phone_number(candidate[start:end], region):
+            return start, end, last + 1
+    return None
+
+
+def _number_start(candidate: str, run_start: int) -> int:
+    """Move a number's start back over a leading "+", "(" or "(+"."""
+    start = run_start
+    while start > 0 and candidate[start - 1] in "+(":
+        start -= 1
+    return start
+
+
+def _number_end(candidate: str, run_end: int) -> int:
+    """Move a number's end over a closing bracket of an area code like "(555)"."""
+    if candidate[run_end : run_end + 1] == ")" and "(" in candidate[:run_end]:
+        opened = candidate.rfind("(", 0, run_end)
+        if ")" not in candidate[opened:run_end]:
+            return run_end + 1
+    return run_end
+
+
+def _is_phone_number(written: str, region: str) -> bool:
+    digits = sum(ch.isdigit() for ch in written)
+    if not _MIN_DIGITS <= digits <= _MAX_DIGITS:
+        return False
+    if _looks_like_other_number(written, digits):
+        return False
+
+    bare = written.lstrip("(")
+    if bare.startswith(("+", "00")):
+        return _is_possible(written, region) or (
+            _MIN_INTERNATIONAL_DIGITS <= digits <= _MAX_INTERNATIONAL_DIGITS
+        )
+    if _NANP.fullmatch(written):
+        return True
+    prefix = _national_prefix(region)
+    return bool(prefix) and bare.startswith(prefix) and _is_possible(written, region)
+
+
+def _looks_like_other_number(written: str, digits: int) -> bool:
+    """Recognise dates, ISBNs and bare numbers without a phone layout."""
+    if _DATE.fullmatch(written) or _ISBN_10.fullmatch(written):
+        return True
+    compact = "".join(ch for ch in written if ch.isdigit())
+    return digits == 13 and compact.startswith(("978", "979")) and "+" not in written
+
+
+def _is_possible(written: str, region: str) -> bool:
+    try:
+        number = phonenumbers.parse(written, region)
+    except NumberParseException:
+        return False
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    # IS_POSSIBLE_LOCAL_ONLY is left out: a bare eight-digit run is more often
+    # an account or order number than a local call.
+    return bool(reason == ValidationResult.IS_POSSIBLE)
+
+
+def _national_prefix(region: str) -> str:
+    metadata = PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.national_prefix is None:
+        return ""
+    return str(metadata.national_prefix)
+
+
+# Numbers spelled out in words: "oh seven seven double oh nine hundred ...".
+_DIGIT_WORDS = {
+    "zero": "0",
+    "oh": "0",
+    "o": "0",
+    "nought": "0",
+    "nil": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+}
+_REPEATS = {"double": 2, "triple": 3, "treble": 3}
+_ZEROS = {"hundred": 2, "thousand": 3}
+# Longest words first, and a word boundary inside the group, so that "o" never
+# stops a match that "oh" or "one" would continue.
+_NUMBER_WORD = (
+    r"(?:\d+|plus|"
+    + "|".join(sorted([*_DIGIT_WORDS, *_REPEATS, *_ZEROS], key=len, reverse=True))
+    + r")\b"
+)
+# Words joined by spaces, commas or hyphens, bounded by word edges.
+_SPELLED_RUN = re.compile(
+    rf"\b{_NUMBER_WORD}(?:[\s,\-]{{1,3}}{_NUMBER_WORD})*+",
+    re.IGNORECASE,
+)
+_MIN_SPELLED_DIGITS = 10
+_MIN_SPELLED_WORDS = 4
+
+
+def _spelled_numbers(text: str, kind: str) -> list[Span]:
+    """Find phone numbers spelled out in words, alone or mixed with digits.
+
+    A run counts only when it yields at least ten digits starting with 0 or
+    "plus", and uses at least four words: a countdown or a sentence that
+    mentions a few numbers never gets there.
+    """
+    spans: list[Span] = []
+    for match in _SPELLED_RUN.finditer(text):
+        words = re.findall(r"[A-Za-z]+|\d+", match.group())
+        if sum(w.isalpha() for w in words) < _MIN_SPELLED_WORDS:
+            continue
+        digits = _spell_out(words)
+        if digits is not None and len(digits) >= _MIN_SPELLED_DIGITS:
+            spans.append(Span(match.start(), match.end(), kind))
+    return spans
+
+
+def _spell_out(words: list[str]) -> str | None:
+    """Return the digits a run of number words spells, or None if it is no number."""
+    digits = ""
+    repeat = 1
+    for position, word in enumerate(words):
+        lower = word.lower()
+        if lower == "plus" and position == 0:
+            digits = "+"
+        elif lower in _REPEATS:
+            repeat = _REPEATS[lower]
+            continue
+        elif lower in _ZEROS and digits[-1:].isdigit():
+            digits += "0" * _ZEROS[lower]
+        elif lower in _DIGIT_WORDS:
+            digits += _DIGIT_WORDS[lower] * repeat
+        elif word.isdigit():
+            digits += word * repeat if len(word) == 1 else word
+        else:
+            return None
+        repeat = 1
+    if not digits.startswith(("0", "+")):
+        return None
+    return digits.lstrip("+")

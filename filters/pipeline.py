@@ -1,0 +1,119 @@
+"""The message filter pipeline: raw bytes in, a clean copy and findings out.
+
+`clean_message` parses the message once into a tree of decoded parts (see
+filters.mime), runs the steps in STEPS in order, and builds the MIME entity to
+deliver. A step that returns a hold reason stops the pipeline: the message is
+held for review and its content is a placeholder, never the original.
+
+`clean_message` catches every exception and holds the message instead.
+"""
+
+from __future__ import annotations
+
+import email.message
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from filters import attachments, html, mime
+from filters.base import FilterContext, Finding
+from filters.mime import Draft, StepResult, TextPart
+from filters.text import redact_text
+
+log = logging.getLogger(__name__)
+
+HELD_PLACEHOLDER = "This message is held for review."
+INTERNAL_ERROR = "The message could not be filtered because of an internal error."
+
+
+@dataclass(frozen=True)
+class CleanMessage:
+    """The filtered copy of a message, and what the filters removed or found.
+
+    `content` holds only MIME headers (MIME-Version, Content-Type,
+    Content-Transfer-Encoding and Content-Disposition) and the body; the relay
+    adds the identity headers. A message with hold reasons is never delivered.
+    """
+
+    subject: str
+    content: email.message.EmailMessage
+    findings: tuple[Finding, ...]
+    hold_reasons: tuple[str, ...]
+
+
+def filter_plain_text(draft: Draft, context: FilterContext) -> StepResult:
+    """Remove what the text filters find from every text/plain part."""
+    findings: list[Finding] = []
+
+    def clean_part(part: TextPart) -> TextPart:
+        if part.subtype != "plain":
+            return part
+        redaction = redact_text(part.text, context, "text/plain")
+        findings.extend(redaction.findings)
+        return replace(part, text=redaction.text)
+
+    body = mime.map_text_parts(draft.body, clean_part)
+    return StepResult(replace(draft, body=body), tuple(findings))
+
+
+STEPS: tuple[mime.Step, ...] = (
+    mime.hold_oversized_text,
+    mime.hold_unreadable_parts,
+    attachments.hold_encrypted,
+    attachments.remove_attachments,
+    attachments.remove_uuencoded,
+    filter_plain_text,
+    html.filter_html,
+    attachments.add_notices,
+)
+
+
+def clean_message(raw: bytes, context: FilterContext) -> CleanMessage:
+    """Return the clean copy of `raw` to deliver, or a held result."""
+    try:
+        return _clean(raw, context)
+    except Exception as exc:
+        # No message may crash the pipeline runner. Exception text can quote
+        # message content, so only the exception type is logged above debug.
+        log.error("filter pipeline failed: %s", type(exc).__name__)
+        log.debug("filter pipeline failure details", exc_info=True)
+        return _held("", (INTERNAL_ERROR,), ())
+
+
+def _clean(raw: bytes, context: FilterContext) -> CleanMessage:
+    subject = redact_text(mime.read_subject(raw), context, "subject")
+    try:
+        message = mime.parse_message(raw)
+        mime.check_limits(message)
+        body = mime.read_body(message)
+    except mime.UnreadableMessage as exc:
+        return _held(subject.text, (str(exc),), subject.findings)
+
+    draft = Draft(body)
+    findings: list[Finding] = list(subject.findings)
+    for step in STEPS:
+        result = step(draft, context)
+        findings.extend(result.findings)
+        if result.hold_reasons:
+            return _held(subject.text, result.hold_reasons, findings)
+        draft = result.draft
+
+    content = mime.build_entity(draft.body)
+    return CleanMessage(subject.text, content, merge_findings(findings), ())
+
+
+def _held(
+    subject: str, reasons: tuple[str, ...], findings: Iterable[Finding]
+) -> CleanMessage:
+    log.debug("message held for review: %d reasons", len(reasons))
+    content = mime.build_entity(TextPart("plain", HELD_PLACEHOLDER + "\n"))
+    return CleanMessage(subject, content, merge_findings(findings), reasons)
+
+
+def merge_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Merge findings that differ only in count, adding their counts."""
+    counts: dict[Finding, int] = {}
+    for finding in findings:
+        key = replace(finding, count=1)
+        counts[key] = counts.get(key, 0) + finding.count
+    return tuple(replace(key, count=count) for key, count in counts.items())

@@ -1,0 +1,184 @@
+"""Find postcodes and street addresses.
+
+Postcodes follow the published formats, so a regular expression decides them:
+UK postcodes, Irish Eircodes and US ZIP codes after a state abbreviation.
+Street addresses have no fixed format; the filter looks for a house number or
+a house name followed by a street name and a street type ("12 Acacia Avenue",
+"Flat 3, 12 Acacia Avenue", "Rose Cottage, Mill Lane") and then checks the
+letter case, because "5 miles down the road" has the same shape as an address.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from filters.base import FilterContext, Span
+
+log = logging.getLogger(__name__)
+
+# UK postcode: outward code, optional space, inward code. The letter classes
+# leave out the letters Royal Mail never uses in each position, which keeps
+# words and product codes ("COVID19", "MP3", "A4") from matching.
+_UK_POSTCODE = re.compile(
+    r"(?<![\w])(?:"
+    r"[A-PR-UWYZ][0-9][0-9]?"
+    r"|[A-PR-UWYZ][A-HK-Y][0-9][0-9]?"
+    r"|[A-PR-UWYZ][0-9][A-HJKPSTUW]"
+    r"|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY]"
+    r"|GIR(?=[ \u00a0]?0AA)"
+    r")[ \u00a0]?(?P<inward>[0-9][ABD-HJLNP-UW-Z]{2})(?![\w])",
+    re.IGNORECASE,
+)
+_ORDINAL = re.compile(r"[0-9](?:st|nd|rd|th)")
+
+# Eircode: a routing key ("D02", "D6W") and a four-character unique identifier.
+_EIRCODE = re.compile(
+    r"(?<![\w])(?:[AC-FHKNPRTV-Y][0-9]{2}|D6W)[ \u00a0]?"
+    r"(?P<unique>[0-9AC-FHKNPRTV-Y]{4})(?![\w])",
+    re.IGNORECASE,
+)
+
+_US_STATES = """
+    AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS
+    MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY
+    """.split()  # noqa: SIM905 - a word list reads better as text
+# A ZIP code only counts after a state abbreviation, because five digits alone
+# are far more often something else. The state itself stays.
+_US_ZIP = re.compile(
+    rf"\b(?:{'|'.join(_US_STATES)}),?[ \u00a0]+(?P<zip>[0-9]{{5}}(?:-[0-9]{{4}})?)\b"
+)
+
+
+class PostcodeFilter:
+    """Remove UK postcodes, Irish Eircodes and US ZIP codes."""
+
+    kind = "postcode"
+    placeholder = "[postcode removed]"
+
+    def find(self, text: str, context: FilterContext) -> list[Span]:
+        spans = [
+            Span(match.start(), match.end(), self.kind)
+            for match in _UK_POSTCODE.finditer(text)
+            if not _is_year_and_ordinal(match)
+        ]
+        spans.extend(
+            Span(match.start(), match.end(), self.kind)
+            for match in _EIRCODE.finditer(text)
+            if _is_mixed(match.group("unique"))
+        )
+        spans.extend(
+            Span(match.start("zip"), match.end("zip"), self.kind)
+            for match in _US_ZIP.finditer(text)
+        )
+        return spans
+
+
+def _is_year_and_ordinal(match: re.Match[str]) -> bool:
+    """Recognise "Y9 2nd" (year 9, second term): an ordinal after a capital."""
+    inward = match.group("inward")
+    outward = match.group()[: match.start("inward") - match.start()]
+    return bool(_ORDINAL.fullmatch(inward)) and not outward.islower()
+
+
+def _is_mixed(unique: str) -> bool:
+    """Check that an Eircode's identifier has letters and digits, unlike words."""
+    return any(ch.isdigit() for ch in unique) and any(ch.isalpha() for ch in unique)
+
+
+_STREET_TYPES = """
+    Road Rd Street St Avenue Ave Lane Ln Close Drive Dr Way Crescent Cres
+    Gardens Gdns Place Pl Court Ct Terrace Terr Grove Hill Park Square Sq Mews
+    Row Walk Green Rise View Parade Boulevard Blvd Yard Wharf Quay Vale Chase
+    Mount Gate Hollow Broadway Esplanade Embankment Circus Meadow Meadows
+    """.split()  # noqa: SIM905 - a word list reads better as text
+# Types that are also everyday words ("a 10 minute walk", "the way") count
+# only in an address written in title case.
+_LOWERCASE_TYPES = frozenset(
+    """
+    road rd street avenue ave lane ln crescent terrace
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_HOUSE_TYPES = """
+    Cottage Cottages House Farm Farmhouse Lodge Barn Villa Manor Hall Mill
+    Bungalow Rectory Vicarage Grange
+    """.split()  # noqa: SIM905 - a word list reads better as text
+# Words that turn a number-then-road phrase into prose: "5 miles down the road",
+# "a 10 Minute Walk". Units count in any case, the small words only in lower case
+# because "3 The Green" is a real address.
+_QUANTITY_WORDS = frozenset(
+    """
+    mile miles minute minutes min mins hour hours hr hrs day days week weeks
+    year years km metre metres meter meters yard yards foot feet step steps
+    time times people cars car bus buses
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_PROSE_WORDS = _QUANTITY_WORDS | frozenset(
+    """
+    a an the my your our their his her its this that these those down up along
+    across past over to of in on at from by for and or into round around off
+    more other few
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_JOINING_WORDS = frozenset({"of", "the", "and", "on", "upon", "in", "de", "la"})
+
+_NUMBER = r"[0-9]{1,4}[A-Za-z]?(?:[ ]?[-\u2013/][ ]?[0-9]{1,4}[A-Za-z]?)?"
+_HOUSE_NAME = rf"(?:[A-Z][a-z'\u2019]+[ \t]+){{1,3}}(?:{'|'.join(_HOUSE_TYPES)})"
+_ADDRESS = re.compile(
+    rf"""
+    (?<![\w£$€])
+    (?:
+        (?P<flat>(?i:flat|apartment|apt|unit)\.?[ ]?[0-9]{{1,4}}[A-Za-z]?,?[ \t]+)?
+        (?P<number>{_NUMBER}),?[ \t]+
+      | (?P<house>{_HOUSE_NAME}),?[ \t]+
+        (?:{_NUMBER},?[ \t]+)?
+    )
+    (?P<name>(?:[A-Za-z][\w'\u2019.-]*[ \t]+){{1,3}})
+    (?P<type>(?i:{"|".join(_STREET_TYPES)}))
+    (?![\w])
+    """,
+    re.VERBOSE,
+)
+
+
+class StreetAddressFilter:
+    """Remove street addresses: a house number or name, a street name and type."""
+
+    kind = "street_address"
+    placeholder = "[address removed]"
+
+    def find(self, text: str, context: FilterContext) -> list[Span]:
+        return [
+            Span(match.start(), match.end(), self.kind)
+            for match in _ADDRESS.finditer(text)
+            if _reads_as_address(match)
+        ]
+
+
+def _reads_as_address(match: re.Match[str]) -> bool:
+    words = match.group("name").split()
+    street_type = match.group("type")
+    if _is_capitalised(street_type) and _is_title_case_name(words):
+        return True
+    if match.group("house"):
+        return False
+    return _is_lowercase_address(words, street_type)
+
+
+def _is_capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def _is_title_case_name(words: list[str]) -> bool:
+    if not _is_capitalised(words[0]):
+        return False
+    if any(w.lower() in _QUANTITY_WORDS for w in words):
+        return False
+    return all(_is_capitalised(w) or w in _JOINING_WORDS for w in words)
+
+
+def _is_lowercase_address(words: list[str], street_type: str) -> bool:
+    """Accept "12 acacia avenue", but not "5 miles down the road"."""
+    if not street_type.islower() or street_type not in _LOWERCASE_TYPES:
+        return False
+    return all(w.islower() and w not in _PROSE_WORDS for w in words)

@@ -1,0 +1,333 @@
+"""Tests for attachment removal, notices, uuencoded blocks and encrypted content."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from email.message import EmailMessage
+
+from filters.attachments import (
+    describe_file,
+    remove_attachments,
+    strip_uuencoded,
+)
+from filters.base import FilterContext
+from filters.mime import Draft, Multipart, OpaquePart, TextPart
+from filters.pipeline import CleanMessage, clean_message
+from filters.text import redact_text
+
+CONTEXT = FilterContext()
+PHONE = "07700 900123"
+PHONE_PLACEHOLDER = redact_text(PHONE, CONTEXT, "attachment").text
+ENCRYPTED = "The message is encrypted, so its content cannot be filtered."
+
+UUENCODED = (
+    "begin 644 notes.txt\n"
+    'M5&AI<R!I<R!A(&9I;&4@=VET:"!A(&YU;6)E<B`P-S<P,"`Y,#`Q,C,@:6X@\n'
+    '$:70N"@``\n'
+    "`\n"
+    "end\n"
+)
+
+
+def message_with_text(text: str = "See attached.\n") -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = "Sam Mentor <sam@example.com>"
+    message["To"] = "Alex Mentee <alex@example.org>"
+    message["Subject"] = "Files"
+    message.set_content(text)
+    return message
+
+
+def delivered(result: CleanMessage) -> EmailMessage:
+    data = result.content.as_bytes(policy=email.policy.SMTP)
+    parsed = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def leaf_types(result: CleanMessage) -> list[str]:
+    return [
+        part.get_content_type()
+        for part in delivered(result).walk()
+        if not part.is_multipart()
+    ]
+
+
+def leaf_texts(result: CleanMessage) -> list[str]:
+    texts = []
+    for part in delivered(result).walk():
+        if not part.is_multipart():
+            content = part.get_content()
+            assert isinstance(content, str)
+            texts.append(content.replace("\r\n", "\n"))
+    return texts
+
+
+def forwarded_message() -> EmailMessage:
+    inner = EmailMessage()
+    inner["From"] = "Jo Friend <jo@example.com>"
+    inner["Subject"] = "Contact"
+    inner.set_content(f"My number is {PHONE}\n")
+    return inner
+
+
+def test_pdf_attachment_is_removed_with_notice() -> None:
+    message = message_with_text()
+    message.add_attachment(
+        b"%PDF-1.4 secret", maintype="application", subtype="pdf", filename="cv.pdf"
+    )
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    assert leaf_types(result) == ["text/plain"]
+    assert leaf_texts(result) == ["See attached.\n\n[attachment removed: cv.pdf]\n"]
+    attachment = [f for f in result.findings if f.kind == "attachment"]
+    assert len(attachment) == 1
+    assert attachment[0].where == "application/pdf"
+    assert attachment[0].detail == "cv.pdf"
+
+
+def test_notice_in_plain_and_html() -> None:
+    message = message_with_text()
+    message.add_alternative("<p>See attached.</p>", subtype="html")
+    message.add_attachment(
+        b"PK\x03\x04", maintype="application", subtype="zip", filename="a&b.zip"
+    )
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    assert leaf_types(result) == ["text/plain", "text/html"]
+    plain, html = leaf_texts(result)
+    assert plain.endswith("\n[attachment removed: a&b.zip]\n")
+    assert html.rstrip().endswith("<p>[attachment removed: a&amp;b.zip]</p>")
+
+
+def test_unnamed_attachment_uses_content_type() -> None:
+    message = message_with_text()
+    message.add_attachment(b"\x00\x01", maintype="application", subtype="octet-stream")
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    assert leaf_texts(result)[-1].endswith(
+        "[attachment removed: application/octet-stream]\n"
+    )
+
+
+def test_phone_in_file_name_is_removed() -> None:
+    message = message_with_text()
+    message.add_attachment(
+        b"x", maintype="image", subtype="png", filename=f"call {PHONE}.png"
+    )
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    text = leaf_texts(result)[0]
+    assert PHONE not in text
+    assert f"[attachment removed: call {PHONE_PLACEHOLDER}.png]" in text
+
+
+def test_encoded_file_name_is_filtered() -> None:
+    encoded = "=?utf-8?b?Y2FsbCAwNzcwMCA5MDAxMjMucGRm?="
+    message = message_with_text()
+    message.add_attachment(b"%PDF", maintype="application", subtype="pdf")
+    attachment = list(message.iter_parts())[1]
+    attachment.replace_header(
+        "Content-Disposition", f'attachment; filename="{encoded}"'
+    )
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    text = leaf_texts(result)[0]
+    assert text.endswith(f"[attachment removed: call {PHONE_PLACEHOLDER}.pdf]\n")
+
+
+def test_inline_image_in_related_html_is_removed() -> None:
+    message = message_with_text()
+    message.add_alternative('<p>Hi <img src="cid:logo"></p>', subtype="html")
+    html_part = list(message.iter_parts())[1]
+    html_part.add_related(
+        b"\x89PNG", maintype="image", subtype="png", cid="<logo>", filename="logo.png"
+    )
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    assert leaf_types(result) == ["text/plain", "text/html"]
+    assert "<img" not in leaf_texts(result)[1]
+    assert "[attachment removed: logo.png]" in leaf_texts(result)[1]
+
+
+def test_forwarded_message_is_removed() -> None:
+    message = message_with_text()
+    message.add_attachment(forwarded_message())
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    data = result.content.as_bytes(policy=email.policy.SMTP)
+    assert PHONE.encode() not in data
+    assert leaf_types(result) == ["text/plain"]
+    assert leaf_texts(result)[0].endswith("[attachment removed: message/rfc822]\n")
+
+
+def test_calendar_tnef_and_text_file_are_removed() -> None:
+    message = message_with_text()
+    message.add_attachment("BEGIN:VCALENDAR\n", subtype="calendar")
+    message.add_attachment(
+        b"\x78\x9f\x3e\x22",
+        maintype="application",
+        subtype="ms-tnef",
+        filename="winmail.dat",
+    )
+    message.add_attachment(f"call {PHONE}\n", filename="notes.txt")
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    assert leaf_types(result) == ["text/plain"]
+    assert leaf_texts(result) == [
+        "See attached.\n\n"
+        "[attachment removed: text/calendar]\n"
+        "[attachment removed: winmail.dat]\n"
+        "[attachment removed: notes.txt]\n"
+    ]
+
+
+def test_signed_text_stays_and_signature_goes() -> None:
+    signed = EmailMessage()
+    signed["Subject"] = "Signed"
+    signed["Content-Type"] = (
+        'multipart/signed; protocol="application/pgp-signature"; boundary="sig"'
+    )
+    text = EmailMessage()
+    text.set_content("Signed words.\n")
+    signature = EmailMessage()
+    signature.set_content(
+        b"-----BEGIN PGP SIGNATURE-----", "application", "pgp-signature"
+    )
+    signed.attach(text)
+    signed.attach(signature)
+
+    result = clean_message(signed.as_bytes(), CONTEXT)
+
+    assert result.hold_reasons == ()
+    assert leaf_types(result) == ["text/plain"]
+    assert leaf_texts(result) == [
+        "Signed words.\n\n[attachment removed: application/pgp-signature]\n"
+    ]
+
+
+def test_attachment_only_message_gets_text() -> None:
+    message = EmailMessage()
+    message["Subject"] = "Photo"
+    message.set_content(
+        b"\xff\xd8", maintype="image", subtype="jpeg", filename="me.jpg"
+    )
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    assert leaf_types(result) == ["text/plain"]
+    assert leaf_texts(result) == ["[attachment removed: me.jpg]\n"]
+
+
+def test_uuencoded_block_is_removed_with_notice() -> None:
+    message = message_with_text("Here it is:\n" + UUENCODED + "Bye\n")
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    assert leaf_texts(result) == [
+        "Here it is:\nBye\n\n[attachment removed: notes.txt]\n"
+    ]
+
+
+def test_strip_uuencoded_keeps_text_around_block() -> None:
+    text, names = strip_uuencoded("Before\n" + UUENCODED + "After\n")
+
+    assert text == "Before\nAfter\n"
+    assert names == ["notes.txt"]
+
+
+def test_uuencoded_block_without_end() -> None:
+    block = UUENCODED.replace("end\n", "")
+
+    text, names = strip_uuencoded("Before\n" + block + "regards, Sam\n")
+
+    assert text == "Before\nregards, Sam\n"
+    assert names == ["notes.txt"]
+
+
+def test_plain_begin_line_is_kept() -> None:
+    text = "begin the meeting at ten\nend of note\n"
+
+    assert strip_uuencoded(text) == (text, [])
+
+
+def test_describe_file_removes_control_characters() -> None:
+    label, findings = describe_file("bad\r\nname\x00.pdf", "application/pdf", CONTEXT)
+
+    assert label == "bad name .pdf"
+    assert findings == []
+
+
+def test_describe_file_shortens_long_names() -> None:
+    label, _ = describe_file("a" * 300 + ".pdf", "application/pdf", CONTEXT)
+
+    assert len(label) == 100
+    assert label.endswith("…")
+
+
+def test_emptied_multiparts_are_flattened() -> None:
+    body = Multipart(
+        "mixed",
+        (
+            TextPart("plain", "Hi\n"),
+            Multipart("related", (OpaquePart("image/png", "a.png"),)),
+        ),
+    )
+
+    result = remove_attachments(Draft(body), CONTEXT)
+
+    assert result.draft.body == TextPart("plain", "Hi\n")
+    assert result.draft.notices == ("[attachment removed: a.png]",)
+
+
+def test_multipart_encrypted_is_held() -> None:
+    message = EmailMessage()
+    message["Subject"] = "Secret"
+    message["Content-Type"] = (
+        'multipart/encrypted; protocol="application/pgp-encrypted"; boundary="enc"'
+    )
+    control = EmailMessage()
+    control.set_content(b"Version: 1", "application", "pgp-encrypted")
+    payload = EmailMessage()
+    payload.set_content(b"-----BEGIN PGP MESSAGE-----", "application", "octet-stream")
+    message.attach(control)
+    message.attach(payload)
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    assert result.hold_reasons == (ENCRYPTED,)
+
+
+def test_smime_enveloped_data_is_held() -> None:
+    message = EmailMessage()
+    message["Subject"] = "Secret"
+    message.set_content(
+        b"\x30\x80",
+        maintype="application",
+        subtype="pkcs7-mime",
+        params={"smime-type": "enveloped-data"},
+        filename="smime.p7m",
+    )
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    assert result.hold_reasons == (ENCRYPTED,)
+
+
+def test_pgp_armoured_text_is_held() -> None:
+    text = "-----BEGIN PGP MESSAGE-----\n\nhQEMA\n-----END PGP MESSAGE-----\n"
+    message = message_with_text(text)
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    assert result.hold_reasons == (ENCRYPTED,)
+    assert b"hQEMA" not in result.content.as_bytes(policy=email.policy.SMTP)

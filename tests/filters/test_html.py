@@ -1,0 +1,162 @@
+"""Tests for HTML sanitising and filtering."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from email.message import EmailMessage
+
+import pytest
+
+from filters.base import FilterContext
+from filters.html import clean_html, extract_text
+from filters.pipeline import clean_message
+from filters.text import redact_text
+
+CONTEXT = FilterContext()
+PHONE = "07700 900123"
+ADDRESS = "sam@example.com"
+PHONE_PLACEHOLDER = redact_text(PHONE, CONTEXT, "text/html").text
+ADDRESS_PLACEHOLDER = redact_text(ADDRESS, CONTEXT, "text/html").text
+
+
+def test_script_and_style_are_removed_with_content() -> None:
+    source = "<style>p{color:red}</style><p>Hi</p><script>alert(1)</script>"
+
+    assert clean_html(source, CONTEXT).html == "<p>Hi</p>"
+
+
+@pytest.mark.parametrize(
+    "element",
+    [
+        '<form action="https://example.com/"><input name="q"></form>',
+        '<iframe src="https://example.com/"></iframe>',
+        '<object data="https://example.com/x.swf"></object>',
+        '<embed src="https://example.com/x.swf">',
+    ],
+)
+def test_active_elements_are_removed(element: str) -> None:
+    assert clean_html(f"<p>Hi</p>{element}", CONTEXT).html == "<p>Hi</p>"
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        '<img src="https://example.com/track.gif">',
+        '<img src="http://example.com/track.gif">',
+        '<img src="cid:logo@example.com">',
+        '<img src="data:image/png;base64,iVBORw0KGgo=">',
+    ],
+)
+def test_images_are_removed(image: str) -> None:
+    cleaned = clean_html(f"<p>Hi {image}</p>", CONTEXT)
+
+    assert cleaned.html == "<p>Hi </p>"
+    image_findings = [f for f in cleaned.findings if f.kind == "image"]
+    assert [f.count for f in image_findings] == [1]
+
+
+def test_event_handler_attributes_are_removed() -> None:
+    source = '<p onclick="steal()" onmouseover="steal()">Hi</p>'
+
+    assert clean_html(source, CONTEXT).html == "<p>Hi</p>"
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "javascript:alert(1)",
+        "tel:+447700900123",
+        "sms:+447700900123",
+        "ftp://example.com/file",
+        "data:text/html,hi",
+        "/relative/path",
+    ],
+)
+def test_disallowed_link_schemes_lose_href(href: str) -> None:
+    cleaned = clean_html(f'<a href="{href}">link</a>', CONTEXT)
+
+    assert "href" not in cleaned.html
+    assert ">link</a>" in cleaned.html
+
+
+def test_https_link_is_kept() -> None:
+    cleaned = clean_html('<a href="https://example.org/guide">guide</a>', CONTEXT)
+
+    assert cleaned.html == (
+        '<a href="https://example.org/guide" rel="noopener noreferrer">guide</a>'
+    )
+
+
+def test_personal_mailto_loses_href() -> None:
+    cleaned = clean_html(f'<a href="mailto:{ADDRESS}">write to me</a>', CONTEXT)
+
+    assert cleaned.html == '<a rel="noopener noreferrer">write to me</a>'
+
+
+def test_percent_encoded_mailto_loses_href() -> None:
+    href = "mailto:" + ADDRESS.replace("@", "%40")
+
+    cleaned = clean_html(f'<a href="{href}">write to me</a>', CONTEXT)
+
+    assert "href" not in cleaned.html
+    assert cleaned.findings != ()
+
+
+def test_title_attribute_is_filtered() -> None:
+    cleaned = clean_html(f'<abbr title="ring {PHONE}">me</abbr>', CONTEXT)
+
+    assert cleaned.html == f'<abbr title="ring {PHONE_PLACEHOLDER}">me</abbr>'
+
+
+def test_text_node_is_filtered() -> None:
+    cleaned = clean_html(f"<p>Ring <b>me</b> on {PHONE} &amp; write</p>", CONTEXT)
+
+    assert cleaned.html == f"<p>Ring <b>me</b> on {PHONE_PLACEHOLDER} &amp; write</p>"
+    assert [f.where for f in cleaned.findings] == ["text/html"]
+
+
+def test_escaped_markup_in_text_stays_escaped() -> None:
+    cleaned = clean_html("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>", CONTEXT)
+
+    assert cleaned.html == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
+
+
+def test_split_phone_becomes_pre_text() -> None:
+    cleaned = clean_html("<p>Ring 07700 <b>900</b> 123 &amp; bye</p>", CONTEXT)
+
+    assert cleaned.html == f"<pre>Ring {PHONE_PLACEHOLDER} &amp; bye</pre>"
+    assert "html_replaced" in [f.kind for f in cleaned.findings]
+
+
+def test_split_address_becomes_pre_text() -> None:
+    cleaned = clean_html("<div>sam<span>@</span>example.com</div>", CONTEXT)
+
+    assert cleaned.html == f"<pre>{ADDRESS_PLACEHOLDER}</pre>"
+
+
+def test_extract_text_puts_blocks_on_lines() -> None:
+    text = extract_text("<p>One <b>two</b></p><p>three<br>four</p>")
+
+    assert text == "One two\n\nthree\nfour"
+
+
+def test_html_message_is_sanitised() -> None:
+    message = EmailMessage()
+    message["Subject"] = "Hi"
+    message.set_content(
+        f'<p>Ring {PHONE}<img src="https://example.com/t.gif" onerror="x()">'
+        "<script>alert(1)</script></p>",
+        subtype="html",
+    )
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    data = result.content.as_bytes(policy=email.policy.SMTP)
+    parsed = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    html = parsed.get_content()
+    assert html.strip() == f"<p>Ring {PHONE_PLACEHOLDER}</p>"
+    assert "<script" not in html
+    assert "onerror" not in html
+    assert "<img" not in html
