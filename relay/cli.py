@@ -1,0 +1,553 @@
+"""The `mentor-relay` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from archive.store import Archive, ArchiveError, Participant
+from relay import dkim
+from relay.addresses import make_alias, normalise_address
+from relay.config import Config, ConfigError, load_config
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+DEFAULT_CONFIG = Path("relay.toml")
+ROLES = ("mentor", "mentee")
+EXIT_USER_ERROR = 1
+EXIT_CONFIG_ERROR = 2
+
+
+class UsageError(Exception):
+    """A command was given a value it cannot use; the text says which and why."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "config"):
+        args.config = DEFAULT_CONFIG
+    if not hasattr(args, "handler"):
+        parser.print_help(sys.stderr)
+        return EXIT_CONFIG_ERROR
+    try:
+        result: int = args.handler(args)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+    except (UsageError, ArchiveError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`| head`); nothing to report.
+        sys.stderr.close()
+        return 0
+    return result
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="path of relay.toml (default: ./relay.toml)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="mentor-relay",
+        description="Mail relay for e-mentoring programmes.",
+        parents=[common],
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    init = commands.add_parser(
+        "init", parents=[common], help="create a relay: config, archive, DKIM key"
+    )
+    init.add_argument("directory", type=Path, metavar="DIR")
+    init.add_argument("--domain", default="relay.example.org")
+    init.set_defaults(handler=cmd_init)
+
+    _add_participant_commands(commands, common)
+    _add_relationship_commands(commands, common)
+
+    serve = commands.add_parser(
+        "serve", parents=[common], help="run the SMTP listener, filters and delivery"
+    )
+    serve.add_argument("--debug", action="store_true", help="log at debug level")
+    serve.set_defaults(handler=cmd_serve)
+
+    search = commands.add_parser(
+        "search", parents=[common], help="full-text search of delivered messages"
+    )
+    search.add_argument("text", metavar="TEXT")
+    search.add_argument("--limit", type=int, default=50)
+    search.add_argument("--json", action="store_true")
+    search.set_defaults(handler=cmd_search)
+
+    show = commands.add_parser(
+        "show", parents=[common], help="show a delivered message and its findings"
+    )
+    show.add_argument("message", metavar="MESSAGE_ID")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=cmd_show)
+    return parser
+
+
+def _add_participant_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    participant = commands.add_parser(
+        "participant", parents=[common], help="register and list participants"
+    )
+    sub = participant.add_subparsers(title="commands", metavar="COMMAND")
+    add = sub.add_parser("add", parents=[common], help="register one participant")
+    add.add_argument("--name", required=True)
+    add.add_argument("--email", required=True)
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(handler=cmd_participant_add)
+
+    listing = sub.add_parser("list", parents=[common], help="list participants")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_participant_list)
+
+    load = sub.add_parser(
+        "import", parents=[common], help="register participants from a CSV file"
+    )
+    load.add_argument("file", type=Path, metavar="FILE.csv")
+    load.add_argument("--json", action="store_true")
+    load.set_defaults(handler=cmd_participant_import)
+
+
+def _add_relationship_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    relationship = commands.add_parser(
+        "relationship", parents=[common], help="pair participants, end pairings"
+    )
+    sub = relationship.add_subparsers(title="commands", metavar="COMMAND")
+    add = sub.add_parser(
+        "add", parents=[common], help="pair at least one mentor and one mentee"
+    )
+    add.add_argument("members", nargs="+", metavar="ADDRESS_OR_ALIAS")
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(handler=cmd_relationship_add)
+
+    end = sub.add_parser("end", parents=[common], help="end a relationship")
+    end.add_argument("relationship_id", type=int, metavar="ID")
+    end.set_defaults(handler=cmd_relationship_end)
+
+    listing = sub.add_parser("list", parents=[common], help="list relationships")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_relationship_list)
+
+
+# init
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    directory: Path = args.directory
+    config_path = directory / "relay.toml"
+    if config_path.exists() or (directory / "archive.sqlite3").exists():
+        raise UsageError(
+            f"{directory} already holds a relay: pass a new directory, or use "
+            f"--config {config_path} with the other commands"
+        )
+    domain = _checked_domain(args.domain)
+    directory.mkdir(parents=True, exist_ok=True)
+
+    template = resources.files("config").joinpath("relay.example.toml").read_text()
+    config_path.write_text(
+        template.replace('domain = "relay.example.org"', f'domain = "{domain}"')
+    )
+    config = load_config(config_path)
+    key = dkim.generate_private_key_pem()
+    _write_private(config.dkim.private_key, key)
+    asyncio.run(_create_archive(config))
+
+    print(f"Created a relay for {domain} in {directory}")
+    print(f"  config:   {config.path}")
+    print(f"  archive:  {config.archive_path}")
+    print(f"  DKIM key: {config.dkim.private_key}")
+    print("Publish this DNS TXT record so receivers can verify the relay's mail:")
+    print(dkim.dns_txt_record(key, config.dkim.selector, domain))
+    return 0
+
+
+def _checked_domain(domain: str) -> str:
+    labels = domain.lower().split(".")
+    if len(labels) < 2 or not all(
+        label and label.replace("-", "").isalnum() and label.isascii()
+        for label in labels
+    ):
+        raise UsageError(
+            f"--domain {domain!r} is not a domain name: use one such as "
+            "relay.example.org"
+        )
+    return domain.lower()
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+
+
+async def _create_archive(config: Config) -> None:
+    archive = await Archive.open(config.archive_path)
+    await archive.close()
+
+
+# participants
+
+
+def cmd_participant_add(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    entry = _checked_participant(args.name, args.email, args.role, config)
+    (participant,) = _with_archive(config, lambda a: _register(a, config, [entry]))
+    if args.json:
+        _print_json(_participant_json(participant))
+    else:
+        print(participant.alias)
+    return 0
+
+
+def cmd_participant_list(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    participants = _with_archive(config, lambda a: a.list_participants())
+    if args.json:
+        _print_json([_participant_json(p) for p in participants])
+        return 0
+    _print_table(
+        ("ID", "ROLE", "STATUS", "NAME", "EMAIL", "ALIAS"),
+        [(p.id, p.role, p.status, p.name, p.email, p.alias) for p in participants],
+    )
+    return 0
+
+
+def cmd_participant_import(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    entries = _read_participant_csv(args.file, config)
+    participants = _with_archive(config, lambda a: _register(a, config, entries))
+    if args.json:
+        _print_json([_participant_json(p) for p in participants])
+        return 0
+    for participant in participants:
+        print(f"{participant.email} -> {participant.alias}")
+    print(f"imported {len(participants)} participants")
+    return 0
+
+
+def _checked_participant(
+    name: str, email: str, role: str, config: Config
+) -> tuple[str, str, str]:
+    name = " ".join(name.split())
+    if not name or len(name) > 100 or not name.isprintable():
+        raise UsageError(
+            f"name {name!r} is not usable: give 1 to 100 printable characters"
+        )
+    try:
+        address = normalise_address(email)
+    except ValueError:
+        raise UsageError(
+            f"email {email!r} is not a valid address: give the participant's "
+            "own address, such as sam@example.org"
+        ) from None
+    if address.rpartition("@")[2] == config.domain:
+        raise UsageError(
+            f"email {address} is on the relay's own domain: give the "
+            "participant's real address, not an alias"
+        )
+    if role not in ROLES:
+        raise UsageError(f"role {role!r} is not valid: use mentor or mentee")
+    return name, address, role
+
+
+def _read_participant_csv(path: Path, config: Config) -> list[tuple[str, str, str]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read {path}: {error}") from None
+    reader = csv.DictReader(text.splitlines())
+    expected = {"name", "email", "role"}
+    header = {(h or "").strip().lower() for h in reader.fieldnames or []}
+    if not expected <= header:
+        raise UsageError(
+            f"{path}: the first line must name the columns name,email,role"
+        )
+
+    entries: list[tuple[str, str, str]] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        fields = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        try:
+            entry = _checked_participant(
+                fields.get("name", ""),
+                fields.get("email", ""),
+                fields.get("role", "").lower(),
+                config,
+            )
+        except UsageError as error:
+            problems.append(f"line {line}: {error}")
+            continue
+        if entry[1] in seen:
+            problems.append(f"line {line}: {entry[1]} is also on line {seen[entry[1]]}")
+            continue
+        seen[entry[1]] = line
+        entries.append(entry)
+    if problems:
+        raise UsageError(
+            f"{path} has {len(problems)} bad rows, so nothing was imported:\n  "
+            + "\n  ".join(problems)
+        )
+    return entries
+
+
+async def _register(
+    archive: Archive, config: Config, entries: list[tuple[str, str, str]]
+) -> list[Participant]:
+    return await archive.add_participants(
+        [
+            (name, email, role, make_alias(name, config.domain))
+            for name, email, role in entries
+        ]
+    )
+
+
+# relationships
+
+
+def cmd_relationship_add(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+
+    async def add(archive: Archive) -> int:
+        members = [await _resolve(archive, ref) for ref in args.members]
+        _check_members(members)
+        return await archive.add_relationship([m.id for m in members])
+
+    relationship_id = _with_archive(config, add)
+    if args.json:
+        _print_json({"id": relationship_id})
+    else:
+        print(f"relationship {relationship_id} started")
+    return 0
+
+
+async def _resolve(archive: Archive, reference: str) -> Participant:
+    try:
+        address = normalise_address(reference)
+    except ValueError:
+        raise UsageError(
+            f"{reference!r} is not an address: give a participant's email "
+            "address or alias"
+        ) from None
+    found = await archive.participant_by_email(address)
+    found = found or await archive.participant_by_alias(address)
+    if found is None:
+        raise UsageError(
+            f"{reference} is not a registered participant: register them with "
+            "`mentor-relay participant add`"
+        )
+    return found
+
+
+def _check_members(members: list[Participant]) -> None:
+    ids = [m.id for m in members]
+    if len(set(ids)) != len(ids):
+        raise UsageError("a participant is named twice: name each member once")
+    roles = {m.role for m in members}
+    if roles != {"mentor", "mentee"}:
+        raise UsageError(
+            "a relationship needs at least one mentor and one mentee: add the "
+            f"missing {'mentee' if 'mentor' in roles else 'mentor'}"
+        )
+    for member in members:
+        if member.status != "active":
+            raise UsageError(
+                f"{member.alias} is {member.status}: restore them before pairing"
+            )
+
+
+def cmd_relationship_end(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    ended = _with_archive(config, lambda a: a.end_relationship(args.relationship_id))
+    if not ended:
+        raise UsageError(
+            f"there is no active relationship {args.relationship_id}: see "
+            "`mentor-relay relationship list`"
+        )
+    print(f"relationship {args.relationship_id} ended")
+    return 0
+
+
+def cmd_relationship_list(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    relationships = _with_archive(config, lambda a: a.list_relationships())
+    if args.json:
+        _print_json(
+            [
+                {
+                    "id": r.id,
+                    "status": r.status,
+                    "started_at": r.started_at,
+                    "ended_at": r.ended_at,
+                    "members": [_participant_json(m) for m in r.members],
+                }
+                for r in relationships
+            ]
+        )
+        return 0
+    _print_table(
+        ("ID", "STATUS", "STARTED", "ENDED", "MEMBERS"),
+        [
+            (
+                r.id,
+                r.status,
+                r.started_at[:10],
+                (r.ended_at or "")[:10],
+                ", ".join(f"{m.name} ({m.role}, {m.alias})" for m in r.members),
+            )
+            for r in relationships
+        ],
+    )
+    return 0
+
+
+# serve, search, show
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from relay.server import serve
+
+    config = load_config(args.config)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not args.debug:
+        # aiosmtpd logs every command, envelope addresses included, at info.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
+    try:
+        asyncio.run(serve(config))
+    except OSError as error:
+        raise UsageError(
+            f"cannot listen on {config.smtp.listen}: {error.strerror}; set "
+            "[smtp] listen in the config to a free address"
+        ) from None
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    rows = _with_archive(config, lambda a: a.search(args.text, args.limit))
+    results = [dict(row) for row in rows]
+    if args.json:
+        _print_json(results)
+        return 0
+    if not results:
+        print("no messages match")
+        return 0
+    _print_table(
+        ("QUEUE ID", "RECEIVED", "STATUS", "SUBJECT", "MATCH"),
+        [
+            (r["queue_id"], r["received_at"], r["status"], r["subject"], r["snippet"])
+            for r in results
+        ],
+    )
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+
+    async def load(archive: Archive) -> dict[str, Any]:
+        row = await archive.message(args.message)
+        if row is None:
+            raise UsageError(
+                f"no message {args.message}: find one with `mentor-relay search`"
+            )
+        return {
+            "queue_id": row["queue_id"],
+            "received_at": row["received_at"],
+            "status": row["status"],
+            "sender": row["sender_alias"],
+            "recipients": await archive.message_recipient_aliases(row["id"]),
+            "message_id": row["relay_message_id"],
+            "subject": row["subject"],
+            "hold_reason": row["hold_reason"],
+            "findings": [vars(f) for f in await archive.findings(row["id"])],
+            "deliveries": [dict(j) for j in await archive.delivery_jobs_of(row["id"])],
+            "delivered": (bytes(row["delivered"]) if row["delivered"] else b"").decode(
+                "utf-8", "replace"
+            ),
+        }
+
+    shown = _with_archive(config, load)
+    if args.json:
+        _print_json(shown)
+        return 0
+    for key in ("queue_id", "received_at", "status", "sender", "subject"):
+        print(f"{key}: {shown[key]}")
+    print("recipients: " + ", ".join(shown["recipients"]))
+    if shown["hold_reason"]:
+        print(f"held: {shown['hold_reason']}")
+    print("findings:")
+    for finding in shown["findings"]:
+        extra = f" {finding['detail']}" if finding["detail"] else ""
+        print(
+            f"  {finding['kind']} x{finding['count']} in {finding['location']}{extra}"
+        )
+    if not shown["findings"]:
+        print("  none")
+    print("delivered copy:")
+    print(shown["delivered"])
+    return 0
+
+
+# helpers
+
+
+def _with_archive(config: Config, action: Callable[[Archive], Awaitable[T]]) -> T:
+    async def run() -> T:
+        archive = await Archive.open(config.archive_path)
+        try:
+            return await action(archive)
+        finally:
+            await archive.close()
+
+    return asyncio.run(run())
+
+
+def _participant_json(participant: Participant) -> dict[str, Any]:
+    return {
+        "id": participant.id,
+        "name": participant.name,
+        "email": participant.email,
+        "alias": participant.alias,
+        "role": participant.role,
+        "status": participant.status,
+    }
+
+
+def _print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def _print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    cells = [[str(c) for c in headers]] + [
+        [str(c) if c is not None else "" for c in row] for row in rows
+    ]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    for row in cells:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

@@ -1,0 +1,305 @@
+"""Load and check relay.toml.
+
+Every key has a checked type and, where it matters, a checked range, so that a
+mistake in the file stops the relay with one line naming the key, the value
+and the fix, instead of a traceback later.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+
+
+class ConfigError(Exception):
+    """relay.toml is missing, unreadable or has an invalid key."""
+
+
+@dataclass(frozen=True)
+class HostPort:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    listen: HostPort
+    max_message_bytes: int
+    max_recipients: int
+    hostname: str
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    transport: str
+    maildir: Path
+    smarthost: HostPort
+    starttls: str
+    username: str | None
+    password: str | None
+    retry_base_seconds: float
+    retry_max_seconds: float
+    give_up_seconds: float
+
+
+@dataclass(frozen=True)
+class DkimSettings:
+    selector: str
+    private_key: Path
+
+
+@dataclass(frozen=True)
+class FilterSettings:
+    default_region: str
+    extra_offensive_words: tuple[str, ...]
+    allowed_offensive_words: tuple[str, ...]
+    hold_flagged: bool
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    domain: str
+    contact: str
+    smtp: SmtpSettings
+    delivery: DeliverySettings
+    archive_path: Path
+    dkim: DkimSettings
+    filters: FilterSettings
+
+
+_TRANSPORTS = ("maildir", "smtp")
+_STARTTLS_MODES = ("opportunistic", "required", "off")
+
+
+def load_config(path: Path) -> Config:
+    """Read and check the config file at `path`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file {path} not found: run `mentor-relay init DIR` to create "
+            "one, or pass --config PATH"
+        ) from None
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    return _build(path.resolve(), data)
+
+
+def _build(path: Path, data: dict[str, Any]) -> Config:
+    keys = _Keys(path, data)
+    base = path.parent
+    domain = keys.get("relay.domain", str, check=_check_domain)
+    return Config(
+        path=path,
+        domain=domain.lower(),
+        contact=keys.get("relay.contact", str, "your programme coordinator"),
+        smtp=SmtpSettings(
+            listen=keys.get("smtp.listen", str, "127.0.0.1:2525", parse=_host_port),
+            max_message_bytes=keys.get(
+                "smtp.max_message_bytes", int, 10_485_760, check=_at_least(1024)
+            ),
+            max_recipients=keys.get("smtp.max_recipients", int, 20, check=_at_least(1)),
+            hostname=keys.get("smtp.hostname", str, domain, check=_check_domain),
+        ),
+        delivery=DeliverySettings(
+            transport=keys.get(
+                "delivery.transport", str, "maildir", check=_one_of(_TRANSPORTS)
+            ),
+            maildir=base / keys.get("delivery.maildir", str, "outbox"),
+            smarthost=keys.get(
+                "delivery.smarthost", str, "127.0.0.1:2526", parse=_host_port
+            ),
+            starttls=keys.get(
+                "delivery.starttls",
+                str,
+                "opportunistic",
+                check=_one_of(_STARTTLS_MODES),
+            ),
+            username=keys.optional("delivery.username", str),
+            password=keys.optional("delivery.password", str),
+            retry_base_seconds=keys.get(
+                "delivery.retry_base_seconds", float, 300.0, check=_positive
+            ),
+            retry_max_seconds=keys.get(
+                "delivery.retry_max_seconds", float, 3600.0, check=_positive
+            ),
+            give_up_seconds=keys.get(
+                "delivery.give_up_seconds", float, 5 * 86400.0, check=_positive
+            ),
+        ),
+        archive_path=base / keys.get("archive.path", str, "archive.sqlite3"),
+        dkim=DkimSettings(
+            selector=keys.get("dkim.selector", str, "relay", check=_check_label),
+            private_key=base / keys.get("dkim.private_key", str, "dkim.pem"),
+        ),
+        filters=FilterSettings(
+            default_region=keys.get(
+                "filters.default_region", str, "GB", check=_check_region
+            ),
+            extra_offensive_words=tuple(
+                keys.get("filters.extra_offensive_words", list, [])
+            ),
+            allowed_offensive_words=tuple(
+                keys.get("filters.allowed_offensive_words", list, [])
+            ),
+            hold_flagged=keys.get("filters.hold_flagged", bool, False),
+        ),
+    )
+
+
+class _Keys:
+    """Typed access to dotted keys, raising ConfigError that names the key."""
+
+    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+        self._path = path
+        self._data = data
+
+    def _lookup(self, dotted: str) -> Any:
+        node: Any = self._data
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return _MISSING
+            node = node[part]
+        return node
+
+    def optional(self, dotted: str, kind: type) -> Any:
+        value = self._lookup(dotted)
+        if value is _MISSING:
+            return None
+        return self._typed(dotted, value, kind)
+
+    def get(
+        self,
+        dotted: str,
+        kind: type,
+        default: Any = None,
+        *,
+        check: Callable[[Any], str | None] | None = None,
+        parse: Callable[[Any], Any] | None = None,
+    ) -> Any:
+        value = self._lookup(dotted)
+        if value is _MISSING:
+            if default is None:
+                section, key = dotted.rsplit(".", 1)
+                raise ConfigError(
+                    f"{self._path}: key {dotted} is missing: add `{key} = ...` "
+                    f"under [{section}]"
+                )
+            value = default
+        value = self._typed(dotted, value, kind)
+        if check is not None and (problem := check(value)):
+            raise ConfigError(f"{self._path}: {dotted} = {value!r} {problem}")
+        if parse is not None:
+            try:
+                return parse(value)
+            except ValueError as error:
+                raise ConfigError(
+                    f"{self._path}: {dotted} = {value!r} {error}"
+                ) from None
+        return value
+
+    def _typed(self, dotted: str, value: Any, kind: type) -> Any:
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if kind is int and isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, kind):
+            raise ConfigError(
+                f"{self._path}: {dotted} = {value!r} is not a {_TYPE_NAMES[kind]}: "
+                f"write it as {_TYPE_EXAMPLES[kind]}"
+            )
+        if isinstance(value, list) and not all(isinstance(i, str) for i in value):
+            raise ConfigError(
+                f"{self._path}: {dotted} must be a list of strings, "
+                'such as ["word", "other"]'
+            )
+        return value
+
+
+_MISSING = object()
+_TYPE_NAMES = {
+    str: "string",
+    int: "whole number",
+    float: "number",
+    bool: "boolean",
+    list: "list",
+}
+_TYPE_EXAMPLES = {
+    str: 'a quoted string, such as "value"',
+    int: "a number without quotes, such as 20",
+    float: "a number without quotes, such as 300",
+    bool: "true or false without quotes",
+    list: 'a list, such as ["a", "b"]',
+}
+
+
+def _host_port(value: str) -> HostPort:
+    host, sep, port_text = value.rpartition(":")
+    if not sep or not host or not port_text.isdigit():
+        raise ValueError('is not HOST:PORT: write it like "127.0.0.1:2525"')
+    port = int(port_text)
+    if not 0 < port < 65536:
+        raise ValueError("has a port outside 1-65535: pick a port such as 2525")
+    return HostPort(host.strip("[]"), port)
+
+
+def _check_domain(value: str) -> str | None:
+    labels = value.split(".")
+    if len(labels) < 2 or not all(_is_label(label) for label in labels):
+        return "is not a domain name: use one such as relay.example.org"
+    return None
+
+
+def _check_label(value: str) -> str | None:
+    if not _is_label(value):
+        return "is not a DNS label: use letters, digits and hyphens, such as relay"
+    return None
+
+
+def _is_label(label: str) -> bool:
+    return (
+        0 < len(label) <= 63
+        and label.isascii()
+        and label.replace("-", "").isalnum()
+        and not label.startswith("-")
+        and not label.endswith("-")
+    )
+
+
+def _check_region(value: str) -> str | None:
+    if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        return 'is not a two-letter region code: use one such as "GB" or "IE"'
+    return None
+
+
+def _at_least(minimum: int) -> Callable[[int], str | None]:
+    def check(value: int) -> str | None:
+        return f"is too small: use {minimum} or more" if value < minimum else None
+
+    return check
+
+
+def _positive(value: float) -> str | None:
+    return "must be greater than 0" if value <= 0 else None
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[str], str | None]:
+    def check(value: str) -> str | None:
+        if value in choices:
+            return None
+        return "is not one of " + ", ".join(f'"{c}"' for c in choices)
+
+    return check

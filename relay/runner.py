@@ -1,0 +1,193 @@
+"""The pipeline runner: filters received messages and queues their delivery.
+
+Each received message has a pipeline job. The runner leases the job, runs
+the filters in a worker thread so SMTP sessions never wait on content work,
+then commits the delivered copy, the findings and the delivery jobs (or the
+hold) in one transaction that also deletes the job. A job whose runner died
+keeps its lease only until the lease expires, then runs again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from archive.store import Archive, FilterOutcome, PipelineWork, StoredFinding
+from filters.base import FilterContext, Finding
+from filters.pipeline import CleanMessage, clean_message
+from relay.compose import (
+    Identity,
+    InboundHeaders,
+    compose,
+    new_message_id,
+    read_inbound_headers,
+)
+from relay.config import Config
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 300.0
+IDLE_POLL_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class _Filtered:
+    clean: CleanMessage
+    inbound: InboundHeaders
+
+
+def filter_context(config: Config) -> FilterContext:
+    return FilterContext(
+        relay_domain=config.domain,
+        default_region=config.filters.default_region,
+        extra_offensive_words=config.filters.extra_offensive_words,
+        allowed_offensive_words=config.filters.allowed_offensive_words,
+    )
+
+
+class PipelineRunner:
+    """Runs received messages through the filters, one job at a time."""
+
+    def __init__(
+        self,
+        config: Config,
+        archive: Archive,
+        received: asyncio.Event,
+        queued: asyncio.Event,
+    ) -> None:
+        self._config = config
+        self._archive = archive
+        self._received = received
+        self._queued = queued
+        self._context = filter_context(config)
+
+    async def run(self) -> None:
+        """Process jobs until cancelled, sleeping while there are none."""
+        while True:
+            try:
+                if await self.run_once():
+                    continue
+            except Exception:
+                log.exception("pipeline step failed; retrying shortly")
+                await asyncio.sleep(1.0)
+                continue
+            self._received.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._received.wait(), IDLE_POLL_SECONDS)
+
+    async def run_once(self) -> bool:
+        """Process one job; False when none is waiting."""
+        work = await self._archive.lease_pipeline_job(LEASE_SECONDS)
+        if work is None:
+            return False
+        try:
+            filtered = await asyncio.to_thread(self._filter, work.raw)
+            outcome = await self._outcome(work, filtered)
+        except Exception as error:
+            # A bug in a filter must not loop the job for ever or deliver the
+            # raw message: hold it, so a person looks at it.
+            log.error("%s filter failed: %s", work.queue_id, type(error).__name__)
+            outcome = _failed_outcome(work)
+        await self._archive.record_filtered(outcome, [r.id for r in work.recipients])
+        if outcome.hold_reason:
+            log.info(
+                "%s held for review: %d findings", work.queue_id, len(outcome.findings)
+            )
+        else:
+            log.info(
+                "%s filtered: %d findings, %d deliveries queued",
+                work.queue_id,
+                len(outcome.findings),
+                len(work.recipients),
+            )
+            self._queued.set()
+        return True
+
+    def _filter(self, raw: bytes) -> _Filtered:
+        return _Filtered(clean_message(raw, self._context), read_inbound_headers(raw))
+
+    async def _outcome(self, work: PipelineWork, filtered: _Filtered) -> FilterOutcome:
+        clean, inbound = filtered.clean, filtered.inbound
+        identity = Identity(
+            sender=work.sender,
+            recipients=work.recipients,
+            message_id=new_message_id(self._config.domain),
+            in_reply_to=await self._relay_ids(inbound.in_reply_to),
+            references=await self._relay_ids(inbound.references),
+            auto_submitted=inbound.auto_submitted,
+        )
+        delivered = compose(clean.content, clean.subject, identity)
+        return FilterOutcome(
+            message_id=work.message_id,
+            relay_message_id=identity.message_id,
+            original_message_id=inbound.message_id,
+            subject=clean.subject,
+            body_text=searchable_text(clean),
+            delivered=delivered,
+            findings=[_stored(f) for f in clean.findings],
+            hold_reason=self._hold_reason(clean),
+        )
+
+    async def _relay_ids(self, message_ids: tuple[str, ...]) -> tuple[str, ...]:
+        """Map referenced ids to the relay's own; ids the relay never issued go.
+
+        A sender's client refers to the relay's id of the message it answers,
+        or to its own id of a message it sent; either maps to the relay's id.
+        Unknown ids are dropped, because they name other hosts and mailboxes.
+        """
+        known = await self._archive.referenced_messages(message_ids)
+        mapped: list[str] = []
+        for message_id in message_ids:
+            entry = known.get(message_id)
+            if entry is not None and entry[0] not in mapped:
+                mapped.append(entry[0])
+        return tuple(mapped)
+
+    def _hold_reason(self, clean: CleanMessage) -> str | None:
+        if clean.hold_reasons:
+            return " ".join(clean.hold_reasons)
+        flagged = [f for f in clean.findings if f.severity == "high"]
+        if flagged and self._config.filters.hold_flagged:
+            return "Flagged for a safeguarding review: " + ", ".join(
+                sorted({f.category for f in flagged})
+            )
+        return None
+
+
+def searchable_text(clean: CleanMessage) -> str:
+    """Return the delivered text parts joined, for the full-text index."""
+    texts: list[str] = []
+    for part in clean.content.walk():
+        if part.get_content_type() == "text/plain":
+            try:
+                texts.append(part.get_content())
+            except (LookupError, ValueError):
+                continue
+    return "\n".join(texts)
+
+
+def _failed_outcome(work: PipelineWork) -> FilterOutcome:
+    return FilterOutcome(
+        message_id=work.message_id,
+        relay_message_id=new_message_id(work.sender.alias.rpartition("@")[2]),
+        original_message_id=None,
+        subject="",
+        body_text="",
+        delivered=b"",
+        findings=[StoredFinding("internal_error", "message", 1)],
+        hold_reason="The relay could not filter this message, so it was not delivered.",
+    )
+
+
+def _stored(finding: Finding) -> StoredFinding:
+    return StoredFinding(
+        finding.kind,
+        finding.where,
+        finding.count,
+        finding.detail,
+        finding.category,
+        finding.severity,
+        finding.matched,
+    )

@@ -1,0 +1,99 @@
+"""The running relay: SMTP listener, pipeline runner and delivery worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from archive.store import Archive
+from relay.config import Config, ConfigError
+from relay.delivery import DeliveryWorker, make_transport
+from relay.dkim import DkimSigner
+from relay.runner import PipelineRunner
+from relay.smtp import start_smtp_server
+from relay.transports import Transport
+
+log = logging.getLogger(__name__)
+
+
+def load_signer(config: Config) -> DkimSigner:
+    path = config.dkim.private_key
+    try:
+        pem = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(
+            f"{config.path}: dkim.private_key = {str(path)!r} cannot be read "
+            f"({error.strerror}): point it at the key `mentor-relay init` wrote"
+        ) from None
+    try:
+        return DkimSigner(config.domain, config.dkim.selector, pem)
+    except ValueError as error:
+        raise ConfigError(
+            f"{config.path}: dkim.private_key = {str(path)!r} is not a usable "
+            f"RSA key ({error}): generate one with `mentor-relay init`"
+        ) from None
+
+
+class Relay:
+    """All parts of a running relay, started and stopped together."""
+
+    def __init__(
+        self,
+        config: Config,
+        archive: Archive,
+        signer: DkimSigner,
+        transport: Transport,
+    ) -> None:
+        self.config = config
+        self.archive = archive
+        self.received = asyncio.Event()
+        self.queued = asyncio.Event()
+        self.runner = PipelineRunner(config, archive, self.received, self.queued)
+        self.worker = DeliveryWorker(config, archive, transport, signer, self.queued)
+        self._transport = transport
+        self._server: asyncio.Server | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @classmethod
+    async def open(cls, config: Config) -> Relay:
+        signer = load_signer(config)
+        archive = await Archive.open(config.archive_path)
+        return cls(config, archive, signer, make_transport(config))
+
+    async def start(self) -> None:
+        self._server = await start_smtp_server(self.config, self.archive, self.received)
+        self._tasks = [
+            asyncio.create_task(self.runner.run(), name="pipeline-runner"),
+            asyncio.create_task(self.worker.run(), name="delivery-worker"),
+        ]
+        log.info("Mentor Relay listening for SMTP on %s", self.config.smtp.listen)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._transport.close()
+        await self.archive.close()
+        log.info("Mentor Relay stopped")
+
+
+async def serve(config: Config) -> None:
+    """Run the relay until SIGTERM or SIGINT."""
+    relay = await Relay.open(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await relay.start()
+        await stop.wait()
+        log.info("stopping on signal")
+    finally:
+        await relay.stop()

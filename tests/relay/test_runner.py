@@ -1,0 +1,91 @@
+"""The pipeline runner over real mail: every corpus file, sent as a mentor."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+from collections.abc import AsyncIterator
+from email.policy import default
+from pathlib import Path
+
+import pytest
+
+from archive.store import Archive
+from relay.config import Config, load_config
+from relay.runner import PipelineRunner
+from tests.conftest import CORPUS, Cast
+
+CORPUS_FILES = sorted(CORPUS.glob("*.eml")) if CORPUS.is_dir() else []
+TEXT_TYPES = {"text/plain", "text/html"}
+
+
+@pytest.fixture
+async def archive(relay_dir: Path, cast: Cast) -> AsyncIterator[Archive]:
+    opened = await Archive.open(relay_dir / "archive.sqlite3")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def config(relay_dir: Path) -> Config:
+    return load_config(relay_dir / "relay.toml")
+
+
+async def accept_from_sam(archive: Archive, raw: bytes) -> int:
+    sam = await archive.participant_by_email("sam@example.org")
+    alex = await archive.participant_by_email("alex@example.com")
+    assert sam is not None and alex is not None
+    queue_id = f"Q{len(raw)}{id(raw)}"
+    return await archive.accept_message(
+        queue_id, "127.0.0.1", "sam@example.org", sam.id, [alex.id], raw
+    )
+
+
+@pytest.mark.skipif(not CORPUS_FILES, reason="../shared/corpus/eml is not present")
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+async def test_corpus_message_comes_out_clean(
+    archive: Archive, config: Config, path: Path
+) -> None:
+    message_id = await accept_from_sam(archive, path.read_bytes())
+    runner = PipelineRunner(config, archive, asyncio.Event(), asyncio.Event())
+    assert await runner.run_once()
+
+    row = await archive.message(str(message_id))
+    assert row is not None
+    kinds = {f.kind for f in await archive.findings(message_id)}
+    assert "internal_error" not in kinds
+    if row["status"] == "held":
+        # Held mail is never delivered, so only the reason matters.
+        assert row["hold_reason"]
+        return
+    assert row["status"] == "queued"
+    delivered = email.message_from_bytes(bytes(row["delivered"]), policy=default)
+    assert delivered["From"].endswith("@relay.example.org>")
+    for part in delivered.walk():
+        if part.is_multipart():
+            continue
+        assert part.get_content_type() in TEXT_TYPES, part.get_content_type()
+        assert part.get_filename() is None
+        part.get_content()
+    for line in bytes(row["delivered"]).split(b"\r\n"):
+        assert len(line) <= 998
+
+
+async def test_filter_crash_holds_message(
+    archive: Archive, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bug in a filter must hold the message, never deliver the raw bytes or
+    # leave the job looping.
+    def broken(raw: bytes, context: object) -> None:
+        raise RuntimeError("filter bug")
+
+    monkeypatch.setattr("relay.runner.clean_message", broken)
+    message_id = await accept_from_sam(archive, b"Subject: hi\r\n\r\n07700 900123\r\n")
+    runner = PipelineRunner(config, archive, asyncio.Event(), asyncio.Event())
+    assert await runner.run_once()
+    row = await archive.message(str(message_id))
+    assert row is not None
+    assert row["status"] == "held"
+    assert [f.kind for f in await archive.findings(message_id)] == ["internal_error"]
+    assert await archive.lease_delivery_jobs(10, 60) == []
+    assert not await runner.run_once()
