@@ -51,6 +51,7 @@ MIGRATIONS: tuple[str, ...] = (
         body_text TEXT,
         delivered BLOB,
         hold_reason TEXT,
+        flag TEXT,
         filtered_at TEXT
     );
     CREATE INDEX messages_original_id ON messages (original_message_id);

@@ -90,6 +90,7 @@ class FilterOutcome:
     delivered: bytes
     findings: Sequence[StoredFinding]
     hold_reason: str | None
+    flag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -395,7 +396,7 @@ class Archive:
             await db.execute(
                 "UPDATE messages SET status = ?, subject = ?, body_text = ?, "
                 "delivered = ?, relay_message_id = ?, original_message_id = ?, "
-                "hold_reason = ?, filtered_at = ? WHERE id = ?",
+                "hold_reason = ?, flag = ?, filtered_at = ? WHERE id = ?",
                 (
                     status,
                     outcome.subject,
@@ -404,6 +405,7 @@ class Archive:
                     outcome.relay_message_id,
                     outcome.original_message_id,
                     outcome.hold_reason,
+                    outcome.flag,
                     now_iso(),
                     outcome.message_id,
                 ),
@@ -439,6 +441,16 @@ class Archive:
                 "DELETE FROM pipeline_jobs WHERE message_id = ?",
                 (outcome.message_id,),
             )
+
+    async def release_leases(self) -> None:
+        """Make every leased job due again; for a relay starting up.
+
+        Only one relay process uses an SQLite archive, so at start-up any
+        lease left in the file belongs to a process that died.
+        """
+        async with self._transaction() as db:
+            await db.execute("UPDATE pipeline_jobs SET lease_until = 0")
+            await db.execute("UPDATE delivery_jobs SET lease_until = 0")
 
     # Delivery
 

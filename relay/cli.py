@@ -485,6 +485,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             "message_id": row["relay_message_id"],
             "subject": row["subject"],
             "hold_reason": row["hold_reason"],
+            "flag": row["flag"],
             "findings": [vars(f) for f in await archive.findings(row["id"])],
             "deliveries": [dict(j) for j in await archive.delivery_jobs_of(row["id"])],
             "delivered": (bytes(row["delivered"]) if row["delivered"] else b"").decode(
@@ -499,6 +500,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     for key in ("queue_id", "received_at", "status", "sender", "subject"):
         print(f"{key}: {shown[key]}")
     print("recipients: " + ", ".join(shown["recipients"]))
+    if shown["flag"]:
+        print(f"flagged: {shown['flag']}")
     if shown["hold_reason"]:
         print(f"held: {shown['hold_reason']}")
     print("findings:")

@@ -29,6 +29,18 @@ from relay.config import Config
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 300.0
+
+# Findings that put a message in front of a safeguarding officer, by the
+# label the review shows. Safeguarding findings carry their own category.
+FLAGGED_KINDS = {
+    "phone": "contact details",
+    "email": "contact details",
+    "postcode": "contact details",
+    "street_address": "contact details",
+    "off_platform": "off-platform contact",
+    "profanity": "offensive language",
+    "attachment": "attachment",
+}
 IDLE_POLL_SECONDS = 5.0
 
 
@@ -128,6 +140,7 @@ class PipelineRunner:
             delivered=delivered,
             findings=[_stored(f) for f in clean.findings],
             hold_reason=self._hold_reason(clean),
+            flag=flag_for(clean.findings),
         )
 
     async def _relay_ids(self, message_ids: tuple[str, ...]) -> tuple[str, ...]:
@@ -154,6 +167,16 @@ class PipelineRunner:
                 sorted({f.category for f in flagged})
             )
         return None
+
+
+def flag_for(findings: tuple[Finding, ...]) -> str | None:
+    """Return the labels of flagged findings, joined, or None when none is."""
+    labels = []
+    for finding in findings:
+        label = finding.category or FLAGGED_KINDS.get(finding.kind)
+        if label and label not in labels:
+            labels.append(label)
+    return ", ".join(labels) if labels else None
 
 
 def searchable_text(clean: CleanMessage) -> str:

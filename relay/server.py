@@ -63,6 +63,7 @@ class Relay:
         return cls(config, archive, signer, make_transport(config))
 
     async def start(self) -> None:
+        await self.archive.release_leases()
         self._server = await start_smtp_server(self.config, self.archive, self.received)
         self._tasks = [
             asyncio.create_task(self.runner.run(), name="pipeline-runner"),
