@@ -7,6 +7,7 @@ and the fix, instead of a traceback later.
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +36,13 @@ class SmtpSettings:
     max_message_bytes: int
     max_recipients: int
     hostname: str
+    tls_certificate: Path | None
+    tls_key: Path | None
+    max_header_bytes: int
+    max_connections_per_client: int
+    max_messages_per_sender_per_hour: int
+    max_refused_recipients: int
+    disk_margin_bytes: int
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,8 @@ class DeliverySettings:
     retry_base_seconds: float
     retry_max_seconds: float
     give_up_seconds: float
+    warn_after_seconds: float
+    max_auto_replies_per_pair_per_day: int
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,16 @@ class FilterSettings:
     extra_offensive_words: tuple[str, ...]
     allowed_offensive_words: tuple[str, ...]
     hold_flagged: bool
+    parse_timeout_seconds: float
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """Inbound sender authentication (SPF, DKIM, DMARC alignment)."""
+
+    policy: str
+    dns_timeout_seconds: float
+    trusted_networks: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -69,15 +89,18 @@ class Config:
     path: Path
     domain: str
     contact: str
+    coordinator_email: str | None
     smtp: SmtpSettings
     delivery: DeliverySettings
     archive_path: Path
     dkim: DkimSettings
     filters: FilterSettings
+    auth: AuthSettings
 
 
 _TRANSPORTS = ("maildir", "smtp")
 _STARTTLS_MODES = ("opportunistic", "required", "off")
+_AUTH_POLICIES = ("enforce", "hold", "off")
 
 
 def load_config(path: Path) -> Config:
@@ -106,6 +129,7 @@ def _build(path: Path, data: dict[str, Any]) -> Config:
         path=path,
         domain=domain.lower(),
         contact=keys.get("relay.contact", str, "your programme coordinator"),
+        coordinator_email=keys.optional("relay.coordinator_email", str) or None,
         smtp=SmtpSettings(
             listen=keys.get("smtp.listen", str, "127.0.0.1:2525", parse=_host_port),
             max_message_bytes=keys.get(
@@ -113,6 +137,25 @@ def _build(path: Path, data: dict[str, Any]) -> Config:
             ),
             max_recipients=keys.get("smtp.max_recipients", int, 20, check=_at_least(1)),
             hostname=keys.get("smtp.hostname", str, domain, check=_check_domain),
+            tls_certificate=_optional_path(
+                base, keys.optional("smtp.tls_certificate", str)
+            ),
+            tls_key=_optional_path(base, keys.optional("smtp.tls_key", str)),
+            max_header_bytes=keys.get(
+                "smtp.max_header_bytes", int, 65_536, check=_at_least(1024)
+            ),
+            max_connections_per_client=keys.get(
+                "smtp.max_connections_per_client", int, 20, check=_at_least(1)
+            ),
+            max_messages_per_sender_per_hour=keys.get(
+                "smtp.max_messages_per_sender_per_hour", int, 100, check=_at_least(1)
+            ),
+            max_refused_recipients=keys.get(
+                "smtp.max_refused_recipients", int, 5, check=_at_least(1)
+            ),
+            disk_margin_bytes=keys.get(
+                "smtp.disk_margin_bytes", int, 52_428_800, check=_at_least(0)
+            ),
         ),
         delivery=DeliverySettings(
             transport=keys.get(
@@ -139,6 +182,15 @@ def _build(path: Path, data: dict[str, Any]) -> Config:
             give_up_seconds=keys.get(
                 "delivery.give_up_seconds", float, 5 * 86400.0, check=_positive
             ),
+            warn_after_seconds=keys.get(
+                "delivery.warn_after_seconds", float, 4 * 3600.0, check=_positive
+            ),
+            max_auto_replies_per_pair_per_day=keys.get(
+                "delivery.max_auto_replies_per_pair_per_day",
+                int,
+                2,
+                check=_at_least(0),
+            ),
         ),
         archive_path=base / keys.get("archive.path", str, "archive.sqlite3"),
         dkim=DkimSettings(
@@ -156,6 +208,25 @@ def _build(path: Path, data: dict[str, Any]) -> Config:
                 keys.get("filters.allowed_offensive_words", list, [])
             ),
             hold_flagged=keys.get("filters.hold_flagged", bool, False),
+            parse_timeout_seconds=keys.get(
+                "filters.parse_timeout_seconds", float, 10.0, check=_positive
+            ),
+        ),
+        auth=AuthSettings(
+            policy=keys.get(
+                "auth.policy", str, "enforce", check=_one_of(_AUTH_POLICIES)
+            ),
+            dns_timeout_seconds=keys.get(
+                "auth.dns_timeout_seconds", float, 3.0, check=_positive
+            ),
+            trusted_networks=tuple(
+                keys.get(
+                    "auth.trusted_networks",
+                    list,
+                    ["127.0.0.0/8", "::1/128"],
+                    check=_check_networks,
+                )
+            ),
         ),
     )
 
@@ -254,6 +325,19 @@ def _host_port(value: str) -> HostPort:
     if not 0 < port < 65536:
         raise ValueError("has a port outside 1-65535: pick a port such as 2525")
     return HostPort(host.strip("[]"), port)
+
+
+def _optional_path(base: Path, value: str | None) -> Path | None:
+    return base / value if value else None
+
+
+def _check_networks(value: list[str]) -> str | None:
+    for network in value:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            return f'has {network!r}, which is not a network such as "127.0.0.0/8"'
+    return None
 
 
 def _check_domain(value: str) -> str | None:
