@@ -81,7 +81,8 @@ class DeliveryWorker:
                 continue
             self._queued.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._queued.wait(), await self._idle_wait())
+                idle = await self._idle_wait()
+                await asyncio.wait_for(self._queued.wait(), idle)
 
     async def _idle_wait(self) -> float:
         due = await self._archive.next_delivery_due()

@@ -12,6 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+from collections.abc import Callable
+from typing import Protocol
 from dataclasses import dataclass
 
 from archive.store import Archive, FilterOutcome, PipelineWork, StoredFinding
@@ -25,6 +28,7 @@ from relay.compose import (
     read_inbound_headers,
 )
 from relay.config import Config
+from relay.filter_process import FilterTimeout
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +63,29 @@ def filter_context(config: Config) -> FilterContext:
     )
 
 
+class Filterer(Protocol):
+    async def clean(self, raw: bytes, context: FilterContext) -> CleanMessage: ...
+
+    def close(self) -> None: ...
+
+
+class InlineFilterer:
+    """Runs the filters in a worker thread, with no time limit; for tests."""
+
+    async def clean(self, raw: bytes, context: FilterContext) -> CleanMessage:
+        return await asyncio.to_thread(clean_message, raw, context)
+
+    def close(self) -> None:
+        pass
+
+
+def default_workers() -> int:
+    """One filter process per core, at most four, at least one."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 class PipelineRunner:
-    """Runs received messages through the filters, one job at a time."""
+    """Runs received messages through the filters, one job per worker at a time."""
 
     def __init__(
         self,
@@ -68,18 +93,39 @@ class PipelineRunner:
         archive: Archive,
         received: asyncio.Event,
         queued: asyncio.Event,
+        filterer_factory: Callable[[], Filterer] | None = None,
+        workers: int = 1,
     ) -> None:
         self._config = config
         self._archive = archive
         self._received = received
         self._queued = queued
         self._context = filter_context(config)
+        self._workers = workers
+        self._new_filterer = filterer_factory or InlineFilterer
+        self._filterers: list[Filterer] = []
+
+    def _filterer(self) -> Filterer:
+        filterer = self._new_filterer()
+        self._filterers.append(filterer)
+        return filterer
+
+    def close(self) -> None:
+        for filterer in self._filterers:
+            filterer.close()
+        self._filterers.clear()
 
     async def run(self) -> None:
+        """Process jobs with every worker until cancelled."""
+        await asyncio.gather(
+            *(self._work(self._filterer()) for _ in range(self._workers))
+        )
+
+    async def _work(self, filterer: Filterer) -> None:
         """Process jobs until cancelled, sleeping while there are none."""
         while True:
             try:
-                if await self.run_once():
+                if await self.run_once(filterer):
                     continue
             except Exception:
                 log.exception("pipeline step failed; retrying shortly")
@@ -89,14 +135,20 @@ class PipelineRunner:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._received.wait(), IDLE_POLL_SECONDS)
 
-    async def run_once(self) -> bool:
+    async def run_once(self, filterer: Filterer | None = None) -> bool:
         """Process one job; False when none is waiting."""
         work = await self._archive.lease_pipeline_job(LEASE_SECONDS)
         if work is None:
             return False
+        filterer = filterer or self._filterer()
         try:
-            filtered = await asyncio.to_thread(self._filter, work.raw)
+            clean = await filterer.clean(work.raw, self._context)
+            filtered = _Filtered(clean, read_inbound_headers(work.raw))
             outcome = await self._outcome(work, filtered)
+        except FilterTimeout as error:
+            log.warning("%s held for review: %s", work.queue_id, error)
+            reason = f"The {error}, so it was not delivered."
+            outcome = _failed_outcome(work, reason, kind="filter_timeout")
         except Exception as error:
             # A bug in a filter must not loop the job for ever or deliver the
             # raw message: hold it, so a person looks at it.
@@ -116,9 +168,6 @@ class PipelineRunner:
             )
             self._queued.set()
         return True
-
-    def _filter(self, raw: bytes) -> _Filtered:
-        return _Filtered(clean_message(raw, self._context), read_inbound_headers(raw))
 
     async def _outcome(self, work: PipelineWork, filtered: _Filtered) -> FilterOutcome:
         clean, inbound = filtered.clean, filtered.inbound
@@ -191,7 +240,9 @@ def searchable_text(clean: CleanMessage) -> str:
     return "\n".join(texts)
 
 
-def _failed_outcome(work: PipelineWork) -> FilterOutcome:
+def _failed_outcome(
+    work: PipelineWork, reason: str | None = None, kind: str = "internal_error"
+) -> FilterOutcome:
     return FilterOutcome(
         message_id=work.message_id,
         relay_message_id=new_message_id(work.sender.alias.rpartition("@")[2]),
@@ -199,8 +250,9 @@ def _failed_outcome(work: PipelineWork) -> FilterOutcome:
         subject="",
         body_text="",
         delivered=b"",
-        findings=[StoredFinding("internal_error", "message", 1)],
-        hold_reason="The relay could not filter this message, so it was not delivered.",
+        findings=[StoredFinding(kind, "message", 1)],
+        hold_reason=reason
+        or "The relay could not filter this message, so it was not delivered.",
     )
 
 

@@ -11,7 +11,8 @@ from archive.store import Archive
 from relay.config import Config, ConfigError
 from relay.delivery import DeliveryWorker, make_transport
 from relay.dkim import DkimSigner
-from relay.runner import PipelineRunner
+from relay.filter_process import FilterProcess
+from relay.runner import PipelineRunner, default_workers
 from relay.smtp import start_smtp_server
 from relay.transports import Transport
 
@@ -50,7 +51,15 @@ class Relay:
         self.archive = archive
         self.received = asyncio.Event()
         self.queued = asyncio.Event()
-        self.runner = PipelineRunner(config, archive, self.received, self.queued)
+        timeout = config.filters.parse_timeout_seconds
+        self.runner = PipelineRunner(
+            config,
+            archive,
+            self.received,
+            self.queued,
+            filterer_factory=lambda: FilterProcess(timeout),
+            workers=default_workers(),
+        )
         self.worker = DeliveryWorker(config, archive, transport, signer, self.queued)
         self._transport = transport
         self._server: asyncio.Server | None = None
@@ -80,6 +89,7 @@ class Relay:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        self.runner.close()
         await self._transport.close()
         await self.archive.close()
         log.info("Mentor Relay stopped")
