@@ -17,17 +17,19 @@ from filters.base import FilterContext, Span
 
 log = logging.getLogger(__name__)
 
-# RFC 5322 atext plus dots. The lookbehind and the possessive loops keep the
-# scan linear: a match can only start where a run of address characters starts.
-_LOCAL_CHAR = r"[\w.!#$%&'*+/=?^`{|}~-]"
+# RFC 5322 atext plus dots, without "/", "?" and "&", which in mail text almost
+# always belong to a URL around the address. The lookbehind and the possessive
+# loops keep the scan linear: a match can only start where a run of address
+# characters starts.
+_LOCAL_CHAR = r"[\w.!#$%'*+=^`{|}~-]"
 _PLAIN_ADDRESS = re.compile(
     rf"(?P<mailto>mailto:)?(?<!{_LOCAL_CHAR})(?P<local>{_LOCAL_CHAR}++)"
     r"@(?P<domain>[\w-]++(?:\.[\w-]++)++)",
     re.IGNORECASE,
 )
 
-# Spelled-out separators. Bracketed forms may have spaces inside and around;
-# the bare words need spaces on both sides.
+# Spelled-out separators. Bracketed forms may have spaces inside and around
+# them, but the bare words need spaces on both sides.
 _AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+|\s*@\s*)"
 _DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"
 _WORD = r"[\w'+-]++"
@@ -37,6 +39,7 @@ _DISGUISED_ADDRESS = re.compile(
     re.IGNORECASE,
 )
 _DOT_SPLIT = re.compile(_DOT, re.IGNORECASE)
+_SPELLED_DOT = re.compile(r"[\[({<]\s*dot\s*[\])}>]|\sdot\s", re.IGNORECASE)
 
 # Top-level domains a disguised address must end with. An exhaustive list
 # would let prose such as "meet at the dot of noon" through ("of" is no TLD,
@@ -54,6 +57,15 @@ _PROSE_BEFORE_AT = frozenset(
     look looking looked me us him her them it this that here there i'm im is are
     was were am be been online available meet see visit find found work working
     works stay staying shop study studying read and or but not only just
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+# Providers whose domain alone marks "name at domain" as an address.
+_WEBMAIL_DOMAINS = frozenset(
+    """
+    gmail.com googlemail.com hotmail.com hotmail.co.uk outlook.com live.com
+    live.co.uk yahoo.com yahoo.co.uk icloud.com me.com aol.com protonmail.com
+    proton.me btinternet.com sky.com
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
@@ -139,7 +151,7 @@ def _widen_over_brackets(text: str, start: int, end: int) -> tuple[int, int]:
 def _disguised_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
     spans: list[Span] = []
     for match in _DISGUISED_ADDRESS.finditer(text):
-        if _is_plain_at(match.group("at")) and _is_plain_domain(match):
+        if match.group("at") == "@" and not _SPELLED_DOT.search(match.group("domain")):
             # A real "@" with a real domain is the plain pattern's job.
             continue
         labels = [label.lower() for label in _DOT_SPLIT.split(match.group("domain"))]
@@ -151,16 +163,21 @@ def _disguised_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
     return spans
 
 
-def _is_plain_at(separator: str) -> bool:
-    return separator == "@"
-
-
-def _is_plain_domain(match: re.Match[str]) -> bool:
-    return "dot" not in match.group("domain").lower()
-
-
 def _reads_as_prose(match: re.Match[str]) -> bool:
-    """Recognise "look at bbc.co.uk": a bare "at" after a common word."""
+    """Recognise prose such as "look at bbc.co.uk" or "the server at example.net".
+
+    With a bare "at" and real dots in the domain, the text counts as an
+    address only when the name before "at" looks like a mailbox ("sam.jones",
+    "sam_99") or the domain is a webmail provider ("sam at gmail.com").
+    """
     if match.group("at").strip().lower() != "at":
         return False
-    return match.group("local").lower() in _PROSE_BEFORE_AT
+    local = match.group("local").lower()
+    if local in _PROSE_BEFORE_AT:
+        return True
+    domain = match.group("domain")
+    if _SPELLED_DOT.search(domain) or domain.lower() in _WEBMAIL_DOMAINS:
+        return False
+    # NOTE: "sam at example.com" therefore stays, because it reads the same way
+    # as "the team at example.com".
+    return not any(ch.isdigit() or ch in "._+-" for ch in local)

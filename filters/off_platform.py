@@ -47,8 +47,8 @@ _ACCOUNT_WORD = r"(?:user\s?name|name|handle|user|id|tag|account|acc|profile)"
 # "add me on snap", "message me on whatsapp", "hit me up on discord: sam#1234".
 # The whole invitation goes, with the handle if one follows.
 _INVITATION = re.compile(
-    r"\b(?P<invitation>(?:add|follow|find|message|msg|dm|pm|text|call|ring|contact|reach|hit"
-    r"|chat\s+(?:to|with)|talk\s+to|speak\s+to|friend|ping)"
+    r"\b(?P<invitation>(?:add|follow|find|message|msg|dm|pm|text|call|ring"
+    r"|contact|reach|hit|chat\s+(?:to|with)|talk\s+to|speak\s+to|friend|ping)"
     r"\s+(?:me|us)(?:\s+up)?\s+(?:on|at|via|over|through|in)\s+(?:the\s+)?"
     rf"{_SERVICE}\b)(?:\s*(?P<label>[:=@-]|\bas\b|\bat\b)?\s*{_HANDLE})?",
     re.IGNORECASE,
@@ -130,6 +130,7 @@ def _handle_span(match: re.Match[str]) -> tuple[int, int] | None:
     label = (match.groupdict().get("label") or "").strip().lower()
     marked = trimmed.startswith("@") or any(ch.isdigit() or ch in "_." for ch in name)
     if label in {"is", "'s"} and not marked:
+        # NOTE: a plain-word handle such as "my snap is samjones" stays too.
         return None
     start = match.start("handle")
     return start, start + len(trimmed)

@@ -1,10 +1,10 @@
 """Find telephone numbers, written in digits or spelled out in words.
 
-A cheap regular expression first picks out runs of digits and separators; only
+A cheap regular expression first picks out runs of digits and separators. Only
 those candidates go to phonenumbers, because its own matcher is too slow to run
-over a whole body. The test is deliberately lenient: a number phonenumbers
-calls invalid (Ofcom's drama range 07700 900xxx, say) still reaches a person if
-it is dialled, so any number of a possible length counts.
+over a whole body. The test is deliberately lenient. A number phonenumbers
+calls invalid (Ofcom's drama range 07700 900xxx, say) may still reach a person,
+so any number of a possible length counts.
 """
 
 from __future__ import annotations
@@ -34,11 +34,12 @@ _ISBN_10 = re.compile(r"\d{1,5}-\d{1,7}-\d{1,7}-\d")
 _NANP = re.compile(r"\(?\d{3}\)?[ .\-]?\d{3}[ .\-]\d{4}")
 
 _MIN_DIGITS = 7
-# E.164 allows 15 digits; a written "(0)" trunk prefix and "00" exit code add two.
+# E.164 allows 15 digits, and a written "(0)" trunk prefix or "00" exit code adds
+# up to two more.
 _MAX_DIGITS = 17
 _MIN_INTERNATIONAL_DIGITS = 8
 _MAX_INTERNATIONAL_DIGITS = 15
-_CURRENCY_SIGNS = frozenset("£$€¥#")
+_PRICE_AND_REFERENCE_SIGNS = frozenset("£$€¥#")
 
 
 class PhoneFilter:
@@ -68,7 +69,7 @@ def _has_plain_surroundings(text: str, start: int, end: int) -> bool:
     after = text[end] if end < len(text) else " "
     after_that = text[end + 1] if end + 1 < len(text) else " "
 
-    if before in _CURRENCY_SIGNS or after.isalnum() or after in "%_":
+    if before in _PRICE_AND_REFERENCE_SIGNS or after.isalnum() or after in "%_":
         return False
     # "ORD-2026-1234" and "2026-1234-A" are references, not numbers.
     if before in "-/" and before_that.isalnum():
@@ -109,11 +110,27 @@ def _longest_number_from(
         # A number only starts after whitespace, never after "-" or "." inside one.
         return None
     start = _number_start(candidate, runs[first][0])
-    for last in range(len(runs) - 1, first - 1, -1):
-        end = _number_end(candidate, runs[last][1])
+    for last in range(_last_run_within_limit(runs, first), first - 1, -1):
+        end = _number_end(candidate, start, runs[last][1])
         if _is_phone_number(candidate[start:end], region):
             return start, end, last + 1
     return None
+
+
+def _last_run_within_limit(runs: list[tuple[int, int]], first: int) -> int:
+    """Return the last digit run a number starting at `first` could reach.
+
+    Bounding the search by the digit limit keeps a long candidate such as
+    "1 1 1 1 ..." linear instead of trying every pair of runs.
+    """
+    digits = 0
+    last = first
+    while last < len(runs):
+        digits += runs[last][1] - runs[last][0]
+        if digits > _MAX_DIGITS:
+            break
+        last += 1
+    return max(first, last - 1)
 
 
 def _number_start(candidate: str, run_start: int) -> int:
@@ -124,12 +141,13 @@ def _number_start(candidate: str, run_start: int) -> int:
     return start
 
 
-def _number_end(candidate: str, run_end: int) -> int:
-    """Move a number's end over a closing bracket of an area code like "(555)"."""
-    if candidate[run_end : run_end + 1] == ")" and "(" in candidate[:run_end]:
-        opened = candidate.rfind("(", 0, run_end)
-        if ")" not in candidate[opened:run_end]:
-            return run_end + 1
+def _number_end(candidate: str, start: int, run_end: int) -> int:
+    """Move a number's end over the ")" that closes an area code like "(555)"."""
+    if candidate[run_end : run_end + 1] != ")":
+        return run_end
+    opened = candidate.rfind("(", start, run_end)
+    if opened >= 0 and ")" not in candidate[opened:run_end]:
+        return run_end + 1
     return run_end
 
 
@@ -147,12 +165,14 @@ def _is_phone_number(written: str, region: str) -> bool:
         )
     if _NANP.fullmatch(written):
         return True
+    # NOTE: a national number written without its trunk prefix ("7700 900123"
+    # in the UK) stays, because without the 0 it reads like any digit run.
     prefix = _national_prefix(region)
     return bool(prefix) and bare.startswith(prefix) and _is_possible(written, region)
 
 
 def _looks_like_other_number(written: str, digits: int) -> bool:
-    """Recognise dates, ISBNs and bare numbers without a phone layout."""
+    """Recognise dates and ISBNs, whose separators look like a phone layout."""
     if _DATE.fullmatch(written) or _ISBN_10.fullmatch(written):
         return True
     compact = "".join(ch for ch in written if ch.isdigit())
@@ -216,8 +236,8 @@ def _spelled_numbers(text: str, kind: str) -> list[Span]:
     """Find phone numbers spelled out in words, alone or mixed with digits.
 
     A run counts only when it yields at least ten digits starting with 0 or
-    "plus", and uses at least four words: a countdown or a sentence that
-    mentions a few numbers never gets there.
+    "plus" and uses at least four words, so a countdown or a sentence with a
+    few numbers in it stays.
     """
     spans: list[Span] = []
     for match in _SPELLED_RUN.finditer(text):

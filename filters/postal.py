@@ -2,10 +2,10 @@
 
 Postcodes follow the published formats, so a regular expression decides them:
 UK postcodes, Irish Eircodes and US ZIP codes after a state abbreviation.
-Street addresses have no fixed format; the filter looks for a house number or
-a house name followed by a street name and a street type ("12 Acacia Avenue",
-"Flat 3, 12 Acacia Avenue", "Rose Cottage, Mill Lane") and then checks the
-letter case, because "5 miles down the road" has the same shape as an address.
+Street addresses have no fixed format. The filter looks for a house number or
+a house name, then a street name and a street type ("12 Acacia Avenue",
+"Flat 3, 12 Acacia Avenue", "Rose Cottage, Mill Lane"). It then checks the
+letter case and the words, because "5 miles down the road" has the same shape.
 """
 
 from __future__ import annotations
