@@ -1,10 +1,10 @@
 """The pipeline runner: filters received messages and queues their delivery.
 
-Each received message has a pipeline job. The runner leases the job, runs
-the filters in a worker thread so SMTP sessions never wait on content work,
-then commits the delivered copy, the findings and the delivery jobs (or the
-hold) in one transaction that also deletes the job. A job whose runner died
-keeps its lease only until the lease expires, then runs again.
+Each received message has a pipeline job. The runner leases the job and runs
+the filters in a child process, so SMTP sessions never wait on content work.
+It then commits the delivered copy, the findings and the delivery jobs (or
+the hold) in one transaction that also deletes the job. A job whose runner
+died runs again when its lease expires, or at once when the relay restarts.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ class InlineFilterer:
 
 
 def default_workers() -> int:
-    """One filter process per core, at most four, at least one."""
+    """Return the number of filter processes: one per core, from one to four."""
     return max(1, min(os.cpu_count() or 1, 4))
 
 
