@@ -21,6 +21,9 @@ from filters.pipeline import CleanMessage, clean_message
 log = logging.getLogger(__name__)
 
 
+_WARM_UP = b"Subject: warm-up\r\n\r\nwarm-up\r\n"
+
+
 class FilterTimeout(Exception):
     """The filters did not finish within the time limit."""
 
@@ -40,12 +43,21 @@ class FilterProcess:
         self._context = multiprocessing.get_context("forkserver")
         self._pool: Pool | None = None
 
-    def _running_pool(self) -> Pool:
+    async def _running_pool(self, context: FilterContext) -> Pool:
+        """Return the child, starting it first if needed.
+
+        A new child imports the filters and loads their word lists, which
+        takes a second or more; that start-up runs before the time limit
+        starts, so it never counts against a message.
+        """
         if self._pool is None:
-            self._pool = self._context.Pool(processes=1)
+            pool = self._context.Pool(processes=1)
+            await asyncio.to_thread(pool.apply, self._function, (_WARM_UP, context))
+            self._pool = pool
         return self._pool
 
     async def clean(self, raw: bytes, context: FilterContext) -> CleanMessage:
+        pool = await self._running_pool(context)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[CleanMessage] = loop.create_future()
 
@@ -55,7 +67,7 @@ class FilterProcess:
         def reject(error: BaseException) -> None:
             loop.call_soon_threadsafe(_settle, future, None, error)
 
-        self._running_pool().apply_async(
+        pool.apply_async(
             self._function, (raw, context), callback=resolve, error_callback=reject
         )
         try:

@@ -23,9 +23,16 @@ ACCEPTED = Reply(250, "2.0.0", "Message accepted for delivery: queued as {queue_
 SENDER_OK = Reply(250, "2.1.0", "Sender ok")
 RECIPIENT_OK = Reply(250, "2.1.5", "Recipient ok")
 
-UNKNOWN_ALIAS = Reply(
-    550, "5.1.1", "No such alias here: check the address your coordinator gave you"
+# One reply for an unknown alias, an alias the sender may not write to and a
+# suspended recipient, so that no reply confirms that an alias exists.
+# relay.policy returns it under the names NOT_PAIRED and RECIPIENT_SUSPENDED.
+NO_SUCH_ALIAS = Reply(
+    550,
+    "5.1.1",
+    "No such alias, or you may not write to it: check the address, or ask {contact}",
 )
+NOT_PAIRED = NO_SUCH_ALIAS
+RECIPIENT_SUSPENDED = NO_SUCH_ALIAS
 UNKNOWN_SENDER = Reply(
     550,
     "5.7.1",
@@ -37,17 +44,6 @@ SENDER_SUSPENDED = Reply(
     "5.7.1",
     "Your account is suspended: contact {contact} to have it restored",
 )
-RECIPIENT_SUSPENDED = Reply(
-    550,
-    "5.7.1",
-    "This participant cannot receive mail at the moment: contact {contact}",
-)
-NOT_PAIRED = Reply(
-    550,
-    "5.7.1",
-    "You are not paired with this participant, so the relay cannot pass your "
-    "message on: contact {contact} if you think you should be",
-)
 RELATIONSHIP_ENDED = Reply(
     550,
     "5.7.1",
@@ -57,15 +53,72 @@ RELATIONSHIP_ENDED = Reply(
 MESSAGE_TOO_BIG = Reply(
     552, "5.3.4", "Message too big: the limit is {limit} bytes, so send a shorter one"
 )
+HEADER_TOO_BIG = Reply(
+    552,
+    "5.3.4",
+    "The message header is too big: the limit is {limit} bytes, so remove some "
+    "recipients or references",
+)
+DATA_LINE_TOO_LONG = Reply(
+    500,
+    "5.6.0",
+    "A line of the message is longer than 998 characters: your mail program "
+    "must break long lines before sending",
+)
+COMMAND_LINE_TOO_LONG = Reply(
+    500, "5.5.2", "Command line too long: the limit is 512 bytes"
+)
 TOO_MANY_RECIPIENTS = Reply(
     452, "4.5.3", "Too many recipients: send to at most {limit} aliases per message"
 )
+BOUNCE_NOT_ALONE = Reply(
+    452,
+    "4.5.3",
+    "A bounce address must be the only recipient: send to it in a separate transaction",
+)
+BOUNCE_ACCEPTED = Reply(250, "2.0.0", "Bounce received")
 ARCHIVE_UNAVAILABLE = Reply(
     451,
     "4.3.0",
     "The relay could not store your message just now: your mail server will try "
     "again later",
 )
+INTERNAL_ERROR = Reply(
+    451,
+    "4.3.0",
+    "The relay had an internal error: your mail server will try again later",
+)
+CHECKS_TIMED_OUT = Reply(
+    451,
+    "4.3.0",
+    "The relay took too long to check your message: your mail server will try "
+    "again later",
+)
+LOW_DISK_SPACE = Reply(
+    452,
+    "4.3.1",
+    "The relay is short of disk space: your mail server will try again later",
+)
+SENDER_RATE_LIMITED = Reply(
+    450,
+    "4.7.1",
+    "You have sent {limit} messages in the last hour, the most the relay takes: "
+    "your mail server will try again later",
+)
+TOO_MANY_CONNECTIONS = Reply(
+    421,
+    "4.7.0",
+    "Too many connections from your address: closing this one, try again later",
+)
+TOO_MANY_REFUSALS = Reply(
+    421,
+    "4.7.0",
+    "Too many refused recipients in this session: closing the connection",
+)
+VRFY_NOT_OFFERED = Reply(
+    252, "2.5.0", "The relay does not verify addresses: send your message as usual"
+)
+EXPN_NOT_OFFERED = Reply(502, "5.5.1", "The relay does not expand lists")
 BAD_SENDER_SYNTAX = Reply(
     501,
     "5.1.7",
@@ -75,4 +128,16 @@ BAD_RECIPIENT_SYNTAX = Reply(
     501,
     "5.1.3",
     "That recipient address is not valid: use the alias address exactly as given",
+)
+SENDER_NOT_VERIFIED = Reply(
+    550,
+    "5.7.26",
+    "The message could not be verified as coming from the sender's domain: send "
+    "it from your own mail account, through your provider's servers",
+)
+SENDER_CHECK_UNAVAILABLE = Reply(
+    451,
+    "4.4.3",
+    "The relay could not look up the sender's domain in DNS just now: your mail "
+    "server will try again later",
 )
