@@ -3,9 +3,10 @@
 Plain addresses ("sam@example.com", "<sam@example.com>", "mailto:...") are
 matched strictly. Disguised ones spell out the "@" or the dots: "sam [at]
 example [dot] com", "sam (at) example (dot) com", "sam dot jones at example dot
-com", "sam @ example.com". Because "at" and "dot" are ordinary words, a
-disguised address counts only when it ends in a well-known top-level domain.
-Addresses on the relay's own domain are aliases and stay.
+com", "sam @ example.com", "sam(@)example.com". Because "at" and "dot" are
+ordinary words, a disguised address counts only when it ends in a well-known
+top-level domain, or names a webmail provider ("samj04 at gmail"). Addresses
+on the relay's own domain are aliases and stay.
 """
 
 from __future__ import annotations
@@ -29,16 +30,20 @@ _PLAIN_ADDRESS = re.compile(
 )
 
 # Spelled-out separators. Bracketed forms may have spaces inside and around
-# them, but the bare words need spaces on both sides.
-_AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+|\s*@\s*)"
+# them, but the bare words need spaces on both sides. Dots in the domain may
+# have spaces around them ("example . com"); the spaced form is checked after
+# the match, because after a bare "at" it is usually the end of a sentence.
+_AT = r"(?:\s*[\[({<]\s*(?:at|@)\s*[\])}>]\s*|\s+at\s+|\s*@\s*)"
 _DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"
+_DOMAIN_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\s?\.\s?)"
 _WORD = r"[\w'+-]++"
 _DISGUISED_ADDRESS = re.compile(
     rf"(?<![\w.@])(?P<local>{_WORD}(?:{_DOT}{_WORD})*+)"
-    rf"(?P<at>{_AT})(?P<domain>{_WORD}(?:{_DOT}{_WORD})++)",
+    rf"(?P<at>{_AT})(?P<domain>{_WORD}(?:{_DOMAIN_DOT}{_WORD})++)",
     re.IGNORECASE,
 )
-_DOT_SPLIT = re.compile(_DOT, re.IGNORECASE)
+_DOT_SPLIT = re.compile(_DOMAIN_DOT, re.IGNORECASE)
+_SPACED_DOT = re.compile(r"\s\.|\.\s")
 _SPELLED_DOT = re.compile(r"[\[({<]\s*dot\s*[\])}>]|\sdot\s", re.IGNORECASE)
 
 # Top-level domains a disguised address must end with. An exhaustive list
@@ -67,6 +72,15 @@ _WEBMAIL_DOMAINS = frozenset(
     live.co.uk yahoo.com yahoo.co.uk icloud.com me.com aol.com protonmail.com
     proton.me btinternet.com sky.com
     """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# "samj04 at gmail": a provider's name without its domain still gives the
+# address away. NOTE: this also removes "Sam at Yahoo" written about a person
+# who works there, unless the word before "at" is in _PROSE_BEFORE_AT.
+_WEBMAIL_NAMES = "gmail|googlemail|hotmail|outlook|yahoo|icloud|protonmail|btinternet"
+_PROVIDER_ADDRESS = re.compile(
+    rf"(?<![\w.@])(?P<local>{_WORD}(?:{_DOT}{_WORD})*+)\s+at\s+"
+    rf"(?:{_WEBMAIL_NAMES})\b(?!\s?(?:\.|dot\b|[\[({{<]))",
+    re.IGNORECASE,
 )
 
 
@@ -151,31 +165,53 @@ def _widen_over_brackets(text: str, start: int, end: int) -> tuple[int, int]:
 def _disguised_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
     spans: list[Span] = []
     for match in _DISGUISED_ADDRESS.finditer(text):
-        if match.group("at") == "@" and not _SPELLED_DOT.search(match.group("domain")):
-            # A real "@" with a real domain is the plain pattern's job.
+        domain = _trim_disguised_domain(match.group("domain"))
+        if domain is None or _is_plain_at(match, domain):
             continue
-        labels = [label.lower() for label in _DOT_SPLIT.split(match.group("domain"))]
-        if labels[-1] not in _KNOWN_TLDS or ".".join(labels) == relay_domain:
+        labels = [label.lower() for label in _DOT_SPLIT.split(domain)]
+        if ".".join(labels) == relay_domain or _reads_as_prose(match, domain):
             continue
-        if _reads_as_prose(match):
-            continue
-        spans.append(Span(match.start(), match.end(), kind))
+        spans.append(Span(match.start(), match.start("domain") + len(domain), kind))
+    for match in _PROVIDER_ADDRESS.finditer(text):
+        if match.group("local").lower() not in _PROSE_BEFORE_AT:
+            spans.append(Span(match.start(), match.end(), kind))
     return spans
 
 
-def _reads_as_prose(match: re.Match[str]) -> bool:
+def _trim_disguised_domain(domain: str) -> str | None:
+    """Return the domain up to its last known TLD, or None if it has none.
+
+    The pattern may run on over a full stop into the next sentence ("example
+    dot com. Then"), so labels are dropped from the right.
+    """
+    label_ends = [m.start() for m in _DOT_SPLIT.finditer(domain)] + [len(domain)]
+    labels = _DOT_SPLIT.split(domain)
+    for count in range(len(labels), 1, -1):
+        if labels[count - 1].lower() in _KNOWN_TLDS:
+            return domain[: label_ends[count - 1]]
+    return None
+
+
+def _is_plain_at(match: re.Match[str], domain: str) -> bool:
+    """Recognise "sam@example.com", which the plain pattern already finds."""
+    return match.group("at") == "@" and not _SPELLED_DOT.search(domain)
+
+
+def _reads_as_prose(match: re.Match[str], domain: str) -> bool:
     """Recognise prose such as "look at bbc.co.uk" or "the server at example.net".
 
     With a bare "at" and real dots in the domain, the text counts as an
     address only when the name before "at" looks like a mailbox ("sam.jones",
-    "sam_99") or the domain is a webmail provider ("sam at gmail.com").
+    "sam_99") or the domain is a webmail provider ("sam at gmail.com"). A
+    bare "at" before a dot with a space beside it is prose: "at home. It".
     """
     if match.group("at").strip().lower() != "at":
         return False
+    if _SPACED_DOT.search(domain):
+        return True
     local = match.group("local").lower()
     if local in _PROSE_BEFORE_AT:
         return True
-    domain = match.group("domain")
     if _SPELLED_DOT.search(domain) or domain.lower() in _WEBMAIL_DOMAINS:
         return False
     # NOTE: "sam at example.com" therefore stays, because it reads the same way

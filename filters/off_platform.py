@@ -25,7 +25,7 @@ _MESSAGING_HOSTS = """
     """.split()  # noqa: SIM905 - a word list reads better as text
 _FILE_SHARING_HOSTS = """
     drive.google.com docs.google.com dropbox.com db.tt wetransfer.com we.tl
-    onedrive.live.com 1drv.ms
+    onedrive.live.com 1drv.ms photos.app.goo.gl photos.google.com
     """.split()  # noqa: SIM905 - a word list reads better as text
 _SERVICE_LINK = re.compile(
     r"(?<![\w.@/-])(?:https?://)?(?:[\w-]+\.)*"
@@ -37,39 +37,55 @@ _TRAILING_PUNCTUATION = ".,;:!?"
 
 # Names people use for the services in prose, including short forms.
 _SERVICE = (
-    r"(?:insta(?:gram)?|ig|snap(?:chat)?|tik\s?tok|whats\s?app|telegram|discord"
-    r"|face\s?book|fb|messenger|twitter|signal|linked\s?in|kik|skype|threads"
-    r"|twitch|roblox|xbox|psn|steam|reddit|bluesky)"
+    r"(?:insta(?:gram)?|ig|snap(?:chat)?|sc|tik\s?tok|whats\s?app|telegram"
+    r"|discord|face\s?book|fb|messenger|twitter|signal|linked\s?in|kik|skype"
+    r"|threads|twitch|roblox|xbox|psn|steam|reddit|bluesky)"
 )
+# "X" is a service only after an invitation ("follow me on x"), because on its
+# own it is a letter, a kiss or a variable.
+_INVITED_SERVICE = rf"(?:{_SERVICE}|x)"
 _HANDLE = r"(?P<handle>@?[\w.]{2,30}(?:#\d{4})?)"
 _ACCOUNT_WORD = r"(?:user\s?name|name|handle|user|id|tag|account|acc|profile)"
 
 # "add me on snap", "message me on whatsapp", "hit me up on discord: sam#1234".
 # The whole invitation goes, with the handle if one follows.
+# A person's name after a comma ("find me on facebook, Sam Jones") is the
+# handle too.
 _INVITATION = re.compile(
     r"\b(?P<invitation>(?:add|follow|find|message|msg|dm|pm|text|call|ring"
     r"|contact|reach|hit|chat\s+(?:to|with)|talk\s+to|speak\s+to|friend|ping)"
     r"\s+(?:me|us)(?:\s+up)?\s+(?:on|at|via|over|through|in)\s+(?:the\s+)?"
-    rf"{_SERVICE}\b)(?:\s*(?P<label>[:=@-]|\bas\b|\bat\b)?\s*{_HANDLE})?",
+    rf"{_INVITED_SERVICE}\b)"
+    r"(?:,?\s*(?P<name>(?-i:[A-Z][a-z]+(?:[ ][A-Z][a-z]+){1,2}))\b"
+    r"|\s*(?P<label>[:=@-]|\bas\b|\bat\b|\bis\b|\bits\b|\bit's\b)?"
+    rf"\s*{_HANDLE})?",
     re.IGNORECASE,
 )
+# "whatsapp me", "facetime me": the service used as a verb.
+_SERVICE_VERB = re.compile(r"\b(?:whats\s?app|facetime)\s+(?:me|us)\b", re.IGNORECASE)
 # "my insta is @sam.j", "my snap's samj04", "our discord name: sam#1234".
 _POSSESSIVE = re.compile(
     rf"\b(?:my|our)\s+{_SERVICE}(?:\s+{_ACCOUNT_WORD})?"
     rf"\s*(?P<label>\bis\b|'s\b|[:=-])\s*{_HANDLE}",
     re.IGNORECASE,
 )
-# "snap: samj_04", "Insta: @sam.j", "discord id = sam#1234". A dash is no
-# label here, because "Signal - weak today" is prose.
+# "snap: samj_04", "Insta: @sam.j", "discord id = sam#1234", "snapchat -
+# samj_04". After a dash the handle must look like one, because "Signal - weak
+# today" is prose.
 _LABELLED = re.compile(
-    rf"\b{_SERVICE}(?:\s+{_ACCOUNT_WORD})?\s*(?P<label>[:=])\s*{_HANDLE}",
+    rf"\b{_SERVICE}(?:\s+{_ACCOUNT_WORD})?\s*(?P<label>[:=-])\s*{_HANDLE}",
     re.IGNORECASE,
 )
 # "on insta @sam.j", "follow me @sam_j": an @handle right after a service or
 # an invitation.
 _AT_HANDLE = re.compile(
     rf"\b(?:{_SERVICE}|(?:follow|add|dm|message|msg|find)\s+(?:me|us))"
-    r"\s+(?:(?:is|at|as|on)\s+)?(?P<handle>@[\w.]{2,30})",
+    r"\s+(?:(?:is|at|as|on|me)\s+)?(?P<handle>@[\w.]{2,30})",
+    re.IGNORECASE,
+)
+# "what's your snap? mine's samj_04": the answer to a question about a service.
+_ANSWER = re.compile(
+    rf"\b{_SERVICE}\s*\?\s*(?:mine|it)(?P<label>'s|\s+is)\s+{_HANDLE}",
     re.IGNORECASE,
 )
 
@@ -82,6 +98,17 @@ _NOT_HANDLES = frozenset(
     anytime instead there here this that what why how who which add message
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+# Words that describe an account rather than name it: "my snap is private".
+# Words ending in "ing", "ed" or "ly" count too ("my snap is glitching").
+_DESCRIPTIONS = frozenset(
+    """
+    broken down private public blocked banned deleted new old off on full
+    hacked gone dead same different rubbish bad good great fine locked open
+    closed weird slow annoying boring empty active inactive just so really very
+    still also actually kinda pretty only all mine yours better worse back
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_LABELS_BEFORE_A_NAME = frozenset({"is", "'s", "its", "it's"})
 
 
 class OffPlatformFilter:
@@ -98,8 +125,12 @@ class OffPlatformFilter:
         for match in _INVITATION.finditer(text):
             handle = _handle_span(match)
             end = handle[1] if handle else match.end("invitation")
+            end = match.end("name") if match.group("name") else end
             spans.append(Span(match.start(), end, self.kind))
-        for pattern in (_POSSESSIVE, _LABELLED, _AT_HANDLE):
+        spans.extend(
+            Span(m.start(), m.end(), self.kind) for m in _SERVICE_VERB.finditer(text)
+        )
+        for pattern in (_POSSESSIVE, _LABELLED, _AT_HANDLE, _ANSWER):
             for match in pattern.finditer(text):
                 handle = _handle_span(match)
                 if handle is not None:
@@ -115,9 +146,11 @@ def _link_end(match: re.Match[str]) -> int:
 def _handle_span(match: re.Match[str]) -> tuple[int, int] | None:
     """Return the span of the handle a match found, or None if it reads as prose.
 
-    Common words never count ("add me on snap tonight"). After "is" or "'s" a
-    handle also needs an "@", a digit, "_" or "." in it, because "my snap is
-    broken" names no account.
+    Common words never count ("add me on snap tonight"), nor do names without
+    a letter ("discord = 12"). After "is" or "'s" a plain word also must not
+    describe the account, because "my snap is broken" names no account.
+    NOTE: a description missing from _DESCRIPTIONS ("my snap is cool") is
+    removed as if it were a handle.
     """
     handle = match.group("handle")
     if handle is None:
@@ -126,11 +159,19 @@ def _handle_span(match: re.Match[str]) -> tuple[int, int] | None:
     name = trimmed.lstrip("@")
     if len(name) < 2 or name.lower() in _NOT_HANDLES:
         return None
+    if not any(ch.isalpha() for ch in name):
+        return None
 
     label = (match.groupdict().get("label") or "").strip().lower()
     marked = trimmed.startswith("@") or any(ch.isdigit() or ch in "_." for ch in name)
-    if label in {"is", "'s"} and not marked:
-        # NOTE: a plain-word handle such as "my snap is samjones" stays too.
+    if label in _LABELS_BEFORE_A_NAME and not marked and _describes(name.lower()):
+        return None
+    if label == "-" and not marked:
         return None
     start = match.start("handle")
     return start, start + len(trimmed)
+
+
+def _describes(word: str) -> bool:
+    """Recognise a word that describes an account: see _DESCRIPTIONS."""
+    return word in _DESCRIPTIONS or word.endswith(("ing", "ed", "ly"))

@@ -21,17 +21,22 @@ from filters.base import FilterContext, Span
 log = logging.getLogger(__name__)
 
 # A candidate starts with a digit, "+" or "(" that is not glued to a word, then
-# alternates separators and digits. The possessive loop cannot backtrack, so a
-# long run of digits costs linear time.
+# alternates separators and digits. A line break is a separator, because mail
+# clients wrap long lines inside numbers. The possessive loop cannot
+# backtrack, so a long run of digits costs linear time.
 _CANDIDATE = re.compile(
-    r"(?<![\w+(])(?:\+|\(\+?)?\d(?:[ \t\u00a0.\-\u2013()]{0,3}\d)*+",
+    r"(?<![\w+(])(?:\+|\(\+?)?\d(?:[ \t\r\n\u00a0.\-\u2013()]{0,3}\d)*+",
 )
+# A run of digits with the letter O typed for zero: "O7700 9OO123".
+_LETTER_O_RUN = re.compile(r"(?<![^\W\d_])[0-9Oo]*[0-9][0-9Oo]*(?![^\W\d_])")
+_LETTER_O_BY_DIGIT = re.compile(r"[Oo][0-9]|[0-9][Oo]")
 _DIGIT_RUN = re.compile(r"\d+")
+_SEPARATORS = " \t\r\n\u00a0.-\u2013()"
 
 # Layouts that look like numbers but are something else.
 _DATE = re.compile(r"\d{1,4}[-./]\d{1,2}[-./]\d{1,4}")
 _ISBN_10 = re.compile(r"\d{1,5}-\d{1,7}-\d{1,7}-\d")
-_NANP = re.compile(r"\(?\d{3}\)?[ .\-]?\d{3}[ .\-]\d{4}")
+_NANP = re.compile(r"(?:1[ .\-])?\(?\d{3}\)?[ .\-]?\d{3}[ .\-]\d{4}")
 
 _MIN_DIGITS = 7
 # E.164 allows 15 digits, and a written "(0)" trunk prefix or "00" exit code adds
@@ -40,6 +45,15 @@ _MAX_DIGITS = 17
 _MIN_INTERNATIONAL_DIGITS = 8
 _MAX_INTERNATIONAL_DIGITS = 15
 _PRICE_AND_REFERENCE_SIGNS = frozenset("£$€¥#")
+# A label right before a candidate that names another kind of number: "ISBN
+# 978...", "Serial number SN 0771 2233 44", "meeting ID: 845 2910 3376".
+# NOTE: each label also lets a phone number through when written after it on
+# purpose, so the list holds only labels seen before phone-shaped numbers.
+_REFERENCE_LABEL = re.compile(
+    r"\b(?:isbn|serial|invoice|tracking|meeting|imei|sn)\b"
+    r"(?:[ \t:#.\-]*(?:id|no|number|num|code|sn)\b)*[ \t:#.\-]*$",
+    re.IGNORECASE,
+)
 
 
 class PhoneFilter:
@@ -51,15 +65,52 @@ class PhoneFilter:
     def find(self, text: str, context: FilterContext) -> list[Span]:
         region = context.default_region.upper()
         spans: list[Span] = []
-        for match in _CANDIDATE.finditer(text):
-            if not _has_plain_surroundings(text, match.start(), match.end()):
+        digits = _letter_o_as_zero(text)
+        for match in _CANDIDATE.finditer(digits):
+            first = match.start()
+            last = _end_before_glued_word(digits, first, match.end())
+            if not _has_plain_surroundings(digits, first, last):
                 continue
-            for start, end in _numbers_in(match.group(), region):
-                spans.append(
-                    Span(match.start() + start, match.start() + end, self.kind)
-                )
+            for start, end in _numbers_in(digits[first:last], region):
+                spans.append(Span(first + start, first + end, self.kind))
         spans.extend(_spelled_numbers(text, self.kind))
         return spans
+
+
+def _end_before_glued_word(text: str, start: int, end: int) -> int:
+    """Drop a last digit run that is glued to a word, as in "07700 900123 0A".
+
+    The run belongs to a code such as "0A", so the number before it stands
+    alone. A candidate with no space in it is returned whole, for the
+    surroundings check to reject ("07700900123abc").
+    """
+    if end >= len(text) or not (text[end].isalnum() or text[end] == "_"):
+        return end
+    cut = max(text.rfind(space, start, end) for space in " \t\r\n\u00a0")
+    if cut <= start:
+        return end
+    return start + len(text[start:cut].rstrip(_SEPARATORS))
+
+
+def _letter_o_as_zero(text: str) -> str:
+    """Return `text` with each O in a run of digits replaced by 0.
+
+    The result has the same length, so offsets found in it hold for `text`.
+    A run must stand apart from letters and hold two real digits, which leaves
+    "CO2" and "1O" alone.
+    """
+    if not _LETTER_O_BY_DIGIT.search(text):
+        # Most text has no such run, so a plain search first saves the
+        # substitution, which tries a match at every "o".
+        return text
+
+    def zeros(match: re.Match[str]) -> str:
+        run = match.group()
+        if sum(ch.isdigit() for ch in run) < 2:
+            return run
+        return run.replace("O", "0").replace("o", "0")
+
+    return _LETTER_O_RUN.sub(zeros, text)
 
 
 def _has_plain_surroundings(text: str, start: int, end: int) -> bool:
@@ -76,11 +127,7 @@ def _has_plain_surroundings(text: str, start: int, end: int) -> bool:
         return False
     if after in "-/" and after_that.isalnum():
         return False
-    return not _follows_isbn_label(text, start)
-
-
-def _follows_isbn_label(text: str, start: int) -> bool:
-    return "isbn" in text[max(0, start - 12) : start].lower()
+    return _REFERENCE_LABEL.search(text, max(0, start - 40), start) is None
 
 
 def _numbers_in(candidate: str, region: str) -> Iterator[tuple[int, int]]:
@@ -152,6 +199,8 @@ def _number_end(candidate: str, start: int, run_end: int) -> int:
 
 
 def _is_phone_number(written: str, region: str) -> bool:
+    # phonenumbers rejects a line break inside a number, but not a space.
+    written = written.replace("\r", " ").replace("\n", " ")
     digits = sum(ch.isdigit() for ch in written)
     if not _MIN_DIGITS <= digits <= _MAX_DIGITS:
         return False
@@ -216,16 +265,18 @@ _DIGIT_WORDS = {
 }
 _REPEATS = {"double": 2, "triple": 3, "treble": 3}
 _ZEROS = {"hundred": 2, "thousand": 3}
-# Longest words first, and a word boundary inside the group, so that "o" never
-# stops a match that "oh" or "one" would continue.
+# Longest words first, and no letter after a word, so that "o" never stops a
+# match that "oh" or "one" would continue. A digit may follow: "oh7700".
 _NUMBER_WORD = (
     r"(?:\d+|plus|"
     + "|".join(sorted([*_DIGIT_WORDS, *_REPEATS, *_ZEROS], key=len, reverse=True))
-    + r")\b"
+    + r")(?![a-z])"
 )
-# Words joined by spaces, commas or hyphens, bounded by word edges.
+# Words joined by spaces, commas or hyphens, or glued to digits ("oh7700"),
+# bounded by word edges.
 _SPELLED_RUN = re.compile(
-    rf"\b{_NUMBER_WORD}(?:[\s,\-]{{1,3}}{_NUMBER_WORD})*+",
+    rf"\b{_NUMBER_WORD}(?:(?:[\s,\-]{{1,3}}|(?<=[a-z])(?=\d)){_NUMBER_WORD})*+"
+    r"(?![a-z\d])",
     re.IGNORECASE,
 )
 _MIN_SPELLED_DIGITS = 10

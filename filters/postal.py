@@ -1,11 +1,13 @@
 """Find postcodes and street addresses.
 
 Postcodes follow the published formats, so a regular expression decides them:
-UK postcodes, Irish Eircodes and US ZIP codes after a state abbreviation.
-Street addresses have no fixed format. The filter looks for a house number or
-a house name, then a street name and a street type ("12 Acacia Avenue",
-"Flat 3, 12 Acacia Avenue", "Rose Cottage, Mill Lane"). It then checks the
-letter case and the words, because "5 miles down the road" has the same shape.
+UK postcodes, Irish Eircodes, and US ZIP codes after a state abbreviation or
+the word "zip". Street addresses have no fixed format. The filter looks for a
+house number or a house name, then a street name and a street type ("12
+Acacia Avenue", "Flat 3, 12 Acacia Avenue", "Rose Cottage, Mill Lane", "1234
+Main St, Apt 5"). It then checks the letter case and the words around it,
+because "5 miles down the road" and "Chapter 3 The Green Knight" have the
+same shape.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from filters.base import FilterContext, Span
 
 log = logging.getLogger(__name__)
 
-# UK postcode: outward code, optional space, inward code. The letter classes
-# leave out the letters Royal Mail never uses in each position, which keeps
-# words and product codes ("COVID19", "MP3", "A4") from matching.
+# UK postcode: outward code, up to two spaces or a hyphen, inward code. The
+# letter classes leave out the letters Royal Mail never uses in each position,
+# which keeps words and product codes ("COVID19", "MP3", "A4") from matching.
 _UK_POSTCODE = re.compile(
     r"(?<![\w])(?:"
     r"[A-PR-UWYZ][0-9][0-9]?"
@@ -27,7 +29,7 @@ _UK_POSTCODE = re.compile(
     r"|[A-PR-UWYZ][0-9][A-HJKPSTUW]"
     r"|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY]"
     r"|GIR(?=[ \u00a0]?0AA)"
-    r")[ \u00a0]?(?P<inward>[0-9][ABD-HJLNP-UW-Z]{2})(?![\w])",
+    r")(?:[ \u00a0]{0,2}|-)(?P<inward>[0-9][ABD-HJLNP-UW-Z]{2})(?![\w])",
     re.IGNORECASE,
 )
 _ORDINAL = re.compile(r"[0-9](?:st|nd|rd|th)")
@@ -47,6 +49,12 @@ _US_STATES = """
 # are far more often something else. The state itself stays.
 _US_ZIP = re.compile(
     rf"\b(?:{'|'.join(_US_STATES)}),?[ \u00a0]+(?P<zip>[0-9]{{5}}(?:-[0-9]{{4}})?)\b"
+)
+# "ZIP code 90210", "zip: 60614", "my zip is 94103".
+_LABELLED_ZIP = re.compile(
+    r"\bzip(?:[ \u00a0]?code)?[ \u00a0]*(?:is[ \u00a0]+|[:=][ \u00a0]*|[ \u00a0])"
+    r"(?P<zip>[0-9]{5}(?:-[0-9]{4})?)\b",
+    re.IGNORECASE,
 )
 
 
@@ -69,7 +77,8 @@ class PostcodeFilter:
         )
         spans.extend(
             Span(match.start("zip"), match.end("zip"), self.kind)
-            for match in _US_ZIP.finditer(text)
+            for pattern in (_US_ZIP, _LABELLED_ZIP)
+            for match in pattern.finditer(text)
         )
         return spans
 
@@ -91,12 +100,13 @@ _STREET_TYPES = """
     Gardens Gdns Place Pl Court Ct Terrace Terr Grove Hill Park Square Sq Mews
     Row Walk Green Rise View Parade Boulevard Blvd Yard Wharf Quay Vale Chase
     Mount Gate Hollow Broadway Esplanade Embankment Circus Meadow Meadows
+    Bank Brow Croft Fold Wynd Parkway Pkwy Highway Hwy Plaza Trail
     """.split()  # noqa: SIM905 - a word list reads better as text
 # Types that are also everyday words ("a 10 minute walk", "the way") count
 # only in an address written in title case.
 _LOWERCASE_TYPES = frozenset(
     """
-    road rd street avenue ave lane ln crescent terrace
+    road rd street avenue ave lane ln crescent terrace drive grove gardens close
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _HOUSE_TYPES = """
@@ -117,25 +127,45 @@ _PROSE_WORDS = _QUANTITY_WORDS | frozenset(
     """
     a an the my your our their his her its this that these those down up along
     across past over to of in on at from by for and or into round around off
-    more other few
+    more other few very really quite so too
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _JOINING_WORDS = frozenset({"of", "the", "and", "on", "upon", "in", "de", "la"})
+# A number after one of these words counts something in a book, a game or a
+# timetable, so "Chapter 3 The Green Knight" and "Level 7 Castle Hill" are
+# titles, not addresses.
+_COUNTED_WORDS = frozenset(
+    """
+    chapter chapters part episode level question section page book volume act
+    scene track lesson week day step exercise task figure table stage series
+    season round game year class form group team
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?[ \t]*$")
+_ORDINAL_WORD = re.compile(r"[0-9]{1,3}(?:st|nd|rd|th)")
 
 _NUMBER = r"[0-9]{1,4}[A-Za-z]?(?:[ ]?[-\u2013/][ ]?[0-9]{1,4}[A-Za-z]?)?"
 _HOUSE_NAME = rf"(?:[A-Z][a-z'\u2019]+[ \t]+){{1,3}}(?:{'|'.join(_HOUSE_TYPES)})"
+# The name of a block of flats between a flat number and the street, ending
+# in a comma: "Flat 1, Rose Court, 12 Acacia Avenue".
+_BUILDING = r"(?:[A-Z][a-z'\u2019]+[ \t]+){0,3}[A-Z][a-z'\u2019]+,"
+_UNIT = r"(?i:flat|apartment|apt|unit|suite|ste)\.?[ ]?[0-9]{1,4}[A-Za-z]?"
+_DIRECTION = r"North|South|East|West|NW|NE|SW|SE"
 _ADDRESS = re.compile(
     rf"""
     (?<![\w£$€])
     (?:
-        (?P<flat>(?i:flat|apartment|apt|unit)\.?[ ]?[0-9]{{1,4}}[A-Za-z]?,?[ \t]+)?
-        (?P<number>{_NUMBER}),?[ \t]+
-      | (?P<house>{_HOUSE_NAME}),?[ \t]+
+        (?P<flat>{_UNIT},?[ \t]+(?:{_BUILDING}[ \t]+)?)?
+        (?P<number>(?i:no\.?[ ]?|number[ ])?{_NUMBER}),?[ \t]+
+      | (?:{_NUMBER}[ \t]+)?(?P<house>{_HOUSE_NAME}),?[ \t]+
         (?:{_NUMBER},?[ \t]+)?
     )
-    (?P<name>(?:[A-Za-z][\w'\u2019.-]*[ \t]+){{1,3}})
+    (?P<name>(?:(?:[A-Za-z][\w'\u2019.-]*|[0-9]{{1,3}}(?:st|nd|rd|th))[ \t]+){{1,3}})
     (?P<type>(?i:{"|".join(_STREET_TYPES)}))
     (?![\w])
+    # A direction ("Road North", "Ave NW") and a flat or suite after the street.
+    (?:[ \t]+(?:{_DIRECTION})(?![\w]))?
+    (?:,?[ \t]+{_UNIT}(?![\w]))?
     """,
     re.VERBOSE,
 )
@@ -151,7 +181,7 @@ class StreetAddressFilter:
         return [
             Span(match.start(), match.end(), self.kind)
             for match in _ADDRESS.finditer(text)
-            if _reads_as_address(match)
+            if _reads_as_address(match) and not _follows_counted_word(match)
         ]
 
 
@@ -165,8 +195,18 @@ def _reads_as_address(match: re.Match[str]) -> bool:
     return _is_lowercase_address(words, street_type)
 
 
+def _follows_counted_word(match: re.Match[str]) -> bool:
+    """Recognise a chapter, level or question number: see _COUNTED_WORDS."""
+    if match.group("number") is None or match.group("flat"):
+        return False
+    before = _WORD_BEFORE.search(
+        match.string, max(0, match.start() - 20), match.start()
+    )
+    return before is not None and before.group(1).lower() in _COUNTED_WORDS
+
+
 def _is_capitalised(word: str) -> bool:
-    return word[:1].isupper()
+    return word[:1].isupper() or bool(_ORDINAL_WORD.fullmatch(word))
 
 
 def _is_title_case_name(words: list[str]) -> bool:

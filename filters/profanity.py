@@ -40,6 +40,7 @@ EVERYDAY_WORDS = frozenset(
     dong enlargement erect facial fat hemp hoar loin loins mams maxi naked
     niggle oral organ pawn pot revue rum sandbar seaman seamen slope snatch
     strip stroke teat thrust unwed virgin wad weed whiz woody foobar
+    hump nappy pasty pee vixen xx xxx
     asanchez guido len paddy pollock wang yury
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
@@ -48,6 +49,28 @@ EVERYDAY_WORDS = frozenset(
 # another capitalised word ("Dick Whittington", "Moby Dick", "Willy Wonka",
 # "Fanny Price"), they are read as a name and kept. Anywhere else they go.
 NAME_WORDS = frozenset({"dick", "fanny", "willy"})
+# Surnames that the list spells like an insult. Written with a capital
+# ("Hoare's Bank"), they are kept wherever they stand.
+SURNAMES = frozenset({"hoare"})
+
+# Listed words that are harmless in a fixed phrase: birds, household things,
+# school subjects. The listed word is kept only inside the phrase.
+HARMLESS_PHRASES = (
+    "blue tit",
+    "great tit",
+    "coal tit",
+    "marsh tit",
+    "willow tit",
+    "crested tit",
+    "bearded tit",
+    "long-tailed tit",
+    "door knob",
+    "knob of butter",
+    "a screw",
+    "the screw",
+    "screw top",
+    "screw cap",
+)
 
 # Leetspeak letters. "1" and "!" stand for "i" or "l", so both readings are tried.
 _LEET_I = str.maketrans(
@@ -82,6 +105,14 @@ _NOT_NAMES = frozenset({"A", "An", "The", "You", "Your", "Such", "What", "Big"})
 # Single-letter words that may stand before or after a spaced-out word:
 # "a f u c k", "f u c k u".
 _LETTER_WORDS = frozenset("aiu")
+# Each word of a harmless phrase may take a plural "s": "blue tits".
+_HARMLESS = re.compile(
+    "|".join(
+        r"\b" + r"s?[\s-]+".join(map(re.escape, re.split(r"[\s-]+", p))) + r"s?\b"
+        for p in HARMLESS_PHRASES
+    ),
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -107,7 +138,12 @@ class ProfanityFilter:
         found = [*_plain_words(text, words), *_spaced_words(text, words)]
         if words.phrases is not None:
             found.extend((m.start(), m.end()) for m in words.phrases.finditer(text))
-        return [Span(start, end, self.kind) for start, end in found]
+        harmless = [m.span() for m in _HARMLESS.finditer(text)]
+        return [
+            Span(start, end, self.kind)
+            for start, end in found
+            if not any(s <= start and end <= e for s, e in harmless)
+        ]
 
 
 def _load_wordlist() -> tuple[str, ...]:
@@ -214,8 +250,10 @@ def _token_cores(match: re.Match[str]) -> list[tuple[int, int]]:
 
 
 def _is_name(text: str, start: int, end: int, hits: set[str]) -> bool:
-    """Apply the name rule to words such as "Dick": see NAME_WORDS."""
+    """Apply the name rules of NAME_WORDS ("Dick") and SURNAMES ("Hoare")."""
     word = text[start:end]
+    if hits <= SURNAMES and word[:1].isupper():
+        return True
     if not hits <= NAME_WORDS or not word.istitle():
         return False
     before = re.search(r"([A-Z][\w'\u2019]*)\.? $", text[max(0, start - 40) : start])

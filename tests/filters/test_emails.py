@@ -47,6 +47,13 @@ def test_plain_addresses_are_removed(text: str, expected: str) -> None:
         "sam at gmail.com",
         "sam.jones at example.com",
         "sam_99 at example.co.uk",
+        "sam(@)example.com",
+        "sam[@]example.com",
+        "sam <at> example <dot> com",
+        "sam_jones @ example . com",
+        "sam@ example.com",
+        "samj04 at hotmail dot co dot uk",
+        "sam [dot] jones [at] example [dot] com",
     ],
 )
 def test_disguised_addresses_are_removed(disguised: str) -> None:
@@ -54,6 +61,58 @@ def test_disguised_addresses_are_removed(disguised: str) -> None:
 
     assert result.text == f"Reach me: {REMOVED} thanks"
     assert result.findings == [Finding("email", "text/plain", 1)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("On Monday, Sam <sam@example.com> wrote:", f"On Monday, Sam {REMOVED} wrote:"),
+        (
+            "On Mon, 2 Mar 2026 at 18:04, Alex Smith <alex@example.org> wrote:",
+            f"On Mon, 2 Mar 2026 at 18:04, Alex Smith {REMOVED} wrote:",
+        ),
+        ("> From: Sam Jones <sam@example.com>", f"> From: Sam Jones {REMOVED}"),
+        ("On 02/03/2026, sam@example.com wrote:", f"On 02/03/2026, {REMOVED} wrote:"),
+    ],
+)
+def test_quoted_reply_headers_lose_the_address(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Email sam at example dot com. Then call", f"Email {REMOVED}. Then call"),
+        ("sam@example dot com, thanks", f"{REMOVED}, thanks"),
+        ("sam at gmail.com. Bye", f"{REMOVED}. Bye"),
+    ],
+)
+def test_disguised_address_stops_at_sentence_end(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("samj04 at gmail", REMOVED),
+        ("email me at samj04 at gmail ok", f"email me at {REMOVED} ok"),
+        ("Sam.Jones at Hotmail", REMOVED),
+    ],
+)
+def test_webmail_name_without_domain_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm at gmail for an interview.",
+        "She works at Outlook support.",
+        "Meet me at yahoo dot com headquarters? No, at gmail.com's office.",
+    ],
+)
+def test_webmail_name_in_prose_stays(text: str) -> None:
+    assert clean(text).text == text
 
 
 @pytest.mark.parametrize(
@@ -86,6 +145,9 @@ def test_subdomain_of_relay_domain_is_removed() -> None:
         "Stay at home dot com is not a site.",
         "my insta is @sam.jones",
         "Meet @ the park at 4",
+        "I was at home. It was raining.",
+        "We met at school . Com sci is next.",
+        "Tickets are 3 @ £5 each.",
     ],
 )
 def test_prose_with_at_and_dot_stays(text: str) -> None:

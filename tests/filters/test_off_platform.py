@@ -43,6 +43,10 @@ def clean(text: str) -> Redaction:
         "https://1drv.ms/u/s!abc",
         "https://onedrive.live.com/?id=1",
         "HTTPS://WWW.INSTAGRAM.COM/SAMJ",
+        "https://photos.app.goo.gl/AbC123",
+        "https://api.whatsapp.com/send?phone=447700900789",
+        "https://t.me/+AbCdEf",
+        "we.tl/t-AbC123",
     ],
 )
 def test_service_links_are_removed(link: str) -> None:
@@ -71,6 +75,17 @@ def test_service_links_are_removed(link: str) -> None:
         ("Message me on WhatsApp tonight", f"{REMOVED} tonight"),
         ("add me on snap tonight", f"{REMOVED} tonight"),
         ("hit me up on discord: sam#1234", REMOVED),
+        ("whatsapp me", REMOVED),
+        ("Just WhatsApp me later", f"Just {REMOVED} later"),
+        ("snap me @samj04", f"snap me {REMOVED}"),
+        ("sc: samj_04", f"sc: {REMOVED}"),
+        ("my sc is samj_04", f"my sc is {REMOVED}"),
+        ("follow me on x @samj04", REMOVED),
+        ("add me on snap its samj_04", REMOVED),
+        ("find me on facebook, Sam Jones", REMOVED),
+        ("my snap is samjones", f"my snap is {REMOVED}"),
+        ("snapchat - samj_04", f"snapchat - {REMOVED}"),
+        ("what's your snap? mine's samj_04", f"what's your snap? mine's {REMOVED}"),
     ],
 )
 def test_handles_and_invitations_are_removed(text: str, expected: str) -> None:
@@ -89,6 +104,13 @@ def test_handles_and_invitations_are_removed(text: str, expected: str) -> None:
         "I saw it on Instagram last week.",
         "The snap election surprised everyone.",
         "Email sam@facebook.com",
+        "My snap is private now.",
+        "My insta is glitching again.",
+        "My snap is literally broken.",
+        "The answer was x = 12 and y = 4.",
+        "Signal - weak, try later.",
+        "My snap score is 40000.",
+        "Twitter is now called X.",
     ],
 )
 def test_ordinary_links_and_mentions_stay(text: str) -> None:

@@ -55,6 +55,64 @@ def test_international_layouts_are_removed(number: str) -> None:
     assert clean(f"Ring {number}.").text == f"Ring {REMOVED}."
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("My number is 07700\n900123 thanks", f"My number is {REMOVED} thanks"),
+        ("Call me on 07700 900\n124 later", f"Call me on {REMOVED} later"),
+        ("Ring 020 7946\r\n0333 after four", f"Ring {REMOVED} after four"),
+    ],
+)
+def test_number_split_over_lines_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+def test_numbers_on_two_lines_stay_apart() -> None:
+    result = clean("07700 900123\n01632 960123")
+
+    assert result.text == f"{REMOVED}\n{REMOVED}"
+    assert result.findings == [Finding("phone", "text/plain", 2)]
+
+
+@pytest.mark.parametrize(
+    "number", ["1-800-555-0110", "+1-212-555-0111", "001 212 555 0112"]
+)
+def test_us_country_code_layouts_are_removed(number: str) -> None:
+    assert clean(f"Call {number} now").text == f"Call {REMOVED} now"
+
+
+@pytest.mark.parametrize("number", ["O7700 9OO123", "o7700 900215", "07700 9OO123"])
+def test_letter_o_for_zero_is_removed(number: str) -> None:
+    assert clean(f"Call {number} later").text == f"Call {REMOVED} later"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CO2 and H2O are on the test.",
+        "Room 1O1 is upstairs.",
+        "Serial number SN 0771 2233 44.",
+        "The meeting ID is 845 2910 3376.",
+        "Invoice no. 01632 960123 is paid.",
+    ],
+)
+def test_codes_and_labelled_references_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+def test_number_after_ordinary_label_is_removed() -> None:
+    text = "Account number: 07700900123"
+
+    assert clean(text).text == f"Account number: {REMOVED}"
+
+
+def test_number_in_subject_is_removed() -> None:
+    result = redact("Re: 07700 900222 tonight?", [PhoneFilter()], CONTEXT, "subject")
+
+    assert result.text == f"Re: {REMOVED} tonight?"
+    assert result.findings == [Finding("phone", "subject", 1)]
+
+
 def test_number_at_end_of_sentence_keeps_full_stop() -> None:
     assert clean("My mobile is 07700 900123.").text == f"My mobile is {REMOVED}."
 
@@ -102,6 +160,15 @@ def test_price_with_pound_sign_stays() -> None:
 
 def test_number_glued_to_letters_stays() -> None:
     assert clean("Code 07700900123abc").text == "Code 07700900123abc"
+    assert clean("Code 07700 900123abc").text == "Code 07700 900123abc"
+
+
+def test_number_before_a_code_is_removed() -> None:
+    # The "0" of "0A" extends the digit run, but belongs to the code.
+    result = clean("Subject: 07700 900123 0A")
+
+    assert result.text == f"Subject: {REMOVED} 0A"
+    assert result.findings == [Finding("phone", "text/plain", 1)]
 
 
 def test_default_region_decides_national_numbers() -> None:
@@ -117,6 +184,10 @@ def test_default_region_decides_national_numbers() -> None:
         "zero seven seven zero zero, nine zero zero, one two three",
         "07700 nine zero zero one two three",
         "plus four four seven seven zero zero nine zero zero one two three",
+        "oh7700 nine hundred one two three",
+        "oh 7 7 oh oh 9 oh oh 1 2 3",
+        "oh-seven-seven-oh-oh nine-oh-oh one-two-three",
+        "oh seven seven double zero nine double zero four five six",
     ],
 )
 def test_spelled_out_numbers_are_removed(spelled: str) -> None:

@@ -32,6 +32,11 @@ def clean(text: str) -> Redaction:
         "GIR 0AA",
         "D02 X285",  # Eircode
         "A65 F4E2",
+        "d02x285",
+        "D6W XY12",
+        "LS11  5AB",
+        "LS11-5AB",
+        "Ls6 2Aj",
     ],
 )
 def test_postcodes_are_removed(postcode: str) -> None:
@@ -48,6 +53,18 @@ def test_zip_code_after_state_is_removed() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ZIP code 90210", f"ZIP code {POSTCODE}"),
+        ("zip: 60614", f"zip: {POSTCODE}"),
+        ("My zip is 94103-1234.", f"My zip is {POSTCODE}."),
+    ],
+)
+def test_labelled_zip_code_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "COVID19 cases fell.",
@@ -59,6 +76,9 @@ def test_zip_code_after_state_is_removed() -> None:
         "We meet at 3pm in room B12.",
         "Call me in 62701 days.",
         "The score was 12345 to nil.",
+        "It's in block C, room C2 1st floor.",
+        "Take the M62 to Leeds.",
+        "I zipped 12345 files.",
     ],
 )
 def test_codes_and_words_that_look_like_postcodes_stay(text: str) -> None:
@@ -84,6 +104,16 @@ def test_codes_and_words_that_look_like_postcodes_stay(text: str) -> None:
         "Rose Cottage, Mill Lane",
         "The Old Mill, 4 Church Lane",
         "10 Downing Street",
+        "2 Holly Bank",
+        "14 Rowan Brow",
+        "12 West 34th Street",
+        "22 Victoria Road North",
+        "No. 12 Acacia Avenue",
+        "Number 12 Acacia Avenue",
+        "1 Manor House, Mill Lane",
+        "flat 6, 18 meadow drive",
+        "Flat 1, Rose Court, 12 Acacia Avenue",
+        "Flat 4, The Old School, 2 Mill Lane",
     ],
 )
 def test_street_addresses_are_removed(address: str) -> None:
@@ -91,6 +121,19 @@ def test_street_addresses_are_removed(address: str) -> None:
 
     assert result.text == f"I'm at {ADDRESS}, Leeds"
     assert result.findings == [Finding("street_address", "text/plain", 1)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1600 Maple Ave NW, Washington", f"{ADDRESS}, Washington"),
+        ("1234 Main St, Apt 5, Springfield", f"{ADDRESS}, Springfield"),
+        ("4 Elm Street, Suite 200.", f"{ADDRESS}."),
+        ("9 Pine Rd, Austin, TX 78701", f"{ADDRESS}, Austin, TX {POSTCODE}"),
+    ],
+)
+def test_us_street_addresses_are_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
 
 
 def test_full_address_loses_street_and_postcode() -> None:
@@ -116,6 +159,11 @@ def test_full_address_loses_street_and_postcode() -> None:
         "Top 10 Park Rides of the year.",
         "I have 2 dogs and a cat.",
         "Only 4 more weeks to go.",
+        "Chapter 3 The Green Knight is next.",
+        "Question 7 The Crescent Moon is hard.",
+        "Level 7 Castle Hill is really hard in the game.",
+        "Part 2 The Long Walk Home starts on page 80.",
+        "We're 3 very close friends.",
     ],
 )
 def test_prose_with_numbers_and_roads_stays(text: str) -> None:

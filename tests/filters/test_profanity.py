@@ -96,6 +96,10 @@ def test_letter_spaced_heading_stays(heading: str) -> None:
         "I am gay and my teacher is queer.",
         "Sex education and God in RE.",
         "My nan's cooking pot and the weed in her garden.",
+        "See you Tuesday xx",
+        "A Cornish pasty and a camel's hump.",
+        "Try PEE paragraphs: point, evidence, explain.",
+        "The vixen and her cubs; my brother's nappy.",
     ],
 )
 def test_ordinary_words_stay(text: str) -> None:
@@ -125,6 +129,33 @@ def test_capitalised_name_next_to_a_name_stays(text: str) -> None:
     ],
 )
 def test_name_word_outside_a_name_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Spotted a blue tit and two great tits.",
+        "The door knob came off.",
+        "Add a knob of butter.",
+        "We used a screw in DT.",
+        "Hoare's Bank is on Fleet Street.",
+    ],
+)
+def test_listed_word_in_harmless_phrase_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("you tit", "you ****"),
+        ("what a knob", "what a ****"),
+        ("screw you", "**** you"),
+        ("such a hoare", "such a ****"),
+    ],
+)
+def test_listed_word_elsewhere_is_removed(text: str, expected: str) -> None:
     assert clean(text).text == expected
 
 
