@@ -18,6 +18,7 @@ import email
 import email.policy
 import email.utils
 import logging
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -182,7 +183,12 @@ def measure(message: Message) -> tuple[int, int]:
 
 
 def _children(part: Message) -> list[Message]:
-    payload = part.get_payload()
+    try:
+        payload = part.get_payload()
+    except (LookupError, ValueError):
+        # The email package decodes a non-multipart payload by its charset
+        # here, which fails on a charset name with a NUL byte in it.
+        return []
     if not isinstance(payload, list):
         return []
     return [child for child in payload if isinstance(child, Message)]
@@ -279,7 +285,8 @@ def _lookup_codec(label: str) -> str | None:
         return None
     try:
         info = codecs.lookup(ALIASES.get(label, label))
-    except LookupError:
+    except (LookupError, ValueError):
+        # ValueError: a label with a NUL byte in it.
         return None
     # codecs.lookup also finds bytes-to-bytes codecs such as "base64" or
     # "zlib", and Python-only text codecs, none of which are MIME charsets.
@@ -343,7 +350,18 @@ def decode_header_text(value: str) -> str:
         # A broken header must not stop the pipeline.
         log.debug("header could not be decoded; using its raw text", exc_info=True)
         decoded = value.encode("utf-8", "replace").decode("utf-8")
-    return "".join(" " if char < " " else char for char in decoded).strip()
+    return "".join(map(_header_char, decoded)).strip()
+
+
+def _header_char(char: str) -> str:
+    """Return a space for a character that would break a header line.
+
+    Control characters (C0, DEL and C1) and the Unicode line and paragraph
+    separators all count, because `str.splitlines` splits on several of them.
+    """
+    if unicodedata.category(char) == "Cc" or char.splitlines() != [char]:
+        return " "
+    return char
 
 
 # Walking and rewriting the tree
