@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from filters.safeguarding import SafeguardingRules
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,8 @@ class FilterContext:
     default_region: str = "GB"
     extra_offensive_words: tuple[str, ...] = ()
     allowed_offensive_words: tuple[str, ...] = ()
+    # None means the packaged rules in config/safeguarding.toml.
+    safeguarding_rules: SafeguardingRules | None = None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from filters import attachments, html, mime
+from filters import attachments, forwarded, html, mime, safeguarding
 from filters.base import FilterContext, Finding
 from filters.mime import Draft, StepResult, TextPart
 from filters.text import redact_text
@@ -62,6 +62,9 @@ STEPS: tuple[mime.Step, ...] = (
     attachments.hold_encrypted,
     attachments.remove_attachments,
     attachments.remove_uuencoded,
+    # Safeguarding reads the text as sent, before anything else is removed.
+    safeguarding.flag_concerns,
+    forwarded.remove_forwarded,
     filter_plain_text,
     html.filter_html,
     attachments.add_notices,
@@ -81,16 +84,21 @@ def clean_message(raw: bytes, context: FilterContext) -> CleanMessage:
 
 
 def _clean(raw: bytes, context: FilterContext) -> CleanMessage:
-    subject = redact_text(mime.read_subject(raw), context, "subject")
+    sent_subject = mime.read_subject(raw)
+    subject = redact_text(sent_subject, context, "subject")
+    subject_findings = [
+        *subject.findings,
+        *safeguarding.flag_subject(sent_subject, context),
+    ]
     try:
         message = mime.parse_message(raw)
         mime.check_limits(message)
         body = mime.read_body(message)
     except mime.UnreadableMessage as exc:
-        return _held(subject.text, (str(exc),), subject.findings)
+        return _held(subject.text, (str(exc),), subject_findings)
 
     draft = Draft(body)
-    findings: list[Finding] = list(subject.findings)
+    findings: list[Finding] = list(subject_findings)
     for step in STEPS:
         result = step(draft, context)
         findings.extend(result.findings)

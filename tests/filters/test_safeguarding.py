@@ -1,0 +1,448 @@
+"""Tests for the safeguarding step, its rules file and the labelled cases."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import pickle
+from collections.abc import AsyncIterator
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from archive.store import Archive, StoredFinding
+from bench.safeguarding_quality import CASES_DIR, load_cases, parse_case, score
+from filters.base import FilterContext, Finding
+from filters.pipeline import clean_message
+from filters.safeguarding import (
+    DEFAULT_RULES_PATH,
+    RulesError,
+    SafeguardingRules,
+    compile_phrase,
+    default_rules,
+    find_concerns,
+    html_to_text,
+    load_rules,
+    parse_rules,
+    word_forms,
+)
+from relay.config import Config, ConfigError, load_config
+from relay.runner import PipelineRunner
+from tests.conftest import Cast, set_config
+
+CONTEXT = FilterContext()
+REQUIRED_CATEGORIES = {
+    "meeting",
+    "secrecy",
+    "leaving-platform",
+    "gifts-money",
+    "photos",
+    "sexual-content",
+    "self-harm",
+    "abuse-disclosure",
+    "bullying",
+}
+# Floors set a little under the values measured when the rules and cases
+# were last changed (precision 1.00, recall 0.89 over all cases).
+PRECISION_FLOOR = 0.95
+RECALL_FLOOR = 0.85
+CATEGORY_RECALL_FLOOR = 0.75
+
+
+def categories(text: str) -> list[str]:
+    return [concern.category for concern in find_concerns(text, default_rules())]
+
+
+def rules_from(**rule: object) -> SafeguardingRules:
+    return parse_rules({"rules": [rule]}, "test rules")
+
+
+def message(text: str, subject: str = "Hello") -> bytes:
+    mail = EmailMessage()
+    mail["From"] = "Sam Jones <sam@example.org>"
+    mail["To"] = "alex.k7q2@relay.example.org"
+    mail["Subject"] = subject
+    mail.set_content(text)
+    return mail.as_bytes()
+
+
+def delivered_text(raw: bytes, context: FilterContext = CONTEXT) -> str:
+    result = clean_message(raw, context)
+    data = result.content.as_bytes(policy=email.policy.SMTP)
+    parsed = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    body = parsed.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content()).replace("\r\n", "\n")
+
+
+# The packaged rules
+
+
+def test_packaged_rules_cover_every_category() -> None:
+    assert set(default_rules().categories) == REQUIRED_CATEGORIES
+
+
+def test_self_harm_and_abuse_rules_are_high() -> None:
+    for rule in default_rules().rules:
+        if rule.category in ("self-harm", "abuse-disclosure"):
+            assert rule.severity == "high", rule
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Shall we meet up on Saturday?", ["meeting"]),
+        ("Meeting up would be easier.", ["meeting"]),
+        ("We met up last week, let's do it again", ["meeting"]),
+        ("MEET    UP after school?", ["meeting"]),
+        ("meet\nup at the weekend", ["meeting"]),
+        ("Don't tell your mum.", ["secrecy"]),
+        ("dont tell your mum", ["secrecy"]),
+        ("Don\u2019t tell your mum", ["secrecy"]),
+        ("I've been self-harming", ["self-harm"]),
+        ("thinking about self harm", ["self-harm"]),
+        ("I feel suicidal", ["self-harm"]),
+        ("My dad hits me", ["abuse-disclosure"]),
+        ("Add me on Snapchat", ["leaving-platform"]),
+        ("I'll send you £20", ["gifts-money"]),
+        ("Send me a selfie", ["photos"]),
+        ("Everyone laughs at me", ["bullying"]),
+    ],
+)
+def test_concern_is_found(text: str, expected: list[str]) -> None:
+    assert categories(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We should meet the deadline.",
+        "Keep it secret until the launch.",
+        "The money management module starts on Monday.",
+        "I met up with my friends at the weekend.",
+        "Let's meet. Up next is the physics paper.",
+        "I nearly killed myself laughing.",
+        "Send me a photo of your homework.",
+        "Our session is booked through the programme.",
+    ],
+)
+def test_near_miss_is_not_flagged(text: str) -> None:
+    assert categories(text) == []
+
+
+def test_phrase_does_not_cross_a_blank_line() -> None:
+    assert categories("Shall we meet\n\nup next: physics") == []
+    assert categories("Shall we meet\r\n \r\nup") == []
+
+
+def test_unless_applies_only_in_the_same_sentence() -> None:
+    text = "Keep it secret from everyone. The launch is on Monday."
+
+    assert categories(text) == ["secrecy"]
+
+
+def test_word_forms_add_regular_endings() -> None:
+    assert word_forms("meet") == {"meet", "meets", "meetes", "meeted", "meeting"}
+    assert "chatting" in word_forms("chat")
+    assert "messaging" in word_forms("message")
+    assert "replies" in word_forms("reply")
+    assert word_forms("me") == {"me"}
+
+
+def test_phrase_gap_allows_three_words() -> None:
+    pattern = compile_phrase("keep ... secret")
+    rules = rules_from(category="secrecy", severity="low", patterns=[pattern])
+
+    assert len(find_concerns("keep this our little secret", rules)) == 1
+    assert find_concerns("keep this one of our little secret", rules) == []
+
+
+def test_concern_records_matched_text_and_offsets() -> None:
+    text = "Honestly I want to kill myself today."
+
+    [concern] = find_concerns(text, default_rules())
+
+    assert concern.matched == "kill myself"
+    assert text[concern.start : concern.end] == "kill myself"
+    assert concern.severity == "high"
+
+
+def test_matched_text_has_single_spaces() -> None:
+    [concern] = find_concerns("shall we meet\n   up", default_rules())
+
+    assert concern.matched == "meet up"
+
+
+# Rules files
+
+
+@pytest.mark.parametrize(
+    ("rule", "message_part"),
+    [
+        ({"category": "x", "severity": "urgent", "phrases": ["a b"]}, "severity"),
+        ({"category": "Bad Name", "severity": "low", "phrases": ["a"]}, "category"),
+        ({"category": "x", "severity": "low"}, "no phrases and no patterns"),
+        ({"category": "x", "severity": "low", "phrases": ["(a|b"]}, "unbalanced"),
+        ({"category": "x", "severity": "low", "phrases": ["... a"]}, "start and end"),
+        ({"category": "x", "severity": "low", "phrases": ["(a|)"]}, "empty choice"),
+        ({"category": "x", "severity": "low", "patterns": ["(a"]}, "not a valid"),
+        ({"category": "x", "severity": "low", "patterns": ["a?"]}, "empty text"),
+        ({"category": "x", "severity": "low", "phrases": [""]}, "non-empty"),
+        (
+            {"category": "x", "severity": "low", "phrases": ["a"], "phrase": []},
+            "unknown keys",
+        ),
+    ],
+)
+def test_invalid_rule_is_rejected(rule: dict[str, object], message_part: str) -> None:
+    with pytest.raises(RulesError, match=message_part):
+        parse_rules({"rules": [rule]}, "test rules")
+
+
+def test_file_without_rules_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text("# nothing here\n")
+
+    with pytest.raises(RulesError, match=r"no \[\[rules\]\] tables"):
+        load_rules(path)
+
+
+def test_missing_rules_file_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(RulesError, match="cannot read safeguarding rules"):
+        load_rules(tmp_path / "absent.toml")
+
+
+def test_packaged_file_loads() -> None:
+    assert load_rules(DEFAULT_RULES_PATH).rules == default_rules().rules
+
+
+def test_context_with_rules_pickles_for_the_filter_process() -> None:
+    rules = rules_from(category="test", severity="low", phrases=["blue whale"])
+    context = FilterContext(safeguarding_rules=rules)
+
+    copy = pickle.loads(pickle.dumps(context))
+
+    assert copy == context
+    assert [c.category for c in find_concerns("a Blue Whale", rules)] == ["test"]
+
+
+# The pipeline step
+
+
+def test_flag_leaves_text_unchanged() -> None:
+    text = "Shall we meet up on Saturday?\n"
+
+    result = clean_message(message(text), CONTEXT)
+
+    assert delivered_text(message(text)) == text
+    assert result.findings == (
+        Finding(
+            "safeguarding",
+            "text/plain",
+            category="meeting",
+            severity="medium",
+            matched="meet up",
+        ),
+    )
+
+
+def test_subject_is_flagged() -> None:
+    result = clean_message(message("See you Thursday.\n", "I want to die"), CONTEXT)
+
+    assert [(f.where, f.category) for f in result.findings] == [
+        ("subject", "self-harm")
+    ]
+
+
+def test_repeated_phrase_is_one_finding_with_count() -> None:
+    result = clean_message(message("meet up? meet up!\n"), CONTEXT)
+
+    assert [(f.matched, f.count) for f in result.findings] == [("meet up", 2)]
+
+
+def test_flag_sees_text_before_contact_filters() -> None:
+    # The off-platform filter replaces the request with a placeholder, so a
+    # rule run afterwards could not see "add me on snapchat".
+    raw = message("Add me on snapchat: samj_04\n")
+
+    result = clean_message(raw, CONTEXT)
+
+    assert "snapchat" not in delivered_text(raw)
+    safeguarding = [f for f in result.findings if f.kind == "safeguarding"]
+    assert [f.category for f in safeguarding] == ["leaving-platform"]
+    assert safeguarding[0].matched == "Add me on snapchat"
+
+
+def test_html_part_is_read_as_text() -> None:
+    mail = EmailMessage()
+    mail["Subject"] = "Hi"
+    mail.set_content("See you soon.\n")
+    mail.add_alternative(
+        "<html><head><style>p { meet: up }</style></head><body>"
+        "<p>Shall we <b>me</b>et up?</p><p>Keep going</p><div>secret</div>"
+        "</body></html>",
+        subtype="html",
+    )
+
+    result = clean_message(mail.as_bytes(), CONTEXT)
+
+    assert [(f.where, f.matched) for f in result.findings] == [("text/html", "meet up")]
+
+
+def test_html_to_text_splits_blocks() -> None:
+    text = html_to_text("<div>keep</div><div>it &amp; go</div><script>x</script>")
+
+    assert text.split() == ["keep", "it", "&", "go"]
+    assert "keep\n" in text
+
+
+def test_programme_rules_replace_packaged_ones() -> None:
+    rules = rules_from(category="test", severity="high", phrases=["blue whale"])
+    context = FilterContext(safeguarding_rules=rules)
+
+    result = clean_message(message("Meet up by the blue whale.\n"), context)
+
+    assert [(f.category, f.matched) for f in result.findings] == [
+        ("test", "blue whale")
+    ]
+
+
+# The labelled cases
+
+
+def test_labelled_cases_meet_the_floors() -> None:
+    rules = default_rules()
+    cases = load_cases(CASES_DIR, rules.categories)
+
+    scores = {item.category: item for item in score(cases, rules)}
+
+    assert len(cases) >= 150
+    assert scores["all"].precision >= PRECISION_FLOOR
+    assert scores["all"].recall >= RECALL_FLOOR
+    for category in REQUIRED_CATEGORIES:
+        assert scores[category].recall >= CATEGORY_RECALL_FLOOR, category
+
+
+def test_case_line_formats() -> None:
+    known = ("meeting", "secrecy")
+
+    assert parse_case("# a comment", known, "x") is None
+    assert parse_case("   ", known, "x") is None
+    near_miss = parse_case("Note: we meet the deadline.", known, "x")
+    assert near_miss is not None
+    assert near_miss.categories == frozenset()
+    both = parse_case("meeting,secrecy: text here", known, "x")
+    assert both is not None
+    assert both.categories == {"meeting", "secrecy"}
+    assert both.text == "text here"
+    with pytest.raises(ValueError, match="unknown category meetings"):
+        parse_case("meetings: typo", known, "file.txt:3")
+
+
+# Config and the runner
+
+
+@pytest.fixture
+async def archive(relay_dir: Path, cast: Cast) -> AsyncIterator[Archive]:
+    opened = await Archive.open(relay_dir / "archive.sqlite3")
+    yield opened
+    await opened.close()
+
+
+async def accept_from_sam(archive: Archive, raw: bytes) -> int:
+    sam = await archive.participant_by_email("sam@example.org")
+    alex = await archive.participant_by_email("alex@example.com")
+    assert sam is not None and alex is not None
+    return await archive.accept_message(
+        f"Q{id(raw)}", "127.0.0.1", "sam@example.org", sam.id, [alex.id], raw
+    )
+
+
+async def run_one(config: Config, archive: Archive, raw: bytes) -> int:
+    message_id = await accept_from_sam(archive, raw)
+    runner = PipelineRunner(config, archive, asyncio.Event(), asyncio.Event())
+    assert await runner.run_once()
+    return message_id
+
+
+async def test_high_flag_holds_when_policy_says_so(
+    relay_dir: Path, archive: Archive
+) -> None:
+    set_config(relay_dir, "filters", "hold_flagged", "true")
+    config = load_config(relay_dir / "relay.toml")
+
+    message_id = await run_one(config, archive, message("I want to die.\n"))
+
+    row = await archive.message(str(message_id))
+    assert row is not None
+    assert row["status"] == "held"
+    assert row["hold_reason"] == "Flagged for a safeguarding review: self-harm"
+    assert row["flag"] == "self-harm"
+    assert await archive.findings(message_id) == [
+        StoredFinding(
+            "safeguarding", "text/plain", 1, "", "self-harm", "high", "want to die"
+        )
+    ]
+    assert await archive.lease_delivery_jobs(10, 60) == []
+
+
+async def test_high_flag_is_delivered_without_hold_policy(
+    relay_dir: Path, archive: Archive
+) -> None:
+    config = load_config(relay_dir / "relay.toml")
+
+    message_id = await run_one(config, archive, message("I want to die.\n"))
+
+    row = await archive.message(str(message_id))
+    assert row is not None
+    assert row["status"] == "queued"
+    assert row["flag"] == "self-harm"
+
+
+async def test_medium_flag_is_delivered_under_hold_policy(
+    relay_dir: Path, archive: Archive
+) -> None:
+    set_config(relay_dir, "filters", "hold_flagged", "true")
+    config = load_config(relay_dir / "relay.toml")
+
+    message_id = await run_one(config, archive, message("Shall we meet up?\n"))
+
+    row = await archive.message(str(message_id))
+    assert row is not None
+    assert row["status"] == "queued"
+    assert row["flag"] == "meeting"
+
+
+async def test_programme_rules_file_is_used(relay_dir: Path, archive: Archive) -> None:
+    (relay_dir / "safeguarding.toml").write_text(
+        '[[rules]]\ncategory = "local"\nseverity = "high"\nphrases = ["blue whale"]\n'
+    )
+    set_config(relay_dir, "filters", "safeguarding_rules", '"safeguarding.toml"')
+    set_config(relay_dir, "filters", "hold_flagged", "true")
+    config = load_config(relay_dir / "relay.toml")
+
+    message_id = await run_one(config, archive, message("The blue whale.\n"))
+
+    assert config.filters.safeguarding_rules == relay_dir / "safeguarding.toml"
+    row = await archive.message(str(message_id))
+    assert row is not None
+    assert row["hold_reason"] == "Flagged for a safeguarding review: local"
+
+
+def test_invalid_rules_file_stops_config_load(relay_dir: Path) -> None:
+    (relay_dir / "safeguarding.toml").write_text(
+        '[[rules]]\ncategory = "local"\nseverity = "urgent"\nphrases = ["x"]\n'
+    )
+    set_config(relay_dir, "filters", "safeguarding_rules", '"safeguarding.toml"')
+
+    with pytest.raises(ConfigError, match=r"filters\.safeguarding_rules: .*severity"):
+        load_config(relay_dir / "relay.toml")
+
+
+def test_config_defaults_to_packaged_rules(relay_dir: Path) -> None:
+    config = load_config(relay_dir / "relay.toml")
+
+    assert config.filters.safeguarding_rules == DEFAULT_RULES_PATH
