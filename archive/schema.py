@@ -98,4 +98,129 @@ MIGRATIONS: tuple[str, ...] = (
 
     CREATE VIRTUAL TABLE message_search USING fts5 (subject, body);
     """,
+    # 2: notices (failure and delay reports) in the delivery queue, parked
+    # destinations, job states for held mail and warnings, auto-reply marks.
+    # SQLite cannot drop NOT NULL from a column, so delivery_jobs is rebuilt:
+    # a job now carries either a participant's message or a notice.
+    """
+    CREATE TABLE notices (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN
+            ('failure', 'coordinator_failure', 'coordinator_delay')),
+        about_job_id INTEGER REFERENCES delivery_jobs(id),
+        recipient TEXT NOT NULL,
+        content BLOB NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE UNIQUE INDEX notices_once_per_job ON notices (about_job_id, kind);
+
+    CREATE TABLE delivery_jobs_rebuilt (
+        id INTEGER PRIMARY KEY,
+        message_id INTEGER REFERENCES messages(id),
+        recipient_id INTEGER REFERENCES participants(id),
+        notice_id INTEGER UNIQUE REFERENCES notices(id),
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'sent', 'failed', 'held')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL,
+        lease_until REAL NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL,
+        last_error TEXT NOT NULL DEFAULT '',
+        finished_at REAL,
+        first_failed_at REAL,
+        warned_at REAL,
+        CHECK (
+            (message_id IS NOT NULL AND recipient_id IS NOT NULL
+                AND notice_id IS NULL)
+            OR (message_id IS NULL AND recipient_id IS NULL
+                AND notice_id IS NOT NULL)
+        )
+    );
+    INSERT INTO delivery_jobs_rebuilt (id, message_id, recipient_id, state,
+        attempts, next_attempt_at, lease_until, created_at, last_error,
+        finished_at)
+    SELECT id, message_id, recipient_id, state, attempts, next_attempt_at,
+        lease_until, created_at, last_error, finished_at FROM delivery_jobs;
+    DROP TABLE delivery_jobs;
+    ALTER TABLE delivery_jobs_rebuilt RENAME TO delivery_jobs;
+    CREATE INDEX delivery_jobs_due ON delivery_jobs (state, next_attempt_at);
+    CREATE INDEX delivery_jobs_message ON delivery_jobs (message_id);
+
+    CREATE TABLE destinations (
+        name TEXT PRIMARY KEY,
+        next_attempt_at REAL NOT NULL,
+        last_error TEXT NOT NULL DEFAULT ''
+    );
+
+    ALTER TABLE messages ADD COLUMN auto_submitted TEXT;
+    ALTER TABLE messages ADD COLUMN reject_reason TEXT;
+    CREATE INDEX messages_auto_replies ON messages (sender_id, received_at)
+        WHERE auto_submitted IS NOT NULL;
+    """,
+    # 3: sender authentication. auth_results holds the SPF, DKIM and DMARC
+    # results in Authentication-Results form (or why they were not checked);
+    # auth_hold_reason is set when auth.policy "hold" held the message.
+    """
+    ALTER TABLE messages ADD COLUMN auth_results TEXT;
+    ALTER TABLE messages ADD COLUMN auth_hold_reason TEXT;
+    """,
+    # 4: the SMTP session counts each sender's messages of the last hour.
+    """
+    CREATE INDEX messages_sender_received ON messages (sender_id, received_at);
+    """,
+    # 5: the web console: staff accounts, their sessions (the cookie carries
+    # a random token, the table only its SHA-256), the audit log and the
+    # safeguarding decisions. Triggers make the audit log and the decisions
+    # append-only, and a message gets at most one release or rejection.
+    """
+    CREATE TABLE staff (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('coordinator', 'safeguarding', 'admin')),
+        status TEXT NOT NULL DEFAULT 'active'
+            CHECK (status IN ('active', 'disabled')),
+        created_at TEXT NOT NULL
+    );
+
+    CREATE TABLE staff_sessions (
+        token_hash TEXT PRIMARY KEY,
+        staff_id INTEGER NOT NULL REFERENCES staff(id),
+        csrf_token TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    CREATE INDEX staff_sessions_expiry ON staff_sessions (expires_at);
+
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        staff_id INTEGER REFERENCES staff(id),
+        username TEXT NOT NULL,
+        action TEXT NOT NULL,
+        message_id INTEGER REFERENCES messages(id),
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY,
+        message_id INTEGER NOT NULL REFERENCES messages(id),
+        staff_id INTEGER NOT NULL REFERENCES staff(id),
+        action TEXT NOT NULL
+            CHECK (action IN ('release', 'reject', 'escalate', 'note')),
+        note TEXT NOT NULL DEFAULT '',
+        decided_at TEXT NOT NULL
+    );
+    CREATE INDEX decisions_message ON decisions (message_id);
+    CREATE UNIQUE INDEX decisions_one_outcome ON decisions (message_id)
+        WHERE action IN ('release', 'reject');
+    CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
+    BEGIN SELECT RAISE(ABORT, 'decisions are final'); END;
+    CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
+    BEGIN SELECT RAISE(ABORT, 'decisions are final'); END;
+    """,
 )

@@ -76,6 +76,8 @@ class PipelineWork:
     raw: bytes
     sender: Participant
     recipients: tuple[Participant, ...]
+    # Set when sender authentication failed under auth.policy "hold".
+    auth_hold_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,11 @@ class FilterOutcome:
     findings: Sequence[StoredFinding]
     hold_reason: str | None
     flag: str | None = None
+    # The message's Auto-Submitted value (or "auto-replied" for other
+    # out-of-office markers), counted against the pair's daily limit.
+    auto_submitted: str | None = None
+    # Set when the message is stored but never delivered (status "rejected").
+    reject_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,10 +173,13 @@ class Archive:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                # A COMMIT that fails (disk full, I/O error) can leave the
+                # transaction open; the rollback below ends it, or the next
+                # BEGIN would fail for as long as the process runs.
+                await self._db.commit()
             except BaseException:
                 await self._db.rollback()
                 raise
-            await self._db.commit()
 
     async def _fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         async with self._lock, self._db.execute(sql, tuple(params)) as cursor:
@@ -315,13 +325,26 @@ class Archive:
         sender_id: int,
         recipient_ids: Sequence[int],
         raw: bytes,
+        *,
+        auth_results: str | None = None,
+        auth_hold_reason: str | None = None,
     ) -> int:
         """Store a received message and its pipeline job in one transaction."""
         async with self._transaction() as db:
             cursor = await db.execute(
                 "INSERT INTO messages (queue_id, received_at, client_address, "
-                "envelope_from, sender_id, raw) VALUES (?, ?, ?, ?, ?, ?)",
-                (queue_id, now_iso(), client_address, envelope_from, sender_id, raw),
+                "envelope_from, sender_id, raw, auth_results, auth_hold_reason) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    queue_id,
+                    now_iso(),
+                    client_address,
+                    envelope_from,
+                    sender_id,
+                    raw,
+                    auth_results,
+                    auth_hold_reason,
+                ),
             )
             message_id = cursor.lastrowid
             assert message_id is not None
@@ -341,7 +364,8 @@ class Archive:
         now = time.time()
         async with self._transaction() as db:
             async with db.execute(
-                "SELECT j.message_id, m.queue_id, m.raw, m.sender_id "
+                "SELECT j.message_id, m.queue_id, m.raw, m.sender_id, "
+                "m.auth_hold_reason "
                 "FROM pipeline_jobs j JOIN messages m ON m.id = j.message_id "
                 "WHERE j.lease_until <= ? ORDER BY j.message_id LIMIT 1",
                 (now,),
@@ -362,7 +386,12 @@ class Archive:
             ) as cursor:
                 recipients = tuple(_participant(r) for r in await cursor.fetchall())
         return PipelineWork(
-            row["message_id"], row["queue_id"], bytes(row["raw"]), sender, recipients
+            row["message_id"],
+            row["queue_id"],
+            bytes(row["raw"]),
+            sender,
+            recipients,
+            auth_hold_reason=row["auth_hold_reason"],
         )
 
     async def referenced_messages(
@@ -391,8 +420,15 @@ class Archive:
     ) -> None:
         """Commit the clean copy, findings and delivery jobs (or the hold) at once."""
         status = "held" if outcome.hold_reason else "queued"
+        if outcome.reject_reason:
+            status = "rejected"
         now = time.time()
         async with self._transaction() as db:
+            await db.execute(
+                "UPDATE messages SET auto_submitted = ?, reject_reason = ? "
+                "WHERE id = ?",
+                (outcome.auto_submitted, outcome.reject_reason, outcome.message_id),
+            )
             await db.execute(
                 "UPDATE messages SET status = ?, subject = ?, body_text = ?, "
                 "delivered = ?, relay_message_id = ?, original_message_id = ?, "
@@ -431,12 +467,8 @@ class Archive:
                 "INSERT INTO message_search (rowid, subject, body) VALUES (?, ?, ?)",
                 (outcome.message_id, outcome.subject, outcome.body_text),
             )
-            if not outcome.hold_reason:
-                await db.executemany(
-                    "INSERT INTO delivery_jobs (message_id, recipient_id, "
-                    "next_attempt_at, created_at) VALUES (?, ?, ?, ?)",
-                    [(outcome.message_id, rid, now, now) for rid in recipient_ids],
-                )
+            if status == "queued":
+                await queue_deliveries(db, outcome.message_id, recipient_ids, now)
             await db.execute(
                 "DELETE FROM pipeline_jobs WHERE message_id = ?",
                 (outcome.message_id,),
@@ -576,6 +608,46 @@ class Archive:
             (message_id,),
         )
         return [row[0] for row in rows]
+
+    # Participant status (suspend and restore)
+
+    async def set_participant_status(self, participant_id: int, status: str) -> bool:
+        """Set a participant "active" or "suspended"; False when it already was.
+
+        The delivery worker checks the status again before each delivery, so
+        a suspension also stops mail that is already queued.
+        """
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE participants SET status = ? WHERE id = ? AND status != ?",
+                (status, participant_id, status),
+            )
+            return cursor.rowcount == 1
+
+    # SMTP limits
+
+    async def count_messages_from_sender(self, sender_id: int, since: str) -> int:
+        """Count the messages a participant sent at or after `since` (ISO 8601, UTC)."""
+        row = await self._fetchone(
+            "SELECT COUNT(*) FROM messages WHERE sender_id = ? AND received_at >= ?",
+            (sender_id, since),
+        )
+        return int(row[0]) if row else 0
+
+
+async def queue_deliveries(
+    db: aiosqlite.Connection, message_id: int, recipient_ids: Sequence[int], now: float
+) -> None:
+    """Insert a due delivery job per recipient; the caller holds the transaction.
+
+    The pipeline runner queues a filtered message this way, and the console
+    does the same when a safeguarding officer releases a held one.
+    """
+    await db.executemany(
+        "INSERT INTO delivery_jobs (message_id, recipient_id, "
+        "next_attempt_at, created_at) VALUES (?, ?, ?, ?)",
+        [(message_id, rid, now, now) for rid in recipient_ids],
+    )
 
 
 async def _participant_in(db: aiosqlite.Connection, participant_id: int) -> Participant:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import getpass
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 DEFAULT_CONFIG = Path("relay.toml")
 ROLES = ("mentor", "mentee")
+STAFF_ROLES = ("coordinator", "safeguarding", "admin")
 EXIT_USER_ERROR = 1
 EXIT_CONFIG_ERROR = 2
 
@@ -81,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_participant_commands(commands, common)
     _add_relationship_commands(commands, common)
+    _add_console_commands(commands, common)
 
     serve = commands.add_parser(
         "serve", parents=[common], help="run the SMTP listener, filters and delivery"
@@ -127,6 +130,20 @@ def _add_participant_commands(commands: Any, common: argparse.ArgumentParser) ->
     load.add_argument("file", type=Path, metavar="FILE.csv")
     load.add_argument("--json", action="store_true")
     load.set_defaults(handler=cmd_participant_import)
+
+    suspend = sub.add_parser(
+        "suspend",
+        parents=[common],
+        help="stop a participant's mail, queued mail included, until restored",
+    )
+    suspend.add_argument("participant", metavar="ADDRESS_OR_ALIAS")
+    suspend.set_defaults(handler=cmd_participant_suspend)
+
+    restore = sub.add_parser(
+        "restore", parents=[common], help="let a suspended participant write again"
+    )
+    restore.add_argument("participant", metavar="ADDRESS_OR_ALIAS")
+    restore.set_defaults(handler=cmd_participant_restore)
 
 
 def _add_relationship_commands(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -244,6 +261,33 @@ def cmd_participant_import(args: argparse.Namespace) -> int:
         print(f"{participant.email} -> {participant.alias}")
     print(f"imported {len(participants)} participants")
     return 0
+
+
+def cmd_participant_suspend(args: argparse.Namespace) -> int:
+    alias, changed = _set_status(args, "suspended")
+    if changed:
+        print(f"{alias} suspended: their mail is refused and queued mail held")
+    else:
+        print(f"{alias} was already suspended")
+    return 0
+
+
+def cmd_participant_restore(args: argparse.Namespace) -> int:
+    alias, changed = _set_status(args, "active")
+    print(f"{alias} restored" if changed else f"{alias} was not suspended")
+    return 0
+
+
+def _set_status(args: argparse.Namespace, status: str) -> tuple[str, bool]:
+    """Set a participant's status, and return its alias and whether it changed."""
+    config = load_config(args.config)
+
+    async def update(archive: Archive) -> tuple[str, bool]:
+        participant = await _resolve(archive, args.participant)
+        changed = await archive.set_participant_status(participant.id, status)
+        return participant.alias, changed
+
+    return _with_archive(config, update)
 
 
 def _checked_participant(
@@ -423,6 +467,91 @@ def cmd_relationship_list(args: argparse.Namespace) -> int:
     return 0
 
 
+# staff accounts and the web console
+
+
+def _add_console_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    staff = commands.add_parser(
+        "staff", parents=[common], help="add staff accounts for the web console"
+    )
+    sub = staff.add_subparsers(title="commands", metavar="COMMAND")
+    add = sub.add_parser("add", parents=[common], help="add one staff account")
+    add.add_argument("username", metavar="USERNAME")
+    add.add_argument("--role", required=True, choices=STAFF_ROLES)
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input "
+        "instead of prompting twice",
+    )
+    add.set_defaults(handler=cmd_staff_add)
+
+    console = commands.add_parser(
+        "console", parents=[common], help="run only the web console"
+    )
+    console.add_argument("--debug", action="store_true", help="log at debug level")
+    console.set_defaults(handler=cmd_console)
+
+
+def cmd_staff_add(args: argparse.Namespace) -> int:
+    from archive.console import ConsoleStore
+    from console.auth import PasswordError, hash_password
+
+    config = load_config(args.config)
+    username = _checked_username(args.username)
+    password = _read_password(args.password_stdin)
+    try:
+        password_hash = hash_password(password)
+    except PasswordError as error:
+        raise UsageError(str(error)) from None
+    member = _with_archive(
+        config, lambda a: ConsoleStore(a).add_staff(username, password_hash, args.role)
+    )
+    print(f"staff account {member.username} added as {member.role}")
+    return 0
+
+
+def _checked_username(username: str) -> str:
+    allowed = username.replace(".", "").replace("-", "").replace("_", "")
+    if not 0 < len(username) <= 64 or not (allowed.isascii() and allowed.isalnum()):
+        raise UsageError(
+            f"username {username!r} is not usable: use 1 to 64 letters, digits, "
+            "dots, hyphens or underscores"
+        )
+    return username
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat the password: ") != password:
+        raise UsageError("the two passwords differ: run the command again")
+    return password
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from console.server import serve_console
+
+    config = load_config(args.config)
+    _start_logging(args.debug)
+    try:
+        asyncio.run(serve_console(config))
+    except OSError as error:
+        raise UsageError(
+            f"cannot listen on {config.console.listen} for the console: "
+            f"{error.strerror}; set [console] listen in the config to a free address"
+        ) from None
+    return 0
+
+
+def _start_logging(debug: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
 # serve, search, show
 
 
@@ -485,7 +614,9 @@ def cmd_show(args: argparse.Namespace) -> int:
             "message_id": row["relay_message_id"],
             "subject": row["subject"],
             "hold_reason": row["hold_reason"],
+            "reject_reason": row["reject_reason"],
             "flag": row["flag"],
+            "authentication": row["auth_results"],
             "findings": [vars(f) for f in await archive.findings(row["id"])],
             "deliveries": [dict(j) for j in await archive.delivery_jobs_of(row["id"])],
             "delivered": (bytes(row["delivered"]) if row["delivered"] else b"").decode(
@@ -504,6 +635,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"flagged: {shown['flag']}")
     if shown["hold_reason"]:
         print(f"held: {shown['hold_reason']}")
+    if shown["reject_reason"]:
+        print(f"rejected: {shown['reject_reason']}")
+    print(f"authentication: {shown['authentication'] or 'not recorded'}")
     print("findings:")
     for finding in shown["findings"]:
         extra = f" {finding['detail']}" if finding["detail"] else ""

@@ -16,6 +16,8 @@ from typing import Any
 
 import phonenumbers
 
+from filters.safeguarding import DEFAULT_RULES_PATH, RulesError, load_rules
+
 
 class ConfigError(Exception):
     """relay.toml is missing, unreadable or has an invalid key."""
@@ -73,6 +75,7 @@ class FilterSettings:
     allowed_offensive_words: tuple[str, ...]
     hold_flagged: bool
     parse_timeout_seconds: float
+    safeguarding_rules: Path = DEFAULT_RULES_PATH
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,25 @@ class AuthSettings:
     policy: str
     dns_timeout_seconds: float
     trusted_networks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    """The web console for coordinators and safeguarding officers."""
+
+    listen: HostPort
+    # The address staff open, used in alert links; an https:// address also
+    # makes the session cookie Secure.
+    base_url: str
+    session_hours: float
+    # Real addresses that get an alert for each high-severity flag.
+    safeguarding_alerts: tuple[str, ...]
+    # The dashboard lists active relationships quiet for longer than this.
+    quiet_days: int
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
 
 
 @dataclass(frozen=True)
@@ -96,6 +118,7 @@ class Config:
     dkim: DkimSettings
     filters: FilterSettings
     auth: AuthSettings
+    console: ConsoleSettings
 
 
 _TRANSPORTS = ("maildir", "smtp")
@@ -211,6 +234,7 @@ def _build(path: Path, data: dict[str, Any]) -> Config:
             parse_timeout_seconds=keys.get(
                 "filters.parse_timeout_seconds", float, 10.0, check=_positive
             ),
+            safeguarding_rules=_rules_path(keys, base),
         ),
         auth=AuthSettings(
             policy=keys.get(
@@ -228,7 +252,37 @@ def _build(path: Path, data: dict[str, Any]) -> Config:
                 )
             ),
         ),
+        console=_console_settings(keys),
     )
+
+
+def _console_settings(keys: _Keys) -> ConsoleSettings:
+    listen = keys.get("console.listen", str, "127.0.0.1:8025", parse=_host_port)
+    return ConsoleSettings(
+        listen=listen,
+        base_url=keys.get(
+            "console.base_url", str, f"http://{listen}", check=_check_base_url
+        ).rstrip("/"),
+        session_hours=keys.get("console.session_hours", float, 8.0, check=_positive),
+        safeguarding_alerts=tuple(
+            keys.get("console.safeguarding_alerts", list, [], check=_check_addresses)
+        ),
+        quiet_days=keys.get("console.quiet_days", int, 14, check=_at_least(1)),
+    )
+
+
+def _check_base_url(value: str) -> str | None:
+    if value.startswith(("http://", "https://")) and "@" not in value:
+        return None
+    return 'is not a web address: write it like "https://console.example.org"'
+
+
+def _check_addresses(value: list[str]) -> str | None:
+    for address in value:
+        local, at, domain = address.partition("@")
+        if not at or not local or "." not in domain or " " in address:
+            return f'has {address!r}, which is not an address such as "dsl@example.org"'
+    return None
 
 
 class _Keys:
@@ -325,6 +379,17 @@ def _host_port(value: str) -> HostPort:
     if not 0 < port < 65536:
         raise ValueError("has a port outside 1-65535: pick a port such as 2525")
     return HostPort(host.strip("[]"), port)
+
+
+def _rules_path(keys: _Keys, base: Path) -> Path:
+    """Return the safeguarding rules file, checked now so a mistake stops start-up."""
+    value: str = keys.get("filters.safeguarding_rules", str, str(DEFAULT_RULES_PATH))
+    path = base / value
+    try:
+        load_rules(path)
+    except RulesError as error:
+        raise ConfigError(f"filters.safeguarding_rules: {error}") from None
+    return path
 
 
 def _optional_path(base: Path, value: str | None) -> Path | None:

@@ -14,12 +14,14 @@ import contextlib
 import logging
 import os
 from collections.abc import Callable
-from typing import Protocol
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
 
 from archive.store import Archive, FilterOutcome, PipelineWork, StoredFinding
 from filters.base import FilterContext, Finding
 from filters.pipeline import CleanMessage, clean_message
+from filters.safeguarding import load_rules
 from relay.compose import (
     Identity,
     InboundHeaders,
@@ -29,6 +31,7 @@ from relay.compose import (
 )
 from relay.config import Config
 from relay.filter_process import FilterTimeout
+from relay.notices import auto_reply_limit_reason, automatic_kind
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,7 @@ FLAGGED_KINDS = {
     "off_platform": "off-platform contact",
     "profanity": "offensive language",
     "attachment": "attachment",
+    "forwarded": "forwarded message",
 }
 IDLE_POLL_SECONDS = 5.0
 
@@ -60,6 +64,7 @@ def filter_context(config: Config) -> FilterContext:
         default_region=config.filters.default_region,
         extra_offensive_words=config.filters.extra_offensive_words,
         allowed_offensive_words=config.filters.allowed_offensive_words,
+        safeguarding_rules=load_rules(config.filters.safeguarding_rules),
     )
 
 
@@ -155,7 +160,9 @@ class PipelineRunner:
             log.error("%s filter failed: %s", work.queue_id, type(error).__name__)
             outcome = _failed_outcome(work)
         await self._archive.record_filtered(outcome, [r.id for r in work.recipients])
-        if outcome.hold_reason:
+        if outcome.reject_reason:
+            log.info("%s not delivered: automatic reply limit reached", work.queue_id)
+        elif outcome.hold_reason:
             log.info(
                 "%s held for review: %d findings", work.queue_id, len(outcome.findings)
             )
@@ -180,6 +187,7 @@ class PipelineRunner:
             auto_submitted=inbound.auto_submitted,
         )
         delivered = compose(clean.content, clean.subject, identity)
+        automatic = inbound.auto_submitted or automatic_kind(work.raw)
         return FilterOutcome(
             message_id=work.message_id,
             relay_message_id=identity.message_id,
@@ -188,8 +196,23 @@ class PipelineRunner:
             body_text=searchable_text(clean),
             delivered=delivered,
             findings=[_stored(f) for f in clean.findings],
-            hold_reason=self._hold_reason(clean),
+            hold_reason=_joined(work.auth_hold_reason, self._hold_reason(clean)),
             flag=flag_for(clean.findings),
+            auto_submitted=automatic,
+            reject_reason=await self._auto_reply_limit_reason(work, automatic),
+        )
+
+    async def _auto_reply_limit_reason(
+        self, work: PipelineWork, automatic: str | None
+    ) -> str | None:
+        if automatic is None:
+            return None
+        return await auto_reply_limit_reason(
+            self._archive,
+            self._config.delivery.max_auto_replies_per_pair_per_day,
+            work.sender,
+            work.recipients,
+            datetime.now(UTC),
         )
 
     async def _relay_ids(self, message_ids: tuple[str, ...]) -> tuple[str, ...]:
@@ -216,6 +239,12 @@ class PipelineRunner:
                 sorted({f.category for f in flagged})
             )
         return None
+
+
+def _joined(*reasons: str | None) -> str | None:
+    """Join the hold reasons that are set, or return None when none is."""
+    present = [reason for reason in reasons if reason]
+    return " ".join(present) if present else None
 
 
 def flag_for(findings: tuple[Finding, ...]) -> str | None:

@@ -6,14 +6,18 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 
 from archive.store import Archive
+from console.server import ConsoleServer
+from relay.bounces import BounceProcessor
 from relay.config import Config, ConfigError
 from relay.delivery import DeliveryWorker, make_transport
 from relay.dkim import DkimSigner
 from relay.filter_process import FilterProcess
 from relay.runner import PipelineRunner, default_workers
-from relay.smtp import start_smtp_server
+from relay.sender_auth import Resolver, system_resolver
+from relay.smtp import SmtpListener, start_smtp_server
 from relay.transports import Transport
 
 log = logging.getLogger(__name__)
@@ -46,9 +50,11 @@ class Relay:
         archive: Archive,
         signer: DkimSigner,
         transport: Transport,
+        resolver: Resolver | None = None,
     ) -> None:
         self.config = config
         self.archive = archive
+        self.resolver = resolver
         self.received = asyncio.Event()
         self.queued = asyncio.Event()
         timeout = config.filters.parse_timeout_seconds
@@ -61,19 +67,27 @@ class Relay:
             workers=default_workers(),
         )
         self.worker = DeliveryWorker(config, archive, transport, signer, self.queued)
+        self.bounces = BounceProcessor(config, archive, self.queued)
         self._transport = transport
-        self._server: asyncio.Server | None = None
+        self._server: SmtpListener | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
-    async def open(cls, config: Config) -> Relay:
+    async def open(cls, config: Config, resolver: Resolver | None = None) -> Relay:
+        """Open the archive and key; `resolver` answers sender authentication."""
         signer = load_signer(config)
         archive = await Archive.open(config.archive_path)
-        return cls(config, archive, signer, make_transport(config))
+        return cls(config, archive, signer, make_transport(config), resolver)
 
     async def start(self) -> None:
         await self.archive.release_leases()
-        self._server = await start_smtp_server(self.config, self.archive, self.received)
+        self._server = await start_smtp_server(
+            self.config,
+            self.archive,
+            self.received,
+            self.resolver,
+            bounce_handler=self.bounces,
+        )
         self._tasks = [
             asyncio.create_task(self.runner.run(), name="pipeline-runner"),
             asyncio.create_task(self.worker.run(), name="delivery-worker"),
@@ -96,15 +110,33 @@ class Relay:
 
 
 async def serve(config: Config) -> None:
-    """Run the relay until SIGTERM or SIGINT."""
-    relay = await Relay.open(config)
+    """Run the relay and its web console until SIGTERM or SIGINT."""
+    relay = await Relay.open(config, system_resolver(config.auth))
+    try:
+        console = bind_console(config, relay.queued.set)
+    except BaseException:
+        await relay.stop()
+        raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
         await relay.start()
+        await console.start()
         await stop.wait()
         log.info("stopping on signal")
     finally:
+        await console.stop()
         await relay.stop()
+
+
+def bind_console(config: Config, on_queued: Callable[[], None]) -> ConsoleServer:
+    """Bind the console's port, or raise ConfigError naming [console] listen."""
+    try:
+        return ConsoleServer(config, on_queued)
+    except OSError as error:
+        raise ConfigError(
+            f"{config.path}: cannot listen on {config.console.listen} for the "
+            f"console ({error.strerror}): set [console] listen to a free address"
+        ) from None

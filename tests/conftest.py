@@ -14,16 +14,19 @@ import re
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session
 
+from archive.store import Archive
 from relay.cli import main as cli
-from relay.config import Config, load_config
+from relay.config import Config, HostPort, load_config
 from relay.server import Relay
+from relay.smtp import SmtpListener, start_smtp_server
 
 DOMAIN = "relay.example.org"
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "eml"
@@ -112,6 +115,9 @@ class Cast:
 def relay_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "relay"
     run_cli("init", str(directory), "--domain", DOMAIN)
+    # `serve` also runs the web console; a free port keeps test runs that
+    # overlap from competing for the default 8025.
+    set_config(directory, "console", "listen", f'"127.0.0.1:{free_port()}"')
     return directory
 
 
@@ -119,7 +125,9 @@ def set_config(directory: Path, section: str, key: str, value: str) -> None:
     """Set `key = value` (value already in TOML form) under [section]."""
     path = directory / "relay.toml"
     text = path.read_text()
-    pattern = re.compile(rf"(\[{section}\][^\[]*?)^{key} = .*$", re.M)
+    # The section runs until the next line that opens a table; a "[" inside
+    # a comment or a list value does not end it.
+    pattern = re.compile(rf"(^\[{section}\]\n(?:(?!\[).*\n)*?)^{key} = .*$", re.M)
     if pattern.search(text):
         text = pattern.sub(lambda m: f"{m.group(1)}{key} = {value}", text, count=1)
     else:
@@ -182,3 +190,92 @@ async def relay(relay_config: Config, cast: Cast) -> AsyncIterator[Relay]:
     await running.start()
     yield running
     await running.stop()
+
+
+# The SMTP front end alone, and a client that sends exactly the bytes given
+
+
+class RawSmtp:
+    """An SMTP client on asyncio streams, for sessions smtplib will not send."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.reader = reader
+        self.writer = writer
+        self.greeting = ""
+
+    @classmethod
+    async def connect(cls, port: int) -> RawSmtp:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        client = cls(reader, writer)
+        client.greeting = await client.reply()
+        return client
+
+    async def send(self, data: bytes) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def reply(self) -> str:
+        """Read one reply; the lines of a multi-line reply are joined with LF."""
+        lines: list[str] = []
+        while True:
+            line = await asyncio.wait_for(self.reader.readline(), timeout=10)
+            if not line:
+                raise ConnectionError(f"connection closed after {lines!r}")
+            lines.append(line.decode().rstrip("\r\n"))
+            if line[3:4] != b"-":
+                return "\n".join(lines)
+
+    async def command(self, line: str | bytes) -> str:
+        data = line.encode() if isinstance(line, str) else line
+        await self.send(data + b"\r\n")
+        return await self.reply()
+
+    async def closed_by_server(self) -> bool:
+        """Return whether the server has closed the connection (EOF, nothing left)."""
+        rest = await asyncio.wait_for(self.reader.read(), timeout=10)
+        return rest == b""
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(ConnectionError, OSError):
+            await self.writer.wait_closed()
+
+
+@dataclass
+class Front:
+    """A running SMTP listener with its own archive, and no runner or worker."""
+
+    config: Config
+    archive: Archive
+    listener: SmtpListener
+
+    @property
+    def port(self) -> int:
+        return self.config.smtp.listen.port
+
+
+@contextlib.asynccontextmanager
+async def running_front(config: Config, **options: Any) -> AsyncIterator[Front]:
+    """Run the SMTP listener; `options` go to start_smtp_server."""
+    archive = await Archive.open(config.archive_path)
+    try:
+        listener = await start_smtp_server(config, archive, asyncio.Event(), **options)
+        try:
+            yield Front(config, archive, listener)
+        finally:
+            listener.close()
+            await listener.wait_closed()
+    finally:
+        await archive.close()
+
+
+def with_smtp(config: Config, **settings: Any) -> Config:
+    """Return `config` with changed [smtp] settings and a new free listen port."""
+    listen = HostPort("127.0.0.1", free_port())
+    return replace(config, smtp=replace(config.smtp, listen=listen, **settings))
+
+
+@pytest.fixture
+async def front(relay_config: Config, cast: Cast) -> AsyncIterator[Front]:
+    async with running_front(relay_config) as running:
+        yield running
