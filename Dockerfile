@@ -16,12 +16,13 @@ COPY relay ./relay
 COPY filters ./filters
 COPY archive ./archive
 COPY config ./config
+COPY console ./console
 RUN pip install . \
     && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin relay \
     && mkdir /data && chown relay:relay /data
 
 USER relay
 VOLUME ["/data"]
-EXPOSE 2525
+EXPOSE 2525 8025
 ENTRYPOINT ["mentor-relay"]
 CMD ["--config", "/data/relay.toml", "serve"]

@@ -115,8 +115,9 @@ class Cast:
 def relay_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "relay"
     run_cli("init", str(directory), "--domain", DOMAIN)
-    # `serve` also runs the web console; a free port keeps test runs that
-    # overlap from competing for the default 8025.
+    # Free ports keep test runs, and a relay a person is running on the
+    # defaults 2525 and 8025, from competing for the listeners.
+    set_config(directory, "smtp", "listen", f'"127.0.0.1:{free_port()}"')
     set_config(directory, "console", "listen", f'"127.0.0.1:{free_port()}"')
     return directory
 

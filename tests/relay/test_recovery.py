@@ -58,6 +58,7 @@ async def test_pending_delivery_survives_restart(
 ) -> None:
     # The smarthost is a closed port at first, so the job is deferred; the
     # second relay, pointed at a live sink, delivers it.
+    set_config(relay_dir, "smtp", "listen", f'"127.0.0.1:{free_port()}"')
     set_config(relay_dir, "delivery", "transport", '"smtp"')
     set_config(relay_dir, "delivery", "starttls", '"off"')
     set_config(relay_dir, "delivery", "retry_base_seconds", "0.2")
