@@ -9,12 +9,14 @@ since the epoch.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
 
+from archive.notices import NewNotice, queue_notice
 from archive.store import (
     Archive,
     ArchiveError,
@@ -464,9 +466,20 @@ class ConsoleStore:
             await _insert_audit(db, member, "release", message_id, note)
 
     async def reject(
-        self, message_id: int, member: StaffMember, note: str, reason: str
+        self,
+        message_id: int,
+        member: StaffMember,
+        note: str,
+        reason: str,
+        notices: Sequence[NewNotice] = (),
     ) -> None:
-        """Reject a held message: it is never delivered, and the reason is kept."""
+        """Reject a held message: it is never delivered, and the reason is kept.
+
+        `notices` about the message, such as the notice to its sender, are
+        queued in the same transaction, so they go out exactly when the
+        rejection is recorded.
+        """
+        now = time.time()
         async with self.archive._transaction() as db:
             await _held_message(db, message_id, "rejected")
             await _insert_decision(db, message_id, member, "reject", note)
@@ -475,6 +488,8 @@ class ConsoleStore:
                 "WHERE id = ?",
                 (reason, message_id),
             )
+            for notice in notices:
+                await queue_notice(db, notice, now, about_message_id=message_id)
             await _insert_audit(db, member, "reject", message_id, note)
 
     async def add_decision(

@@ -2,8 +2,9 @@
 
 A delivery job carries either a participant's filtered message (message_id
 and recipient_id are set) or a notice that the relay wrote (notice_id is
-set): a failure report to a sender, or a report to the coordinator. Both
-kinds follow the same lease, retry and give-up rules.
+set). A notice is a failure report to a sender, a report to the
+coordinator, a safeguarding alert or a rejection notice. Both kinds of job
+follow the same lease, retry and give-up rules.
 
 A destination (a smarthost, or one recipient's Maildir) that failed with a
 temporary error is parked until its retry time, and every job for it waits
@@ -22,9 +23,8 @@ from datetime import datetime
 
 import aiosqlite
 
+from archive.notices import NewNotice, queue_notice
 from archive.store import Archive, Participant, Row
-
-NOTICE_KINDS = ("failure", "coordinator_failure", "coordinator_delay")
 
 _LEASE_QUERY = """
 SELECT j.id, j.message_id, j.recipient_id, j.notice_id, j.attempts,
@@ -36,7 +36,7 @@ FROM delivery_jobs j
 LEFT JOIN messages m ON m.id = j.message_id
 LEFT JOIN notices n ON n.id = j.notice_id
 LEFT JOIN delivery_jobs a ON a.id = n.about_job_id
-LEFT JOIN messages about ON about.id = a.message_id
+LEFT JOIN messages about ON about.id = COALESCE(a.message_id, n.about_message_id)
 WHERE j.state = 'pending' AND j.next_attempt_at <= ? AND j.lease_until <= ?
 ORDER BY j.next_attempt_at, j.id
 LIMIT ?
@@ -113,15 +113,6 @@ class FailedJob:
 
 
 @dataclass(frozen=True)
-class NewNotice:
-    """A notice to queue: its kind, its recipient's real address, its bytes."""
-
-    kind: str
-    recipient: str
-    content: bytes
-
-
-@dataclass(frozen=True)
 class StoredNotice:
     id: int
     kind: str
@@ -130,6 +121,7 @@ class StoredNotice:
     content: bytes
     job_id: int
     job_state: str
+    about_message_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -256,7 +248,7 @@ class DeliveryQueue:
             if cursor.rowcount != 1:
                 return False
             for notice in notices:
-                await _insert_notice(db, job_id, notice, now)
+                await queue_notice(db, notice, now, about_job_id=job_id)
             await db.execute(_MESSAGE_STATUS_UPDATE, (job_id,))
         return True
 
@@ -294,7 +286,7 @@ class DeliveryQueue:
             if cursor.rowcount != 1:
                 return False
             if notice is not None:
-                await _insert_notice(db, job_id, notice, now)
+                await queue_notice(db, notice, now, about_job_id=job_id)
         return True
 
     # Reading
@@ -333,15 +325,19 @@ class DeliveryQueue:
             warned=row["warned_at"] is not None,
         )
 
-    async def notices(self, about_job_id: int | None = None) -> list[StoredNotice]:
-        """Return the stored notices, all or those about one job, oldest first."""
+    async def notices(
+        self, about_job_id: int | None = None, *, about_message_id: int | None = None
+    ) -> list[StoredNotice]:
+        """Return stored notices, oldest first: all, or those about a job or message."""
         where = ""
         params: tuple[int, ...] = ()
         if about_job_id is not None:
             where, params = "WHERE n.about_job_id = ?", (about_job_id,)
+        elif about_message_id is not None:
+            where, params = "WHERE n.about_message_id = ?", (about_message_id,)
         rows = await self._archive._fetchall(
-            "SELECT n.id, n.kind, n.about_job_id, n.recipient, n.content, "
-            "j.id AS job_id, j.state FROM notices n "
+            "SELECT n.id, n.kind, n.about_job_id, n.about_message_id, n.recipient, "
+            "n.content, j.id AS job_id, j.state FROM notices n "
             f"JOIN delivery_jobs j ON j.notice_id = n.id {where} ORDER BY n.id",
             params,
         )
@@ -354,6 +350,7 @@ class DeliveryQueue:
                 bytes(row["content"]),
                 row["job_id"],
                 row["state"],
+                row["about_message_id"],
             )
             for row in rows
         ]
@@ -382,23 +379,6 @@ class DeliveryQueue:
             ),
         )
         return int(rows[0][0])
-
-
-async def _insert_notice(
-    db: aiosqlite.Connection, job_id: int, notice: NewNotice, now: float
-) -> None:
-    cursor = await db.execute(
-        "INSERT OR IGNORE INTO notices (kind, about_job_id, recipient, content, "
-        "created_at) VALUES (?, ?, ?, ?, ?)",
-        (notice.kind, job_id, notice.recipient, notice.content, now),
-    )
-    if cursor.rowcount != 1:
-        return
-    await db.execute(
-        "INSERT INTO delivery_jobs (notice_id, next_attempt_at, created_at) "
-        "VALUES (?, ?, ?)",
-        (cursor.lastrowid, now, now),
-    )
 
 
 async def _queued_job(db: aiosqlite.Connection, row: Row) -> QueuedJob:

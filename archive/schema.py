@@ -223,4 +223,40 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
     BEGIN SELECT RAISE(ABORT, 'decisions are final'); END;
     """,
+    # 6: notices about a message as well as about a delivery job: alerts to
+    # safeguarding officers and rejection notices to senders, at most one per
+    # message, kind and recipient. SQLite cannot change a CHECK in place, so
+    # notices is rebuilt with the same ids. Delivery jobs refer to notices,
+    # so foreign keys are checked at the commit instead of at the DROP, and
+    # the commit fails unless every notice a job refers to was copied back.
+    """
+    PRAGMA defer_foreign_keys = ON;
+    CREATE TEMP TABLE notices_before AS SELECT * FROM notices;
+    DROP TABLE notices;
+    CREATE TABLE notices (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('failure', 'coordinator_failure',
+            'coordinator_delay', 'safeguarding_alert', 'rejection')),
+        about_job_id INTEGER REFERENCES delivery_jobs(id),
+        about_message_id INTEGER REFERENCES messages(id),
+        recipient TEXT NOT NULL,
+        content BLOB NOT NULL,
+        created_at REAL NOT NULL,
+        CHECK (
+            (kind IN ('safeguarding_alert', 'rejection')
+                AND about_message_id IS NOT NULL AND about_job_id IS NULL)
+            OR (kind NOT IN ('safeguarding_alert', 'rejection')
+                AND about_message_id IS NULL)
+        )
+    );
+    INSERT INTO notices (id, kind, about_job_id, recipient, content, created_at)
+    SELECT id, kind, about_job_id, recipient, content, created_at
+    FROM notices_before;
+    DROP TABLE notices_before;
+    CREATE UNIQUE INDEX notices_once_per_job ON notices (about_job_id, kind)
+        WHERE about_job_id IS NOT NULL;
+    CREATE UNIQUE INDEX notices_once_per_message
+        ON notices (about_message_id, kind, recipient COLLATE NOCASE)
+        WHERE about_message_id IS NOT NULL;
+    """,
 )

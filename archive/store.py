@@ -9,6 +9,7 @@ of two tasks sharing the connection never interleave inside one transaction.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -20,6 +21,7 @@ from typing import Any
 
 import aiosqlite
 
+from archive.notices import NewNotice, queue_notice
 from archive.schema import MIGRATIONS
 
 Row = sqlite3.Row
@@ -98,6 +100,8 @@ class FilterOutcome:
     auto_submitted: str | None = None
     # Set when the message is stored but never delivered (status "rejected").
     reject_reason: str | None = None
+    # Notices about the message, such as safeguarding alerts, queued with it.
+    notices: Sequence[NewNotice] = ()
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,7 @@ class Archive:
     @classmethod
     async def open(cls, path: Path) -> Archive:
         """Open (creating if needed) the archive at `path` and migrate it."""
+        _create_private(path)
         try:
             connection = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.OperationalError as error:
@@ -418,7 +423,11 @@ class Archive:
     async def record_filtered(
         self, outcome: FilterOutcome, recipient_ids: Sequence[int]
     ) -> None:
-        """Commit the clean copy, findings and delivery jobs (or the hold) at once."""
+        """Commit the clean copy, findings, notices and delivery jobs (or the hold).
+
+        All of it is one transaction, which also deletes the pipeline job, so
+        a crash can neither lose a notice nor queue it twice.
+        """
         status = "held" if outcome.hold_reason else "queued"
         if outcome.reject_reason:
             status = "rejected"
@@ -469,6 +478,8 @@ class Archive:
             )
             if status == "queued":
                 await queue_deliveries(db, outcome.message_id, recipient_ids, now)
+            for notice in outcome.notices:
+                await queue_notice(db, notice, now, about_message_id=outcome.message_id)
             await db.execute(
                 "DELETE FROM pipeline_jobs WHERE message_id = ?",
                 (outcome.message_id,),
@@ -669,3 +680,19 @@ def _fts_query(text: str) -> str:
     """Quote each word so that FTS5 operators in user input are taken literally."""
     words = [word.replace('"', '""') for word in text.split()]
     return " ".join(f'"{word}"' for word in words if word)
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty archive file readable by its owner only, if it is missing.
+
+    The archive holds originals, real addresses and staff password hashes.
+    SQLite gives the -wal and -shm files the mode of the database file, so
+    they are private too.
+    """
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError as error:
+        raise ArchiveError(f"cannot create archive {path}: {error.strerror}") from None
+    os.close(descriptor)

@@ -3,6 +3,8 @@
 An alert names the message's console link, its queue id and the flag
 categories, never the sender, the recipients or any of the message's text,
 because it travels over ordinary mail outside the console's access checks.
+The pipeline runner queues the alerts in the transaction that records the
+filtered message, one per address in [console] safeguarding_alerts.
 """
 
 from __future__ import annotations
@@ -10,14 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
+from archive.notices import NewNotice
 from archive.store import StoredFinding
 from relay.config import Config
-
-# NOTE: nothing queues these alerts yet, because the delivery queue's
-# notices table accepts only failure and delay reports. Until it accepts an
-# alert kind, officers see high flags only on the dashboard and review queue.
 
 
 def high_severity_categories(findings: Iterable[StoredFinding]) -> list[str]:
@@ -38,7 +38,7 @@ def safeguarding_alert(
     categories: list[str],
 ) -> bytes:
     """Compose the alert to one officer's real address."""
-    alert = EmailMessage()
+    alert = EmailMessage(policy=SMTP)
     alert["From"] = f"Mentor Relay <postmaster@{config.domain}>"
     alert["To"] = recipient
     alert["Subject"] = "Safeguarding flag: " + ", ".join(categories)
@@ -53,3 +53,27 @@ def safeguarding_alert(
         "This alert carries none of the message's content; sign in to read it.\n"
     )
     return alert.as_bytes()
+
+
+def alert_notices(
+    config: Config,
+    message_id: int,
+    queue_id: str,
+    findings: Iterable[StoredFinding],
+) -> list[NewNotice]:
+    """Write one alert per configured officer address, or none without a high flag.
+
+    Addresses that differ only in case get one alert between them.
+    """
+    categories = high_severity_categories(findings)
+    if not categories:
+        return []
+    notices: list[NewNotice] = []
+    seen: set[str] = set()
+    for address in config.console.safeguarding_alerts:
+        if address.lower() in seen:
+            continue
+        seen.add(address.lower())
+        content = safeguarding_alert(config, address, message_id, queue_id, categories)
+        notices.append(NewNotice("safeguarding_alert", address, content))
+    return notices

@@ -1,7 +1,7 @@
 """Relationships and participants, activity reports and the audit log.
 
-Registering, pairing and suspending follow the same checks as the command
-line, because they call the CLI's own checks.
+Registering and pairing run the same checks as the command line, from
+relay.participants.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from archive.console import ConsoleStore, StaffMember
 from archive.store import ArchiveError
 from console import activity
 from console.app import console_of, page, redirect, show
-from relay.cli import (
+from relay.participants import (
     ROLES,
-    UsageError,
-    _check_members,
-    _checked_participant,
-    _register,
-    _resolve,
+    ParticipantError,
+    check_members,
+    find_participant,
+    register_participants,
+    validate_participant,
 )
 
 log = logging.getLogger(__name__)
@@ -70,13 +70,13 @@ async def add_relationship(request: Request, member: StaffMember) -> Response:
     references = _text(form, "members").replace(",", " ").split()
     try:
         if not 2 <= len(references) <= MAX_MEMBERS:
-            raise UsageError(
+            raise ParticipantError(
                 f"name 2 to {MAX_MEMBERS} members by address or alias, separated "
                 "by spaces or commas"
             )
-        members = [await _resolve(store.archive, ref) for ref in references]
-        _check_members(members)
-    except UsageError as error:
+        members = [await find_participant(store.archive, ref) for ref in references]
+        check_members(members)
+    except ParticipantError as error:
         return await _relationships_page(request, _sentence(error), 400)
     relationship_id = await store.archive.add_relationship([m.id for m in members])
     await store.record_audit(member, "relationship_add", detail=str(relationship_id))
@@ -99,14 +99,14 @@ async def add_participant(request: Request, member: StaffMember) -> Response:
     store = console.db()
     form = await request.form()
     try:
-        entry = _checked_participant(
+        entry = validate_participant(
             _text(form, "name"),
             _text(form, "email"),
             _text(form, "role"),
             console.config,
         )
-        (added,) = await _register(store.archive, console.config, [entry])
-    except (UsageError, ArchiveError) as error:
+        (added,) = await register_participants(store.archive, console.config, [entry])
+    except (ParticipantError, ArchiveError) as error:
         return await _relationships_page(request, _sentence(error), 400)
     await store.record_audit(member, "participant_add", detail=added.alias)
     return redirect("/relationships?done=registered")

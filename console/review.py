@@ -17,9 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from archive.console import DECISION_ACTIONS, DecisionError, StaffMember
+from archive.notices import NewNotice
 from archive.store import StoredFinding
 from console import render
-from console.app import console_of, page, redirect, show
+from console.app import Console, console_of, page, redirect, show
+from relay.notices import quiet_reason, rejection_notice
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +96,41 @@ async def decide(request: Request, member: StaffMember) -> Response:
             await store.release(message_id, member, note, time.time())
             console.on_queued()
         elif action == "reject":
-            # NOTE: the sender gets no notice of the rejection yet, because
-            # the delivery queue's notices cover only delivery failures and
-            # delays. A rejection notice needs a notice kind of its own.
-            await store.reject(message_id, member, note, REJECTION_REASON)
+            notices = await _rejection_notices(console, message_id)
+            await store.reject(message_id, member, note, REJECTION_REASON, notices)
+            console.on_queued()
         else:
             await store.add_decision(message_id, member, action, note)
     except DecisionError as error:
         raise HTTPException(409, f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
     log.info("message %d: %s by staff account %d", message_id, action, member.id)
     return redirect(f"/messages/{message_id}/original?done={action}")
+
+
+async def _rejection_notices(console: Console, message_id: int) -> list[NewNotice]:
+    """Write the notice to the sender of a message that is being rejected.
+
+    Returns no notice for a message that must get no reply (see
+    `quiet_reason`), and none for a missing message, which `reject` then
+    reports.
+    """
+    archive = console.db().archive
+    row = await archive.message(str(message_id))
+    if row is None:
+        return []
+    quiet = quiet_reason(row["envelope_from"], bytes(row["raw"]))
+    if quiet is not None:
+        log.info("message %d gets no rejection notice, because %s", message_id, quiet)
+        return []
+
+    (sender,) = await archive.participants_by_id([row["sender_id"]])
+    notice = rejection_notice(
+        sender,
+        await archive.message_recipient_aliases(message_id),
+        row["subject"] or "",
+        datetime.fromisoformat(row["received_at"]),
+        domain=console.config.domain,
+        contact=console.config.contact,
+        now=datetime.now(UTC),
+    )
+    return [notice]

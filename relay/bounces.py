@@ -29,7 +29,7 @@ from email.policy import compat32
 
 from archive.queue import DeliveryQueue
 from archive.store import Archive
-from relay.config import Config
+from relay.config import Config, ConfigError
 from relay.notices import Failure, FailureReporter, automatic_kind
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,21 @@ _TOKEN_BYTES = 10  # 80 bits of HMAC-SHA256, base32 without padding
 def bounce_key(private_key_pem: bytes) -> bytes:
     """Derive the bounce-token key from the relay's DKIM private key."""
     return hashlib.sha256(b"mentor-relay bounce token\0" + private_key_pem).digest()
+
+
+def load_bounce_key(config: Config) -> bytes:
+    """Derive the bounce-token key from the DKIM private key file.
+
+    Raises ConfigError naming dkim.private_key when the file cannot be read.
+    """
+    path = config.dkim.private_key
+    try:
+        return bounce_key(path.read_bytes())
+    except OSError as error:
+        raise ConfigError(
+            f"{config.path}: dkim.private_key = {str(path)!r} cannot be read "
+            f"({error.strerror}): point it at the key `mentor-relay init` wrote"
+        ) from None
 
 
 def _token(job_id: int, key: bytes) -> str:

@@ -17,14 +17,21 @@ from typing import Any, TypeVar
 
 from archive.store import Archive, ArchiveError, Participant
 from relay import dkim
-from relay.addresses import make_alias, normalise_address
 from relay.config import Config, ConfigError, load_config
+from relay.participants import (
+    ROLES,
+    Entry,
+    ParticipantError,
+    check_members,
+    find_participant,
+    register_participants,
+    validate_participant,
+)
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 DEFAULT_CONFIG = Path("relay.toml")
-ROLES = ("mentor", "mentee")
 STAFF_ROLES = ("coordinator", "safeguarding", "admin")
 EXIT_USER_ERROR = 1
 EXIT_CONFIG_ERROR = 2
@@ -47,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG_ERROR
-    except (UsageError, ArchiveError) as error:
+    except (UsageError, ParticipantError, ArchiveError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
@@ -228,8 +235,10 @@ async def _create_archive(config: Config) -> None:
 
 def cmd_participant_add(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    entry = _checked_participant(args.name, args.email, args.role, config)
-    (participant,) = _with_archive(config, lambda a: _register(a, config, [entry]))
+    entry = validate_participant(args.name, args.email, args.role, config)
+    (participant,) = _with_archive(
+        config, lambda a: register_participants(a, config, [entry])
+    )
     if args.json:
         _print_json(_participant_json(participant))
     else:
@@ -253,7 +262,9 @@ def cmd_participant_list(args: argparse.Namespace) -> int:
 def cmd_participant_import(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     entries = _read_participant_csv(args.file, config)
-    participants = _with_archive(config, lambda a: _register(a, config, entries))
+    participants = _with_archive(
+        config, lambda a: register_participants(a, config, entries)
+    )
     if args.json:
         _print_json([_participant_json(p) for p in participants])
         return 0
@@ -283,39 +294,14 @@ def _set_status(args: argparse.Namespace, status: str) -> tuple[str, bool]:
     config = load_config(args.config)
 
     async def update(archive: Archive) -> tuple[str, bool]:
-        participant = await _resolve(archive, args.participant)
+        participant = await find_participant(archive, args.participant)
         changed = await archive.set_participant_status(participant.id, status)
         return participant.alias, changed
 
     return _with_archive(config, update)
 
 
-def _checked_participant(
-    name: str, email: str, role: str, config: Config
-) -> tuple[str, str, str]:
-    name = " ".join(name.split())
-    if not name or len(name) > 100 or not name.isprintable():
-        raise UsageError(
-            f"name {name!r} is not usable: give 1 to 100 printable characters"
-        )
-    try:
-        address = normalise_address(email)
-    except ValueError:
-        raise UsageError(
-            f"email {email!r} is not a valid address: give the participant's "
-            "own address, such as sam@example.org"
-        ) from None
-    if address.rpartition("@")[2] == config.domain:
-        raise UsageError(
-            f"email {address} is on the relay's own domain: give the "
-            "participant's real address, not an alias"
-        )
-    if role not in ROLES:
-        raise UsageError(f"role {role!r} is not valid: use mentor or mentee")
-    return name, address, role
-
-
-def _read_participant_csv(path: Path, config: Config) -> list[tuple[str, str, str]]:
+def _read_participant_csv(path: Path, config: Config) -> list[Entry]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
@@ -328,20 +314,20 @@ def _read_participant_csv(path: Path, config: Config) -> list[tuple[str, str, st
             f"{path}: the first line must name the columns name,email,role"
         )
 
-    entries: list[tuple[str, str, str]] = []
+    entries: list[Entry] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
     for row in reader:
         line = reader.line_num
         fields = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
         try:
-            entry = _checked_participant(
+            entry = validate_participant(
                 fields.get("name", ""),
                 fields.get("email", ""),
                 fields.get("role", "").lower(),
                 config,
             )
-        except UsageError as error:
+        except ParticipantError as error:
             problems.append(f"line {line}: {error}")
             continue
         if entry[1] in seen:
@@ -357,17 +343,6 @@ def _read_participant_csv(path: Path, config: Config) -> list[tuple[str, str, st
     return entries
 
 
-async def _register(
-    archive: Archive, config: Config, entries: list[tuple[str, str, str]]
-) -> list[Participant]:
-    return await archive.add_participants(
-        [
-            (name, email, role, make_alias(name, config.domain))
-            for name, email, role in entries
-        ]
-    )
-
-
 # relationships
 
 
@@ -375,8 +350,8 @@ def cmd_relationship_add(args: argparse.Namespace) -> int:
     config = load_config(args.config)
 
     async def add(archive: Archive) -> int:
-        members = [await _resolve(archive, ref) for ref in args.members]
-        _check_members(members)
+        members = [await find_participant(archive, ref) for ref in args.members]
+        check_members(members)
         return await archive.add_relationship([m.id for m in members])
 
     relationship_id = _with_archive(config, add)
@@ -385,41 +360,6 @@ def cmd_relationship_add(args: argparse.Namespace) -> int:
     else:
         print(f"relationship {relationship_id} started")
     return 0
-
-
-async def _resolve(archive: Archive, reference: str) -> Participant:
-    try:
-        address = normalise_address(reference)
-    except ValueError:
-        raise UsageError(
-            f"{reference!r} is not an address: give a participant's email "
-            "address or alias"
-        ) from None
-    found = await archive.participant_by_email(address)
-    found = found or await archive.participant_by_alias(address)
-    if found is None:
-        raise UsageError(
-            f"{reference} is not a registered participant: register them with "
-            "`mentor-relay participant add`"
-        )
-    return found
-
-
-def _check_members(members: list[Participant]) -> None:
-    ids = [m.id for m in members]
-    if len(set(ids)) != len(ids):
-        raise UsageError("a participant is named twice: name each member once")
-    roles = {m.role for m in members}
-    if roles != {"mentor", "mentee"}:
-        raise UsageError(
-            "a relationship needs at least one mentor and one mentee: add the "
-            f"missing {'mentee' if 'mentor' in roles else 'mentor'}"
-        )
-    for member in members:
-        if member.status != "active":
-            raise UsageError(
-                f"{member.alias} is {member.status}: restore them before pairing"
-            )
 
 
 def cmd_relationship_end(args: argparse.Namespace) -> int:

@@ -95,10 +95,6 @@ def destination_of(transport: Transport, recipient: str) -> str:
     return f"recipient:{recipient.lower()}"
 
 
-def load_bounce_key(config: Config) -> bytes:
-    return bounces.bounce_key(config.dkim.private_key.read_bytes())
-
-
 class DeliveryWorker:
     """Delivers due jobs; `clock` gives the time in seconds since the epoch."""
 
@@ -122,7 +118,7 @@ class DeliveryWorker:
         self._queued = queued
         self._clock = clock
         self._lease_seconds = lease_seconds
-        self._bounce_key = bounce_key or load_bounce_key(config)
+        self._bounce_key = bounce_key or bounces.load_bounce_key(config)
         self._rng = rng or random.Random()
         self._queue = DeliveryQueue(archive)
         self.failures = FailureReporter(config, self._queue, queued, clock)

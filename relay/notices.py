@@ -1,4 +1,4 @@
-"""Notices the relay writes itself: failure reports and coordinator reports.
+"""Notices the relay writes itself: failure, coordinator and rejection reports.
 
 A failure notice to a sender follows RFC 3464: a multipart/report with
 report-type=delivery-status containing a text/plain part for the reader, a
@@ -7,10 +7,14 @@ undelivered copy. It names the recipient by display name and alias only.
 Reply text from the downstream server never goes into a notice, because it
 can quote the recipient's real address. It stays in the archive with the job.
 
+A rejection notice informs a sender that a safeguarding officer rejected
+their held message. It is plain text, names the recipients by alias only,
+and gives no reason, because the officer's note is for staff.
+
 Notices are sent with an empty envelope sender (RFC 5321 section 4.5.5) and
-an Auto-Submitted field (RFC 3834), so that nothing answers them, and the
-relay never writes a notice about a notice, a message with an empty envelope
-sender, or an automatic reply (`is_automatic`).
+an Auto-Submitted field (RFC 3834), so that nothing replies to them. The
+relay never sends a failure or rejection notice about a notice, a message
+with an empty envelope sender, or an automatic reply (`is_automatic`).
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from email.parser import BytesHeaderParser
 from email.policy import SMTP, compat32
 from email.utils import format_datetime
 
-from archive.queue import DeliveryQueue, FailedJob, NewNotice
+from archive.notices import NewNotice
+from archive.queue import DeliveryQueue, FailedJob
 from archive.store import Archive, Participant
 from relay.compose import new_message_id
 from relay.config import Config
@@ -178,9 +183,14 @@ def _quiet_reason(job: FailedJob) -> str | None:
     """Return why no notice may be sent about this job, or None when one may."""
     if job.is_notice or job.sender is None or job.recipient is None:
         return "it is a notice itself"
-    if not job.envelope_from:
+    return quiet_reason(job.envelope_from, job.raw)
+
+
+def quiet_reason(envelope_from: str, raw: bytes) -> str | None:
+    """Return why a received message gets no notice in reply, or None if it may."""
+    if not envelope_from:
         return "it was sent with an empty envelope sender"
-    if is_automatic(job.raw):
+    if is_automatic(raw):
         return "it is an automatic message"
     return None
 
@@ -252,6 +262,33 @@ def coordinator_delay_notice(
     )
     _set_text(notice, text)
     return NewNotice("coordinator_delay", coordinator, notice.as_bytes(policy=SMTP))
+
+
+def rejection_notice(
+    sender: Participant,
+    recipient_aliases: Sequence[str],
+    subject: str,
+    received_at: datetime,
+    *,
+    domain: str,
+    contact: str,
+    now: datetime,
+) -> NewNotice:
+    """Write the plain notice to a sender whose held message was rejected."""
+    notice = _notice_headers(domain, now, "auto-replied")
+    notice["To"] = Address(sender.name, addr_spec=sender.email)
+    notice["Subject"] = f"Not delivered: {subject or '(no subject)'}"
+    text = (
+        f"This is the {RELAY_NAME} mail system.\n\n"
+        f"Your message to {', '.join(recipient_aliases)} was not delivered.\n\n"
+        f"Subject: {subject or '(no subject)'}\n"
+        f"Received: {_when(received_at)}\n\n"
+        "The programme's staff reviewed the message and decided not to pass\n"
+        "it on, so the relay will not send it. If you have questions about\n"
+        f"it, contact {contact}.\n"
+    )
+    _set_text(notice, text)
+    return NewNotice("rejection", sender.email, notice.as_bytes(policy=SMTP))
 
 
 def automatic_kind(raw: bytes) -> str | None:

@@ -2,9 +2,10 @@
 
 Each received message has a pipeline job. The runner leases the job and runs
 the filters in a child process, so SMTP sessions never wait on content work.
-It then commits the delivered copy, the findings and the delivery jobs (or
-the hold) in one transaction that also deletes the job. A job whose runner
-died runs again when its lease expires, or at once when the relay restarts.
+It then commits the delivered copy, the findings, the safeguarding alerts
+and the delivery jobs (or the hold) in one transaction that also deletes the
+job. A job whose runner died runs again when its lease expires, or at once
+when the relay restarts.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from archive.store import Archive, FilterOutcome, PipelineWork, StoredFinding
+from console.alerts import alert_notices
 from filters.base import FilterContext, Finding
 from filters.pipeline import CleanMessage, clean_message
 from filters.safeguarding import load_rules
@@ -160,6 +162,13 @@ class PipelineRunner:
             log.error("%s filter failed: %s", work.queue_id, type(error).__name__)
             outcome = _failed_outcome(work)
         await self._archive.record_filtered(outcome, [r.id for r in work.recipients])
+        if outcome.notices:
+            log.info(
+                "%s flagged with high severity: %d safeguarding alerts queued",
+                work.queue_id,
+                len(outcome.notices),
+            )
+            self._queued.set()
         if outcome.reject_reason:
             log.info("%s not delivered: automatic reply limit reached", work.queue_id)
         elif outcome.hold_reason:
@@ -187,7 +196,12 @@ class PipelineRunner:
             auto_submitted=inbound.auto_submitted,
         )
         delivered = compose(clean.content, clean.subject, identity)
+        if clean.hold_reasons:
+            # The filters could not finish, so the content is a placeholder
+            # that must never be delivered, even by a release in the console.
+            delivered = b""
         automatic = inbound.auto_submitted or automatic_kind(work.raw)
+        findings = [_stored(f) for f in clean.findings]
         return FilterOutcome(
             message_id=work.message_id,
             relay_message_id=identity.message_id,
@@ -195,11 +209,14 @@ class PipelineRunner:
             subject=clean.subject,
             body_text=searchable_text(clean),
             delivered=delivered,
-            findings=[_stored(f) for f in clean.findings],
+            findings=findings,
             hold_reason=_joined(work.auth_hold_reason, self._hold_reason(clean)),
             flag=flag_for(clean.findings),
             auto_submitted=automatic,
             reject_reason=await self._auto_reply_limit_reason(work, automatic),
+            notices=alert_notices(
+                self._config, work.message_id, work.queue_id, findings
+            ),
         )
 
     async def _auto_reply_limit_reason(

@@ -38,7 +38,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session, TLSSetupException, syntax
 from archive.store import Archive, Participant
 from relay import replies
 from relay.addresses import is_plain_address, normalise_address
-from relay.bounces import bounce_key, parse_bounce_address
+from relay.bounces import load_bounce_key, parse_bounce_address
 from relay.config import Config, ConfigError, SmtpSettings
 from relay.limits import (
     ConnectionTracker,
@@ -754,18 +754,6 @@ async def start_smtp_server(
     listen = config.smtp.listen
     server = await loop.create_server(protocol, host=listen.host, port=listen.port)
     return SmtpListener(server, handler, connections)
-
-
-def load_bounce_key(config: Config) -> bytes:
-    """Derive the bounce-address key from the DKIM private key file."""
-    path = config.dkim.private_key
-    try:
-        return bounce_key(path.read_bytes())
-    except OSError as error:
-        raise ConfigError(
-            f"{config.path}: dkim.private_key = {str(path)!r} cannot be read "
-            f"({error.strerror}): point it at the key `mentor-relay init` wrote"
-        ) from None
 
 
 def load_tls_context(config: Config) -> ssl.SSLContext | None:

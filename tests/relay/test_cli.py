@@ -258,3 +258,13 @@ def test_missing_domain_key_exits_2(
     assert "key relay.domain is missing: add `domain = ...` under [relay]" in (
         capsys.readouterr().err
     )
+
+
+def test_archive_files_are_private(relay_dir: Path, cast: Cast) -> None:
+    # The archive holds originals and real addresses, so only its owner may
+    # read it, and so may the write-ahead log files SQLite creates beside it.
+    for name in ("archive.sqlite3", "archive.sqlite3-wal", "archive.sqlite3-shm"):
+        path = relay_dir / name
+        if path.exists():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, name
+    assert stat.S_IMODE((relay_dir / "archive.sqlite3").stat().st_mode) == 0o600

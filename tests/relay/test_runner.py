@@ -89,3 +89,25 @@ async def test_filter_crash_holds_message(
     assert [f.kind for f in await archive.findings(message_id)] == ["internal_error"]
     assert await archive.lease_delivery_jobs(10, 60) == []
     assert not await runner.run_once()
+
+
+async def test_unfinished_message_has_no_deliverable_copy(
+    archive: Archive, config: Config
+) -> None:
+    # A message the filters could not finish carries a placeholder body; it
+    # must not be stored as a copy that a release could deliver.
+    parts = "".join(
+        f"--z\r\nContent-Type: text/plain\r\n\r\npart {i}\r\n" for i in range(300)
+    )
+    raw = (
+        "From: sam@example.org\r\nSubject: many\r\nMIME-Version: 1.0\r\n"
+        f"Content-Type: multipart/mixed; boundary=z\r\n\r\n{parts}--z--\r\n"
+    ).encode()
+    message_id = await accept_from_sam(archive, raw)
+    runner = PipelineRunner(config, archive, asyncio.Event(), asyncio.Event())
+    assert await runner.run_once()
+    row = await archive.message(str(message_id))
+    assert row is not None
+    assert row["status"] == "held"
+    assert "MIME parts" in row["hold_reason"]
+    assert not row["delivered"]
