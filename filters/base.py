@@ -99,21 +99,43 @@ def redact(
     where: str,
 ) -> Redaction:
     """Remove every span any filter finds, replacing it with its placeholder."""
-    placeholders = {f.kind: f.placeholder for f in filters}
+    return apply_spans(text, find_spans(text, filters, context), filters, where)
+
+
+def find_spans(
+    text: str, filters: Sequence[TextFilter], context: FilterContext
+) -> list[Span]:
+    """Return the merged spans that `filters` find in `text`, in text order."""
     spans: list[Span] = []
     for text_filter in filters:
         spans.extend(text_filter.find(text, context))
+    return merge_spans(spans) if spans else []
+
+
+def apply_spans(
+    text: str,
+    spans: Sequence[Span],
+    filters: Sequence[TextFilter],
+    where: str,
+    offset: int = 0,
+) -> Redaction:
+    """Replace merged `spans` in `text` with their placeholders.
+
+    The spans' offsets count from `offset`, for spans found in a longer text
+    of which `text` is the part that starts there.
+    """
     if not spans:
         return Redaction(text)
 
+    placeholders = {f.kind: f.placeholder for f in filters}
     pieces: list[str] = []
     counts: dict[str, int] = {}
     cursor = 0
-    for span in merge_spans(spans):
-        pieces.append(text[cursor : span.start])
+    for span in spans:
+        pieces.append(text[cursor : span.start - offset])
         pieces.append(placeholders[span.kind])
         counts[span.kind] = counts.get(span.kind, 0) + 1
-        cursor = span.end
+        cursor = span.end - offset
     pieces.append(text[cursor:])
 
     findings = [Finding(kind, where, count) for kind, count in counts.items()]

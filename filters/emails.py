@@ -15,6 +15,7 @@ import logging
 import re
 
 from filters.base import FilterContext, Span
+from filters.prefilter import fold_case, matches_after, matches_at, words
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 # loops keep the scan linear: a match can only start where a run of address
 # characters starts.
 _LOCAL_CHAR = r"[\w.!#$%'*+=^`{|}~-]"
+_LOCAL_PUNCTUATION = ".!#$%'*+=^`{|}~-"
 _PLAIN_ADDRESS = re.compile(
     rf"(?P<mailto>mailto:)?(?<!{_LOCAL_CHAR})(?P<local>{_LOCAL_CHAR}++)"
     r"@(?P<domain>[\w-]++(?:\.[\w-]++)++)",
@@ -77,10 +79,27 @@ _WEBMAIL_DOMAINS = frozenset(
 # address away. NOTE: this also removes "Sam at Yahoo" written about a person
 # who works there, unless the word before "at" is in _PROSE_BEFORE_AT.
 _WEBMAIL_NAMES = "gmail|googlemail|hotmail|outlook|yahoo|icloud|protonmail|btinternet"
+_webmail_names = frozenset(_WEBMAIL_NAMES.split("|"))
 _PROVIDER_ADDRESS = re.compile(
     rf"(?<![\w.@])(?P<local>{_WORD}(?:{_DOT}{_WORD})*+)\s+at\s+"
     rf"(?:{_WEBMAIL_NAMES})\b(?!\s?(?:\.|dot\b|[\[({{<]))",
     re.IGNORECASE,
+)
+
+
+# _DISGUISED_ADDRESS runs only when the text has what a kept match needs.
+# That is a bracketed "at", or an "@" with a space beside it or a spelled-out
+# dot after it. Or it is a bare "at" followed by a spelled-out dot, a webmail
+# domain, or a domain with a dot and no space beside it. The checks read text
+# from prefilter.fold_case.
+_BRACKETED_AT = re.compile(r"[\[({<]\s*(?:at|@)\s*[\])}>]")
+_OPENING_BRACKETS = "[({<"
+# Whitespace must come before "at"; `_follows_space` checks it, because a
+# pattern that starts with the literal "at" scans fastest.
+_AT_DOTTED_DOMAIN = re.compile(r"at\s+[\w'+-]+\.[\w'+-]")
+_MAILTO = re.compile("mailto:", re.IGNORECASE)
+_WEBMAIL_LABELS = tuple(
+    (domain, tuple(domain.split("."))) for domain in sorted(_WEBMAIL_DOMAINS)
 )
 
 
@@ -99,7 +118,7 @@ class EmailFilter:
 
 def _plain_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
     spans: list[Span] = []
-    for match in _PLAIN_ADDRESS.finditer(text):
+    for match in matches_at(_PLAIN_ADDRESS, text, _plain_address_starts(text)):
         domain = _trim_domain(match.group("domain"))
         if domain is None or domain.lower() == relay_domain:
             continue
@@ -109,6 +128,30 @@ def _plain_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
         start, end = _widen_over_brackets(text, start, end)
         spans.append(Span(start, end, kind))
     return spans
+
+
+def _plain_address_starts(text: str) -> list[int]:
+    """Return every position where a match of _PLAIN_ADDRESS can start.
+
+    A match contains an "@" after a whole run of local-part characters, so it
+    starts where that run starts, or at a "mailto:" right before the run.
+    """
+    starts = []
+    at = text.find("@")
+    while at != -1:
+        start = at
+        while start > 0 and _is_local_char(text[start - 1]):
+            start -= 1
+        if start < at:
+            starts.append(start)
+            if start >= 7 and _MAILTO.fullmatch(text, start - 7, start):
+                starts.append(start - 7)
+        at = text.find("@", at + 1)
+    return starts
+
+
+def _is_local_char(char: str) -> bool:
+    return char.isalnum() or char == "_" or char in _LOCAL_PUNCTUATION
 
 
 def _skip_leading_punctuation(text: str, start: int, match: re.Match[str]) -> int:
@@ -164,6 +207,11 @@ def _widen_over_brackets(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _disguised_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
     spans: list[Span] = []
+    found = words(text)
+    if _webmail_names & found:
+        spans.extend(_provider_addresses(text, kind))
+    if not _may_have_disguised_address(text, found):
+        return spans
     for match in _DISGUISED_ADDRESS.finditer(text):
         domain = _trim_disguised_domain(match.group("domain"))
         if domain is None or _is_plain_at(match, domain):
@@ -172,10 +220,60 @@ def _disguised_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
         if ".".join(labels) == relay_domain or _reads_as_prose(match, domain):
             continue
         spans.append(Span(match.start(), match.start("domain") + len(domain), kind))
-    for match in _PROVIDER_ADDRESS.finditer(text):
-        if match.group("local").lower() not in _PROSE_BEFORE_AT:
-            spans.append(Span(match.start(), match.end(), kind))
     return spans
+
+
+def _provider_addresses(text: str, kind: str) -> list[Span]:
+    return [
+        Span(match.start(), match.end(), kind)
+        for match in _PROVIDER_ADDRESS.finditer(text)
+        if match.group("local").lower() not in _PROSE_BEFORE_AT
+    ]
+
+
+def _may_have_disguised_address(text: str, found: frozenset[str]) -> bool:
+    """Check for what a kept match of _DISGUISED_ADDRESS needs: see _BRACKETED_AT."""
+    folded = fold_case(text)
+    has_at_sign = "@" in text
+    if has_at_sign and ("dot" in found or _has_spaced_at_sign(text)):
+        return True
+    if "at" in found and (
+        "dot" in found
+        or _names_webmail_domain(folded, found)
+        or any(matches_after(_AT_DOTTED_DOMAIN, folded, _follows_space))
+    ):
+        return True
+    return (has_at_sign or "at" in found) and _has_bracketed_at(folded)
+
+
+def _has_spaced_at_sign(text: str) -> bool:
+    at = text.find("@")
+    while at != -1:
+        if text[at - 1 : at].isspace() or text[at + 1 : at + 2].isspace():
+            return True
+        at = text.find("@", at + 1)
+    return False
+
+
+def _follows_space(text: str, start: int) -> bool:
+    return start > 0 and text[start - 1].isspace()
+
+
+def _has_bracketed_at(folded: str) -> bool:
+    for bracket in _OPENING_BRACKETS:
+        position = folded.find(bracket)
+        while position != -1:
+            if _BRACKETED_AT.match(folded, position):
+                return True
+            position = folded.find(bracket, position + 1)
+    return False
+
+
+def _names_webmail_domain(folded: str, found: frozenset[str]) -> bool:
+    return any(
+        all(label in found for label in labels) and domain in folded
+        for domain, labels in _WEBMAIL_LABELS
+    )
 
 
 def _trim_disguised_domain(domain: str) -> str | None:

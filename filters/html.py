@@ -25,7 +25,7 @@ import nh3
 
 from filters.base import FilterContext, Finding
 from filters.mime import Draft, StepResult, TextPart, map_text_parts
-from filters.text import redact_text
+from filters.text import redact_text, redact_texts
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +93,7 @@ def clean_html(source: str, context: FilterContext) -> CleanHtml:
         return CleanHtml(_sanitise_again(filtered), (*findings, *node_findings))
 
     redaction = redact_text(extract_text(sanitised), context, WHERE)
-    replaced = Finding(
-        "html_replaced", WHERE, detail="text split across HTML tags"
-    )
+    replaced = Finding("html_replaced", WHERE, detail="text split across HTML tags")
     fallback = f"<pre>{html.escape(redaction.text, quote=False)}</pre>"
     return CleanHtml(fallback, (*findings, *redaction.findings, replaced))
 
@@ -182,13 +180,16 @@ def _would_redact(text: str, context: FilterContext) -> bool:
 
 
 class _TextNodeFilter(HTMLParser):
-    """Rebuilds an nh3-sanitised fragment with every text node filtered."""
+    """Rebuilds an nh3-sanitised fragment, collecting its text nodes.
 
-    def __init__(self, context: FilterContext) -> None:
+    `output` contains markup, and the index in `texts` of each text node, which
+    _filter_text_nodes replaces with the filtered text.
+    """
+
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.context = context
-        self.output: list[str] = []
-        self.findings: list[Finding] = []
+        self.output: list[str | int] = []
+        self.texts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         rendered = "".join(
@@ -203,18 +204,28 @@ class _TextNodeFilter(HTMLParser):
         if data.isspace():
             self.output.append(data)
             return
-        redaction = redact_text(data, self.context, WHERE)
-        self.findings.extend(redaction.findings)
-        self.output.append(html.escape(redaction.text, quote=False))
+        self.output.append(len(self.texts))
+        self.texts.append(data)
 
 
 def _filter_text_nodes(
     fragment: str, context: FilterContext
 ) -> tuple[str, list[Finding]]:
-    parser = _TextNodeFilter(context)
+    parser = _TextNodeFilter()
     parser.feed(fragment)
     parser.close()
-    return "".join(parser.output), parser.findings
+
+    # All text nodes are filtered in one call, which gives the same result as
+    # one call per node at a fraction of the cost.
+    redactions = redact_texts(parser.texts, context, WHERE)
+    pieces = [
+        piece
+        if isinstance(piece, str)
+        else html.escape(redactions[piece].text, quote=False)
+        for piece in parser.output
+    ]
+    findings = [finding for redaction in redactions for finding in redaction.findings]
+    return "".join(pieces), findings
 
 
 class _TextExtractor(HTMLParser):

@@ -12,6 +12,7 @@ import logging
 import re
 
 from filters.base import FilterContext, Span
+from filters.prefilter import fold_case, words
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,11 @@ _SERVICE_LINK = re.compile(
     r"(?![\w-])(?:[/?#][^\s<>\"'()\[\]]*)?",
     re.IGNORECASE,
 )
+_HOST_LABELS = tuple(
+    (host, frozenset(host.split(".")))
+    for host in _MESSAGING_HOSTS + _FILE_SHARING_HOSTS
+)
+_HOST_VOCABULARY = frozenset().union(*(labels for _, labels in _HOST_LABELS))
 _TRAILING_PUNCTUATION = ".,;:!?"
 
 # Names people use for the services in prose, including short forms.
@@ -40,6 +46,23 @@ _SERVICE = (
     r"(?:insta(?:gram)?|ig|snap(?:chat)?|sc|tik\s?tok|whats\s?app|telegram"
     r"|discord|face\s?book|fb|messenger|twitter|signal|linked\s?in|kik|skype"
     r"|threads|twitch|roblox|xbox|psn|steam|reddit|bluesky)"
+)
+# The words (runs of `\w`) that a match of _SERVICE is made of, in lower case.
+# A pattern built on _SERVICE runs only when one of these groups of words
+# occurs in the text, which ordinary mail seldom has.
+_SERVICE_WORDS = (
+    *(
+        frozenset({name})
+        for name in """
+        insta instagram ig snap snapchat sc tiktok whatsapp telegram discord
+        facebook fb messenger twitter signal linkedin kik skype threads twitch
+        roblox xbox psn steam reddit bluesky
+        """.split()  # noqa: SIM905 - a word list reads better as text
+    ),
+    frozenset({"tik", "tok"}),
+    frozenset({"whats", "app"}),
+    frozenset({"face", "book"}),
+    frozenset({"linked", "in"}),
 )
 # "X" is a service only after an invitation ("follow me on x"), because on its
 # own it is a letter, a kiss or a variable.
@@ -63,6 +86,11 @@ _INVITATION = re.compile(
 )
 # "whatsapp me", "facetime me": the service used as a verb.
 _SERVICE_VERB = re.compile(r"\b(?:whats\s?app|facetime)\s+(?:me|us)\b", re.IGNORECASE)
+_SERVICE_VERB_WORDS = (
+    frozenset({"whatsapp"}),
+    frozenset({"whats", "app"}),
+    frozenset({"facetime"}),
+)
 # "my insta is @sam.j", "my snap's samj04", "our discord name: sam#1234".
 _POSSESSIVE = re.compile(
     rf"\b(?:my|our)\s+{_SERVICE}(?:\s+{_ACCOUNT_WORD})?"
@@ -78,8 +106,9 @@ _LABELLED = re.compile(
 )
 # "on insta @sam.j", "follow me @sam_j": an @handle right after a service or
 # an invitation.
+_AT_HANDLE_VERBS = ("follow", "add", "dm", "message", "msg", "find")
 _AT_HANDLE = re.compile(
-    rf"\b(?:{_SERVICE}|(?:follow|add|dm|message|msg|find)\s+(?:me|us))"
+    rf"\b(?:{_SERVICE}|(?:{'|'.join(_AT_HANDLE_VERBS)})\s+(?:me|us))"
     r"\s+(?:(?:is|at|as|on|me)\s+)?(?P<handle>@[\w.]{2,30})",
     re.IGNORECASE,
 )
@@ -118,24 +147,74 @@ class OffPlatformFilter:
     placeholder = "[contact link removed]"
 
     def find(self, text: str, context: FilterContext) -> list[Span]:
-        spans = [
-            Span(match.start(), _link_end(match), self.kind)
-            for match in _SERVICE_LINK.finditer(text)
-        ]
-        for match in _INVITATION.finditer(text):
-            handle = _handle_span(match)
-            end = handle[1] if handle else match.end("invitation")
-            end = match.end("name") if match.group("name") else end
-            spans.append(Span(match.start(), end, self.kind))
-        spans.extend(
-            Span(m.start(), m.end(), self.kind) for m in _SERVICE_VERB.finditer(text)
-        )
-        for pattern in (_POSSESSIVE, _LABELLED, _AT_HANDLE, _ANSWER):
+        # Each pattern runs only when the text has the words it needs, so
+        # most text costs one lookup in its set of words per pattern.
+        found = words(text)
+        spans: list[Span] = []
+        if _names_a_host(text, found):
+            spans.extend(
+                Span(match.start(), _link_end(match), self.kind)
+                for match in _SERVICE_LINK.finditer(text)
+            )
+        names_service = _has_any(found, _SERVICE_WORDS)
+        if names_service or "x" in found:
+            spans.extend(self._invitations(text))
+        if _has_any(found, _SERVICE_VERB_WORDS):
+            spans.extend(
+                Span(m.start(), m.end(), self.kind)
+                for m in _SERVICE_VERB.finditer(text)
+            )
+        patterns = [_POSSESSIVE, _LABELLED, _ANSWER] if names_service else []
+        if _may_have_at_handle(text, found, names_service):
+            patterns.insert(2, _AT_HANDLE)
+        for pattern in patterns:
             for match in pattern.finditer(text):
                 handle = _handle_span(match)
                 if handle is not None:
                     spans.append(Span(*handle, self.kind))
         return spans
+
+    def _invitations(self, text: str) -> list[Span]:
+        spans = []
+        for match in _INVITATION.finditer(text):
+            handle = _handle_span(match)
+            end = handle[1] if handle else match.end("invitation")
+            end = match.end("name") if match.group("name") else end
+            spans.append(Span(match.start(), end, self.kind))
+        return spans
+
+
+def _has_any(found: frozenset[str], groups: tuple[frozenset[str], ...]) -> bool:
+    """Check whether every word of at least one of `groups` is in `found`."""
+    return any(group <= found for group in groups)
+
+
+def _names_a_host(text: str, found: frozenset[str]) -> bool:
+    """Check whether some service host occurs in the text.
+
+    Each label of a host in a link is a whole run of word characters, because
+    dots, slashes and the pattern's lookarounds bound it. The set lookups
+    come first because they are cheaper than a substring search, and "t.me"
+    alone passes them in most text ("don't" and "me").
+    """
+    if found.isdisjoint(_HOST_VOCABULARY):
+        return False
+    folded = fold_case(text)
+    return any(labels <= found and host in folded for host, labels in _HOST_LABELS)
+
+
+def _may_have_at_handle(text: str, found: frozenset[str], names_service: bool) -> bool:
+    """Check for what _AT_HANDLE needs: an "@" after whitespace, and an anchor."""
+    if not names_service and not (
+        ("me" in found or "us" in found) and not found.isdisjoint(_AT_HANDLE_VERBS)
+    ):
+        return False
+    at = text.find("@")
+    while at != -1:
+        if at > 0 and text[at - 1].isspace():
+            return True
+        at = text.find("@", at + 1)
+    return False
 
 
 def _link_end(match: re.Match[str]) -> int:

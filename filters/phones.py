@@ -17,6 +17,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, ValidationResult
 
 from filters.base import FilterContext, Span
+from filters.prefilter import digit_runs, fold_case, matches_at
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,14 @@ log = logging.getLogger(__name__)
 _CANDIDATE = re.compile(
     r"(?<![\w+(])(?:\+|\(\+?)?\d(?:[ \t\r\n\u00a0.\-\u2013()]{0,3}\d)*+",
 )
+# A candidate's first digit starts a run of digits, and only "+", "(" or
+# "(+" may come before it.
+_CANDIDATE_DIGIT_OFFSETS = range(3)
 # A run of digits with the letter O typed for zero: "O7700 9OO123".
 _LETTER_O_RUN = re.compile(r"(?<![^\W\d_])[0-9Oo]*[0-9][0-9Oo]*(?![^\W\d_])")
-_LETTER_O_BY_DIGIT = re.compile(r"[Oo][0-9]|[0-9][Oo]")
+# One character class first lets `re` skip ahead, whereas
+# "[Oo][0-9]|[0-9][Oo]" would try a match at every position.
+_LETTER_O_BY_DIGIT = re.compile(r"[0-9Oo](?:(?<=[Oo])[0-9]|(?<=[0-9])[Oo])")
 _DIGIT_RUN = re.compile(r"\d+")
 _SEPARATORS = " \t\r\n\u00a0.-\u2013()"
 
@@ -66,7 +72,12 @@ class PhoneFilter:
         region = context.default_region.upper()
         spans: list[Span] = []
         digits = _letter_o_as_zero(text)
-        for match in _CANDIDATE.finditer(digits):
+        starts = (
+            start - offset
+            for start, _ in digit_runs(digits)
+            for offset in _CANDIDATE_DIGIT_OFFSETS
+        )
+        for match in matches_at(_CANDIDATE, digits, starts):
             first = match.start()
             last = _end_before_glued_word(digits, first, match.end())
             if not _has_plain_surroundings(digits, first, last):
@@ -99,7 +110,7 @@ def _letter_o_as_zero(text: str) -> str:
     A run must stand apart from letters and hold two real digits, which leaves
     "CO2" and "1O" alone.
     """
-    if not _LETTER_O_BY_DIGIT.search(text):
+    if not _has_letter_o_by_digit(text) or not _LETTER_O_BY_DIGIT.search(text):
         # Most text has no such run, so a plain search first saves the
         # substitution, which tries a match at every "o".
         return text
@@ -111,6 +122,14 @@ def _letter_o_as_zero(text: str) -> str:
         return run.replace("O", "0").replace("o", "0")
 
     return _LETTER_O_RUN.sub(zeros, text)
+
+
+def _has_letter_o_by_digit(text: str) -> bool:
+    """Check for an O beside a run of digits, reading only the runs' edges."""
+    return any(
+        text[start - 1 : start] in ("O", "o") or text[end : end + 1] in ("O", "o")
+        for start, end in digit_runs(text)
+    )
 
 
 def _has_plain_surroundings(text: str, start: int, end: int) -> bool:
@@ -273,11 +292,12 @@ _NUMBER_WORD = (
     + r")(?![a-z])"
 )
 # Words joined by spaces, commas or hyphens, or glued to digits ("oh7700"),
-# bounded by word edges.
+# bounded by word edges. The pattern reads text from prefilter.fold_case:
+# without re.IGNORECASE, `re` checks the first letter of each word before
+# trying it, which makes the scan about three times as fast.
 _SPELLED_RUN = re.compile(
     rf"\b{_NUMBER_WORD}(?:(?:[\s,\-]{{1,3}}|(?<=[a-z])(?=\d)){_NUMBER_WORD})*+"
-    r"(?![a-z\d])",
-    re.IGNORECASE,
+    r"(?![a-z\d])"
 )
 _MIN_SPELLED_DIGITS = 10
 _MIN_SPELLED_WORDS = 4
@@ -291,8 +311,8 @@ def _spelled_numbers(text: str, kind: str) -> list[Span]:
     few numbers in it stays.
     """
     spans: list[Span] = []
-    for match in _SPELLED_RUN.finditer(text):
-        words = re.findall(r"[A-Za-z]+|\d+", match.group())
+    for match in _SPELLED_RUN.finditer(fold_case(text)):
+        words = re.findall(r"[A-Za-z]+|\d+", text[match.start() : match.end()])
         if sum(w.isalpha() for w in words) < _MIN_SPELLED_WORDS:
             continue
         digits = _spell_out(words)

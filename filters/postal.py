@@ -14,8 +14,17 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 
 from filters.base import FilterContext, Span
+from filters.prefilter import (
+    digit_runs,
+    fold_case,
+    follows_non_word,
+    matches_after,
+    matches_at,
+    words,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +55,11 @@ _US_STATES = """
     MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY
     """.split()  # noqa: SIM905 - a word list reads better as text
 # A ZIP code only counts after a state abbreviation, because five digits alone
-# are far more often something else. The state itself stays.
+# are far more often something else. The state itself stays. The pattern has
+# no leading `\b`, so that `re` can skip ahead to capital letters;
+# `_follows_non_word` checks the left edge instead.
 _US_ZIP = re.compile(
-    rf"\b(?:{'|'.join(_US_STATES)}),?[ \u00a0]+(?P<zip>[0-9]{{5}}(?:-[0-9]{{4}})?)\b"
+    rf"(?:{'|'.join(_US_STATES)}),?[ \u00a0]+(?P<zip>[0-9]{{5}}(?:-[0-9]{{4}})?)\b"
 )
 # "ZIP code 90210", "zip: 60614", "my zip is 94103".
 _LABELLED_ZIP = re.compile(
@@ -58,6 +69,15 @@ _LABELLED_ZIP = re.compile(
 )
 
 
+# Every code has a digit, so the patterns are tried only around runs of
+# digits. Each code's first digit starts a run, because a letter or a space
+# comes before it.
+_FIVE_DIGITS = re.compile(r"[0-9]{5}")
+# The first digit of a UK postcode is one or two characters after its start,
+# or three to five in "GIR 0AA".
+_UK_DIGIT_OFFSETS = range(1, 6)
+
+
 class PostcodeFilter:
     """Remove UK postcodes, Irish Eircodes and US ZIP codes."""
 
@@ -65,22 +85,35 @@ class PostcodeFilter:
     placeholder = "[postcode removed]"
 
     def find(self, text: str, context: FilterContext) -> list[Span]:
+        runs = digit_runs(text)
+        uk_starts = (
+            start - offset for start, _ in runs for offset in _UK_DIGIT_OFFSETS
+        )
         spans = [
             Span(match.start(), match.end(), self.kind)
-            for match in _UK_POSTCODE.finditer(text)
+            for match in matches_at(_UK_POSTCODE, text, uk_starts)
             if not _is_year_and_ordinal(match)
         ]
+        # An Eircode starts with one letter before its first digit.
+        eircode_starts = (start - 1 for start, _ in runs)
         spans.extend(
             Span(match.start(), match.end(), self.kind)
-            for match in _EIRCODE.finditer(text)
+            for match in matches_at(_EIRCODE, text, eircode_starts)
             if _is_mixed(match.group("unique"))
         )
-        spans.extend(
-            Span(match.start("zip"), match.end("zip"), self.kind)
-            for pattern in (_US_ZIP, _LABELLED_ZIP)
-            for match in pattern.finditer(text)
-        )
+        if any(end - start >= 5 for start, end in runs) and _FIVE_DIGITS.search(text):
+            spans.extend(self._zip_codes(text))
         return spans
+
+    def _zip_codes(self, text: str) -> list[Span]:
+        matches = list(matches_after(_US_ZIP, text, follows_non_word))
+        # "zip" may have letters after it ("zipcode", "zipis"), so this is a
+        # substring search, not a lookup in the words of the text.
+        if "zip" in fold_case(text):
+            matches.extend(_LABELLED_ZIP.finditer(text))
+        return [
+            Span(match.start("zip"), match.end("zip"), self.kind) for match in matches
+        ]
 
 
 def _is_year_and_ordinal(match: re.Match[str]) -> bool:
@@ -151,6 +184,8 @@ _HOUSE_NAME = rf"(?:[A-Z][a-z'\u2019]+[ \t]+){{1,3}}(?:{'|'.join(_HOUSE_TYPES)})
 _BUILDING = r"(?:[A-Z][a-z'\u2019]+[ \t]+){0,3}[A-Z][a-z'\u2019]+,"
 _UNIT = r"(?i:flat|apartment|apt|unit|suite|ste)\.?[ ]?[0-9]{1,4}[A-Za-z]?"
 _DIRECTION = r"North|South|East|West|NW|NE|SW|SE"
+# The longest text before the number: "Apartment. " is 11 characters.
+_MAX_DIGIT_OFFSET = 11
 _ADDRESS = re.compile(
     rf"""
     (?<![\w£$€])
@@ -180,9 +215,38 @@ class StreetAddressFilter:
     def find(self, text: str, context: FilterContext) -> list[Span]:
         return [
             Span(match.start(), match.end(), self.kind)
-            for match in _ADDRESS.finditer(text)
+            for match in _address_matches(text)
             if _reads_as_address(match) and not _follows_counted_word(match)
         ]
+
+
+def _address_matches(text: str) -> Iterator[re.Match[str]]:
+    """Yield what `_ADDRESS.finditer(text)` yields, trying fewer positions.
+
+    Without a house name, an address starts with its number, "No." or
+    "number" before it, or a flat before that ("Apartment. 12"), so it
+    starts at most _MAX_DIGIT_OFFSET characters before a run of digits.
+    """
+    if _may_have_house_name(text):
+        return _ADDRESS.finditer(text)
+    starts = (
+        start - offset
+        for start, _ in digit_runs(text)
+        for offset in range(_MAX_DIGIT_OFFSET + 1)
+    )
+    return matches_at(_ADDRESS, text, starts)
+
+
+def _may_have_house_name(text: str) -> bool:
+    """Check for a house type such as "Cottage", which may start an address.
+
+    The set of words is folded to lower case, so the case-sensitive search
+    runs only for the types it holds.
+    """
+    found = words(text)
+    return any(
+        house_type in text for house_type in _HOUSE_TYPES if house_type.lower() in found
+    )
 
 
 def _reads_as_address(match: re.Match[str]) -> bool:

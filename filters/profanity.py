@@ -7,18 +7,32 @@ matches whole tokens against a set. Disguises are undone before the lookup:
 leetspeak ("sh1t", "@ss"), stretched letters ("fuuuck"), and letters spaced or
 dotted out ("f u c k", "f.u.c.k"). Matching whole tokens keeps place names
 such as Scunthorpe, Penistone and Sussex intact.
+
+Each distinct token of a text is looked up once. Only where a token that may
+be offensive occurs is the text then read in context. On ordinary text that
+costs one scan for the tokens and one lookup per distinct token.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 from filters.base import FilterContext, Span
+from filters.prefilter import (
+    LEET_SYMBOLS,
+    fold_case,
+    lines_with,
+    matches_after,
+    matches_at,
+    token_runs,
+    words,
+)
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +105,21 @@ _LEET_L = str.maketrans({"1": "l", "!": "l"})
 _VOWELS = "aeiou"
 
 # A token is a run of letters, digits and leet symbols; "_" splits tokens so
-# that "f_u_c_k" reads as spaced-out letters.
-_TOKEN = re.compile(r"(?:[^\W_]|[@$!+*])+")
+# that "f_u_c_k" reads as spaced-out letters. prefilter.token_runs finds
+# tokens joined by "_", because one character class scans about twice as
+# fast as the alternation `(?:[^\W_]|[@$!+*])+`, and few runs need splitting.
+_UNDERSCORE = re.compile("_")
+# The maximal runs of letters and digits in a multi-word entry.
+_ALNUM_RUN = re.compile(r"[^\W_]+")
 _SPACED = re.compile(
     r"(?<![^\W_])[^\W_](?P<sep>[ ._*-])[^\W_](?:(?P=sep)[^\W_]){1,40}(?![^\W_])"
 )
+# A spaced-out run has a letter between two separators one character after
+# its start. Searching for that first lets `re` skip ahead to separators,
+# and the lookahead finds overlapping places ("a b c").
+_SPACED_LETTER = re.compile(r"[ ._*-](?=[^\W_][ ._*-])")
 _STRETCHED = re.compile(r"(.)\1{2,}")
+_THREE_IN_A_ROW = re.compile(r"(.)\1\1")
 _PHRASE_SEPARATOR = re.compile(r"[\s_-]+")
 _SEPARATORS = " ._*-"
 # "Dick" next to another capitalised word is a name, unless that word is one
@@ -121,7 +144,13 @@ class _WordSets:
 
     single: frozenset[str]
     spaced: frozenset[str]
-    phrases: re.Pattern[str] | None
+    # Multi-word entries, longest first.
+    phrases: tuple[str, ...]
+    # For each multi-word entry, the lower-case runs of letters and digits
+    # that a text needs before the entry can match in it. The set is empty
+    # for an entry with a character outside ASCII, because the case-folding
+    # in prefilter.fold_case is exact only for ASCII letters.
+    phrase_words: tuple[frozenset[str], ...]
 
 
 class ProfanityFilter:
@@ -135,9 +164,13 @@ class ProfanityFilter:
             frozenset(w.lower() for w in context.extra_offensive_words),
             frozenset(w.lower() for w in context.allowed_offensive_words),
         )
-        found = [*_plain_words(text, words), *_spaced_words(text, words)]
-        if words.phrases is not None:
-            found.extend((m.start(), m.end()) for m in words.phrases.finditer(text))
+        found = [
+            *_plain_words(text, words),
+            *_spaced_words(text, words),
+            *_phrase_spans(text, words),
+        ]
+        if not found:
+            return []
         harmless = [m.span() for m in _HARMLESS.finditer(text)]
         return [
             Span(start, end, self.kind)
@@ -171,11 +204,59 @@ def _word_sets(extra: frozenset[str], allowed: frozenset[str]) -> _WordSets:
             phrases.append(entry)
         else:
             single.add(entry)
+    phrases.sort(key=len, reverse=True)
     return _WordSets(
         single=frozenset(single),
         spaced=frozenset(spaced | single),
-        phrases=_phrase_pattern(phrases),
+        phrases=tuple(phrases),
+        phrase_words=tuple(_phrase_words(phrase) for phrase in phrases),
     )
+
+
+def _phrase_words(phrase: str) -> frozenset[str]:
+    if not phrase.isascii():
+        return frozenset()
+    return frozenset(_ALNUM_RUN.findall(phrase))
+
+
+def _phrase_spans(text: str, words_sets: _WordSets) -> list[tuple[int, int]]:
+    """Find the multi-word entries in `text`.
+
+    Only entries whose words all occur in the text go into the pattern.
+    Leaving out entries that cannot match anywhere changes no match.
+    """
+    candidates = _candidate_phrases(text, words_sets)
+    if not candidates:
+        return []
+    if not all(phrase.isascii() for phrase in candidates):
+        return [match.span() for match in _phrase_pattern(candidates).finditer(text)]
+    folded = _folded_phrase_pattern(candidates)
+    matches = matches_after(folded, fold_case(text), _starts_token)
+    return [match.span() for match in matches]
+
+
+def _candidate_phrases(text: str, words_sets: _WordSets) -> tuple[str, ...]:
+    """Return the entries whose words each occur in `text`, longest first.
+
+    A word of an entry matches a whole run of letters and digits of the
+    text, because the phrase pattern's edges and separators are neither.
+    Such a run is a `\\w` run of the text, or a part of one between "_".
+    """
+    found = words(text)
+    joined = [word for word in found if "_" in word]
+    if joined:
+        found = found.union(*(word.split("_") for word in joined))
+    return tuple(
+        phrase
+        for phrase, needed in zip(
+            words_sets.phrases, words_sets.phrase_words, strict=True
+        )
+        if needed <= found
+    )
+
+
+def _starts_token(text: str, start: int) -> bool:
+    return start == 0 or not text[start - 1].isalnum()
 
 
 def _is_spelled_out(entry: str) -> bool:
@@ -188,23 +269,35 @@ def _join_letters(entry: str) -> str:
     return "".join(ch for ch in entry if ch not in _SEPARATORS).translate(_LEET_I)
 
 
-def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
+@lru_cache(maxsize=64)
+def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
     """Compile multi-word entries ("blow job", "son-of-a-bitch") into one pattern.
 
     The lookahead on first characters lets most positions fail before the
     engine tries each alternative in turn.
     """
-    phrases = sorted(phrases, key=len, reverse=True)
-    if not phrases:
-        return None
+    first_chars = re.escape("".join(sorted({p[0] for p in phrases})))
+    return re.compile(
+        rf"(?<![^\W_])(?=[{first_chars}]){_phrase_alternatives(phrases)}(?![^\W_])",
+        re.IGNORECASE,
+    )
+
+
+@lru_cache(maxsize=64)
+def _folded_phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """Compile ASCII entries for text from prefilter.fold_case.
+
+    Without re.IGNORECASE and any leading assertion, `re` can skip ahead to
+    the first letters; `_starts_token` does the lookbehind's work.
+    """
+    return re.compile(rf"{_phrase_alternatives(phrases)}(?![^\W_])")
+
+
+def _phrase_alternatives(phrases: tuple[str, ...]) -> str:
     alternatives = (
         r"[\s_-]+".join(map(re.escape, _PHRASE_SEPARATOR.split(p))) for p in phrases
     )
-    first_chars = re.escape("".join(sorted({p[0] for p in phrases})))
-    return re.compile(
-        rf"(?<![^\W_])(?=[{first_chars}])(?:{'|'.join(alternatives)})(?![^\W_])",
-        re.IGNORECASE,
-    )
+    return f"(?:{'|'.join(alternatives)})"
 
 
 def _readings(token: str) -> set[str]:
@@ -223,29 +316,95 @@ def _readings(token: str) -> set[str]:
 
 
 def _plain_words(text: str, words: _WordSets) -> Iterator[tuple[int, int]]:
-    for match in _TOKEN.finditer(text):
-        cores = [match.span()] if match.group().isalpha() else _token_cores(match)
-        for start, end in cores:
-            core = text[start:end]
+    candidates = _candidate_tokens(text, words.single)
+    if not candidates:
+        return
+    for start, end in _token_spans(text, candidates):
+        for core_start, core_end in _token_cores(text[start:end]):
+            core_start, core_end = start + core_start, start + core_end
+            core = text[core_start:core_end]
             if not any(ch.isalpha() for ch in core):
                 continue
             hits = _readings(core.lower()) & words.single
-            if hits and not _is_name(text, start, end, hits):
-                yield start, end
+            if hits and not _is_name(text, core_start, core_end, hits):
+                yield core_start, core_end
                 break
 
 
-def _token_cores(match: re.Match[str]) -> list[tuple[int, int]]:
+def _candidate_tokens(text: str, single: frozenset[str]) -> frozenset[str]:
+    """Return the distinct tokens of `text` that contain a listed word.
+
+    The name rules are left for _plain_words, which reads each occurrence
+    in context. Set operations and `map` keep the per-token work in C for
+    alphabetic tokens, which are most of them.
+    """
+    tokens = _distinct_tokens(text)
+    alphabetic = set(filter(str.isalpha, tokens))
+    candidates = {
+        token for token in tokens - alphabetic if _has_listed_core(token, single)
+    }
+
+    lowered = set(map(str.lower, alphabetic))
+    # An alphabetic token without stretched letters reads only as itself.
+    listed = lowered & single
+    unusual = lines_with(_THREE_IN_A_ROW, lowered)
+    unusual.update(itertools.filterfalse(str.isalpha, lowered))
+    listed.update(word for word in unusual if _readings(word) & single)
+    if listed:
+        candidates.update(token for token in alphabetic if token.lower() in listed)
+    return frozenset(candidates)
+
+
+def _has_listed_core(token: str, single: frozenset[str]) -> bool:
+    for start, end in _token_cores(token):
+        core = token[start:end]
+        if any(ch.isalpha() for ch in core) and _readings(core.lower()) & single:
+            return True
+    return False
+
+
+def _distinct_tokens(text: str) -> set[str]:
+    """Return the set of tokens of `text`."""
+    tokens = set(token_runs(text))
+    joined = lines_with(_UNDERSCORE, tokens)
+    if joined:
+        tokens -= joined
+        tokens.update(part for token in joined for part in token.split("_") if part)
+    return tokens
+
+
+def _token_spans(text: str, tokens: frozenset[str]) -> Iterator[tuple[int, int]]:
+    """Yield the span of every whole token of `text` that is one of `tokens`.
+
+    The pattern has no leading lookbehind, so that `re` can skip ahead to
+    the tokens' first characters. `_follows_non_token` checks the character
+    before each match instead.
+    """
+    alternatives = "|".join(map(re.escape, sorted(tokens, key=len, reverse=True)))
+    pattern = re.compile(rf"(?:{alternatives})(?![^\W_])(?![@$!+*])")
+    for match in matches_after(pattern, text, _follows_non_token):
+        yield match.span()
+
+
+def _follows_non_token(text: str, start: int) -> bool:
+    return start == 0 or not (
+        text[start - 1].isalnum() or text[start - 1] in LEET_SYMBOLS
+    )
+
+
+def _token_cores(token: str) -> list[tuple[int, int]]:
     """Return the token, then the token without symbols at its edges.
 
     "shit!" and "@dick" are ordinary words with punctuation or a handle's "@"
-    attached, but "sh!t" and "@ss" use the same symbols as letters.
+    attached, but "sh!t" and "@ss" use the same symbols as letters. An
+    alphabetic token is its only core.
     """
-    start, end = match.span()
-    token = match.group()
+    end = len(token)
+    if token.isalpha():
+        return [(0, end)]
     stripped_end = end - (len(token) - len(token.rstrip("!*+")))
-    stripped_start = start + (len(token) - len(token.lstrip("@")))
-    cores = [(start, end), (start, stripped_end), (stripped_start, stripped_end)]
+    stripped_start = len(token) - len(token.lstrip("@"))
+    cores = [(0, end), (0, stripped_end), (stripped_start, stripped_end)]
     return [(s, e) for s, e in dict.fromkeys(cores) if s < e]
 
 
@@ -264,7 +423,8 @@ def _is_name(text: str, start: int, end: int, hits: set[str]) -> bool:
 
 def _spaced_words(text: str, words: _WordSets) -> Iterator[tuple[int, int]]:
     """Find offensive words spelled with one separator between letters."""
-    for match in _SPACED.finditer(text):
+    starts = (match.start() - 1 for match in _SPACED_LETTER.finditer(text))
+    for match in matches_at(_SPACED, text, starts):
         positions = [
             i for i in range(match.start(), match.end()) if text[i] not in _SEPARATORS
         ]
