@@ -34,6 +34,15 @@ log = logging.getLogger(__name__)
 
 NOTICE = "[attachment removed: {name}]"
 MAX_NAME_CHARS = 100
+# Notice labels for parts without a file name, by main content type.
+TYPE_DESCRIPTIONS = {
+    "image": "image",
+    "audio": "audio",
+    "video": "video",
+    "application": "file",
+    "message": "attached message",
+}
+DEFAULT_DESCRIPTION = "file"
 
 ENCRYPTED_TYPES = {"application/pkcs7-mime", "application/x-pkcs7-mime"}
 # S/MIME smime-type values that only sign or carry certificates. Any other
@@ -41,7 +50,9 @@ ENCRYPTED_TYPES = {"application/pkcs7-mime", "application/x-pkcs7-mime"}
 UNENCRYPTED_SMIME_TYPES = {"signed-data", "certs-only"}
 PGP_MESSAGE = "-----BEGIN PGP MESSAGE-----"
 
-UUENCODE_BEGIN = re.compile(r"begin [0-7]{3,4} (?P<name>\S.*)")
+# The begin line may be indented or quoted ("> begin 644 name"). The data
+# lines then carry the same prefix.
+UUENCODE_BEGIN = re.compile(r"(?P<prefix>[ \t>]*)begin [0-7]{3,4} (?P<name>\S.*)")
 
 
 # Encrypted content
@@ -88,7 +99,8 @@ def remove_attachments(draft: Draft, context: FilterContext) -> StepResult:
     notices: list[str] = []
     for part in removed:
         name = part.filename if isinstance(part, OpaquePart) else ""
-        label, name_findings = describe_file(name, part.content_type, context)
+        fallback = describe_type(part.content_type)
+        label, name_findings = describe_file(name, fallback, context)
         findings.append(Finding("attachment", part.content_type, detail=label))
         findings.extend(name_findings)
         notices.append(NOTICE.format(name=label))
@@ -109,20 +121,30 @@ def _prune(node: Node, removed: list[OpaquePart | UnreadablePart]) -> Node | Non
     return None
 
 
+def describe_type(content_type: str) -> str:
+    """Return the fixed description of a nameless part of `content_type`.
+
+    Only the main type counts, because the sender chooses the subtype
+    freely ("image/x-07700900123"), and a notice must not repeat it.
+    """
+    main_type = content_type.partition("/")[0].strip().lower()
+    return TYPE_DESCRIPTIONS.get(main_type, DEFAULT_DESCRIPTION)
+
+
 def describe_file(
-    filename: str, content_type: str, context: FilterContext
+    filename: str, fallback: str, context: FilterContext
 ) -> tuple[str, list[Finding]]:
     """Return a safe label for a removed file, and what the text filters removed.
 
     The label is the file name with control characters removed, shortened to
-    MAX_NAME_CHARS and passed through the text filters, or the content type
-    when there is no name.
+    MAX_NAME_CHARS and passed through the text filters, or `fallback`, a
+    fixed description, when there is no name.
     """
     name = " ".join("".join(c if c.isprintable() else " " for c in filename).split())
     if len(name) > MAX_NAME_CHARS:
         name = name[: MAX_NAME_CHARS - 1] + "…"
     if not name:
-        return content_type, []
+        return fallback, []
     redaction = redact_text(name, context, "attachment")
     return redaction.text, redaction.findings
 
@@ -154,8 +176,9 @@ def remove_uuencoded(draft: Draft, context: FilterContext) -> StepResult:
 def strip_uuencoded(text: str) -> tuple[str, list[str]]:
     """Return `text` without its uuencoded blocks, and the file names they carried.
 
-    A block is a "begin MODE NAME" line, the data lines after it, and the
-    "end" line if there is one.
+    A block is a "begin MODE NAME" line, at least one data line after it,
+    and the "end" line if there is one. An indented or quoted block counts
+    when its data lines start with the same indent or quote marks.
     """
     lines = text.splitlines(keepends=True)
     kept: list[str] = []
@@ -163,22 +186,35 @@ def strip_uuencoded(text: str) -> tuple[str, list[str]]:
     index = 0
     while index < len(lines):
         match = UUENCODE_BEGIN.fullmatch(lines[index].rstrip("\r\n"))
-        if match is None:
+        end = None if match is None else _uuencoded_block_end(lines, index, match)
+        if match is None or end is None:
             kept.append(lines[index])
             index += 1
             continue
         names.append(match["name"])
-        index = _skip_uuencoded_block(lines, index + 1)
+        index = end
     return "".join(kept), names
 
 
-def _skip_uuencoded_block(lines: list[str], start: int) -> int:
-    index = start
-    while index < len(lines) and _is_uuencoded_line(lines[index].rstrip("\r\n")):
+def _uuencoded_block_end(
+    lines: list[str], begin: int, match: re.Match[str]
+) -> int | None:
+    """Return the index after a block's last line, or None with no data line."""
+    prefix = match["prefix"]
+    index = begin + 1
+    while index < len(lines) and _is_uuencoded_line(_unprefixed(lines[index], prefix)):
         index += 1
-    if index < len(lines) and lines[index].strip() == "end":
+    if index == begin + 1:
+        return None
+    if index < len(lines) and _unprefixed(lines[index], prefix).strip() == "end":
         index += 1
     return index
+
+
+def _unprefixed(line: str, prefix: str) -> str:
+    """Return `line` without its line break and `prefix`, or "" if it lacks it."""
+    line = line.rstrip("\r\n")
+    return line[len(prefix) :] if line.startswith(prefix) else ""
 
 
 def _is_uuencoded_line(line: str) -> bool:

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from filters import attachments, forwarded, html, mime, safeguarding
+from filters import attachments, forwarded, html, mime, pasted, safeguarding
 from filters.base import FilterContext, Finding
 from filters.mime import Draft, StepResult, TextPart
 from filters.text import redact_text
@@ -62,6 +62,7 @@ STEPS: tuple[mime.Step, ...] = (
     attachments.hold_encrypted,
     attachments.remove_attachments,
     attachments.remove_uuencoded,
+    pasted.remove_pasted_files,
     # Safeguarding reads the text as sent, before anything else is removed.
     safeguarding.flag_concerns,
     forwarded.remove_forwarded,

@@ -13,9 +13,9 @@ from filters.base import (
     TextFilter,
     apply_spans,
     find_spans,
-    redact,
 )
 from filters.emails import EmailFilter
+from filters.normalise import matching_view, remove_bidi_controls
 from filters.off_platform import OffPlatformFilter
 from filters.phones import PhoneFilter
 from filters.postal import PostcodeFilter, StreetAddressFilter
@@ -40,9 +40,24 @@ def redact_text(text: str, context: FilterContext, where: str) -> Redaction:
     """Replace contact details and offensive words in `text` with placeholders.
 
     `where` names the part the text came from (a MIME type or "subject") and
-    is copied into each finding.
+    is copied into each finding. The filters match the normalised view of
+    `text` (see filters.normalise), and the delivered text loses its
+    bidirectional control characters.
     """
-    return redact(text, TEXT_FILTERS, context, where)
+    redaction = apply_spans(text, _find_spans(text, context), TEXT_FILTERS, where)
+    redaction.text = remove_bidi_controls(redaction.text)
+    return redaction
+
+
+def _find_spans(text: str, context: FilterContext) -> list[Span]:
+    """Return the merged spans of all text filters, matched on the view of `text`.
+
+    The view maps characters to ascending original offsets, so the mapped
+    spans stay in order and apart.
+    """
+    view = matching_view(text)
+    spans = find_spans(view.text, TEXT_FILTERS, context)
+    return [view.original_span(span) for span in spans]
 
 
 # Joins the texts that redact_texts filters in one pass. No text filter
@@ -62,7 +77,7 @@ def redact_texts(
     saves the cost that each filter has per call.
     """
     joined = _TEXT_SEPARATOR.join(texts)
-    spans = find_spans(joined, TEXT_FILTERS, context)
+    spans = _find_spans(joined, context)
     starts = []
     position = 0
     for text in texts:
@@ -77,7 +92,10 @@ def redact_texts(
             log.debug("a span crossed texts; filtering %d texts alone", len(texts))
             return [redact_text(text, context, where) for text in texts]
         by_text[index].append(span)
-    return [
+    redactions = [
         apply_spans(text, text_spans, TEXT_FILTERS, where, offset=start)
         for text, text_spans, start in zip(texts, by_text, starts, strict=True)
     ]
+    for redaction in redactions:
+        redaction.text = remove_bidi_controls(redaction.text)
+    return redactions

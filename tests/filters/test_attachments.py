@@ -6,8 +6,11 @@ import email
 import email.policy
 from email.message import EmailMessage
 
+import pytest
+
 from filters.attachments import (
     describe_file,
+    describe_type,
     remove_attachments,
     strip_uuencoded,
 )
@@ -103,15 +106,42 @@ def test_notice_in_plain_and_html() -> None:
     assert html.rstrip().endswith("<p>[attachment removed: a&amp;b.zip]</p>")
 
 
-def test_unnamed_attachment_uses_content_type() -> None:
+def test_unnamed_attachment_is_named_by_main_type() -> None:
     message = message_with_text()
     message.add_attachment(b"\x00\x01", maintype="application", subtype="octet-stream")
 
     result = clean_message(message.as_bytes(), CONTEXT)
 
-    assert leaf_texts(result)[-1].endswith(
-        "[attachment removed: application/octet-stream]\n"
-    )
+    assert leaf_texts(result)[-1].endswith("[attachment removed: file]\n")
+
+
+def test_sender_chosen_subtype_is_not_repeated() -> None:
+    message = message_with_text()
+    message.add_attachment(b"\x00", maintype="image", subtype="x-07700900123")
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    (text,) = leaf_texts(result)
+    assert text == "See attached.\n\n[attachment removed: image]\n"
+    assert "07700900123" not in result.content.as_string()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "description"),
+    [
+        ("image/x-07700900123", "image"),
+        ("audio/mpeg", "audio"),
+        ("video/mp4", "video"),
+        ("application/x-sam-at-example-net", "file"),
+        ("message/rfc822", "attached message"),
+        ("text/calendar", "file"),
+        ("model/gltf+json", "file"),
+        ("IMAGE/PNG", "image"),
+        ("", "file"),
+    ],
+)
+def test_describe_type_uses_main_type_only(content_type: str, description: str) -> None:
+    assert describe_type(content_type) == description
 
 
 def test_phone_in_file_name_is_removed() -> None:
@@ -166,7 +196,7 @@ def test_forwarded_message_is_removed() -> None:
     data = result.content.as_bytes(policy=email.policy.SMTP)
     assert PHONE.encode() not in data
     assert leaf_types(result) == ["text/plain"]
-    assert leaf_texts(result)[0].endswith("[attachment removed: message/rfc822]\n")
+    assert leaf_texts(result)[0].endswith("[attachment removed: attached message]\n")
 
 
 def test_calendar_tnef_and_text_file_are_removed() -> None:
@@ -185,7 +215,7 @@ def test_calendar_tnef_and_text_file_are_removed() -> None:
     assert leaf_types(result) == ["text/plain"]
     assert leaf_texts(result) == [
         "See attached.\n\n"
-        "[attachment removed: text/calendar]\n"
+        "[attachment removed: file]\n"
         "[attachment removed: winmail.dat]\n"
         "[attachment removed: notes.txt]\n"
     ]
@@ -210,9 +240,7 @@ def test_signed_text_stays_and_signature_goes() -> None:
 
     assert result.hold_reasons == ()
     assert leaf_types(result) == ["text/plain"]
-    assert leaf_texts(result) == [
-        "Signed words.\n\n[attachment removed: application/pgp-signature]\n"
-    ]
+    assert leaf_texts(result) == ["Signed words.\n\n[attachment removed: file]\n"]
 
 
 def test_attachment_only_message_gets_text() -> None:
@@ -260,15 +288,39 @@ def test_plain_begin_line_is_kept() -> None:
     assert strip_uuencoded(text) == (text, [])
 
 
+def test_indented_uuencoded_block_is_removed() -> None:
+    block = "".join(f"  {line}" for line in UUENCODED.splitlines(keepends=True))
+
+    text, names = strip_uuencoded("Before\n" + block + "After\n")
+
+    assert text == "Before\nAfter\n"
+    assert names == ["notes.txt"]
+
+
+def test_quoted_uuencoded_block_is_removed() -> None:
+    block = "".join(f"> {line}" for line in UUENCODED.splitlines(keepends=True))
+
+    text, names = strip_uuencoded("> Before\n" + block + "After\n")
+
+    assert text == "> Before\nAfter\n"
+    assert names == ["notes.txt"]
+
+
+def test_begin_line_without_data_is_kept() -> None:
+    text = "  begin 644 copies of the leaflet\nThanks, Sam\n"
+
+    assert strip_uuencoded(text) == (text, [])
+
+
 def test_describe_file_removes_control_characters() -> None:
-    label, findings = describe_file("bad\r\nname\x00.pdf", "application/pdf", CONTEXT)
+    label, findings = describe_file("bad\r\nname\x00.pdf", "file", CONTEXT)
 
     assert label == "bad name .pdf"
     assert findings == []
 
 
 def test_describe_file_shortens_long_names() -> None:
-    label, _ = describe_file("a" * 300 + ".pdf", "application/pdf", CONTEXT)
+    label, _ = describe_file("a" * 300 + ".pdf", "file", CONTEXT)
 
     assert len(label) == 100
     assert label.endswith("…")

@@ -1,0 +1,169 @@
+"""Tests for the normalised matching view and the redactions that use it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from filters.base import FilterContext, Finding, Span
+from filters.normalise import matching_view, remove_bidi_controls
+from filters.text import redact_text, redact_texts
+
+CONTEXT = FilterContext(relay_domain="relay.example.org")
+FAMILY_EMOJI = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+
+HIDDEN_DETAILS = [
+    ("07700\u200b900123", "[phone number removed]", "phone"),
+    ("07700\u00ad900123", "[phone number removed]", "phone"),
+    ("sam.home\u200b@example.net", "[email address removed]", "email"),
+    ("SW1A\u200b1AA", "[postcode removed]", "postcode"),
+    ("https://insta\u00adgram.com/samjones", "[contact link removed]", "off_platform"),
+    ("b\u200bitch", "****", "profanity"),
+    ("\uff10\uff17\uff17\uff10\uff10 \uff19\uff10\uff10\uff11\uff12\uff13",
+     "[phone number removed]", "phone"),
+    ("sam.home\uff20example.net", "[email address removed]", "email"),
+    ("sam.home\ufe6bexample.net", "[email address removed]", "email"),
+    ("\uff33\uff37\uff11\uff21 \uff11\uff21\uff21", "[postcode removed]", "postcode"),
+    ("\U0001d7ce\U0001d7d5\U0001d7d5\U0001d7ce\U0001d7ce "
+     "\U0001d7d7\U0001d7ce\U0001d7ce\U0001d7cf\U0001d7d0\U0001d7d1",
+     "[phone number removed]", "phone"),
+    ("\u0660\u0667\u0667\u0660\u0660 \u0669\u0660\u0660\u0661\u0662\u0663",
+     "[phone number removed]", "phone"),
+    ("\u0966\u096d\u096d\u0966\u0966 \u096f\u0966\u0966\u0967\u0968\u0969",
+     "[phone number removed]", "phone"),
+    ("07700\t900123", "[phone number removed]", "phone"),
+    ("07700\u2009900123", "[phone number removed]", "phone"),
+    ("07700\u3000900123", "[phone number removed]", "phone"),
+    ("07700\u2060900123", "[phone number removed]", "phone"),
+    ("07700\ufeff900123", "[phone number removed]", "phone"),
+    ("07700\u202e900123", "[phone number removed]", "phone"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("hidden", "placeholder", "kind"), HIDDEN_DETAILS)
+def test_hidden_detail_is_removed(hidden: str, placeholder: str, kind: str) -> None:
+    result = redact_text(f"Reach me: {hidden} tonight", CONTEXT, "text/plain")
+
+    assert result.text == f"Reach me: {placeholder} tonight"
+    assert result.findings == [Finding(kind, "text/plain", 1)]
+
+
+@pytest.mark.parametrize(("hidden", "placeholder", "kind"), HIDDEN_DETAILS)
+def test_hidden_detail_is_removed_from_html_text(
+    hidden: str, placeholder: str, kind: str
+) -> None:
+    results = redact_texts(["Hello", f"Reach me: {hidden}"], CONTEXT, "text/html")
+
+    assert [r.text for r in results] == ["Hello", f"Reach me: {placeholder}"]
+    assert results[1].findings == [Finding(kind, "text/html", 1)]
+
+
+def test_emoji_sequence_stays_intact() -> None:
+    text = f"Our {FAMILY_EMOJI} day out was great"
+
+    result = redact_text(text, CONTEXT, "text/plain")
+
+    assert result.text == text
+    assert result.findings == []
+
+
+def test_emoji_beside_removed_phone_stays() -> None:
+    text = f"{FAMILY_EMOJI} 07700\u200b900123 {FAMILY_EMOJI}"
+
+    result = redact_text(text, CONTEXT, "text/plain")
+
+    assert result.text == f"{FAMILY_EMOJI} [phone number removed] {FAMILY_EMOJI}"
+
+
+def test_invisible_characters_outside_spans_stay() -> None:
+    text = "Zero\u200bwidth and soft\u00adhyphen and non\u00a0breaking"
+
+    result = redact_text(text, CONTEXT, "text/plain")
+
+    assert result.text == text
+
+
+def test_bidi_controls_are_removed_from_output() -> None:
+    # An override makes "321009 00770" display as "07700 900123", a number
+    # that no filter matches in the text as written.
+    text = "Ring \u202e321009 00770\u202c or \u2067ok\u2069 \u200ftoo"
+
+    result = redact_text(text, CONTEXT, "text/plain")
+
+    assert result.text == "Ring 321009 00770 or ok \u200ftoo"
+    assert result.findings == []
+
+
+def test_bidi_controls_are_removed_from_html_text() -> None:
+    results = redact_texts(["a\u202db", "c\u2066d"], CONTEXT, "text/html")
+
+    assert [r.text for r in results] == ["ab", "cd"]
+
+
+def test_ascii_view_is_the_text_itself() -> None:
+    view = matching_view("Call 07700 900123")
+
+    assert view.text == "Call 07700 900123"
+    assert view.origins is None
+
+
+def test_view_of_tab_and_fullwidth_keeps_offsets() -> None:
+    view = matching_view("a\t\uff21\u00a0\u0663")
+
+    assert view.text == "a A 3"
+    assert view.origins is None
+
+
+def test_view_drops_format_characters() -> None:
+    view = matching_view("a\u200bb\u00adc")
+
+    assert view.text == "abc"
+    assert view.origins == (0, 2, 4)
+
+
+def test_view_expands_compatibility_characters() -> None:
+    view = matching_view("\ufb01x\u2028\u2460")
+
+    assert view.text == "fix\n1"
+    assert view.origins == (0, 0, 1, 2, 3)
+
+
+def test_span_maps_back_over_dropped_characters() -> None:
+    view = matching_view("x 0\u200b7\u00ad7 y")
+
+    span = view.original_span(Span(2, 5, "phone"))
+
+    assert span == Span(2, 7, "phone")
+
+
+def test_span_maps_back_to_whole_expanded_character() -> None:
+    view = matching_view("\ufb01ne")
+
+    span = view.original_span(Span(1, 3, "profanity"))  # "in" of "fine"
+
+    assert span == Span(0, 2, "profanity")
+
+
+def test_remove_bidi_controls_keeps_marks() -> None:
+    assert remove_bidi_controls("\u202aa\u202b\u202c\u2068b\u200e") == "ab\u200e"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_view_origins_ascend_within_the_text(text: str) -> None:
+    view = matching_view(text)
+    origins = view.origins or tuple(range(len(view.text)))
+
+    assert len(origins) == len(view.text)
+    assert all(0 <= origin < len(text) for origin in origins)
+    assert list(origins) == sorted(origins)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_redaction_of_any_text_has_no_bidi_controls(text: str) -> None:
+    result = redact_text(text, CONTEXT, "text/plain")
+
+    assert not any("\u202a" <= c <= "\u202e" for c in result.text)
+    assert not any("\u2066" <= c <= "\u2069" for c in result.text)
