@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiosqlite
@@ -48,16 +48,29 @@ _SUMMARY_COLUMNS = (
     "m.hold_reason, s.name AS sender_name, s.alias AS sender_alias"
 )
 
+# Finding severities from most to least urgent; "" is a finding with none.
+SEVERITIES = ("high", "medium", "low", "")
+
+# The rank of a message's most urgent finding: 3 high, 2 medium, 1 low, 0 none.
+_SEVERITY_RANK_SQL = """COALESCE((SELECT MAX(CASE f.severity
+        WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END)
+    FROM findings f WHERE f.message_id = m.id), 0)"""
+
+# Held messages come first, because they wait for a decision, while passed-on
+# ones have reached their recipients already. Within each group the most
+# severe come first, so a routine redaction cannot bury a disclosure, and
+# then the oldest.
 _REVIEW_QUERY = f"""
 SELECT {_SUMMARY_COLUMNS}, m.body_text,
     EXISTS (SELECT 1 FROM decisions d WHERE d.message_id = m.id
-        AND d.action = 'escalate') AS escalated
+        AND d.action = 'escalate') AS escalated,
+    {_SEVERITY_RANK_SQL} AS severity_rank
 FROM messages m JOIN participants s ON s.id = m.sender_id
 WHERE (m.status = 'held' AND NOT EXISTS (SELECT 1 FROM decisions d
         WHERE d.message_id = m.id AND d.action IN ('release', 'reject')))
     OR (m.status IN {_PASSED_ON_SQL} AND m.flag IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.message_id = m.id))
-ORDER BY m.received_at, m.id
+ORDER BY m.status != 'held', severity_rank DESC, m.received_at, m.id
 """
 
 # Messages between members of a relationship while it ran: the sender is a
@@ -82,6 +95,10 @@ class DuplicateStaffError(ArchiveError):
     """A staff account with that username already exists."""
 
 
+class UnknownStaffError(ArchiveError):
+    """No staff account has the username given."""
+
+
 class DecisionError(ArchiveError):
     """A review decision that cannot be recorded, with the reason."""
 
@@ -92,6 +109,15 @@ class StaffMember:
     username: str
     role: str
     status: str
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    """A staff account as `mentor-relay staff list` shows it."""
+
+    member: StaffMember
+    created_at: str
+    open_sessions: int
 
 
 @dataclass(frozen=True)
@@ -152,6 +178,12 @@ class ReviewItem:
     body_text: str
     findings: tuple[StoredFinding, ...]
     escalated: bool
+
+    @property
+    def severity(self) -> str:
+        """The highest severity among the findings, "" when none has one."""
+        found = {f.severity for f in self.findings}
+        return next((s for s in SEVERITIES if s in found), "")
 
 
 @dataclass(frozen=True)
@@ -214,8 +246,9 @@ class ConsoleStore:
     # Staff accounts
 
     async def add_staff(
-        self, username: str, password_hash: str, role: str
+        self, username: str, password_hash: str, role: str, *, actor: str = ""
     ) -> StaffMember:
+        """Add an active account; with an `actor`, also write an audit row."""
         async with self.archive._transaction() as db:
             try:
                 cursor = await db.execute(
@@ -228,8 +261,69 @@ class ConsoleStore:
                     f"a staff account {username!r} already exists: pick another "
                     "username"
                 ) from None
+            if actor:
+                detail = f"{username} as {role}"
+                await _insert_audit(db, None, "staff_add", None, detail, actor)
         assert cursor.lastrowid is not None
         return StaffMember(cursor.lastrowid, username, role, "active")
+
+    async def staff_accounts(self, now: float) -> list[StaffAccount]:
+        """Return every account by username, with its unexpired session count."""
+        rows = await self.archive._fetchall(
+            "SELECT t.*, (SELECT COUNT(*) FROM staff_sessions s "
+            "WHERE s.staff_id = t.id AND s.expires_at > ?) AS open_sessions "
+            "FROM staff t ORDER BY t.username",
+            (now,),
+        )
+        return [
+            StaffAccount(_staff(row), row["created_at"], int(row["open_sessions"]))
+            for row in rows
+        ]
+
+    async def set_staff_status(
+        self, username: str, status: str, actor: str
+    ) -> tuple[StaffMember, int]:
+        """Set an account's status; return it and the number of sessions ended.
+
+        Disabling ends every session of the account in the same transaction,
+        so its open pages stop working at their next request. A change writes
+        an audit row; setting the status the account already has does not.
+        Raises UnknownStaffError for an unknown username.
+        """
+        if status not in ("active", "disabled"):
+            raise ValueError(f"unknown staff status {status!r}")
+        action = "staff_disable" if status == "disabled" else "staff_enable"
+        async with self.archive._transaction() as db:
+            member = await _staff_by_username(db, username)
+            ended = 0
+            if status == "disabled":
+                ended = await _end_sessions(db, member.id)
+            if member.status != status:
+                await db.execute(
+                    "UPDATE staff SET status = ? WHERE id = ?", (status, member.id)
+                )
+                await _insert_audit(db, None, action, None, member.username, actor)
+        return replace(member, status=status), ended
+
+    async def reset_staff_password(
+        self, username: str, password_hash: str, actor: str
+    ) -> tuple[StaffMember, int]:
+        """Replace an account's password hash and end all its sessions.
+
+        Returns the account and the number of sessions ended, and writes an
+        audit row. Raises UnknownStaffError for an unknown username.
+        """
+        async with self.archive._transaction() as db:
+            member = await _staff_by_username(db, username)
+            await db.execute(
+                "UPDATE staff SET password_hash = ? WHERE id = ?",
+                (password_hash, member.id),
+            )
+            ended = await _end_sessions(db, member.id)
+            await _insert_audit(
+                db, None, "staff_password", None, member.username, actor
+            )
+        return member, ended
 
     async def staff_login(self, username: str) -> StaffLogin | None:
         row = await self.archive._fetchone(
@@ -326,9 +420,11 @@ class ConsoleStore:
     async def review_queue(self) -> list[ReviewItem]:
         """Return held messages without an outcome and flagged ones never reviewed.
 
-        Oldest first. A held message leaves the queue when it is released or
-        rejected. A flagged message that was passed on leaves it at its first
-        decision, a note or an escalation.
+        Held messages come before passed-on ones, then the most severe
+        finding first (high, medium, low, none), then the oldest first. A
+        held message leaves the queue when it is released or rejected. A
+        flagged message that was passed on leaves it at its first decision,
+        a note or an escalation.
         """
         rows = await self.archive._fetchall(_REVIEW_QUERY)
         findings = await self._findings_of([row["id"] for row in rows])
@@ -680,6 +776,29 @@ async def _insert_audit(
             detail,
         ),
     )
+
+
+async def _staff_by_username(db: aiosqlite.Connection, username: str) -> StaffMember:
+    async with db.execute(
+        "SELECT * FROM staff WHERE username = ?", (username,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        raise UnknownStaffError(
+            f"there is no staff account {username!r}: see `mentor-relay staff list`"
+        )
+    return _staff(row)
+
+
+async def _end_sessions(db: aiosqlite.Connection, staff_id: int) -> int:
+    """Delete an account's sessions; return how many were still unexpired."""
+    async with db.execute(
+        "SELECT COUNT(*) FROM staff_sessions WHERE staff_id = ? AND expires_at > ?",
+        (staff_id, time.time()),
+    ) as cursor:
+        row = await cursor.fetchone()
+    await db.execute("DELETE FROM staff_sessions WHERE staff_id = ?", (staff_id,))
+    return int(row[0]) if row else 0
 
 
 def _staff(row: Row) -> StaffMember:

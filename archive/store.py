@@ -250,7 +250,13 @@ class Archive:
     # Relationships
 
     async def add_relationship(self, participant_ids: Sequence[int]) -> int:
+        """Start a relationship, unless two of its members already share one.
+
+        Ending a relationship must stop mail between its members, which a
+        second active relationship of the same two people would undo.
+        """
         async with self._transaction() as db:
+            await _check_not_paired(db, participant_ids)
             cursor = await db.execute(
                 "INSERT INTO relationships (started_at) VALUES (?)", (now_iso(),)
             )
@@ -696,3 +702,25 @@ def _create_private(path: Path) -> None:
     except OSError as error:
         raise ArchiveError(f"cannot create archive {path}: {error.strerror}") from None
     os.close(descriptor)
+
+
+async def _check_not_paired(
+    db: aiosqlite.Connection, participant_ids: Sequence[int]
+) -> None:
+    marks = ",".join("?" * len(participant_ids))
+    async with db.execute(
+        "SELECT a.relationship_id FROM relationship_members a "
+        "JOIN relationship_members b ON b.relationship_id = a.relationship_id "
+        "JOIN relationships r ON r.id = a.relationship_id "
+        f"WHERE r.status = 'active' AND a.participant_id IN ({marks}) "
+        f"AND b.participant_id IN ({marks}) "
+        "AND a.participant_id < b.participant_id LIMIT 1",
+        [*participant_ids, *participant_ids],
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is not None:
+        raise ArchiveError(
+            f"two of these participants are already paired in relationship "
+            f"{row[0]}: end it first with `mentor-relay relationship end "
+            f"{row[0]}`, or add the others to a new relationship"
+        )

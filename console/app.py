@@ -3,7 +3,8 @@
 Every page goes through `page(permission)`, which loads the session from
 its cookie, redirects to /login without one, returns 403 when the role lacks
 the permission, and checks the CSRF token of every POST before the handler
-runs.
+runs. Before any of that, `HostCheck` rejects with 400 a request whose Host
+header names another site, which is how a DNS-rebinding page would arrive.
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -46,6 +48,21 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
     "referrer-policy": "no-referrer",
     "cache-control": "no-store",
+}
+
+# The status banner shown after a redirect, chosen by the short code in the
+# `done` query parameter. Only these texts can appear: any other value is
+# ignored, so a crafted link cannot put its own words on a console page.
+STATUS_BANNERS = {
+    "released": "Released: the message is queued for delivery.",
+    "rejected": "Rejected: the message will not be delivered.",
+    "escalated": "Escalation recorded.",
+    "noted": "Note recorded.",
+    "paired": "Relationship started.",
+    "ended": "Relationship ended.",
+    "registered": "Participant registered.",
+    "suspended": "Participant suspended.",
+    "restored": "Participant restored.",
 }
 
 Handler = Callable[[Request, StaffMember], Awaitable[Response]]
@@ -99,12 +116,17 @@ def create_app(
         config=config,
         templates=_templates(),
         login_csrf=csrf.LoginCsrf(secret_key or secrets.token_bytes(32)),
-        limiter=auth.LoginLimiter(),
+        limiter=auth.LoginLimiter(
+            per_address=config.console.max_failed_logins_per_address
+        ),
         on_queued=on_queued or (lambda: None),
     )
     app = Starlette(
         routes=_routes(),
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[
+            Middleware(HostCheck, allowed=allowed_hosts(config)),
+            Middleware(SecurityHeaders),
+        ],
         exception_handlers={
             HTTPException: _http_error,
             LoginRequired: _to_login,
@@ -232,6 +254,11 @@ def show(
     )
 
 
+def status_banner(request: Request) -> str:
+    """Return the banner text for the `done` code of the request, or ""."""
+    return STATUS_BANNERS.get(request.query_params.get("done", ""), "")
+
+
 def redirect(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
@@ -291,3 +318,75 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def allowed_hosts(config: Config) -> frozenset[str]:
+    """Return the Host header values that the console accepts.
+
+    These are the [console] listen address, the host of base_url, and
+    localhost, 127.0.0.1 and [::1] with the listen port. Values are
+    lowercase, and a port equal to the scheme's default may be left out,
+    as browsers do.
+    """
+    port = config.console.listen.port
+    hosts = {config.console.listen.host, "localhost", "127.0.0.1", "::1"}
+    allowed = {_host_value(host, port) for host in hosts}
+    if port == 80:
+        allowed |= {_host_value(host, None) for host in hosts}
+
+    base = urlsplit(config.console.base_url)
+    default_port = 443 if base.scheme == "https" else 80
+    base_port = base.port or default_port
+    if base.hostname:
+        allowed.add(_host_value(base.hostname, base_port))
+        if base_port == default_port:
+            allowed.add(_host_value(base.hostname, None))
+    return frozenset(allowed)
+
+
+def _host_value(host: str, port: int | None) -> str:
+    host = host.lower()
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return host if port is None else f"{host}:{port}"
+
+
+class HostCheck:
+    """Middleware that rejects with 400 each request whose Host is not allowed.
+
+    A DNS-rebinding page points its own name at 127.0.0.1, so the browser
+    sends that name in the Host header. Starlette's TrustedHostMiddleware
+    (1.10) would do the same check on the name alone. This one compares the
+    name and the port, so only the addresses the console is served at pass.
+    """
+
+    def __init__(self, app: ASGIApp, allowed: frozenset[str]) -> None:
+        self.app = app
+        self.allowed = allowed
+        self._warned = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        host = Headers(scope=scope).get("host", "").strip().lower()
+        if host in self.allowed:
+            await self.app(scope, receive, send)
+            return
+
+        # A proxy that passes on a name other than base_url's sends every
+        # request here, so the first rejection is a warning. Later ones are
+        # logged at debug, so that an attacker cannot flood the log.
+        level = logging.DEBUG if self._warned else logging.WARNING
+        self._warned = True
+        log.log(
+            level,
+            "request for host %r answered with 400: set [console] base_url to "
+            "the address staff open",
+            host[:100],
+        )
+        response = PlainTextResponse(
+            "Invalid Host header: open the console at its configured address.",
+            status_code=400,
+        )
+        await response(scope, receive, send)

@@ -24,12 +24,15 @@ MAX_PASSWORD_CHARS = 1024
 
 # The roles granted each permission. "read" covers the dashboard, search,
 # delivered copies, relationships and reports. "review" covers the review
-# queue, originals and decisions. "manage" covers registering, pairing and
-# suspending participants.
+# queue, originals and decisions. "manage" covers registering and pairing
+# participants and ending relationships. "suspend" covers suspending and
+# restoring a participant, which a safeguarding officer may need to do at
+# once in an emergency.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "read": frozenset({"coordinator", "safeguarding", "admin"}),
     "review": frozenset({"safeguarding", "admin"}),
     "manage": frozenset({"coordinator", "admin"}),
+    "suspend": frozenset({"coordinator", "safeguarding", "admin"}),
     "export": frozenset({"coordinator", "admin"}),
     "audit": frozenset({"admin"}),
 }
@@ -46,6 +49,16 @@ class PasswordError(ValueError):
 
 def allowed(role: str, permission: str) -> bool:
     return role in PERMISSIONS[permission]
+
+
+def looks_like_username(text: str) -> bool:
+    """Tell whether `text` has the form `mentor-relay staff add` accepts.
+
+    Text of another form is more likely a password typed into the username
+    field, so the audit log does not keep it.
+    """
+    letters = text.replace(".", "").replace("-", "").replace("_", "")
+    return 0 < len(text) <= 64 and letters.isascii() and letters.isalnum()
 
 
 def check_new_password(password: str) -> None:
@@ -100,9 +113,10 @@ def token_hash(token: str) -> str:
 class LoginLimiter:
     """Counts failed sign-ins per username and per client address.
 
-    A key with `max_failures` failures inside `window_seconds` is locked
-    until the oldest of them leaves the window. The counts live in memory,
-    so a restart clears them.
+    A username with `per_username` failures, or an address with
+    `per_address` failures, inside `window_seconds` is locked until the
+    oldest of them leaves the window. The counts live in memory, so a
+    restart clears them.
     """
 
     def __init__(
@@ -117,6 +131,10 @@ class LoginLimiter:
         self._max_keys = max_keys
         self._failures: dict[str, deque[float]] = {}
 
+    @property
+    def window_seconds(self) -> float:
+        return self._window
+
     def retry_after(
         self, username: str, address: str, now: float | None = None
     ) -> float:
@@ -129,17 +147,31 @@ class LoginLimiter:
                 wait = max(wait, failures[0] + self._window - now)
         return wait
 
-    def failed(self, username: str, address: str, now: float | None = None) -> None:
+    def failed(
+        self, username: str, address: str, now: float | None = None
+    ) -> list[str]:
+        """Count a failure and return the locks it starts: "username", "address"."""
         now = time.monotonic() if now is None else now
         if len(self._failures) >= self._max_keys:
             self._forget_expired(now)
-        for key, _ in self._keys(username, address):
-            self._failures.setdefault(key, deque()).append(now)
+        locked = []
+        for (key, limit), kind in zip(
+            self._keys(username, address), ("username", "address"), strict=True
+        ):
+            failures = self._failures.setdefault(key, deque())
+            failures.append(now)
+            if len(self._recent(key, now)) == limit:
+                locked.append(kind)
+        return locked
 
     def succeeded(self, username: str) -> None:
         self._failures.pop(f"user:{username.casefold()}", None)
 
     def _keys(self, username: str, address: str) -> list[tuple[str, int]]:
+        # NOTE: behind a reverse proxy every client has the proxy's address,
+        # so `per_address` failures by one outsider lock out all staff. Such
+        # a deployment raises [console] max_failed_logins_per_address; the
+        # console does not read X-Forwarded-For, which any client can forge.
         return [
             (f"user:{username.casefold()}", self._limits["user"]),
             (f"addr:{address}", self._limits["addr"]),

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from archive.console import ConsoleStore, StaffMember
 from archive.store import ArchiveError
 from console import activity
-from console.app import console_of, page, redirect, show
+from console.app import console_of, page, redirect, show, status_banner
 from relay.participants import (
     ROLES,
     ParticipantError,
@@ -59,7 +59,7 @@ async def _relationships_page(
         roles=ROLES,
         weeks=activity.WEEKS_SHOWN,
         error=error,
-        done=request.query_params.get("done", ""),
+        done=status_banner(request),
     )
 
 
@@ -112,7 +112,7 @@ async def add_participant(request: Request, member: StaffMember) -> Response:
     return redirect("/relationships?done=registered")
 
 
-@page("manage")
+@page("suspend")
 async def participant_status(request: Request, member: StaffMember) -> Response:
     store = console_of(request).db()
     participant_id: int = request.path_params["participant_id"]
@@ -127,7 +127,14 @@ async def participant_status(request: Request, member: StaffMember) -> Response:
             "participant_suspend" if status == "suspended" else "participant_restore"
         )
         await store.record_audit(member, action, detail=str(participant_id))
-    return redirect(f"/relationships?done={status}")
+        log.info(
+            "participant %d set %s by staff account %d",
+            participant_id,
+            status,
+            member.id,
+        )
+    done = "suspended" if status == "suspended" else "restored"
+    return redirect(f"/relationships?done={done}")
 
 
 @page("read")

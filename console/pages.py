@@ -12,15 +12,17 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from archive.console import PASSED_ON, SearchFilters, StaffMember
+from archive.console import PASSED_ON, SearchFilters, StaffLogin, StaffMember
 from console import activity, auth, csrf, render
 from console.app import (
+    Console,
     console_of,
     current_session,
     local_path,
     page,
     redirect,
     show,
+    status_banner,
 )
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,8 @@ async def login(request: Request) -> Response:
     password = _text(form, "password")
     address = request.client.host if request.client else "unknown"
 
+    # Tries during a lockout write no audit row, so that a flood of them
+    # cannot grow the append-only log. The start of the lockout has a row.
     wait = console.limiter.retry_after(username, address)
     if wait > 0:
         minutes = max(1, round(wait / 60))
@@ -85,10 +89,7 @@ async def login(request: Request) -> Response:
     store = console.db()
     found = await store.staff_login(username) if username else None
     if not await auth.verify_password(found, password):
-        console.limiter.failed(username, address)
-        if found is not None:
-            await store.record_audit(found.member, "login_failed")
-        log.info("console sign-in failed")
+        await _record_failure(console, found, username, address)
         message = "The username or password is wrong."
         return _login_page(request, next_path, message, status_code=401)
 
@@ -97,6 +98,38 @@ async def login(request: Request) -> Response:
     if auth.needs_rehash(found.password_hash):
         await store.set_password_hash(found.member.id, auth.hash_password(password))
     return await _start_session(request, found.member, next_path)
+
+
+async def _record_failure(
+    console: Console, found: StaffLogin | None, username: str, address: str
+) -> None:
+    """Count a failed sign-in and audit it, and any lockout it starts.
+
+    The rows name the client address and never the password tried.
+    """
+    store = console.db()
+    member = found.member if found else None
+    # The audit log keeps an unknown username only when it looks like one,
+    # because other text is more likely a password typed in the wrong field.
+    tried = username if auth.looks_like_username(username) else "(not a username)"
+    if found is None:
+        reason = "unknown username, "
+    elif found.member.status != "active":
+        reason = f"account {found.member.status}, "
+    else:
+        reason = ""
+    await store.record_audit(
+        member, "login_failed", detail=f"{reason}from {address}", username=tried
+    )
+    log.info("console sign-in failed")
+
+    for kind in console.limiter.failed(username, address):
+        minutes = round(console.limiter.window_seconds / 60)
+        detail = f"{kind} locked for {minutes} min after failed sign-ins from {address}"
+        await store.record_audit(member, "login_locked", detail=detail, username=tried)
+        log.warning(
+            "console sign-in %s locked for %d min after failures", kind, minutes
+        )
 
 
 async def _start_session(
@@ -267,7 +300,7 @@ async def message(request: Request, member: StaffMember) -> Response:
         reviewer=reviewer,
         thread=await store.thread(message_id),
         safe_html=render.safe_html,
-        done=request.query_params.get("done", ""),
+        done=status_banner(request),
     )
 
 

@@ -20,7 +20,7 @@ from archive.console import DECISION_ACTIONS, DecisionError, StaffMember
 from archive.notices import NewNotice
 from archive.store import StoredFinding
 from console import render
-from console.app import Console, console_of, page, redirect, show
+from console.app import Console, console_of, page, redirect, show, status_banner
 from relay.notices import quiet_reason, rejection_notice
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,14 @@ log = logging.getLogger(__name__)
 MAX_NOTE_CHARS = 4000
 
 REJECTION_REASON = "Rejected by a safeguarding officer after review."
+
+# The status banner code (see console.app.STATUS_BANNERS) for each decision.
+DONE_CODES = {
+    "release": "released",
+    "reject": "rejected",
+    "escalate": "escalated",
+    "note": "noted",
+}
 
 
 def matched_terms(findings: tuple[StoredFinding, ...]) -> list[str]:
@@ -73,7 +81,7 @@ async def original(request: Request, member: StaffMember) -> Response:
         source_cut=source_cut,
         terms=matched_terms(detail.findings),
         can_release=detail.summary.status == "held" and not decided,
-        done=request.query_params.get("done", ""),
+        done=status_banner(request),
         error="",
     )
 
@@ -104,7 +112,7 @@ async def decide(request: Request, member: StaffMember) -> Response:
     except DecisionError as error:
         raise HTTPException(409, f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
     log.info("message %d: %s by staff account %d", message_id, action, member.id)
-    return redirect(f"/messages/{message_id}/original?done={action}")
+    return redirect(f"/messages/{message_id}/original?done={DONE_CODES[action]}")
 
 
 async def _rejection_notices(console: Console, message_id: int) -> list[NewNotice]:

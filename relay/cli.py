@@ -10,10 +10,11 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from archive.store import Archive, ArchiveError, Participant
 from relay import dkim
@@ -27,6 +28,9 @@ from relay.participants import (
     register_participants,
     validate_participant,
 )
+
+if TYPE_CHECKING:
+    from archive.console import StaffMember
 
 log = logging.getLogger(__name__)
 
@@ -189,8 +193,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     directory.mkdir(parents=True, exist_ok=True)
 
     template = resources.files("config").joinpath("relay.example.toml").read_text()
-    config_path.write_text(
-        template.replace('domain = "relay.example.org"', f'domain = "{domain}"')
+    # Owner-only, because the file may later hold the smarthost password.
+    _write_private(
+        config_path,
+        template.replace(
+            'domain = "relay.example.org"', f'domain = "{domain}"'
+        ).encode(),
     )
     config = load_config(config_path)
     key = dkim.generate_private_key_pem()
@@ -319,6 +327,9 @@ def _read_participant_csv(path: Path, config: Config) -> list[Entry]:
     seen: dict[str, int] = {}
     for row in reader:
         line = reader.line_num
+        if None in row:
+            problems.append(f"line {line}: has more fields than name,email,role")
+            continue
         fields = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
         try:
             entry = validate_participant(
@@ -412,7 +423,7 @@ def cmd_relationship_list(args: argparse.Namespace) -> int:
 
 def _add_console_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     staff = commands.add_parser(
-        "staff", parents=[common], help="add staff accounts for the web console"
+        "staff", parents=[common], help="manage staff accounts for the web console"
     )
     sub = staff.add_subparsers(title="commands", metavar="COMMAND")
     add = sub.add_parser("add", parents=[common], help="add one staff account")
@@ -425,12 +436,47 @@ def _add_console_commands(commands: Any, common: argparse.ArgumentParser) -> Non
         "instead of prompting twice",
     )
     add.set_defaults(handler=cmd_staff_add)
+    _add_staff_account_commands(sub, common)
 
     console = commands.add_parser(
         "console", parents=[common], help="run only the web console"
     )
     console.add_argument("--debug", action="store_true", help="log at debug level")
     console.set_defaults(handler=cmd_console)
+
+
+def _add_staff_account_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    listing = sub.add_parser("list", parents=[common], help="list staff accounts")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_staff_list)
+
+    disable = sub.add_parser(
+        "disable",
+        parents=[common],
+        help="stop an account signing in and end its open sessions",
+    )
+    disable.add_argument("username", metavar="USERNAME")
+    disable.set_defaults(handler=cmd_staff_disable)
+
+    enable = sub.add_parser(
+        "enable", parents=[common], help="let a disabled account sign in again"
+    )
+    enable.add_argument("username", metavar="USERNAME")
+    enable.set_defaults(handler=cmd_staff_enable)
+
+    password = sub.add_parser(
+        "password",
+        parents=[common],
+        help="set a new password for an account and end its open sessions",
+    )
+    password.add_argument("username", metavar="USERNAME")
+    password.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input "
+        "instead of prompting twice",
+    )
+    password.set_defaults(handler=cmd_staff_password)
 
 
 def cmd_staff_add(args: argparse.Namespace) -> int:
@@ -445,10 +491,102 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     except PasswordError as error:
         raise UsageError(str(error)) from None
     member = _with_archive(
-        config, lambda a: ConsoleStore(a).add_staff(username, password_hash, args.role)
+        config,
+        lambda a: ConsoleStore(a).add_staff(
+            username, password_hash, args.role, actor=_cli_actor()
+        ),
     )
     print(f"staff account {member.username} added as {member.role}")
     return 0
+
+
+def cmd_staff_list(args: argparse.Namespace) -> int:
+    from archive.console import ConsoleStore
+
+    config = load_config(args.config)
+    now = time.time()
+    accounts = _with_archive(config, lambda a: ConsoleStore(a).staff_accounts(now))
+    if args.json:
+        _print_json(
+            [
+                {
+                    "id": account.member.id,
+                    "username": account.member.username,
+                    "role": account.member.role,
+                    "status": account.member.status,
+                    "created_at": account.created_at,
+                    "open_sessions": account.open_sessions,
+                }
+                for account in accounts
+            ]
+        )
+        return 0
+    _print_table(
+        ("USERNAME", "ROLE", "STATUS", "CREATED", "OPEN SESSIONS"),
+        [
+            (
+                a.member.username,
+                a.member.role,
+                a.member.status,
+                a.created_at[:10],
+                a.open_sessions,
+            )
+            for a in accounts
+        ],
+    )
+    return 0
+
+
+def cmd_staff_disable(args: argparse.Namespace) -> int:
+    member, ended = _set_staff_status(args, "disabled")
+    print(f"staff account {member.username} disabled; {ended} open sessions ended")
+    return 0
+
+
+def cmd_staff_enable(args: argparse.Namespace) -> int:
+    member, _ = _set_staff_status(args, "active")
+    print(f"staff account {member.username} enabled")
+    return 0
+
+
+def _set_staff_status(args: argparse.Namespace, status: str) -> tuple[StaffMember, int]:
+    from archive.console import ConsoleStore
+
+    config = load_config(args.config)
+    return _with_archive(
+        config,
+        lambda a: ConsoleStore(a).set_staff_status(args.username, status, _cli_actor()),
+    )
+
+
+def cmd_staff_password(args: argparse.Namespace) -> int:
+    from archive.console import ConsoleStore
+    from console.auth import PasswordError, hash_password
+
+    config = load_config(args.config)
+    password = _read_password(args.password_stdin)
+    try:
+        password_hash = hash_password(password)
+    except PasswordError as error:
+        raise UsageError(str(error)) from None
+    member, ended = _with_archive(
+        config,
+        lambda a: ConsoleStore(a).reset_staff_password(
+            args.username, password_hash, _cli_actor()
+        ),
+    )
+    print(f"password of {member.username} changed; {ended} open sessions ended")
+    return 0
+
+
+def _cli_actor() -> str:
+    """Name the operator in audit rows written by staff commands."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        # No login name in the environment and no passwd entry for the uid.
+        return "command line"
+    return f"command line ({user})"
 
 
 def _checked_username(username: str) -> str:

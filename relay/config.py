@@ -100,6 +100,10 @@ class ConsoleSettings:
     safeguarding_alerts: tuple[str, ...]
     # The dashboard lists active relationships quiet for longer than this.
     quiet_days: int
+    # Failed sign-ins from one client address within 15 minutes before that
+    # address is locked out. Behind a reverse proxy every client has the
+    # proxy's address, so such a deployment raises this.
+    max_failed_logins_per_address: int
 
     @property
     def secure_cookies(self) -> bool:
@@ -148,7 +152,7 @@ def _build(path: Path, data: dict[str, Any]) -> Config:
     keys = _Keys(path, data)
     base = path.parent
     domain = keys.get("relay.domain", str, check=_check_domain)
-    return Config(
+    config = Config(
         path=path,
         domain=domain.lower(),
         contact=keys.get("relay.contact", str, "your programme coordinator"),
@@ -254,6 +258,9 @@ def _build(path: Path, data: dict[str, Any]) -> Config:
         ),
         console=_console_settings(keys),
     )
+    _check_delivery(config)
+    keys.check_all_read()
+    return config
 
 
 def _console_settings(keys: _Keys) -> ConsoleSettings:
@@ -268,6 +275,9 @@ def _console_settings(keys: _Keys) -> ConsoleSettings:
             keys.get("console.safeguarding_alerts", list, [], check=_check_addresses)
         ),
         quiet_days=keys.get("console.quiet_days", int, 14, check=_at_least(1)),
+        max_failed_logins_per_address=keys.get(
+            "console.max_failed_logins_per_address", int, 20, check=_at_least(1)
+        ),
     )
 
 
@@ -291,8 +301,19 @@ class _Keys:
     def __init__(self, path: Path, data: dict[str, Any]) -> None:
         self._path = path
         self._data = data
+        self._read: set[str] = set()
+
+    def check_all_read(self) -> None:
+        """Raise ConfigError for the first key the relay never read: a typo."""
+        for dotted in _leaf_keys(self._data):
+            if dotted not in self._read:
+                raise ConfigError(
+                    f"{self._path}: unknown key {dotted}: check its spelling "
+                    "and section against config/relay.example.toml"
+                )
 
     def _lookup(self, dotted: str) -> Any:
+        self._read.add(dotted)
         node: Any = self._data
         for part in dotted.split("."):
             if not isinstance(node, dict) or part not in node:
@@ -390,6 +411,35 @@ def _rules_path(keys: _Keys, base: Path) -> Path:
     except RulesError as error:
         raise ConfigError(f"filters.safeguarding_rules: {error}") from None
     return path
+
+
+def _leaf_keys(data: dict[str, Any], prefix: str = "") -> list[str]:
+    found: list[str] = []
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            found.extend(_leaf_keys(value, f"{dotted}."))
+        else:
+            found.append(dotted)
+    return found
+
+
+def _check_delivery(config: Config) -> None:
+    """Reject delivery settings that are valid one by one but not together."""
+    delivery = config.delivery
+    if (delivery.username is None) != (delivery.password is None):
+        missing = "password" if delivery.password is None else "username"
+        raise ConfigError(
+            f"{config.path}: delivery.{missing} is missing: set both "
+            "delivery.username and delivery.password for AUTH, or neither"
+        )
+    if delivery.retry_base_seconds > delivery.retry_max_seconds:
+        raise ConfigError(
+            f"{config.path}: delivery.retry_base_seconds = "
+            f"{delivery.retry_base_seconds:g} is larger than "
+            f"delivery.retry_max_seconds = {delivery.retry_max_seconds:g}: make "
+            "the first retry the shorter"
+        )
 
 
 def _optional_path(base: Path, value: str | None) -> Path | None:

@@ -14,6 +14,8 @@ from relay.addresses import make_alias, normalise_address
 from relay.config import Config
 
 ROLES = ("mentor", "mentee")
+# Pieces of text that a participant's name must not contain.
+FORBIDDEN_NAME_PARTS = ("=?", "?=", "<", ">", "@", '"')
 
 # A participant to register: (display name, real address, role).
 Entry = tuple[str, str, str]
@@ -26,14 +28,12 @@ class ParticipantError(Exception):
 def validate_participant(name: str, email: str, role: str, config: Config) -> Entry:
     """Return the entry with its name and address normalised, or raise.
 
-    Raises ParticipantError for an empty, overlong or unprintable name, an
-    invalid address, an address on the relay's own domain, or an unknown role.
+    Raises ParticipantError for an empty, overlong or unprintable name, a
+    name with characters that mail clients read as markup in a From header,
+    an invalid address, an address on the relay's own domain, or an unknown
+    role.
     """
-    name = " ".join(name.split())
-    if not name or len(name) > 100 or not name.isprintable():
-        raise ParticipantError(
-            f"name {name!r} is not usable: give 1 to 100 printable characters"
-        )
+    name = _checked_name(name)
     try:
         address = normalise_address(email)
     except ValueError:
@@ -49,6 +49,26 @@ def validate_participant(name: str, email: str, role: str, config: Config) -> En
     if role not in ROLES:
         raise ParticipantError(f"role {role!r} is not valid: use mentor or mentee")
     return name, address, role
+
+
+def _checked_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name or len(name) > 100 or not name.isprintable():
+        raise ParticipantError(
+            f"name {name!r} is not usable: give 1 to 100 printable characters"
+        )
+    # The name becomes the display name in the From header of delivered mail.
+    # Mail clients decode RFC 2047 encoded-words ("=?utf-8?q?...?=") there,
+    # and read quotes, angle brackets and "@" as parts of an address, so any
+    # of these would let a name pose as another sender.
+    found = [piece for piece in FORBIDDEN_NAME_PARTS if piece in name]
+    if found:
+        raise ParticipantError(
+            f"name {name!r} contains {found[0]!r}, which mail clients read as "
+            "encoded text or as part of an address: give the name alone, "
+            "such as Sam Jones"
+        )
+    return name
 
 
 async def register_participants(

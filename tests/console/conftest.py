@@ -149,9 +149,22 @@ def site(relay_dir: Path, cast: Cast, monkeypatch: pytest.MonkeyPatch) -> Consol
     return ConsoleSite(config, cast, asyncio.run(seed(config)))
 
 
+def console_client(config: Config) -> TestClient:
+    """Return a test client that sends the console's listen address as Host.
+
+    The console rejects any other Host with 400, TestClient's default
+    "testserver" included.
+    """
+    return TestClient(
+        create_app(config),
+        base_url=f"http://{config.console.listen}",
+        follow_redirects=False,
+    )
+
+
 @pytest.fixture
 def client(site: ConsoleSite) -> Iterator[TestClient]:
-    with TestClient(create_app(site.config), follow_redirects=False) as test_client:
+    with console_client(site.config) as test_client:
         yield test_client
 
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import io
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from archive.console import ConsoleStore
 from archive.store import Archive
-from console.app import create_app
+from console.app import allowed_hosts, create_app
 from console.auth import LoginLimiter, token_hash
-from tests.console.conftest import ConsoleSite, form_token, log_in
+from relay.config import Config, ConfigError, load_config
+from tests.conftest import run_cli, set_config
+from tests.console.conftest import PASSWORD, ConsoleSite, form_token, log_in
 
 REVIEWER_ONLY = ["/review", "/messages/{held}/original"]
 
@@ -271,7 +277,7 @@ def test_secure_cookie_over_https(site: ConsoleSite) -> None:
     )
     app = create_app(secure_config)
     with TestClient(
-        app, base_url="https://testserver", follow_redirects=False
+        app, base_url="https://console.example.org", follow_redirects=False
     ) as client:
         form = client.get("/login")
         response = client.post(
@@ -286,3 +292,237 @@ def test_secure_cookie_over_https(site: ConsoleSite) -> None:
     session = next(c for c in cookies if c.startswith("__Host-mr_session="))
     assert "Secure" in session
     assert "Path=/" in session
+
+
+# Host header
+
+
+def test_foreign_host_gets_400(client: TestClient, site: ConsoleSite) -> None:
+    port = site.config.console.listen.port
+    for host in ("evil.example.com", f"evil.example.com:{port}", "127.0.0.1:1"):
+        response = client.get("/login", headers={"host": host})
+        assert response.status_code == 400, host
+        assert "Invalid Host header" in response.text
+
+
+def test_loopback_hosts_with_console_port_pass(
+    client: TestClient, site: ConsoleSite
+) -> None:
+    port = site.config.console.listen.port
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LocalHost:{port}"):
+        assert client.get("/login", headers={"host": host}).status_code == 200, host
+
+
+def test_allowed_hosts_include_base_url(site: ConsoleSite) -> None:
+    port = site.config.console.listen.port
+    proxied = _with_console(site, base_url="https://console.example.org")
+
+    assert allowed_hosts(proxied) == {
+        f"127.0.0.1:{port}",
+        f"localhost:{port}",
+        f"[::1]:{port}",
+        "console.example.org",
+        "console.example.org:443",
+    }
+
+
+def test_allowed_hosts_keep_base_url_port(site: ConsoleSite) -> None:
+    proxied = _with_console(site, base_url="http://Console.Example.org:8080")
+
+    hosts = allowed_hosts(proxied)
+
+    assert "console.example.org:8080" in hosts
+    assert "console.example.org" not in hosts
+
+
+# Sign-in audit and limits
+
+
+def _attempt(client: TestClient, username: str, password: str) -> int:
+    token = form_token(client.get("/login").text)
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+    )
+    status: int = response.status_code
+    return status
+
+
+def _audit(site: ConsoleSite, action: str) -> list[tuple[str, str]]:
+    async def run() -> list[tuple[str, str]]:
+        archive = await Archive.open(site.config.archive_path)
+        try:
+            rows = await archive._fetchall(
+                "SELECT username, detail FROM audit_log WHERE action = ? ORDER BY id",
+                (action,),
+            )
+        finally:
+            await archive.close()
+        return [(row[0], row[1]) for row in rows]
+
+    return asyncio.run(run())
+
+
+@pytest.fixture
+def outside_client(site: ConsoleSite) -> Iterator[TestClient]:
+    """A client whose requests come from 192.0.2.7, a documentation address."""
+    with TestClient(
+        create_app(site.config),
+        base_url=f"http://{site.config.console.listen}",
+        client=("192.0.2.7", 50000),
+        follow_redirects=False,
+    ) as test_client:
+        yield test_client
+
+
+def test_unknown_username_failure_is_audited(
+    outside_client: TestClient, site: ConsoleSite
+) -> None:
+    assert _attempt(outside_client, "nobody", "guessed password") == 401
+
+    assert _audit(site, "login_failed") == [
+        ("nobody", "unknown username, from 192.0.2.7")
+    ]
+
+
+def test_failed_sign_in_keeps_no_password(
+    outside_client: TestClient, site: ConsoleSite
+) -> None:
+    # Text that is not a username may be a password typed in the wrong box.
+    assert _attempt(outside_client, "my secret phrase!", "casey") == 401
+    assert _attempt(outside_client, "casey", "not the password") == 401
+
+    assert _audit(site, "login_failed") == [
+        ("(not a username)", "unknown username, from 192.0.2.7"),
+        ("casey", "from 192.0.2.7"),
+    ]
+
+
+def test_disabled_account_failure_says_so(
+    outside_client: TestClient, site: ConsoleSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO())
+    run_cli("--config", str(site.config.path), "staff", "disable", "casey")
+
+    assert _attempt(outside_client, "casey", PASSWORD) == 401
+
+    assert _audit(site, "login_failed") == [
+        ("casey", "account disabled, from 192.0.2.7")
+    ]
+
+
+def test_username_lockout_is_audited_once(
+    outside_client: TestClient, site: ConsoleSite
+) -> None:
+    for _ in range(5):
+        assert _attempt(outside_client, "casey", "guess") == 401
+    assert _attempt(outside_client, "casey", PASSWORD) == 429
+    assert _attempt(outside_client, "casey", PASSWORD) == 429
+
+    assert _audit(site, "login_locked") == [
+        ("casey", "username locked for 15 min after failed sign-ins from 192.0.2.7")
+    ]
+    assert len(_audit(site, "login_failed")) == 5
+
+
+def test_address_limit_comes_from_config(site: ConsoleSite) -> None:
+    strict = _with_console(site, max_failed_logins_per_address=3)
+    with TestClient(
+        create_app(strict),
+        base_url=f"http://{strict.console.listen}",
+        client=("192.0.2.7", 50000),
+        follow_redirects=False,
+    ) as client:
+        for username in ("nobody", "casey", "morgan"):
+            assert _attempt(client, username, "guess") == 401
+        assert _attempt(client, "robin", PASSWORD) == 429
+
+    assert _audit(site, "login_locked") == [
+        ("morgan", "address locked for 15 min after failed sign-ins from 192.0.2.7")
+    ]
+
+
+def test_address_limit_defaults_to_twenty(site: ConsoleSite) -> None:
+    assert site.config.console.max_failed_logins_per_address == 20
+
+
+def test_address_limit_must_be_positive(site: ConsoleSite) -> None:
+    set_config(site.config.path.parent, "console", "max_failed_logins_per_address", "0")
+
+    with pytest.raises(ConfigError, match=r"console\.max_failed_logins_per_address"):
+        load_config(site.config.path)
+
+
+def test_limiter_reports_each_new_lock_once() -> None:
+    limiter = LoginLimiter(per_username=2, per_address=3, window_seconds=60)
+
+    assert limiter.failed("casey", "192.0.2.7", now=1.0) == []
+    assert limiter.failed("casey", "192.0.2.7", now=2.0) == ["username"]
+    assert limiter.failed("morgan", "192.0.2.7", now=3.0) == ["address"]
+    assert limiter.failed("casey", "192.0.2.7", now=70.0) == []
+
+
+# Suspending participants
+
+
+def test_safeguarding_officer_suspends_and_restores(
+    client: TestClient, site: ConsoleSite
+) -> None:
+    token = log_in(client, "morgan")
+    alex_id = _participant_id(site, "alex@example.com")
+    assert 'value="suspended"' in client.get("/relationships").text
+
+    suspended = client.post(
+        f"/participants/{alex_id}/status",
+        data={"status": "suspended", "csrf_token": token},
+    )
+    restored = client.post(
+        f"/participants/{alex_id}/status",
+        data={"status": "active", "csrf_token": token},
+    )
+
+    assert suspended.status_code == 303
+    assert suspended.headers["location"] == "/relationships?done=suspended"
+    assert restored.status_code == 303
+    assert restored.headers["location"] == "/relationships?done=restored"
+    assert _audit(site, "participant_suspend") == [("morgan", str(alex_id))]
+    assert _audit(site, "participant_restore") == [("morgan", str(alex_id))]
+
+
+def test_safeguarding_officer_cannot_register_or_pair(client: TestClient) -> None:
+    token = log_in(client, "morgan")
+
+    registered = client.post(
+        "/participants",
+        data={
+            "name": "Lee Park",
+            "email": "lee@example.org",
+            "role": "mentor",
+            "csrf_token": token,
+        },
+    )
+    paired = client.post(
+        "/relationships",
+        data={"members": "sam@example.org jo@example.com", "csrf_token": token},
+    )
+
+    assert registered.status_code == 403
+    assert paired.status_code == 403
+
+
+def _participant_id(site: ConsoleSite, email: str) -> int:
+    async def run() -> int:
+        archive = await Archive.open(site.config.archive_path)
+        try:
+            found = await archive.participant_by_email(email)
+        finally:
+            await archive.close()
+        assert found is not None
+        return found.id
+
+    return asyncio.run(run())
+
+
+def _with_console(site: ConsoleSite, **changes: Any) -> Config:
+    console = dataclasses.replace(site.config.console, **changes)
+    return dataclasses.replace(site.config, console=console)

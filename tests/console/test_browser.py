@@ -132,7 +132,9 @@ def test_search_open_and_release(page: Page, console_url: str) -> None:
     page.get_by_label("Note").fill("Spoke to Alex; safe to pass on.")
     page.get_by_role("button", name="Release (deliver now)").click()
 
-    expect(page.get_by_role("status")).to_have_text("Recorded: release.")
+    expect(page.get_by_role("status")).to_have_text(
+        "Released: the message is queued for delivery."
+    )
     expect(page.locator("#message-status")).to_have_text("queued")
     expect(page.get_by_text("Spoke to Alex; safe to pass on.")).to_be_visible()
     page.get_by_role("link", name="Review", exact=True).click()

@@ -12,8 +12,9 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from archive.console import ConsoleStore
-from archive.store import Archive
+from archive.store import Archive, StoredFinding
 from tests.console.conftest import (
+    SELF_HARM,
     ConsoleSite,
     log_in,
     store_message,
@@ -302,7 +303,7 @@ def test_release_queues_delivery_jobs(client: TestClient, site: ConsoleSite) -> 
     assert status == [("queued",)]
     assert ("morgan", "release", site.messages.held) in audit_actions(site)
     page = client.get(response.headers["location"]).text
-    assert "Recorded: release." in page
+    assert "Released: the message is queued for delivery." in page
     assert "Spoke to Alex; fine." in page
     assert 'value="release"' not in page
     assert "Feeling low" not in client.get("/review").text
@@ -588,3 +589,177 @@ def test_audit_page_lists_entries(client: TestClient, site: ConsoleSite) -> None
     page = client.get("/audit").text
     assert "<td>morgan</td>\n    <td>view_original</td>" in page
     assert "<td>robin</td>\n    <td>login</td>" in page
+
+
+# Status banners
+
+
+def test_banner_ignores_text_in_link(client: TestClient, site: ConsoleSite) -> None:
+    # A crafted link must not be able to put its own words on a page.
+    log_in(client, "robin")
+    crafted = "?done=reject%20-%20Alex%20is%20safe%2C%20no%20need%20to%20call"
+    paths = [
+        f"/messages/{site.messages.held}/original",
+        f"/messages/{site.messages.held}",
+        "/relationships",
+    ]
+    for path in paths:
+        page = client.get(path + crafted).text
+        assert "Alex is safe" not in page, path
+        assert 'role="status"' not in page, path
+
+
+def test_banner_shows_fixed_text_for_code(
+    client: TestClient, site: ConsoleSite
+) -> None:
+    log_in(client, "robin")
+    original = f"/messages/{site.messages.held}/original"
+
+    escalated = client.get(original + "?done=escalated").text
+    ended = client.get("/relationships?done=ended").text
+
+    assert '<p class="done" role="status">Escalation recorded.</p>' in escalated
+    assert '<p class="done" role="status">Relationship ended.</p>' in ended
+
+
+def test_decision_redirects_with_short_code(
+    client: TestClient, site: ConsoleSite
+) -> None:
+    token = log_in(client, "morgan")
+    response = client.post(
+        f"/messages/{site.messages.held}/decisions",
+        data={"action": "note", "note": "Called Alex's school.", "csrf_token": token},
+    )
+    assert response.headers["location"] == (
+        f"/messages/{site.messages.held}/original?done=noted"
+    )
+    assert "Note recorded." in client.get(response.headers["location"]).text
+
+
+# Review queue order
+
+
+LOW_CONTACT = StoredFinding(
+    "off_platform", "body", 1, category="contact", severity="low", matched="snapchat"
+)
+MEDIUM_MEETING = StoredFinding(
+    "safeguarding", "body", 1, category="meeting", severity="medium",
+    matched="meet up",
+)  # fmt: skip
+
+
+def _seed_queue(site: ConsoleSite) -> dict[str, int]:
+    """Add flagged and held messages of each severity, received days apart."""
+
+    async def run() -> dict[str, int]:
+        archive = await Archive.open(site.config.archive_path)
+        try:
+            sam = await archive.participant_by_email("sam@example.org")
+            alex = await archive.participant_by_email("alex@example.com")
+            assert sam is not None and alex is not None
+            ids = {
+                "delivered_low": await store_message(
+                    archive, sam, alex, "Add me", "Add me on snapchat",
+                    findings=(LOW_CONTACT,), flag="contact",
+                ),
+                "held_none": await store_message(
+                    archive, sam, alex, "Unreadable", "",
+                    hold_reason="The filters could not finish this message",
+                ),
+                "held_medium": await store_message(
+                    archive, alex, sam, "Saturday", "Can we meet up on Saturday?",
+                    findings=(MEDIUM_MEETING,), hold_reason="meeting", flag="meeting",
+                ),
+                "held_high_old": await store_message(
+                    archive, alex, sam, "Earlier", "I might hurt myself tonight",
+                    findings=(SELF_HARM,), hold_reason="self-harm", flag="self-harm",
+                ),
+            }  # fmt: skip
+            async with archive._transaction() as db:
+                for name, days in (
+                    ("delivered_low", 5),
+                    ("held_none", 4),
+                    ("held_medium", 3),
+                    ("held_high_old", 1),
+                ):
+                    await db.execute(
+                        "UPDATE messages SET received_at = strftime("
+                        "'%Y-%m-%dT%H:%M:%S+00:00', 'now', ?) WHERE id = ?",
+                        (f"-{days} days", ids[name]),
+                    )
+                await db.execute(
+                    "UPDATE messages SET status = 'delivered' WHERE id = ?",
+                    (ids["delivered_low"],),
+                )
+            return ids
+        finally:
+            await archive.close()
+
+    return asyncio.run(run())
+
+
+def test_review_queue_puts_held_and_severe_first(site: ConsoleSite) -> None:
+    ids = _seed_queue(site)
+
+    async def run() -> list[int]:
+        archive = await Archive.open(site.config.archive_path)
+        try:
+            return [
+                item.message.id for item in await ConsoleStore(archive).review_queue()
+            ]
+        finally:
+            await archive.close()
+
+    assert asyncio.run(run()) == [
+        ids["held_high_old"],
+        site.messages.held,
+        ids["held_medium"],
+        ids["held_none"],
+        ids["delivered_low"],
+    ]
+
+
+def test_review_page_labels_severity_and_delivery(
+    client: TestClient, site: ConsoleSite
+) -> None:
+    ids = _seed_queue(site)
+    log_in(client, "morgan")
+
+    page = client.get("/review").text
+
+    badges = re.findall(r'class="severity-badge severity-(\w+)">([^<]*)<', page)
+    assert badges == [
+        ("high", "high severity"),
+        ("high", "high severity"),
+        ("medium", "medium severity"),
+        ("none", "no severity"),
+        ("low", "low severity"),
+    ]
+    delivered = page[page.index(f'href="/messages/{ids["delivered_low"]}/original"') :]
+    assert '<span class="status-delivered">delivered, flagged</span>' in delivered
+    assert "waiting" not in delivered[: delivered.index("</div>")]
+    assert page.count("waiting ") == 4
+
+
+# Participant names
+
+
+def test_registration_rejects_spoofing_name(
+    client: TestClient, site: ConsoleSite
+) -> None:
+    token = log_in(client, "casey")
+    response = client.post(
+        "/participants",
+        data={
+            "name": "=?utf-8?q?Sam_Jones_<sam@example.org>?=",
+            "email": "lee@example.org",
+            "role": "mentor",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 400
+    assert "contains &#39;=?&#39;, which mail clients read as" in response.text
+    assert (
+        query(site, "SELECT id FROM participants WHERE email = ?", "lee@example.org")
+        == []
+    )

@@ -23,6 +23,8 @@ def test_init_creates_config_archive_and_private_key(relay_dir: Path) -> None:
     key = relay_dir / "dkim.pem"
     assert key.read_bytes().startswith(b"-----BEGIN")
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    config = relay_dir / "relay.toml"
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
 
 
 def test_init_prints_dkim_dns_record(tmp_path: Path) -> None:
@@ -165,6 +167,7 @@ def test_relationship_needs_mentor_and_mentee(
 
 
 def test_group_relationship_by_address_and_alias(relay_dir: Path, cast: Cast) -> None:
+    run_cli(*config_args(relay_dir), "relationship", "end", str(cast.relationship_id))
     added = json.loads(
         run_cli(
             *config_args(relay_dir),
@@ -268,3 +271,44 @@ def test_archive_files_are_private(relay_dir: Path, cast: Cast) -> None:
         if path.exists():
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, name
     assert stat.S_IMODE((relay_dir / "archive.sqlite3").stat().st_mode) == 0o600
+
+
+def test_misspelt_key_exits_2_naming_it(
+    relay_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    set_config(relay_dir, "auth", "polcy", '"off"')
+    status = main([*config_args(relay_dir), "participant", "list"])
+    error = capsys.readouterr().err
+    assert status == 2
+    assert "unknown key auth.polcy: check its spelling" in error
+
+
+def test_username_without_password_exits_2(
+    relay_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    set_config(relay_dir, "delivery", "username", '"relay"')
+    status = main([*config_args(relay_dir), "participant", "list"])
+    assert status == 2
+    assert "delivery.password is missing" in capsys.readouterr().err
+
+
+def test_second_relationship_of_a_pair_is_refused(
+    relay_dir: Path, cast: Cast, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Ending relationship 1 must stop mail between Sam and Alex, which a
+    # second active relationship of the same two would undo.
+    status = main(
+        [*config_args(relay_dir), "relationship", "add", cast.alex, "sam@example.org"]
+    )
+    assert status == 1
+    assert "already paired in relationship 1" in capsys.readouterr().err
+
+
+def test_import_row_with_extra_field_is_reported(
+    relay_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text("name,email,role\nBea Lee,bea@example.org,mentee,extra\n")
+    status = main([*config_args(relay_dir), "participant", "import", str(csv_file)])
+    assert status == 1
+    assert "line 2: has more fields than name,email,role" in capsys.readouterr().err

@@ -60,6 +60,38 @@ def test_validate_rejects_bad_entries(
         validate_participant(name, email, role, config)
 
 
+@pytest.mark.parametrize(
+    ("name", "piece"),
+    [
+        ("=?utf-8?q?Sam_Jones?=", "=?"),
+        ("Sam Jones?=", "?="),
+        ("Sam <alex@example.com>", "<"),
+        ("Sam > Alex", ">"),
+        ("sam@example.org", "@"),
+        ('"Sam Jones"', '"'),
+    ],
+)
+def test_validate_rejects_name_that_spoofs_sender(
+    config: Config, name: str, piece: str
+) -> None:
+    # Mail clients decode encoded-words and show address syntax in the From
+    # display name, so these names could pose as another sender.
+    with pytest.raises(ParticipantError) as caught:
+        validate_participant(name, "sam@example.org", "mentor", config)
+
+    message = str(caught.value)
+    assert message.startswith(f"name {name!r} contains {piece!r}")
+    assert message.endswith("give the name alone, such as Sam Jones")
+
+
+def test_validate_accepts_ordinary_punctuation(config: Config) -> None:
+    name = "Siân O'Neill-Jones (Jr.), Year 9?"
+
+    entry = validate_participant(name, "sian@example.org", "mentee", config)
+
+    assert entry == (name, "sian@example.org", "mentee")
+
+
 async def test_find_by_address_or_alias(archive: Archive, cast: Cast) -> None:
     by_address = await find_participant(archive, "alex@example.com")
     by_alias = await find_participant(archive, cast.alex)

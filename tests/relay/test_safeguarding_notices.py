@@ -178,7 +178,11 @@ def reject_in_console(
 ) -> int:
     """Sign in as a safeguarding officer, reject the message, return the status."""
     add_staff(config.path, "morgan", "safeguarding", monkeypatch)
-    with TestClient(create_app(config), follow_redirects=False) as client:
+    with TestClient(
+        create_app(config),
+        base_url=f"http://{config.console.listen}",
+        follow_redirects=False,
+    ) as client:
         token = log_in(client, "morgan")
         response = client.post(
             f"/messages/{message_id}/decisions",
