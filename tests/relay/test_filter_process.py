@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -39,3 +40,30 @@ async def test_slow_message_times_out_and_next_one_runs() -> None:
     finally:
         process.close()
     assert clean.subject == "quick"
+
+
+async def test_close_after_use_returns() -> None:
+    # multiprocessing.Pool.terminate could block for ever on a lock held by
+    # an idle worker, which hung the relay's shutdown; closing must return.
+    for _ in range(3):
+        process = FilterProcess(timeout=30)
+        await process.clean(b"Subject: hi\r\n\r\nbody\r\n", FilterContext())
+        await asyncio.wait_for(asyncio.to_thread(process.close), 10)
+
+
+async def test_filter_error_comes_back_and_child_is_replaced() -> None:
+    process = FilterProcess(timeout=30, function=failing_clean)
+    try:
+        with pytest.raises(ValueError, match="broken filter"):
+            await process.clean(b"Subject: fail\r\n\r\nbody\r\n", FilterContext())
+        clean = await process.clean(b"Subject: fine\r\n\r\nbody\r\n", FilterContext())
+    finally:
+        process.close()
+    assert clean.subject == "fine"
+
+
+def failing_clean(raw: bytes, context: FilterContext) -> CleanMessage:
+    """Stand in for a filter with a bug that raises on some messages."""
+    if b"fail" in raw:
+        raise ValueError("broken filter")
+    return clean_message(raw, context)
