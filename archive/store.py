@@ -84,7 +84,7 @@ class PipelineWork:
 
 @dataclass(frozen=True)
 class FilterOutcome:
-    """What the pipeline runner commits for one message."""
+    """The pipeline runner's result for one message, committed in one transaction."""
 
     message_id: int
     relay_message_id: str

@@ -1,6 +1,6 @@
-"""Who may write to whom.
+"""The pairing rule between participants.
 
-Only participants in an active relationship may write to each other; a
+Only participants in an active relationship may write to each other, and a
 suspended participant can neither send nor receive.
 """
 

@@ -87,7 +87,7 @@ async def log_bounce(job_id: int, raw: bytes) -> None:
 
 @dataclass
 class _Transaction:
-    """What the relay learned about one mail transaction so far."""
+    """The facts the relay has gathered about one mail transaction so far."""
 
     envelope_sender: Participant | None = None
     aliases: list[str] = field(default_factory=list)
@@ -353,7 +353,8 @@ class RelayHandler:
     async def _identify_sender(
         self, raw: bytes, transaction: _Transaction
     ) -> Participant | None:
-        from_address = header_from_address(raw)
+        # `raw` already has CRLF line endings, so skip a second full pass.
+        from_address = _from_address_of_crlf(raw)
         if from_address is None:
             return None
         participant = await self._archive.participant_by_email(from_address)
@@ -609,7 +610,12 @@ def header_from_address(raw: bytes) -> str | None:
     syntax, a quoted local part, an encoded word in the address, or a
     display name or comment that shows a different address all give None.
     """
-    fields = _from_fields(normalise_line_endings(raw))
+    return _from_address_of_crlf(normalise_line_endings(raw))
+
+
+def _from_address_of_crlf(raw: bytes) -> str | None:
+    """Do the work of `header_from_address` on a message with CRLF line endings."""
+    fields = _from_fields(raw)
     if len(fields) != 1 or fields[0] is None:
         return None
     return _single_address(fields[0])
