@@ -259,4 +259,78 @@ MIGRATIONS: tuple[str, ...] = (
         ON notices (about_message_id, kind, recipient COLLATE NOCASE)
         WHERE about_message_id IS NOT NULL;
     """,
+    # 7: running a programme. A relationship has a planned end and can be
+    # paused until a date; the CHECK on status cannot change in place, so
+    # relationships is rebuilt with the same ids (existing ones get the
+    # default six-month term). Notices gain the scheduler's kinds (prompts to
+    # quiet pairs, wind-down notices, coordinators' digests), and
+    # programme_sends records each one sent, so a restart never sends one
+    # twice. Staff accounts get an address for the digest.
+    """
+    PRAGMA defer_foreign_keys = ON;
+    CREATE TEMP TABLE relationships_before AS SELECT * FROM relationships;
+    DROP TABLE relationships;
+    CREATE TABLE relationships (
+        id INTEGER PRIMARY KEY,
+        status TEXT NOT NULL DEFAULT 'active'
+            CHECK (status IN ('active', 'paused', 'ended')),
+        started_at TEXT NOT NULL,
+        planned_end TEXT NOT NULL,
+        paused_until TEXT,
+        pause_reason TEXT NOT NULL DEFAULT '',
+        ended_at TEXT,
+        end_reason TEXT NOT NULL DEFAULT '',
+        CHECK ((status = 'paused') = (paused_until IS NOT NULL))
+    );
+    INSERT INTO relationships (id, status, started_at, planned_end, ended_at)
+    SELECT id, status, started_at, date(started_at, '+6 months'), ended_at
+    FROM relationships_before;
+    DROP TABLE relationships_before;
+
+    CREATE TEMP TABLE notices_before AS SELECT * FROM notices;
+    DROP TABLE notices;
+    CREATE TABLE notices (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('failure', 'coordinator_failure',
+            'coordinator_delay', 'safeguarding_alert', 'rejection',
+            'prompt', 'wind_down', 'digest')),
+        about_job_id INTEGER REFERENCES delivery_jobs(id),
+        about_message_id INTEGER REFERENCES messages(id),
+        about_relationship_id INTEGER REFERENCES relationships(id),
+        recipient TEXT NOT NULL,
+        content BLOB NOT NULL,
+        created_at REAL NOT NULL,
+        CHECK (
+            (kind IN ('safeguarding_alert', 'rejection')
+                AND about_message_id IS NOT NULL AND about_job_id IS NULL)
+            OR (kind NOT IN ('safeguarding_alert', 'rejection')
+                AND about_message_id IS NULL)
+        ),
+        CHECK (about_relationship_id IS NULL OR kind IN ('prompt', 'wind_down'))
+    );
+    INSERT INTO notices (id, kind, about_job_id, about_message_id, recipient,
+        content, created_at)
+    SELECT id, kind, about_job_id, about_message_id, recipient, content,
+        created_at
+    FROM notices_before;
+    DROP TABLE notices_before;
+    CREATE UNIQUE INDEX notices_once_per_job ON notices (about_job_id, kind)
+        WHERE about_job_id IS NOT NULL;
+    CREATE UNIQUE INDEX notices_once_per_message
+        ON notices (about_message_id, kind, recipient COLLATE NOCASE)
+        WHERE about_message_id IS NOT NULL;
+
+    CREATE TABLE programme_sends (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('prompt', 'wind_down', 'digest')),
+        -- What the send is about, unique per kind: a relationship and the
+        -- start of its quiet gap, a relationship and its planned end, or a
+        -- staff account and the ISO week.
+        subject TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        UNIQUE (kind, subject)
+    );
+
+    ALTER TABLE staff ADD COLUMN email TEXT;
+    """,
 )

@@ -56,6 +56,10 @@ class Relationship:
     started_at: str
     ended_at: str | None
     members: tuple[Participant, ...]
+    # ISO dates: the last day of the planned term, and while paused, the day
+    # the pair may write again.
+    planned_end: str = ""
+    paused_until: str | None = None
 
 
 @dataclass(frozen=True)
@@ -251,16 +255,22 @@ class Archive:
 
     # Relationships
 
-    async def add_relationship(self, participant_ids: Sequence[int]) -> int:
+    async def add_relationship(
+        self, participant_ids: Sequence[int], term_months: int = 6
+    ) -> int:
         """Start a relationship, unless two of its members already share one.
 
         Ending a relationship must stop mail between its members, which a
-        second active relationship of the same two people would undo.
+        second active relationship of the same two people would undo. Its
+        planned end is `term_months` after today.
         """
         async with self._transaction() as db:
             await _check_not_paired(db, participant_ids)
+            started = now_iso()
             cursor = await db.execute(
-                "INSERT INTO relationships (started_at) VALUES (?)", (now_iso(),)
+                "INSERT INTO relationships (started_at, planned_end) "
+                "VALUES (?, date(?, ?))",
+                (started, started, f"+{term_months} months"),
             )
             relationship_id = cursor.lastrowid
             assert relationship_id is not None
@@ -291,7 +301,8 @@ class Archive:
         self, where: str, params: tuple[Any, ...]
     ) -> list[Relationship]:
         rows = await self._fetchall(
-            "SELECT r.id AS rid, r.status AS rstatus, r.started_at, r.ended_at, p.* "
+            "SELECT r.id AS rid, r.status AS rstatus, r.started_at, r.ended_at, "
+            "r.planned_end, r.paused_until, p.* "
             "FROM relationships r JOIN relationship_members m "
             "ON m.relationship_id = r.id "
             "JOIN participants p ON p.id = m.participant_id "
@@ -308,6 +319,8 @@ class Archive:
                 members[0]["started_at"],
                 members[0]["ended_at"],
                 tuple(_participant(row) for row in members),
+                members[0]["planned_end"],
+                members[0]["paused_until"],
             )
             for rid, members in grouped.items()
         ]

@@ -111,6 +111,38 @@ class ConsoleSettings:
 
 
 @dataclass(frozen=True)
+class ProgrammeSettings:
+    """How the relay runs a cohort: terms, wind-down, prompts and digests."""
+
+    # A new relationship's planned end is this many months after its start.
+    term_months: int
+    # Both sides and the coordinator hear this many days before the end.
+    wind_down_days: int
+    # A pair with no message for this many days gets one friendly prompt.
+    prompt_after_quiet_days: int
+    # The day of the week coordinators get their digest (0 = Monday).
+    digest_weekday: int
+    # How often the scheduler inside `serve` looks for work.
+    scheduler_interval_seconds: float
+    # The folder of prompt, notice and digest templates.
+    templates: Path
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """How long each class of record is kept, in days."""
+
+    delivered_days: int
+    originals_days: int
+    findings_days: int
+    audit_days: int
+    # Records with a safeguarding flag or decision are kept this long instead.
+    flagged_days: int
+    # The scheduler inside `serve` runs `retention run` once a day.
+    scheduled: bool
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     domain: str
@@ -123,11 +155,27 @@ class Config:
     filters: FilterSettings
     auth: AuthSettings
     console: ConsoleSettings
+    programme: ProgrammeSettings
+    retention: RetentionSettings
+    # The AES-256 key that encrypts raw originals in the archive. It lives
+    # outside the database, so a copied archive file alone reveals nothing
+    # the filters removed.
+    archive_key: Path
 
 
 _TRANSPORTS = ("maildir", "smtp")
 _STARTTLS_MODES = ("opportunistic", "required", "off")
 _AUTH_POLICIES = ("enforce", "hold", "off")
+_WEEKDAYS = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+DEFAULT_TEMPLATES_PATH = Path(__file__).resolve().parent.parent / "config" / "templates"
 
 
 def load_config(path: Path) -> Config:
@@ -220,6 +268,7 @@ def _build(path: Path, data: dict[str, Any]) -> Config:
             ),
         ),
         archive_path=base / keys.get("archive.path", str, "archive.sqlite3"),
+        archive_key=base / keys.get("archive.key_file", str, "archive.key"),
         dkim=DkimSettings(
             selector=keys.get("dkim.selector", str, "relay", check=_check_label),
             private_key=base / keys.get("dkim.private_key", str, "dkim.pem"),
@@ -257,6 +306,8 @@ def _build(path: Path, data: dict[str, Any]) -> Config:
             ),
         ),
         console=_console_settings(keys),
+        programme=_programme_settings(keys, base),
+        retention=_retention_settings(keys),
     )
     _check_delivery(config)
     keys.check_all_read()
@@ -278,6 +329,42 @@ def _console_settings(keys: _Keys) -> ConsoleSettings:
         max_failed_logins_per_address=keys.get(
             "console.max_failed_logins_per_address", int, 20, check=_at_least(1)
         ),
+    )
+
+
+def _programme_settings(keys: _Keys, base: Path) -> ProgrammeSettings:
+    weekday: str = keys.get(
+        "programme.digest_weekday", str, "monday", check=_one_of(_WEEKDAYS)
+    )
+    templates = keys.optional("programme.templates", str)
+    return ProgrammeSettings(
+        term_months=keys.get("programme.term_months", int, 6, check=_at_least(1)),
+        wind_down_days=keys.get(
+            "programme.wind_down_days", int, 14, check=_at_least(1)
+        ),
+        prompt_after_quiet_days=keys.get(
+            "programme.prompt_after_quiet_days", int, 10, check=_at_least(1)
+        ),
+        digest_weekday=_WEEKDAYS.index(weekday),
+        scheduler_interval_seconds=keys.get(
+            "programme.scheduler_interval_seconds", float, 300.0, check=_positive
+        ),
+        templates=base / templates if templates else DEFAULT_TEMPLATES_PATH,
+    )
+
+
+def _retention_settings(keys: _Keys) -> RetentionSettings:
+    def days(name: str, default: int) -> int:
+        value: int = keys.get(f"retention.{name}", int, default, check=_at_least(1))
+        return value
+
+    return RetentionSettings(
+        delivered_days=days("delivered_days", 730),
+        originals_days=days("originals_days", 365),
+        findings_days=days("findings_days", 730),
+        audit_days=days("audit_days", 2190),
+        flagged_days=days("flagged_days", 2555),
+        scheduled=keys.get("retention.scheduled", bool, True),
     )
 
 
