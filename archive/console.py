@@ -288,13 +288,17 @@ class ConsoleStore:
         Disabling ends every session of the account in the same transaction,
         so its open pages stop working at their next request. A change writes
         an audit row; setting the status the account already has does not.
-        Raises UnknownStaffError for an unknown username.
+        Raises UnknownStaffError for an unknown username, and ArchiveError
+        for the last active admin, since disabling it would leave nobody who
+        can manage staff from the console.
         """
         if status not in ("active", "disabled"):
             raise ValueError(f"unknown staff status {status!r}")
         action = "staff_disable" if status == "disabled" else "staff_enable"
         async with self.archive._transaction() as db:
             member = await _staff_by_username(db, username)
+            if status == "disabled" and member.status == "active":
+                await _check_not_last_admin(db, member)
             ended = 0
             if status == "disabled":
                 ended = await _end_sessions(db, member.id)
@@ -788,6 +792,22 @@ async def _staff_by_username(db: aiosqlite.Connection, username: str) -> StaffMe
             f"there is no staff account {username!r}: see `mentor-relay staff list`"
         )
     return _staff(row)
+
+
+async def _check_not_last_admin(db: aiosqlite.Connection, member: StaffMember) -> None:
+    if member.role != "admin":
+        return
+    async with db.execute(
+        "SELECT COUNT(*) FROM staff WHERE role = 'admin' AND status = 'active' "
+        "AND id != ?",
+        (member.id,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is not None and row[0] == 0:
+        raise ArchiveError(
+            f"{member.username} is the last active admin account: add or enable "
+            "another admin with `mentor-relay staff add` or `staff enable` first"
+        )
 
 
 async def _end_sessions(db: aiosqlite.Connection, staff_id: int) -> int:

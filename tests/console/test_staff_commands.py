@@ -222,3 +222,38 @@ def test_staff_add_writes_audit_row(
     # The site's own accounts were added before `operator` took effect.
     assert audit_rows(site, "staff_add")[-1] == (operator, "drew as safeguarding")
     assert len(audit_rows(site, "staff_add")) == 4
+
+
+def test_disabling_the_last_admin_is_refused(
+    site: ConsoleSite,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    operator: str,
+) -> None:
+    capsys.readouterr()
+
+    assert staff(site, monkeypatch, "disable", "robin") == 1
+
+    assert capsys.readouterr().err == (
+        "error: robin is the last active admin account: add or enable "
+        "another admin with `mentor-relay staff add` or `staff enable` first\n"
+    )
+    assert audit_rows(site, "staff_disable") == []
+
+
+def test_an_admin_can_be_disabled_while_another_is_active(
+    site: ConsoleSite,
+    monkeypatch: pytest.MonkeyPatch,
+    operator: str,
+) -> None:
+    added = staff(
+        site,
+        monkeypatch,
+        *("add", "riley", "--role", "admin", "--password-stdin"),
+        stdin=PASSWORD,
+    )
+    assert added == 0
+
+    assert staff(site, monkeypatch, "disable", "robin") == 0
+
+    assert audit_rows(site, "staff_disable") == [(operator, "robin")]
