@@ -205,9 +205,13 @@ class DeliveryQueue:
         retry_at: float,
         error: str,
         now: float,
-        destination: str,
+        destination: str | None,
     ) -> None:
-        """Count a failed try, and park the job and its destination until retry_at."""
+        """Count a failed try, and park the job until retry_at.
+
+        The destination is parked too unless it is None (a failure that
+        concerns only this job's recipient).
+        """
         async with self._archive._transaction() as db:
             await db.execute(
                 "UPDATE delivery_jobs SET attempts = attempts + 1, last_error = ?, "
@@ -215,6 +219,8 @@ class DeliveryQueue:
                 "first_failed_at = COALESCE(first_failed_at, ?) WHERE id = ?",
                 (error, retry_at, now, job_id),
             )
+            if destination is None:
+                return
             await db.execute(
                 "INSERT INTO destinations (name, next_attempt_at, last_error) "
                 "VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "

@@ -242,11 +242,11 @@ class DeliveryWorker:
             await self.failures.fail(job.id, failure)
             return
 
-        # NOTE: every temporary failure parks the whole destination, a 4xx
-        # reply to RCPT about one mailbox included, so through a smarthost
-        # such a reply delays all mail until the retry time.
+        # A failure of the server parks the whole destination; a 4xx reply
+        # about one mailbox delays only this job.
         retry_at = self._retry_at(job, now)
-        await self._queue.defer(job.id, retry_at, reason, now, destination)
+        parked = destination if error.whole_destination else None
+        await self._queue.defer(job.id, retry_at, reason, now, parked)
         log.info("%s deferred: retry in %.0f s", job.label, retry_at - now)
         await self._warn_if_slow(job, now)
 

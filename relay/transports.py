@@ -49,16 +49,25 @@ class TransportError(Exception):
 
     `permanent` is True when a retry cannot succeed: a 5xx reply to MAIL,
     RCPT or DATA, or a recipient address that cannot be delivered. `code` is
-    the SMTP reply code when the server sent one. The text may quote the
-    downstream server, so it is for logs and operators, not for participants.
+    the SMTP reply code when the server sent one. `whole_destination` is
+    False when a temporary failure concerns only this recipient (a 4xx reply
+    to RCPT, such as a full mailbox), so other mail to the destination need
+    not wait. The text may quote the downstream server, so it is for logs
+    and operators, not for participants.
     """
 
     def __init__(
-        self, reason: str, *, permanent: bool, code: int | None = None
+        self,
+        reason: str,
+        *,
+        permanent: bool,
+        code: int | None = None,
+        whole_destination: bool = True,
     ) -> None:
         super().__init__(reason)
         self.permanent = permanent
         self.code = code
+        self.whole_destination = whole_destination
 
 
 class Transport(Protocol):
@@ -414,10 +423,16 @@ class SmtpTransport:
         if not about_message:
             self._drop_connection()
         stage = _REJECTED_STAGES.get(type(error), "a command")
+        # 421 closes the session whatever the command, so it is about the
+        # server; any other reply to RCPT is about one mailbox.
+        one_mailbox = (
+            isinstance(error, aiosmtplib.SMTPRecipientRefused) and error.code != 421
+        )
         return TransportError(
             f"{self.host}:{self.port} rejected {stage}: {error.code} {error.message}",
             permanent=about_message and 500 <= error.code < 600,
             code=error.code,
+            whole_destination=not one_mailbox,
         )
 
     def _connection_error(self, error: Exception) -> TransportError:

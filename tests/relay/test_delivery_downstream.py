@@ -94,6 +94,8 @@ class DownstreamHandler:
         reply = self._reply("RCPT")
         if reply is not None:
             return reply
+        if self.mode == "rcpt-4xx-one-mailbox" and address == REAL_ADDRESS:
+            return REPLIES["rcpt-4xx"][1]
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
@@ -351,6 +353,22 @@ async def test_failing_smarthost_is_tried_once_for_all_jobs(
     assert (await setup.status(to_alex)).state == "sent"
     assert (await setup.status(to_jo)).state == "sent"
     assert len(downstream.handler.received) == 2
+
+
+async def test_busy_mailbox_delays_only_its_own_job(
+    setup: Setup, downstream: Downstream
+) -> None:
+    await setup.archive.add_relationship([setup.sam.id, setup.jo.id])
+    downstream.mode = "rcpt-4xx-one-mailbox"
+    (to_alex,) = await queue_message(setup.archive, setup.sam, [setup.alex])
+    (to_jo,) = await queue_message(setup.archive, setup.sam, [setup.jo])
+
+    assert await setup.worker.run_once()
+
+    await assert_deferred(setup, to_alex, "450")
+    assert (await setup.status(to_jo)).state == "sent"
+    assert [r.rcpt_tos for r in downstream.handler.received] == [[setup.jo.email]]
+    assert await setup.archive._fetchall("SELECT name FROM destinations", ()) == []
 
 
 async def test_stalled_worker_job_is_sent_after_lease(
