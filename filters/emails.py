@@ -15,29 +15,44 @@ import logging
 import re
 
 from filters.base import FilterContext, Span
+from filters.normalise import MatchingView
 from filters.prefilter import fold_case, matches_after, matches_at, words
 
 log = logging.getLogger(__name__)
 
 # RFC 5322 atext plus dots, without "/", "?" and "&", which in mail text almost
-# always belong to a URL around the address. The lookbehind and the possessive
+# always belong to a URL around the address. A quoted local part ("sam
+# home"@example.net, RFC 5322 3.4.1) and a domain literal (sam@[192.0.2.10],
+# RFC 5321 4.1.3) are addresses too, and so is a doubled "@", which a
+# reader repairs at a glance. The lookbehind and the possessive
 # loops keep the scan linear: a match can only start where a run of address
-# characters starts.
+# characters or a quoted local part starts.
 _LOCAL_CHAR = r"[\w.!#$%'*+=^`{|}~-]"
 _LOCAL_PUNCTUATION = ".!#$%'*+=^`{|}~-"
+_MAX_QUOTED_LOCAL = 64
 _PLAIN_ADDRESS = re.compile(
-    rf"(?P<mailto>mailto:)?(?<!{_LOCAL_CHAR})(?P<local>{_LOCAL_CHAR}++)"
-    r"@(?P<domain>[\w-]++(?:\.[\w-]++)++)",
+    rf"(?P<mailto>mailto:)?(?<!{_LOCAL_CHAR})"
+    rf'(?P<local>"[^"\r\n]{{1,{_MAX_QUOTED_LOCAL}}}"|{_LOCAL_CHAR}++)'
+    r"@{1,2}(?P<domain>\[(?:IPv6:[0-9a-f:.]{2,45}|\d{1,3}(?:\.\d{1,3}){3})\]"
+    r"|[\w-]++(?:\.[\w-]++)++)",
     re.IGNORECASE,
 )
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 
 # Spelled-out separators. Bracketed forms may have spaces inside and around
-# them, but the bare words need spaces on both sides. Dots in the domain may
-# have spaces around them ("example . com"); the spaced form is checked after
-# the match, because after a bare "at" it is usually the end of a sentence.
-_AT = r"(?:\s*[\[({<]\s*(?:at|@)\s*[\])}>]\s*|\s+at\s+|\s*@\s*)"
-_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"
-_DOMAIN_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\s?\.\s?)"
+# them, and "-at-", "*at*" or "=at=" count as bracketed. The bare words need
+# spaces on both sides. "#" stands for "@" as well, and so do "at sign" and
+# "at symbol". Dots in the domain may have spaces around them ("example .
+# com"); the spaced form is checked after the match, because after a bare
+# "at" it is usually the end of a sentence.
+_OPEN = r"[\[({<*=-]"
+_CLOSE = r"[\])}>*=-]"
+_AT = (
+    rf"(?:\s*{_OPEN}\s*(?:at|@|#)\s*{_CLOSE}\s*"
+    r"|\s+at(?:[\s-]?(?:sign|symbol))?\s+|\s*(?:@{1,2}|#)\s*)"
+)
+_DOT = rf"(?:\s*{_OPEN}\s*dot\s*{_CLOSE}\s*|\s+dot\s+|\.)"
+_DOMAIN_DOT = rf"(?:\s*{_OPEN}\s*dot\s*{_CLOSE}\s*|\s+dot\s+|\s?\.\s?)"
 _WORD = r"[\w'+-]++"
 _DISGUISED_ADDRESS = re.compile(
     rf"(?<![\w.@])(?P<local>{_WORD}(?:{_DOT}{_WORD})*+)"
@@ -46,7 +61,7 @@ _DISGUISED_ADDRESS = re.compile(
 )
 _DOT_SPLIT = re.compile(_DOMAIN_DOT, re.IGNORECASE)
 _SPACED_DOT = re.compile(r"\s\.|\.\s")
-_SPELLED_DOT = re.compile(r"[\[({<]\s*dot\s*[\])}>]|\sdot\s", re.IGNORECASE)
+_SPELLED_DOT = re.compile(rf"{_OPEN}\s*dot\s*{_CLOSE}|\sdot\s", re.IGNORECASE)
 
 # Top-level domains a disguised address must end with. An exhaustive list
 # would let prose such as "meet at the dot of noon" through ("of" is no TLD,
@@ -67,6 +82,17 @@ _PROSE_BEFORE_AT = frozenset(
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
+# The word right before a spelled-out address, ending with one space.
+_MAX_NAME_WORD = 20
+_WORD_BEFORE = re.compile(r"(?<![\w'.-])([^\W\d_][\w'-]*) $")
+# Words that come before an address in a sentence, never inside its name.
+_NOT_NAME_WORDS = _PROSE_BEFORE_AT | frozenset(
+    """
+    a an the my your his our their its it's to on at via is me email e-mail mail
+    address add contact reach write message try use new old personal private
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
 # Providers whose domain alone marks "name at domain" as an address.
 _WEBMAIL_DOMAINS = frozenset(
     """
@@ -78,7 +104,9 @@ _WEBMAIL_DOMAINS = frozenset(
 # "samj04 at gmail": a provider's name without its domain still gives the
 # address away. NOTE: this also removes "Sam at Yahoo" written about a person
 # who works there, unless the word before "at" is in _PROSE_BEFORE_AT.
-_WEBMAIL_NAMES = "gmail|googlemail|hotmail|outlook|yahoo|icloud|protonmail|btinternet"
+_WEBMAIL_NAMES = (
+    "gmail|googlemail|hotmail|outlook|yahoo|icloud|protonmail|proton|btinternet"
+)
 _webmail_names = frozenset(_WEBMAIL_NAMES.split("|"))
 _PROVIDER_ADDRESS = re.compile(
     rf"(?<![\w.@])(?P<local>{_WORD}(?:{_DOT}{_WORD})*+)\s+at\s+"
@@ -89,14 +117,17 @@ _PROVIDER_ADDRESS = re.compile(
 
 # _DISGUISED_ADDRESS runs only when the text has what a kept match needs.
 # That is a bracketed "at", or an "@" with a space beside it or a spelled-out
-# dot after it. Or it is a bare "at" followed by a spelled-out dot, a webmail
-# domain, or a domain with a dot and no space beside it. The checks read text
-# from prefilter.fold_case.
-_BRACKETED_AT = re.compile(r"[\[({<]\s*(?:at|@)\s*[\])}>]")
-_OPENING_BRACKETS = "[({<"
+# dot after it, or a "#" before a domain. Or it is a bare "at" followed by a
+# spelled-out dot, a webmail domain, or a domain with a dot and no space
+# beside it. The checks read text from prefilter.fold_case.
+_BRACKETED_AT = re.compile(rf"{_OPEN}\s*(?:at|@|#)\s*{_CLOSE}")
+_OPENING_BRACKETS = "[({<*=-"
 # Whitespace must come before "at"; `_follows_space` checks it, because a
 # pattern that starts with the literal "at" scans fastest.
-_AT_DOTTED_DOMAIN = re.compile(r"at\s+[\w'+-]+\.[\w'+-]")
+_AT_DOTTED_DOMAIN = re.compile(
+    r"at\s+(?:(?:sign|symbol)\s+)?[\w'+-]+\.[\w'+-]|at[\s-]?(?:sign|symbol)\s"
+)
+_HASH_BEFORE_DOMAIN = re.compile(r"#\s*[\w'+-]+\s?(?:\.|\S?dot\b)")
 _MAILTO = re.compile("mailto:", re.IGNORECASE)
 _WEBMAIL_LABELS = tuple(
     (domain, tuple(domain.split("."))) for domain in sorted(_WEBMAIL_DOMAINS)
@@ -113,7 +144,34 @@ class EmailFilter:
         relay_domain = context.relay_domain.lower()
         spans = _plain_addresses(text, relay_domain, self.kind)
         spans.extend(_disguised_addresses(text, relay_domain, self.kind))
+        spans.extend(_spaced_out_addresses(text, relay_domain, self.kind))
         return spans
+
+
+def find_altered_relay_addresses(
+    text: str, view: MatchingView, context: FilterContext
+) -> list[Span]:
+    """Find addresses on the relay's domain that `text` writes with other characters.
+
+    The matching view reads "sam@rel\u0430y.example.org" (with a Cyrillic
+    "\u0430") as the relay's domain, so EmailFilter keeps it as an alias. Mail
+    to the address as written goes to another domain, so it is removed like
+    any other address. The spans are offsets in `view.text`.
+    """
+    if view.text == text:
+        return []
+    relay_domain = context.relay_domain.lower()
+    spans = []
+    starts = _plain_address_starts(view.text)
+    for match in matches_at(_PLAIN_ADDRESS, view.text, starts):
+        domain = _trim_domain(match.group("domain"))
+        if domain is None or domain.lower() != relay_domain:
+            continue
+        end = match.start("domain") + len(domain)
+        written = view.original_span(Span(match.start("domain"), end, EmailFilter.kind))
+        if text[written.start : written.end] != view.text[match.start("domain") : end]:
+            spans.append(Span(match.start("local"), end, EmailFilter.kind))
+    return spans
 
 
 def _plain_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
@@ -146,8 +204,22 @@ def _plain_address_starts(text: str) -> list[int]:
             starts.append(start)
             if start >= 7 and _MAILTO.fullmatch(text, start - 7, start):
                 starts.append(start - 7)
+        elif text[at - 1 : at] == '"':
+            starts.append(_quoted_local_start(text, at - 1))
         at = text.find("@", at + 1)
     return starts
+
+
+def _quoted_local_start(text: str, closing: int) -> int:
+    """Return where the quoted local part that ends at `closing` opens.
+
+    Returns `closing` itself, where no match can start, when no opening
+    quote is close enough on the same line.
+    """
+    opening = text.rfind('"', max(0, closing - _MAX_QUOTED_LOCAL - 1), closing)
+    if opening == -1 or "\n" in text[opening:closing]:
+        return closing
+    return opening
 
 
 def _is_local_char(char: str) -> bool:
@@ -162,6 +234,9 @@ def _skip_leading_punctuation(text: str, start: int, match: re.Match[str]) -> in
     """
     if match.group("mailto"):
         return match.start()
+    if text[start] == '"':
+        # The quotes belong to a quoted local part ("sam home"@example.net).
+        return start
     while start < match.end("local") and not _is_word_char(text[start]):
         start += 1
     return start
@@ -178,6 +253,8 @@ def _trim_domain(domain: str) -> str | None:
     address, so labels are dropped from the right until the last one is
     alphabetic.
     """
+    if domain.startswith("[") or _IPV4.fullmatch(domain):
+        return domain
     labels = domain.split(".")
     while len(labels) > 1 and not _is_tld(labels[-1]):
         labels.pop()
@@ -219,16 +296,72 @@ def _disguised_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
         labels = [label.lower() for label in _DOT_SPLIT.split(domain)]
         if ".".join(labels) == relay_domain or _reads_as_prose(match, domain):
             continue
-        spans.append(Span(match.start(), match.start("domain") + len(domain), kind))
+        start = match.start()
+        if match.group("at").strip().lower().startswith("at"):
+            start = _start_with_name_word(text, start)
+        spans.append(Span(start, match.start("domain") + len(domain), kind))
     return spans
 
 
 def _provider_addresses(text: str, kind: str) -> list[Span]:
     return [
-        Span(match.start(), match.end(), kind)
+        Span(_start_with_name_word(text, match.start()), match.end(), kind)
         for match in _PROVIDER_ADDRESS.finditer(text)
         if match.group("local").lower() not in _PROSE_BEFORE_AT
     ]
+
+
+def _start_with_name_word(text: str, start: int) -> int:
+    """Move a spelled-out address's start back over one more word of its name.
+
+    "sam home at gmail" stands for samhome@gmail.com, and removing only "home
+    at gmail" would leave half the name behind. A word that reads as prose
+    ("email me at", "is", "my") is not part of the name.
+    """
+    word = _WORD_BEFORE.search(text, max(0, start - _MAX_NAME_WORD - 1), start)
+    if word is None or word.group(1).lower() in _NOT_NAME_WORDS:
+        return start
+    return word.start(1)
+
+
+def _spaced_out_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
+    """Find addresses written one character at a time: "s a m @ e x a m p l e . n e t".
+
+    Each such run around an "@" is read without its spaces, and the plain
+    pattern decides whether it contains an address.
+    """
+    spans: list[Span] = []
+    at = text.find(" @ ")
+    while at != -1:
+        start, end = _spaced_out_run(text, at + 1)
+        compact = text[start:end:2]
+        match = _PLAIN_ADDRESS.search(compact)
+        domain = None if match is None else _trim_domain(match.group("domain"))
+        if match is not None and domain and domain.lower() != relay_domain:
+            last = match.start("domain") + len(domain) - 1
+            spans.append(Span(start + 2 * match.start(), start + 2 * last + 1, kind))
+        at = text.find(" @ ", end)
+    return spans
+
+
+def _spaced_out_run(text: str, at: int) -> tuple[int, int]:
+    """Return the bounds of the run of single characters and single spaces at `at`."""
+    start = at
+    while start >= 2 and text[start - 1] == " " and _stands_alone(text, start - 2):
+        start -= 2
+    end = at + 1
+    while end + 1 < len(text) and text[end] == " " and _stands_alone(text, end + 1):
+        end += 2
+    return start, end
+
+
+def _stands_alone(text: str, index: int) -> bool:
+    """Check that `text[index]` is visible and has a space or an edge each side."""
+    if text[index].isspace():
+        return False
+    before = text[index - 1] if index > 0 else " "
+    after = text[index + 1] if index + 1 < len(text) else " "
+    return before.isspace() and after.isspace()
 
 
 def _may_have_disguised_address(text: str, found: frozenset[str]) -> bool:
@@ -237,13 +370,16 @@ def _may_have_disguised_address(text: str, found: frozenset[str]) -> bool:
     has_at_sign = "@" in text
     if has_at_sign and ("dot" in found or _has_spaced_at_sign(text)):
         return True
+    if "#" in text and _HASH_BEFORE_DOMAIN.search(folded):
+        return True
     if "at" in found and (
         "dot" in found
         or _names_webmail_domain(folded, found)
         or any(matches_after(_AT_DOTTED_DOMAIN, folded, _follows_space))
     ):
         return True
-    return (has_at_sign or "at" in found) and _has_bracketed_at(folded)
+    has_at = has_at_sign or "at" in found or "#" in text
+    return has_at and _has_bracketed_at(folded)
 
 
 def _has_spaced_at_sign(text: str) -> bool:
@@ -292,7 +428,7 @@ def _trim_disguised_domain(domain: str) -> str | None:
 
 def _is_plain_at(match: re.Match[str], domain: str) -> bool:
     """Recognise "sam@example.com", which the plain pattern already finds."""
-    return match.group("at") == "@" and not _SPELLED_DOT.search(domain)
+    return match.group("at") in ("@", "@@") and not _SPELLED_DOT.search(domain)
 
 
 def _reads_as_prose(match: re.Match[str], domain: str) -> bool:
@@ -302,8 +438,13 @@ def _reads_as_prose(match: re.Match[str], domain: str) -> bool:
     address only when the name before "at" looks like a mailbox ("sam.jones",
     "sam_99") or the domain is a webmail provider ("sam at gmail.com"). A
     bare "at" before a dot with a space beside it is prose: "at home. It".
+    A "#" counts only with the same spacing on both sides and a name of two
+    characters or more, which leaves "C# and .NET" alone.
     """
-    if match.group("at").strip().lower() != "at":
+    at = match.group("at")
+    if at.strip() == "#":
+        return at[0].isspace() != at[-1].isspace() or len(match.group("local")) < 2
+    if at.strip().lower() != "at":
         return False
     if _SPACED_DOT.search(domain):
         return True

@@ -88,11 +88,14 @@ def clean_html(source: str, context: FilterContext) -> CleanHtml:
     findings = _count_images(source)
     sanitised = sanitise(source, context, findings)
 
-    filtered, node_findings = _filter_text_nodes(sanitised, context)
-    if not _would_redact(extract_text(filtered), context):
+    nodes = _TextNodeFilter()
+    nodes.feed(sanitised)
+    nodes.close()
+    filtered, filtered_text, node_findings = _filter_text_nodes(nodes, context)
+    if not _would_redact(filtered_text, context):
         return CleanHtml(_sanitise_again(filtered), (*findings, *node_findings))
 
-    redaction = redact_text(extract_text(sanitised), context, WHERE)
+    redaction = redact_text(nodes.text(nodes.texts), context, WHERE)
     replaced = Finding("html_replaced", WHERE, detail="text split across HTML tags")
     fallback = f"<pre>{html.escape(redaction.text, quote=False)}</pre>"
     return CleanHtml(fallback, (*findings, *redaction.findings, replaced))
@@ -183,12 +186,15 @@ class _TextNodeFilter(HTMLParser):
     """Rebuilds an nh3-sanitised fragment, collecting its text nodes.
 
     `output` contains markup, and the index in `texts` of each text node, which
-    _filter_text_nodes replaces with the filtered text.
+    _filter_text_nodes replaces with the filtered text. `plain` is the same
+    for the text that `extract_text` returns, so the rebuilt fragment's text
+    needs no second parse.
     """
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.output: list[str | int] = []
+        self.plain: list[str | int] = []
         self.texts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -196,25 +202,35 @@ class _TextNodeFilter(HTMLParser):
             f' {name}="{html.escape(value or "", quote=True)}"' for name, value in attrs
         )
         self.output.append(f"<{tag}{rendered}>")
+        if tag in BLOCK_TAGS:
+            self.plain.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
         self.output.append(f"</{tag}>")
+        if tag in BLOCK_TAGS:
+            self.plain.append("\n")
 
     def handle_data(self, data: str) -> None:
         if data.isspace():
             self.output.append(data)
+            self.plain.append(data)
             return
         self.output.append(len(self.texts))
+        self.plain.append(len(self.texts))
         self.texts.append(data)
+
+    def text(self, texts: list[str]) -> str:
+        """Return what `extract_text` returns for the fragment with `texts`."""
+        pieces = [
+            piece if isinstance(piece, str) else texts[piece] for piece in self.plain
+        ]
+        return _join_lines(pieces)
 
 
 def _filter_text_nodes(
-    fragment: str, context: FilterContext
-) -> tuple[str, list[Finding]]:
-    parser = _TextNodeFilter()
-    parser.feed(fragment)
-    parser.close()
-
+    parser: _TextNodeFilter, context: FilterContext
+) -> tuple[str, str, list[Finding]]:
+    """Return the rebuilt fragment with filtered text nodes, its text, and findings."""
     # All text nodes are filtered in one call, which gives the same result as
     # one call per node at a fraction of the cost.
     redactions = redact_texts(parser.texts, context, WHERE)
@@ -225,7 +241,8 @@ def _filter_text_nodes(
         for piece in parser.output
     ]
     findings = [finding for redaction in redactions for finding in redaction.findings]
-    return "".join(pieces), findings
+    text = parser.text([redaction.text for redaction in redactions])
+    return "".join(pieces), text, findings
 
 
 class _TextExtractor(HTMLParser):
@@ -252,5 +269,8 @@ def extract_text(fragment: str) -> str:
     parser = _TextExtractor()
     parser.feed(fragment)
     parser.close()
-    text = "".join(parser.pieces)
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+    return _join_lines(parser.pieces)
+
+
+def _join_lines(pieces: list[str]) -> str:
+    return re.sub(r"\n{3,}", "\n\n", "".join(pieces)).strip("\n")

@@ -4,7 +4,9 @@ Senders hide contact details from pattern matching with characters that
 look like the plain ones or show nothing at all. Examples are a zero-width
 space or a soft hyphen inside a phone number, fullwidth or mathematical
 bold digits, a fullwidth at sign, Arabic-Indic digits, and a thin space or
-a tab between digit groups. The filters match a view of the text in which these are
+a tab between digit groups. Others write Cyrillic or Greek letters that
+look like Latin ones ("s\u0430m@ex\u0430mple.net" with U+0430), or an "@"
+as "&#64;" or "%40". The filters match a view of the text in which these are
 plain ASCII, and each span they find is mapped back to the original text,
 where the replacement happens. Everything outside a removed span, such as
 the zero-width joiners inside emoji sequences, is delivered as sent.
@@ -16,6 +18,7 @@ written backwards, which no filter matches, display as a real one.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -27,6 +30,34 @@ from filters.base import Span
 # them, so they cannot reverse a run of digits and are kept.
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _MAX_CACHED_CHARACTERS = 10_000
+# Cyrillic and Greek letters, and a few Latin ones outside ASCII, that look
+# like an ASCII letter in common fonts. Only the shapes that are near
+# identical are listed, so that Russian or Greek prose stays mostly
+# unreadable to the filters rather than turned into English words.
+_LOOKALIKES = {
+    # Cyrillic lower case
+    "\u0430": "a", "\u0441": "c", "\u0501": "d", "\u0435": "e", "\u04bb": "h",
+    "\u0456": "i", "\u0458": "j", "\u04cf": "l", "\u043e": "o", "\u0440": "p",
+    "\u051b": "q", "\u0455": "s", "\u051d": "w", "\u0445": "x", "\u0443": "y",
+    # Cyrillic capitals
+    "\u0410": "A", "\u0412": "B", "\u0421": "C", "\u0415": "E", "\u041d": "H",
+    "\u0406": "I", "\u0408": "J", "\u041a": "K", "\u041c": "M", "\u041e": "O",
+    "\u0420": "P", "\u0405": "S", "\u0422": "T", "\u0425": "X", "\u04ae": "Y",
+    # Greek lower case
+    "\u03b1": "a", "\u03b9": "i", "\u03ba": "k", "\u03bd": "v", "\u03bf": "o",
+    "\u03c1": "p", "\u03c5": "u", "\u03c7": "x",
+    # Greek capitals
+    "\u0391": "A", "\u0392": "B", "\u0395": "E", "\u0396": "Z", "\u0397": "H",
+    "\u0399": "I", "\u039a": "K", "\u039c": "M", "\u039d": "N", "\u039f": "O",
+    "\u03a1": "P", "\u03a4": "T", "\u03a5": "Y", "\u03a7": "X",
+    # Latin letters outside ASCII that NFKC keeps
+    "\u0251": "a", "\u0261": "g", "\u026a": "i", "\u0131": "i",
+}  # fmt: skip
+# An "@" written as an HTML character reference or a URL escape. Mail
+# clients show "&#64;" as typed in a text/plain part, and a reader decodes
+# it at a glance.
+_ENCODED_AT = re.compile(r"&#0*64;|&#[xX]0*40;|&commat;|%40")
+_ENCODED_AT_MARKERS = ("&#", "&commat;", "%40")
 
 
 @dataclass(frozen=True)
@@ -53,15 +84,27 @@ class MatchingView:
         return Span(start, end, span.kind)
 
 
+# The safeguarding step and the text filters build the view of the same
+# text one after the other, so the last few views are kept.
+@functools.lru_cache(maxsize=4)
 def matching_view(text: str) -> MatchingView:
     """Build the view of `text` that the text filters match.
 
     Each character is mapped on its own. Format characters (Unicode
     category Cf) are dropped, space separators (Zs) and TAB become a plain
-    space, and line and paragraph separators become a line break. Any other
-    character is NFKC-normalised, and a decimal digit of any script then
-    becomes its ASCII digit.
+    space, and line and paragraph separators become a line break. A
+    Cyrillic or Greek letter that looks like a Latin one becomes that
+    letter. Any other character is NFKC-normalised, and a decimal digit of
+    any script then becomes its ASCII digit. Last, each encoded "@" ("&#64;",
+    "%40") becomes "@".
     """
+    view = _character_view(text)
+    if not any(marker in view.text for marker in _ENCODED_AT_MARKERS):
+        return view
+    return _decode_at_signs(view)
+
+
+def _character_view(text: str) -> MatchingView:
     if text.isascii() and "\t" not in text:
         return MatchingView(text)
     view = text.translate(_VIEW_TABLE)
@@ -69,6 +112,29 @@ def matching_view(text: str) -> MatchingView:
     if not resizing:
         return MatchingView(view)
     return MatchingView(view, _origins(text, resizing))
+
+
+def _decode_at_signs(view: MatchingView) -> MatchingView:
+    """Replace each encoded "@" in `view` with "@", keeping the origins in step.
+
+    The "@" takes the origin of the encoding's first character. A span that
+    ends at that "@" would leave the rest of the encoding behind, but no
+    filter ends a span at an "@".
+    """
+    origins = view.origins or range(len(view.text))
+    pieces: list[str] = []
+    decoded_origins: list[int] = []
+    cursor = 0
+    for match in _ENCODED_AT.finditer(view.text):
+        pieces.append(view.text[cursor : match.start()])
+        decoded_origins.extend(origins[cursor : match.start() + 1])
+        pieces.append("@")
+        cursor = match.end()
+    if cursor == 0:
+        return view
+    pieces.append(view.text[cursor:])
+    decoded_origins.extend(origins[cursor:])
+    return MatchingView("".join(pieces), tuple(decoded_origins))
 
 
 def _origins(text: str, resizing: set[str]) -> tuple[int, ...]:
@@ -124,6 +190,8 @@ class _ViewTable(dict[int, str]):
 def _view_of_character(char: str) -> str:
     if char == "\t":
         return " "
+    if char in _LOOKALIKES:
+        return _LOOKALIKES[char]
     category = unicodedata.category(char)
     if category == "Cf":
         return ""

@@ -1,18 +1,38 @@
 """Find links and handles that move a conversation to another service.
 
-Two kinds of text go: links to messaging, social and file-sharing services
-("wa.me/...", "instagram.com/sam", "drive.google.com/..."), and phrases that
-hand out an account on one ("add me on snap: samj_04", "my insta is @sam.j",
-"message me on whatsapp"). Links to other sites stay.
+These go:
+
+- links to messaging, social, video-call and file-sharing services
+  ("wa.me/...", "instagram.com/sam", "zoom.us/j/...", "drive.google.com/..."),
+  also when disguised ("instagram dot com slash sam", "hxxps://t[.]me/sam");
+- links through URL shorteners and link-in-bio pages, because the recipient
+  cannot see where they lead, and links to an IP address;
+- phrases that hand out an account ("add me on snap: samj_04", "my insta is
+  @sam.j", "message me on whatsapp", "snap samj04");
+- @handles on their own ("find me @samj_04", "@sam@mastodon.social").
+
+Links to other sites stay. Links to YouTube, GitHub and LinkedIn go too,
+although a programme for adults might want them: a channel, a profile or a
+comment thread reaches the person, and removal is the safe default for young
+people. No setting keeps them.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 
 from filters.base import FilterContext, Span
-from filters.prefilter import fold_case, words
+from filters.link_view import link_view, may_be_disguised
+from filters.prefilter import (
+    digit_runs,
+    fold_case,
+    follows_non_word,
+    matches_at,
+    words,
+)
+from filters.profanity import ProfanityFilter
 
 log = logging.getLogger(__name__)
 
@@ -23,21 +43,32 @@ _MESSAGING_HOSTS = """
     t.me telegram.me telegram.dog discord.gg discord.com discordapp.com
     facebook.com fb.com fb.me m.me messenger.com twitter.com x.com
     signal.me signal.group linkedin.com lnkd.in kik.me threads.net bsky.app
+    reddit.com redd.it twitch.tv youtube.com youtu.be github.com roblox.com
+    steamcommunity.com s.team xbox.com matrix.to line.me lin.ee viber.com
+    viber.me wechat.com weixin.qq.com skype.com pinterest.com pin.it
+    tumblr.com mastodon.social mastodon.online mstdn.social
+    """.split()  # noqa: SIM905 - a word list reads better as text
+_VIDEO_CALL_HOSTS = """
+    zoom.us meet.google.com teams.microsoft.com teams.live.com whereby.com
+    facetime.apple.com webex.com meet.jit.si
+    """.split()  # noqa: SIM905 - a word list reads better as text
+# Shorteners and link-in-bio pages hide where a link goes.
+_SHORTENER_HOSTS = """
+    bit.ly t.co tinyurl.com goo.gl ow.ly is.gd buff.ly rebrand.ly cutt.ly
+    linktr.ee beacons.ai tiny.cc shorturl.at rb.gy t.ly lnk.bio
     """.split()  # noqa: SIM905 - a word list reads better as text
 _FILE_SHARING_HOSTS = """
     drive.google.com docs.google.com dropbox.com db.tt wetransfer.com we.tl
     onedrive.live.com 1drv.ms photos.app.goo.gl photos.google.com
     """.split()  # noqa: SIM905 - a word list reads better as text
+_HOSTS = _MESSAGING_HOSTS + _VIDEO_CALL_HOSTS + _SHORTENER_HOSTS + _FILE_SHARING_HOSTS
 _SERVICE_LINK = re.compile(
     r"(?<![\w.@/-])(?:https?://)?(?:[\w-]+\.)*"
-    rf"(?:{'|'.join(map(re.escape, _MESSAGING_HOSTS + _FILE_SHARING_HOSTS))})"
+    rf"(?:{'|'.join(map(re.escape, _HOSTS))})"
     r"(?![\w-])(?:[/?#][^\s<>\"'()\[\]]*)?",
     re.IGNORECASE,
 )
-_HOST_LABELS = tuple(
-    (host, frozenset(host.split(".")))
-    for host in _MESSAGING_HOSTS + _FILE_SHARING_HOSTS
-)
+_HOST_LABELS = tuple((host, frozenset(host.split("."))) for host in _HOSTS)
 _HOST_VOCABULARY = frozenset().union(*(labels for _, labels in _HOST_LABELS))
 _TRAILING_PUNCTUATION = ".,;:!?"
 
@@ -45,7 +76,8 @@ _TRAILING_PUNCTUATION = ".,;:!?"
 _SERVICE = (
     r"(?:insta(?:gram)?|ig|snap(?:chat)?|sc|tik\s?tok|whats\s?app|telegram"
     r"|discord|face\s?book|fb|messenger|twitter|signal|linked\s?in|kik|skype"
-    r"|threads|twitch|roblox|xbox|psn|steam|reddit|bluesky)"
+    r"|threads|twitch|roblox|xbox|psn|steam|reddit|bluesky|youtube|github"
+    r"|pinterest|tumblr|mastodon|wechat|viber|facetime|minecraft|fortnite)"
 )
 # The words (runs of `\w`) that a match of _SERVICE is made of, in lower case.
 # A pattern built on _SERVICE runs only when one of these groups of words
@@ -56,7 +88,8 @@ _SERVICE_WORDS = (
         for name in """
         insta instagram ig snap snapchat sc tiktok whatsapp telegram discord
         facebook fb messenger twitter signal linkedin kik skype threads twitch
-        roblox xbox psn steam reddit bluesky
+        roblox xbox psn steam reddit bluesky youtube github pinterest tumblr
+        mastodon wechat viber facetime minecraft fortnite
         """.split()  # noqa: SIM905 - a word list reads better as text
     ),
     frozenset({"tik", "tok"}),
@@ -68,7 +101,10 @@ _SERVICE_WORDS = (
 # own it is a letter, a kiss or a variable.
 _INVITED_SERVICE = rf"(?:{_SERVICE}|x)"
 _HANDLE = r"(?P<handle>@?[\w.]{2,30}(?:#\d{4})?)"
-_ACCOUNT_WORD = r"(?:user\s?name|name|handle|user|id|tag|account|acc|profile)"
+_ACCOUNT_WORD = (
+    r"(?:user\s?name|name|handle|user|id|tag|account|acc|profile|gamer\s?tag|gt"
+    r"|ign|server|realm|friend\s?code|channel|page)"
+)
 
 # "add me on snap", "message me on whatsapp", "hit me up on discord: sam#1234".
 # The whole invitation goes, with the handle if one follows.
@@ -85,11 +121,15 @@ _INVITATION = re.compile(
     re.IGNORECASE,
 )
 # "whatsapp me", "facetime me": the service used as a verb.
-_SERVICE_VERB = re.compile(r"\b(?:whats\s?app|facetime)\s+(?:me|us)\b", re.IGNORECASE)
+_SERVICE_VERB = re.compile(
+    r"\b(?:whats\s?app|facetime|skype|viber)\s+(?:me|us)\b", re.IGNORECASE
+)
 _SERVICE_VERB_WORDS = (
     frozenset({"whatsapp"}),
     frozenset({"whats", "app"}),
     frozenset({"facetime"}),
+    frozenset({"skype"}),
+    frozenset({"viber"}),
 )
 # "my insta is @sam.j", "my snap's samj04", "our discord name: sam#1234".
 _POSSESSIVE = re.compile(
@@ -140,6 +180,54 @@ _DESCRIPTIONS = frozenset(
 _LABELS_BEFORE_A_NAME = frozenset({"is", "'s", "its", "it's"})
 
 
+# "snap samj04", "ig sam_jones_99": a service, then a handle with no label.
+# Only a handle that cannot be a word counts: see _unlabelled_handle_span.
+_UNLABELLED = re.compile(
+    rf"\b{_SERVICE}(?:\s+{_ACCOUNT_WORD})?[ \t]+(?P<handle>@?[A-Za-z_][\w.]{{1,29}})"
+    r"(?![\w@])",
+    re.IGNORECASE,
+)
+_MIN_UNLABELLED_HANDLE = 4
+
+# "@sam@mastodon.social" on the fediverse, "@sam:matrix.org" on Matrix.
+_FEDERATED_HANDLE = re.compile(r"@[\w.-]{1,30}[@:][\w-]+(?:\.[\w-]+)+")
+# "find me @samj_04", "I'm @samj_04 everywhere": an @handle with no service
+# named. The pattern starts with a literal "@", so that `re` skips ahead to
+# it, and _starts_handle checks the character before it.
+_BARE_HANDLE = re.compile(r"@(?P<handle>[A-Za-z_][\w.]{1,29})(?![\w@]|:\w)")
+# Characters that put an "@" inside an address or a link rather than before
+# a handle: "sam@example.org", "youtube.com/@sam".
+_NOT_BEFORE_HANDLE = frozenset(".@+/-=_")
+# "working @home", "see you @school": "@" as shorthand for "at".
+# NOTE: any other word after "@" is removed as a handle, including a name
+# used as a mention ("thanks @Sam").
+_AT_WORDS = frozenset(
+    """
+    home school work uni college lunch break weekend night noon midnight the
+    a my your church gym club practice training library station here everyone
+    all
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+# A link to an IP address names no site, so it can reach anyone's server:
+# "http://192.0.2.10/x", or "192.0.2.10:25565" for a game server.
+_IP_LINK = re.compile(
+    r"\b(?:https?|ftp)://(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?::[0-9]{1,5})?"
+    r"(?:[/?#][^\s<>\"'()\[\]]*)?",
+    re.IGNORECASE,
+)
+_IP_AND_PORT = re.compile(r"(?:[0-9]{1,3}\.){3}[0-9]{1,3}:[0-9]{2,5}(?![\w.])")
+
+# Names that a sender may split with a space inside a disguised link:
+# "insta gram . com".
+_JOINABLE_NAMES = frozenset(
+    label for host in _HOSTS for label in host.split(".")[:-1] if len(label) >= 4
+)
+_PROFANITY = ProfanityFilter()
+
+Offsets = Iterator[tuple[int, int]]
+
+
 class OffPlatformFilter:
     """Remove links and handles for messaging, social and file-sharing services."""
 
@@ -147,41 +235,102 @@ class OffPlatformFilter:
     placeholder = "[contact link removed]"
 
     def find(self, text: str, context: FilterContext) -> list[Span]:
-        # Each pattern runs only when the text has the words it needs, so
-        # most text costs one lookup in its set of words per pattern.
+        # Each pattern runs only when the text has the words or characters
+        # it needs, so most text costs one lookup per pattern.
         found = words(text)
-        spans: list[Span] = []
-        if _names_a_host(text, found):
-            spans.extend(
-                Span(match.start(), _link_end(match), self.kind)
-                for match in _SERVICE_LINK.finditer(text)
-            )
-        names_service = _has_any(found, _SERVICE_WORDS)
-        if names_service or "x" in found:
-            spans.extend(self._invitations(text))
-        if _has_any(found, _SERVICE_VERB_WORDS):
-            spans.extend(
-                Span(m.start(), m.end(), self.kind)
-                for m in _SERVICE_VERB.finditer(text)
-            )
-        patterns = [_POSSESSIVE, _LABELLED, _ANSWER] if names_service else []
-        if _may_have_at_handle(text, found, names_service):
-            patterns.insert(2, _AT_HANDLE)
-        for pattern in patterns:
-            for match in pattern.finditer(text):
-                handle = _handle_span(match)
-                if handle is not None:
-                    spans.append(Span(*handle, self.kind))
-        return spans
+        offsets = [
+            *_service_links(text, found),
+            *_service_phrases(text, found),
+            *_bare_handles(text, context),
+            *_ip_links(text),
+            *_disguised_links(text),
+        ]
+        return [Span(start, end, self.kind) for start, end in offsets]
 
-    def _invitations(self, text: str) -> list[Span]:
-        spans = []
-        for match in _INVITATION.finditer(text):
+
+def _service_links(text: str, found: frozenset[str]) -> Offsets:
+    if not _names_a_host(text, found):
+        return
+    for match in _SERVICE_LINK.finditer(text):
+        yield match.start(), _link_end(match)
+
+
+def _service_phrases(text: str, found: frozenset[str]) -> Offsets:
+    names_service = _has_any(found, _SERVICE_WORDS)
+    if names_service or "x" in found:
+        yield from _invitations(text)
+    if _has_any(found, _SERVICE_VERB_WORDS):
+        yield from (match.span() for match in _SERVICE_VERB.finditer(text))
+    patterns = [_POSSESSIVE, _LABELLED, _ANSWER] if names_service else []
+    if _may_have_at_handle(text, found, names_service):
+        patterns.insert(2, _AT_HANDLE)
+    for pattern in patterns:
+        for match in pattern.finditer(text):
             handle = _handle_span(match)
-            end = handle[1] if handle else match.end("invitation")
-            end = match.end("name") if match.group("name") else end
-            spans.append(Span(match.start(), end, self.kind))
-        return spans
+            if handle is not None:
+                yield handle
+    if names_service:
+        for match in _UNLABELLED.finditer(text):
+            handle = _unlabelled_handle_span(match)
+            if handle is not None:
+                yield handle
+
+
+def _invitations(text: str) -> Offsets:
+    for match in _INVITATION.finditer(text):
+        handle = _handle_span(match)
+        end = handle[1] if handle else match.end("invitation")
+        end = match.end("name") if match.group("name") else end
+        yield match.start(), end
+
+
+def _bare_handles(text: str, context: FilterContext) -> Offsets:
+    if "@" not in text:
+        return
+    for match in _FEDERATED_HANDLE.finditer(text):
+        if _starts_handle(text, match.start()):
+            yield match.span()
+    for match in _BARE_HANDLE.finditer(text):
+        if not _starts_handle(text, match.start()):
+            continue
+        name = match.group("handle").rstrip(".")
+        if name.lower() in _AT_WORDS or _is_offensive("@" + name, context):
+            continue
+        yield match.start(), match.start("handle") + len(name)
+
+
+def _starts_handle(text: str, at: int) -> bool:
+    if at == 0:
+        return True
+    before = text[at - 1]
+    return not before.isalnum() and before not in _NOT_BEFORE_HANDLE
+
+
+def _is_offensive(token: str, context: FilterContext) -> bool:
+    """Recognise "@ss" and the like, which the offensive-word filter removes."""
+    return bool(_PROFANITY.find(token, context))
+
+
+def _ip_links(text: str) -> Offsets:
+    if "://" in text:
+        yield from (_link_span(match) for match in _IP_LINK.finditer(text))
+    runs = digit_runs(text)
+    starts = (start for start, end in runs if text[end : end + 1] == ".")
+    for match in matches_at(_IP_AND_PORT, text, starts):
+        if follows_non_word(text, match.start()) and text[match.start() - 1] != ".":
+            yield match.span()
+
+
+def _disguised_links(text: str) -> Offsets:
+    """Find service links written with disguised dots or slashes: see link_view."""
+    if not may_be_disguised(text):
+        return
+    view = link_view(text, _JOINABLE_NAMES)
+    if view is None:
+        return
+    for pattern in (_SERVICE_LINK, _IP_LINK):
+        for match in pattern.finditer(view.text):
+            yield view.original_span(*_link_span(match))
 
 
 def _has_any(found: frozenset[str], groups: tuple[frozenset[str], ...]) -> bool:
@@ -222,6 +371,10 @@ def _link_end(match: re.Match[str]) -> int:
     return match.start() + len(match.group().rstrip(_TRAILING_PUNCTUATION))
 
 
+def _link_span(match: re.Match[str]) -> tuple[int, int]:
+    return match.start(), _link_end(match)
+
+
 def _handle_span(match: re.Match[str]) -> tuple[int, int] | None:
     """Return the span of the handle a match found, or None if it reads as prose.
 
@@ -249,6 +402,23 @@ def _handle_span(match: re.Match[str]) -> tuple[int, int] | None:
         return None
     start = match.start("handle")
     return start, start + len(trimmed)
+
+
+def _unlabelled_handle_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """Return the span of a handle right after a service name, if it is one.
+
+    With no label, only a handle that cannot be a word counts: it starts
+    with "@", or has a digit, "_" or "." inside, and is at least
+    _MIN_UNLABELLED_HANDLE characters long. So "snap samj04" goes and
+    "insta stories" stays.
+    """
+    handle = match.group("handle").rstrip(".")
+    name = handle.lstrip("@")
+    marked = handle.startswith("@") or any(ch.isdigit() or ch in "_." for ch in name)
+    if not marked or len(name) < _MIN_UNLABELLED_HANDLE:
+        return None
+    start = match.start("handle")
+    return start, start + len(handle)
 
 
 def _describes(word: str) -> bool:

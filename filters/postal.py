@@ -1,13 +1,17 @@
-"""Find postcodes and street addresses.
+"""Find postcodes, street addresses and map locations.
 
 Postcodes follow the published formats, so a regular expression decides them:
-UK postcodes, Irish Eircodes, and US ZIP codes after a state abbreviation or
-the word "zip". Street addresses have no fixed format. The filter looks for a
-house number or a house name, then a street name and a street type ("12
-Acacia Avenue", "Flat 3, 12 Acacia Avenue", "Rose Cottage, Mill Lane", "1234
-Main St, Apt 5"). It then checks the letter case and the words around it,
-because "5 miles down the road" and "Chapter 3 The Green Knight" have the
-same shape.
+UK postcodes (also written with look-alike characters, spaced out or over a
+line break), Irish Eircodes, Canadian postal codes, Australian postcodes
+after a state, Dutch postcodes before a town, and US ZIP codes after a state
+abbreviation or the word "zip". Street addresses have no fixed format. The
+filter looks for a house number or a house name, then a street name and a
+street type ("12 Acacia Avenue", "Flat 3, 12 Acacia Avenue", "Rose Cottage,
+Mill Lane", "1234 Main St, Apt 5", "fourteen Station Road"). It then checks
+the letter case and the words around it, because "5 miles down the road" and
+"Chapter 3 The Green Knight" have the same shape. PO boxes, German, Dutch and
+French street forms, and the map locations in filters.locations count as
+street addresses too.
 """
 
 from __future__ import annotations
@@ -15,33 +19,76 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from itertools import chain
 
 from filters.base import FilterContext, Span
+from filters.locations import find_locations
 from filters.prefilter import (
     digit_runs,
     fold_case,
     follows_non_word,
     matches_after,
     matches_at,
+    token_runs,
     words,
 )
 
 log = logging.getLogger(__name__)
 
-# UK postcode: outward code, up to two spaces or a hyphen, inward code. The
-# letter classes leave out the letters Royal Mail never uses in each position,
-# which keeps words and product codes ("COVID19", "MP3", "A4") from matching.
-_UK_POSTCODE = re.compile(
-    r"(?<![\w])(?:"
+# UK postcode: outward code, then up to two spaces, a hyphen or one line
+# break, then the inward code. The letter classes leave out the letters Royal
+# Mail never uses in each position, which keeps words and product codes
+# ("COVID19", "MP3", "A4") from matching.
+_UK_OUTWARD = (
     r"[A-PR-UWYZ][0-9][0-9]?"
     r"|[A-PR-UWYZ][A-HK-Y][0-9][0-9]?"
     r"|[A-PR-UWYZ][0-9][A-HJKPSTUW]"
     r"|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY]"
-    r"|GIR(?=[ \u00a0]?0AA)"
-    r")(?:[ \u00a0]{0,2}|-)(?P<inward>[0-9][ABD-HJLNP-UW-Z]{2})(?![\w])",
+)
+_UK_INWARD = r"[0-9][ABD-HJLNP-UW-Z]{2}"
+_UK_POSTCODE = re.compile(
+    rf"(?<![\w])(?:{_UK_OUTWARD}|GIR(?=[ \u00a0]?0AA))"
+    r"(?:[ \u00a0]{0,2}|-|[ \u00a0]*\r?\n[ \u00a0]*)"
+    rf"(?P<inward>{_UK_INWARD})(?![\w])",
     re.IGNORECASE,
 )
+_UK_POSTCODE_PARTS = re.compile(
+    rf"(?P<outward>{_UK_OUTWARD}) (?P<inward>{_UK_INWARD})", re.IGNORECASE
+)
 _ORDINAL = re.compile(r"[0-9](?:st|nd|rd|th)")
+# The postcode areas, which the look-alike forms below must start with.
+_UK_AREAS = frozenset(
+    """
+    AB AL B BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE
+    DG DH DL DN DT DY E EC EH EN EX FK FY G GL GU GY HA HD HG HP HR HS HU HX
+    IG IM IP IV JE KA KT KW KY L LA LD LE LL LN LS LU M ME MK ML N NE NG NN NP
+    NR NW OL OX PA PE PH PL PO PR RG RH RM S SA SE SG SK SL SM SN SO SP SR SS
+    ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC WD WF WN WR WS WV YO ZE
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+# A UK postcode typed with look-alike characters: "SW1A lAA", "5W1A 1AA",
+# "SWIA IAA". Letters must be capitals, because in lower case too many word
+# pairs ("so old") read as postcodes once O and I stand for digits. For the
+# same reason O never stands for the 0 of an inward code ("M6 ONE").
+_LOOKALIKE_POSTCODE = re.compile(
+    r"(?P<outward>[A-Z0158][A-Z0-9l]{1,3})[ \u00a0]{0,2}"
+    r"(?P<inward>[0-9Il][A-Z]{2})(?![\w])"
+)
+_AS_DIGIT = {"O": "0", "I": "1", "l": "1"}
+_AS_LETTER = {"0": "O", "1": "I", "5": "S", "8": "B"}
+# "A" is a letter and "9" a digit in each form of outward code.
+_OUTWARD_SHAPES = {
+    2: ("A9",),
+    3: ("A99", "A9A", "AA9"),
+    4: ("AA99", "AA9A"),
+}
+# A postcode with a space between characters: "S W 1 A 1 A A". The first
+# digit is the second or third character of the outward code.
+_SPACED_POSTCODE = re.compile(
+    r"[A-Za-z](?: [A-Za-z0-9]){1,3}[ \u00a0]{1,2}[0-9](?: [A-Za-z]){2}(?![\w])"
+)
+_SPACED_DIGIT_OFFSETS = (2, 4)
 
 # Eircode: a routing key ("D02", "D6W") and a four-character unique identifier.
 _EIRCODE = re.compile(
@@ -49,6 +96,27 @@ _EIRCODE = re.compile(
     r"(?P<unique>[0-9AC-FHKNPRTV-Y]{4})(?![\w])",
     re.IGNORECASE,
 )
+# Canadian postal code: "K1A 0B1". The letter classes are Canada Post's.
+_CANADIAN_POSTAL_CODE = re.compile(
+    r"(?<![\w])[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z][ \u00a0-]?"
+    r"[0-9][ABCEGHJ-NPRSTV-Z][0-9](?![\w])",
+    re.IGNORECASE,
+)
+# Australian postcode after a state: "Sydney NSW 2000". The state stays.
+_AUSTRALIAN_STATES = frozenset({"nsw", "vic", "qld", "sa", "wa", "tas", "nt", "act"})
+_AUSTRALIAN_POSTCODE = re.compile(
+    rf"(?:{'|'.join(sorted(_AUSTRALIAN_STATES)).upper()}),?[ \u00a0]+"
+    r"(?P<zip>[0-9]{4})(?![\w])"
+)
+# Dutch postcode before a town: "1012 AB Amsterdam". It must start a line or
+# follow a comma, and common abbreviations after a year ("1066 AD", "2024
+# TV") are left out, because a year before two capitals is common in prose.
+_DUTCH_POSTCODE = re.compile(
+    r"[1-9][0-9]{3}[ \u00a0]?"
+    r"(?!AD|BC|CE|AM|PM|UK|US|EU|TV|AI|IT|GB|SA|SD|SS)[A-Z]{2}"
+    r"(?=[ \u00a0]+[A-Z][a-z])"
+)
+_DUTCH_LEFT_EDGE = re.compile(r"(?:^|\n|,)[ \u00a0]*$")
 
 _US_STATES = """
     AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS
@@ -57,7 +125,7 @@ _US_STATES = """
 # A ZIP code only counts after a state abbreviation, because five digits alone
 # are far more often something else. The state itself stays. The pattern has
 # no leading `\b`, so that `re` can skip ahead to capital letters;
-# `_follows_non_word` checks the left edge instead.
+# `follows_non_word` checks the left edge instead.
 _US_ZIP = re.compile(
     rf"(?:{'|'.join(_US_STATES)}),?[ \u00a0]+(?P<zip>[0-9]{{5}}(?:-[0-9]{{4}})?)\b"
 )
@@ -69,51 +137,107 @@ _LABELLED_ZIP = re.compile(
 )
 
 
-# Every code has a digit, so the patterns are tried only around runs of
-# digits. Each code's first digit starts a run, because a letter or a space
-# comes before it.
+# Every code but a look-alike one has a digit, so most patterns are tried
+# only around runs of digits. Each code's first digit starts a run, because
+# a letter or a space comes before it.
 _FIVE_DIGITS = re.compile(r"[0-9]{5}")
 # The first digit of a UK postcode is one or two characters after its start,
 # or three to five in "GIR 0AA".
 _UK_DIGIT_OFFSETS = range(1, 6)
 
+Runs = tuple[tuple[int, int], ...]
+Offsets = Iterator[tuple[int, int]]
+
 
 class PostcodeFilter:
-    """Remove UK postcodes, Irish Eircodes and US ZIP codes."""
+    """Remove UK, Irish, Canadian, Australian, Dutch and US postcodes."""
 
     kind = "postcode"
     placeholder = "[postcode removed]"
 
     def find(self, text: str, context: FilterContext) -> list[Span]:
         runs = digit_runs(text)
-        uk_starts = (
-            start - offset for start, _ in runs for offset in _UK_DIGIT_OFFSETS
-        )
-        spans = [
-            Span(match.start(), match.end(), self.kind)
-            for match in matches_at(_UK_POSTCODE, text, uk_starts)
-            if not _is_year_and_ordinal(match)
-        ]
-        # An Eircode starts with one letter before its first digit.
-        eircode_starts = (start - 1 for start, _ in runs)
-        spans.extend(
-            Span(match.start(), match.end(), self.kind)
-            for match in matches_at(_EIRCODE, text, eircode_starts)
-            if _is_mixed(match.group("unique"))
-        )
-        if any(end - start >= 5 for start, end in runs) and _FIVE_DIGITS.search(text):
-            spans.extend(self._zip_codes(text))
-        return spans
-
-    def _zip_codes(self, text: str) -> list[Span]:
-        matches = list(matches_after(_US_ZIP, text, follows_non_word))
-        # "zip" may have letters after it ("zipcode", "zipis"), so this is a
-        # substring search, not a lookup in the words of the text.
-        if "zip" in fold_case(text):
-            matches.extend(_LABELLED_ZIP.finditer(text))
         return [
-            Span(match.start("zip"), match.end("zip"), self.kind) for match in matches
+            Span(start, end, self.kind)
+            for finder in _POSTCODE_FINDERS
+            for start, end in finder(text, runs)
         ]
+
+
+def _uk_postcodes(text: str, runs: Runs) -> Offsets:
+    starts = (start - offset for start, _ in runs for offset in _UK_DIGIT_OFFSETS)
+    for match in matches_at(_UK_POSTCODE, text, starts):
+        if not _is_year_and_ordinal(match):
+            yield match.span()
+
+
+def _lookalike_postcodes(text: str, runs: Runs) -> Offsets:
+    for match in matches_after(_LOOKALIKE_POSTCODE, text, follows_non_word):
+        if _reads_as_lookalike_postcode(match["outward"], match["inward"]):
+            yield match.span()
+
+
+def _spaced_postcodes(text: str, runs: Runs) -> Offsets:
+    starts = (
+        start - offset
+        for start, end in runs
+        if end - start == 1
+        for offset in _SPACED_DIGIT_OFFSETS
+    )
+    for match in matches_at(_SPACED_POSTCODE, text, starts):
+        if follows_non_word(text, match.start()) and _is_spaced_postcode(match[0]):
+            yield match.span()
+
+
+def _eircodes(text: str, runs: Runs) -> Offsets:
+    # An Eircode starts with one letter before its first digit.
+    starts = (start - 1 for start, _ in runs)
+    for match in matches_at(_EIRCODE, text, starts):
+        if _is_mixed(match.group("unique")):
+            yield match.span()
+
+
+def _canadian_postal_codes(text: str, runs: Runs) -> Offsets:
+    starts = (start - 1 for start, _ in runs)
+    for match in matches_at(_CANADIAN_POSTAL_CODE, text, starts):
+        yield match.span()
+
+
+def _four_digit_codes(text: str, runs: Runs) -> Offsets:
+    if not any(end - start == 4 for start, end in runs):
+        return
+    if not words(text).isdisjoint(_AUSTRALIAN_STATES):
+        for match in matches_after(_AUSTRALIAN_POSTCODE, text, follows_non_word):
+            yield match.span("zip")
+    starts = (start for start, end in runs if end - start == 4)
+    for match in matches_at(_DUTCH_POSTCODE, text, starts):
+        if _DUTCH_LEFT_EDGE.search(text, max(0, match.start() - 20), match.start()):
+            yield match.span()
+
+
+def _zip_codes(text: str, runs: Runs) -> Offsets:
+    if not any(end - start >= 5 for start, end in runs):
+        return
+    if not _FIVE_DIGITS.search(text):
+        return
+    matches = list(matches_after(_US_ZIP, text, follows_non_word))
+    # "zip" may have letters after it ("zipcode", "zipis"), so this is a
+    # substring search, not a lookup in the words of the text.
+    if "zip" in fold_case(text):
+        matches.extend(_LABELLED_ZIP.finditer(text))
+    for match in matches:
+        yield match.span("zip")
+
+
+_POSTCODE_FINDERS = (
+    _uk_postcodes,
+    _lookalike_postcodes,
+    _spaced_postcodes,
+    _eircodes,
+    _canadian_postal_codes,
+    _four_digit_codes,
+    _zip_codes,
+)
 
 
 def _is_year_and_ordinal(match: re.Match[str]) -> bool:
@@ -121,6 +245,42 @@ def _is_year_and_ordinal(match: re.Match[str]) -> bool:
     inward = match.group("inward")
     outward = match.group()[: match.start("inward") - match.start()]
     return bool(_ORDINAL.fullmatch(inward)) and not outward.islower()
+
+
+def _reads_as_lookalike_postcode(outward: str, inward: str) -> bool:
+    """Check that swapping look-alike characters turns a candidate into a postcode.
+
+    At least one character must be swapped, since plain postcodes are found
+    elsewhere. Without any real digit the candidate must have a four-character
+    outward code and only I or l for 1, because short capital words such as
+    "BIT" and "OLD" also read as postcodes when O stands for 0.
+    """
+    inward_read = _AS_DIGIT.get(inward[0], inward[0]) + inward[1:]
+    has_digit = any(char.isdigit() for char in outward + inward)
+    if not has_digit and (len(outward) != 4 or "O" in outward + inward[0]):
+        return False
+    for shape in _OUTWARD_SHAPES[len(outward)]:
+        outward_read = "".join(
+            _AS_DIGIT.get(char, char) if kind == "9" else _AS_LETTER.get(char, char)
+            for char, kind in zip(outward, shape, strict=True)
+        )
+        if outward_read + inward_read == outward + inward:
+            continue
+        if _is_uk_postcode(outward_read, inward_read):
+            return True
+    return False
+
+
+def _is_uk_postcode(outward: str, inward: str) -> bool:
+    area = outward[:2] if outward[1].isalpha() else outward[:1]
+    if area.upper() not in _UK_AREAS:
+        return False
+    return _UK_POSTCODE_PARTS.fullmatch(f"{outward} {inward}") is not None
+
+
+def _is_spaced_postcode(spaced: str) -> bool:
+    compact = "".join(spaced.split())
+    return _is_uk_postcode(compact[:-3], compact[-3:])
 
 
 def _is_mixed(unique: str) -> bool:
@@ -134,12 +294,28 @@ _STREET_TYPES = """
     Row Walk Green Rise View Parade Boulevard Blvd Yard Wharf Quay Vale Chase
     Mount Gate Hollow Broadway Esplanade Embankment Circus Meadow Meadows
     Bank Brow Croft Fold Wynd Parkway Pkwy Highway Hwy Plaza Trail
+    Cl Gr Pk Tce Wy
     """.split()  # noqa: SIM905 - a word list reads better as text
-# Types that are also everyday words ("a 10 minute walk", "the way") count
-# only in an address written in title case.
+# Types that also count in an address written in lower case.
 _LOWERCASE_TYPES = frozenset(
     """
-    road rd street avenue ave lane ln crescent terrace drive grove gardens close
+    road rd street st avenue ave lane ln crescent cres terrace tce terr drive dr
+    grove gr gardens gdns close cl court ct place pl square sq way wy park pk
+    mews row hill walk rise view green parade blvd pkwy hwy
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Lower-case types that are also everyday words ("a 10 minute walk", "the
+# way"): the address must also end where an address ends (see _ends_address).
+_EVERYDAY_TYPES = frozenset(
+    """
+    court place square way park row hill walk rise view green parade
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Words that may follow a lower-case address that ends in an everyday word:
+# "3 river walk near the shops".
+_WORDS_AFTER_ADDRESS = frozenset(
+    """
+    near in by off opposite next behind and if x xx
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _HOUSE_TYPES = """
@@ -153,14 +329,16 @@ _QUANTITY_WORDS = frozenset(
     """
     mile miles minute minutes min mins hour hours hr hrs day days week weeks
     year years km metre metres meter meters yard yards foot feet step steps
-    time times people cars car bus buses
+    time times people cars car bus buses percent per cent pence pound pounds
+    point points goal goals mark marks degree degrees
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _PROSE_WORDS = _QUANTITY_WORDS | frozenset(
     """
     a an the my your our their his her its this that these those down up along
     across past over to of in on at from by for and or into round around off
-    more other few very really quite so too
+    more other few very really quite so too either each every any same wrong
+    right whole half long all both
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _JOINING_WORDS = frozenset({"of", "the", "and", "on", "upon", "in", "de", "la"})
@@ -174,10 +352,31 @@ _COUNTED_WORDS = frozenset(
     season round game year class form group team
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+# A lower-case address never follows one of these words: "a 5k charity walk".
+_DETERMINERS = frozenset(
+    """
+    a an the another every each per only about around over under nearly almost
+    than just
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?[ \t]*$")
 _ORDINAL_WORD = re.compile(r"[0-9]{1,3}(?:st|nd|rd|th)")
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
 
 _NUMBER = r"[0-9]{1,4}[A-Za-z]?(?:[ ]?[-\u2013/][ ]?[0-9]{1,4}[A-Za-z]?)?"
+_UNITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_TEENS = """
+    ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen
+    nineteen
+    """.split()  # noqa: SIM905 - a word list reads better as text
+# A house number written in words: "fourteen", "twenty-one". Longer words
+# come first, so that "fourteen" is not read as "four".
+_NUMBER_WORD = (
+    rf"(?i:(?:{'|'.join(_TENS)})(?:[- ](?:{'|'.join(_UNITS)}))?"
+    rf"|{'|'.join(_TEENS[::-1])}|{'|'.join(_UNITS)})"
+)
+NUMBER_WORDS = frozenset(_UNITS + _TENS + _TEENS)
 _HOUSE_NAME = rf"(?:[A-Z][a-z'\u2019]+[ \t]+){{1,3}}(?:{'|'.join(_HOUSE_TYPES)})"
 # The name of a block of flats between a flat number and the street, ending
 # in a comma: "Flat 1, Rose Court, 12 Acacia Avenue".
@@ -186,38 +385,56 @@ _UNIT = r"(?i:flat|apartment|apt|unit|suite|ste)\.?[ ]?[0-9]{1,4}[A-Za-z]?"
 _DIRECTION = r"North|South|East|West|NW|NE|SW|SE"
 # The longest text before the number: "Apartment. " is 11 characters.
 _MAX_DIGIT_OFFSET = 11
+# The street after the house number or name, with a direction ("Road
+# North", "Ave NW") and a flat or suite after it.
+_STREET = rf"""
+    (?P<name>(?:(?:[A-Za-z][\w'\u2019.-]*|[0-9]{{1,3}}(?:st|nd|rd|th))[ \t]+){{1,3}})
+    (?P<type>(?i:{"|".join(_STREET_TYPES)}))
+    (?![\w])
+    (?:[ \t]+(?:{_DIRECTION})(?![\w]))?
+    (?:,?[ \t]+{_UNIT}(?![\w]))?
+    """
 _ADDRESS = re.compile(
     rf"""
     (?<![\w£$€])
     (?:
         (?P<flat>{_UNIT},?[ \t]+(?:{_BUILDING}[ \t]+)?)?
-        (?P<number>(?i:no\.?[ ]?|number[ ])?{_NUMBER}),?[ \t]+
+        (?P<number>
+            # "no. 14 Station Road", "number 14 on Station Road"
+            (?i:no\.?[ ]?|number[ ]){_NUMBER}(?:[ \t]+(?i:on|in))?
+          | {_NUMBER}
+        ),?[ \t]+
       | (?:{_NUMBER}[ \t]+)?(?P<house>{_HOUSE_NAME}),?[ \t]+
         (?:{_NUMBER},?[ \t]+)?
     )
-    (?P<name>(?:(?:[A-Za-z][\w'\u2019.-]*|[0-9]{{1,3}}(?:st|nd|rd|th))[ \t]+){{1,3}})
-    (?P<type>(?i:{"|".join(_STREET_TYPES)}))
-    (?![\w])
-    # A direction ("Road North", "Ave NW") and a flat or suite after the street.
-    (?:[ \t]+(?:{_DIRECTION})(?![\w]))?
-    (?:,?[ \t]+{_UNIT}(?![\w]))?
+    {_STREET}
     """,
     re.VERBOSE,
 )
+# "fourteen Station Road". A separate pattern, tried only where a number word
+# starts, keeps the number words out of every try of _ADDRESS.
+_SPELLED_ADDRESS = re.compile(
+    rf"(?P<number>{_NUMBER_WORD}),?[ \t]+{_STREET}", re.VERBOSE
+)
+_STREET_TYPE_SET = frozenset(_STREET_TYPES)
 
 
 class StreetAddressFilter:
-    """Remove street addresses: a house number or name, a street name and type."""
+    """Remove street addresses, PO boxes and map locations."""
 
     kind = "street_address"
     placeholder = "[address removed]"
 
     def find(self, text: str, context: FilterContext) -> list[Span]:
-        return [
+        matches = chain(_address_matches(text), _spelled_address_matches(text))
+        spans = [
             Span(match.start(), match.end(), self.kind)
-            for match in _address_matches(text)
+            for match in matches
             if _reads_as_address(match) and not _follows_counted_word(match)
         ]
+        for finder in _OTHER_ADDRESS_FINDERS:
+            spans.extend(Span(start, end, self.kind) for start, end in finder(text))
+        return spans
 
 
 def _address_matches(text: str) -> Iterator[re.Match[str]]:
@@ -237,6 +454,30 @@ def _address_matches(text: str) -> Iterator[re.Match[str]]:
     return matches_at(_ADDRESS, text, starts)
 
 
+def _spelled_address_matches(text: str) -> Iterator[re.Match[str]]:
+    """Yield the matches of _SPELLED_ADDRESS, tried where a number word starts.
+
+    Such an address must be in title case (see _reads_as_address), so a
+    text without a capitalised street type is skipped, and so is a number
+    word that no capital or hyphen follows.
+    """
+    if token_runs(text).isdisjoint(_STREET_TYPE_SET):
+        return
+    found = words(text)
+    if found.isdisjoint(NUMBER_WORDS):
+        return
+    folded = fold_case(text)
+    starts = []
+    for number_word in NUMBER_WORDS.intersection(found):
+        start = folded.find(number_word)
+        while start != -1:
+            after = text[start + len(number_word) : start + len(number_word) + 2]
+            if follows_non_word(text, start) and _starts_title(after):
+                starts.append(start)
+            start = folded.find(number_word, start + 1)
+    yield from matches_at(_SPELLED_ADDRESS, text, starts)
+
+
 def _may_have_house_name(text: str) -> bool:
     """Check for a house type such as "Cottage", which may start an address.
 
@@ -249,19 +490,46 @@ def _may_have_house_name(text: str) -> bool:
     )
 
 
+def _starts_title(after: str) -> bool:
+    """Check that text after a number word starts a capitalised word or "-"."""
+    return after[:1] == "-" or (after[:1] == " " and after[1:].isupper())
+
+
 def _reads_as_address(match: re.Match[str]) -> bool:
     words = match.group("name").split()
     street_type = match.group("type")
-    if _is_capitalised(street_type) and _is_title_case_name(words):
+    title_case = _is_capitalised(street_type) and _is_title_case_name(words)
+    if match.re is _SPELLED_ADDRESS:
+        # "One Way Street sign": a number in words needs more evidence.
+        return title_case and _ends_address(match)
+    if title_case:
         return True
-    if match.group("house"):
+    if match.groupdict().get("house"):
         return False
-    return _is_lowercase_address(words, street_type)
+    if not _is_lowercase_address(words, street_type) or _follows_determiner(match):
+        return False
+    return street_type not in _EVERYDAY_TYPES or _ends_address(match)
+
+
+def _ends_address(match: re.Match[str]) -> bool:
+    """Check that no lower-case word other than _WORDS_AFTER_ADDRESS follows."""
+    rest = match.string[match.end() : match.end() + 30].lstrip(" \t")
+    next_word = _FIRST_WORD.match(rest)
+    if next_word is None or not next_word.group().islower():
+        return True
+    return next_word.group() in _WORDS_AFTER_ADDRESS
+
+
+def _follows_determiner(match: re.Match[str]) -> bool:
+    before = _WORD_BEFORE.search(
+        match.string, max(0, match.start() - 20), match.start()
+    )
+    return before is not None and before.group(1).lower() in _DETERMINERS
 
 
 def _follows_counted_word(match: re.Match[str]) -> bool:
     """Recognise a chapter, level or question number: see _COUNTED_WORDS."""
-    if match.group("number") is None or match.group("flat"):
+    if match.group("number") is None or match.groupdict().get("flat"):
         return False
     before = _WORD_BEFORE.search(
         match.string, max(0, match.start() - 20), match.start()
@@ -286,3 +554,83 @@ def _is_lowercase_address(words: list[str], street_type: str) -> bool:
     if not street_type.islower() or street_type not in _LOWERCASE_TYPES:
         return False
     return all(w.islower() and w not in _PROSE_WORDS for w in words)
+
+
+# "PO Box 123", "P.O. Box 12", "Post Office Box 7". "Box 3 on the form" stays,
+# because a box number without "PO" is more often a form or a game.
+_PO_BOX = re.compile(
+    r"\b(?:P\.?[ ]?O\.?|Post[ ]Office)[ ]?Box[ ]?(?:No\.?[ ]?|\#[ ]?)?[0-9]{1,6}"
+    r"(?![\w])",
+    re.IGNORECASE,
+)
+
+
+def _po_boxes(text: str) -> Iterator[tuple[int, int]]:
+    if "box" not in fold_case(text):
+        return
+    for match in _PO_BOX.finditer(text):
+        yield match.span()
+
+
+# A street name ending in a German or Dutch street word, then the house
+# number: "Hauptstraße 5", "Berliner Straße 12a", "Prinsengracht 263". A
+# postcode before the town goes with it: "Hauptstraße 5, 10115 Berlin".
+_GERMAN_DUTCH_SUFFIXES = """
+    straße strasse str. weg platz allee gasse straat gracht laan plein kade
+    singel dijk
+    """.split()  # noqa: SIM905 - a word list reads better as text
+_GERMAN_DUTCH_ENDINGS = tuple(_GERMAN_DUTCH_SUFFIXES)
+# The longest street name searched before a house number, in characters.
+_MAX_STREET_NAME = 80
+_CAPITALISED = r"[A-ZÄÖÜ][a-zäöüß]+"
+_GERMAN_DUTCH_STREET = re.compile(
+    rf"(?:{_CAPITALISED}[ -]){{0,2}}(?=[A-ZÄÖÜ])[^\W\d_]{{0,30}}?"
+    rf"(?i:{'|'.join(map(re.escape, _GERMAN_DUTCH_SUFFIXES))})"
+    r"[ ]?[0-9]{1,4}[a-z]?(?![\w])"
+    r"(?:,?[ ]+[0-9]{4,5}(?:[ ]?[A-Z]{2})?(?=[ ]+[A-ZÄÖÜ]))?"
+)
+# A house number, a French street word and a capitalised name: "12 rue de la
+# Paix", with a postcode before the town: "12 rue de la Paix, 75002 Paris".
+_FRENCH_WORDS = frozenset(
+    {"rue", "avenue", "boulevard", "bd", "chemin", "allée", "impasse", "quai", "cours"}
+)
+_FRENCH_STREET = re.compile(
+    r"[0-9]{1,4}(?:[ ]?(?:bis|ter))?,?[ ]+"
+    rf"(?i:{'|'.join(_FRENCH_WORDS)})[ ]+"
+    r"(?:(?:de|du|des|la|le|les)[ ]+|[dl]['\u2019])*"
+    r"[A-ZÉÈ][\w'\u2019-]*(?:[ ]+(?:de[ ]+)?[A-ZÉÈ][\w'\u2019-]*){0,2}"
+    r"(?:,?[ ]+[0-9]{5}(?=[ ]+[A-ZÉ]))?"
+)
+
+
+def _european_streets(text: str) -> Iterator[tuple[int, int]]:
+    yield from _german_dutch_streets(text)
+    if not _FRENCH_WORDS.isdisjoint(words(text)):
+        starts = (start for start, _ in digit_runs(text))
+        for match in matches_at(_FRENCH_STREET, text, starts):
+            if follows_non_word(text, match.start()):
+                yield match.span()
+
+
+def _german_dutch_streets(text: str) -> Iterator[tuple[int, int]]:
+    """Yield German and Dutch street addresses, searched near house numbers.
+
+    The house number comes after the street word, so only the text just
+    before a run of digits that follows a street word is searched.
+    """
+    folded = fold_case(text)
+    found: set[tuple[int, int]] = set()
+    for start, end in digit_runs(text):
+        before = folded[max(0, start - 8) : start].rstrip(" ")
+        if not before.endswith(_GERMAN_DUTCH_ENDINGS):
+            continue
+        window = max(0, start - _MAX_STREET_NAME)
+        for match in _GERMAN_DUTCH_STREET.finditer(text, window, end + 20):
+            if match.start() <= start < match.end() and follows_non_word(
+                text, match.start()
+            ):
+                found.add(match.span())
+    yield from sorted(found)
+
+
+_OTHER_ADDRESS_FINDERS = (_po_boxes, _european_streets, find_locations)

@@ -7,8 +7,13 @@ regular expressions, and an optional `unless` list. A match is dropped when
 an `unless` phrase occurs in the same sentence, which is how "meet the
 deadline" or "keep it secret until the launch" stay unflagged.
 
+Rules match a normalised view of the text, the one the contact filters use
+(filters.normalise) with spaced-out letters joined, so a zero-width space
+or "k e e p  i t  s e c r e t" does not hide a phrase. All phrases are
+found in one pass over the words of that view (see `_find_spans`).
+
 This step only reads: it never changes the text, and its findings carry the
-matched words so the officer can find them in the message.
+matched words as sent, so the officer can find them in the message.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ import functools
 import html
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate, pairwise, repeat
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +34,7 @@ import nh3
 from filters.base import FilterContext, Finding
 from filters.html import BLOCK_TAGS, REMOVED_WITH_CONTENT
 from filters.mime import Draft, StepResult, iter_text_parts
+from filters.normalise import matching_view
 from filters.prefilter import fold_case
 
 DEFAULT_RULES_PATH = (
@@ -61,6 +69,10 @@ VOWELS = set("aeiou")
 # control character, never for a letter.
 _CASE_FREE_ESCAPES = frozenset("dswbDSWBAZntrfv")
 WORD = re.compile(r"\w+")
+_WORD_SPLIT = re.compile(r"(\w+)")
+# The gap between two letters of a spaced-out word.
+_SPACED_GAP = re.compile(r" {1,3}|[._*-]")
+_LINE_BREAK_SPACE = re.compile(r"\s*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]\s*")
 
 
 class RulesError(ValueError):
@@ -186,20 +198,31 @@ def _strings(table: dict[str, Any], key: str, label: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class _Anchors:
+    """The words a phrase can start with, and the prefixes of "word*" starts."""
+
+    words: frozenset[str]
+    prefixes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class _Phrase:
     """One compiled phrase or pattern, with the words it cannot match without.
 
     `required` has one set per word of the phrase: the text must contain a
     word from each set, or the phrase is skipped without running its
-    pattern. Patterns have no leading `\b`, because a leading assertion
-    stops Python's regex engine from skipping ahead to the possible first
-    characters: one phrase took 2.4 ms instead of 0.08 ms over 100 KB of
-    the filter_speed benchmark text (Python 3.11).
-    `_search` checks the left edge of each match instead.
+    pattern. A phrase runs only at the start of a word in `anchors`, with
+    `Pattern.match`, so a text is read once for all phrases instead of once
+    per phrase. Anchors are None for the patterns of a rules file and for
+    a phrase that starts with an apostrophe, and `_search` looks for those
+    in the whole text. `_search` checks the left edge of each match itself,
+    because a leading `\b` stops Python's regex engine from skipping ahead
+    to the possible first characters.
     """
 
     pattern: re.Pattern[str]
     required: tuple[frozenset[str], ...]
+    anchors: _Anchors | None = None
     # True for a rules-file pattern compiled without re.IGNORECASE, which
     # `_search` runs over `_Text.folded` instead of `_Text.lower`.
     folded: bool = False
@@ -270,7 +293,29 @@ def _is_lower_case_ascii(pattern: str) -> bool:
 def _phrase(phrase: str, label: str) -> _Phrase:
     tokens = _tokens(phrase, label)
     pattern = re.compile(_phrase_pattern(tokens, phrase, label))
-    return _Phrase(pattern, _required_words(tokens))
+    return _Phrase(pattern, _required_words(tokens), _anchors(tokens[0]))
+
+
+def _anchors(token: re.Match[str]) -> _Anchors | None:
+    """Return the words a phrase can start at, from its first token."""
+    choices = token.group(1)
+    options = choices.split("|") if choices is not None else [token.group()]
+    words: set[str] = set()
+    prefixes: set[str] = set()
+    for option in options:
+        first = option.split()[0]
+        if first.endswith("*"):
+            # "step-d*" can start at the word "step", or at "stepdad".
+            prefix = re.split(f"[{APOSTROPHES}-]", first[:-1])[0]
+            if not prefix:
+                return None
+            prefixes.add(prefix)
+            continue
+        keys = _index_keys(first)
+        if keys is None:
+            return None
+        words |= keys
+    return _Anchors(frozenset(words), tuple(sorted(prefixes)))
 
 
 def _check_pattern(pattern: str, label: str) -> None:
@@ -428,48 +473,279 @@ def _doubles_final_consonant(word: str) -> bool:
 
 @dataclass(frozen=True)
 class _Text:
-    """A text prepared once for every rule: lower case, and its set of words."""
+    """A text prepared once for every rule: lower case, and its set of words.
+
+    Every field but `original` describes the matching view of the
+    original text (see `_prepare`). `origins[i]` is the index in the
+    original text of `lower[i]`, and None means each index maps to itself.
+    """
 
     original: str
     lower: str
     words: frozenset[str]
-    # `lower` with the characters that re.IGNORECASE matches with an ASCII
-    # letter folded to it: see prefilter.fold_case.
-    folded: str
+    # The words of `lower` in order, and the offset in `lower` of each.
+    word_list: list[str]
+    word_starts: list[int]
+    view: str
+    origins: tuple[int, ...] | None
+
+    @functools.cached_property
+    def folded(self) -> str:
+        """`view` in lower case, folded as prefilter.fold_case folds it."""
+        return fold_case(self.view)
+
+    def original_bounds(self, start: int, end: int) -> tuple[int, int]:
+        """Return the bounds in the original text of `lower[start:end]`."""
+        if self.origins is None:
+            return start, end
+        return self.origins[start], self.origins[end - 1] + 1
 
 
 def _prepare(text: str) -> _Text:
+    matching = matching_view(text)
+    view, origins = matching.text, matching.origins
+    lower = _lower_same_length(view)
+    parts = _WORD_SPLIT.split(lower)
+    offsets = list(accumulate(map(len, parts)))
+    runs = spaced_letter_runs(parts, offsets)
+    if runs:
+        view, joined_origins = join_spaced_letters(view, runs)
+        origins = tuple(
+            joined_origins
+            if origins is None
+            else (origins[index] for index in joined_origins)
+        )
+        lower = _lower_same_length(view)
+        parts = _WORD_SPLIT.split(lower)
+        offsets = list(accumulate(map(len, parts)))
+    word_list = parts[1::2]
+    return _Text(
+        text,
+        lower,
+        frozenset(word_list),
+        word_list,
+        offsets[0::2][: len(word_list)],
+        view,
+        origins,
+    )
+
+
+def _lower_same_length(text: str) -> str:
     lower = text.lower()
     if len(lower) != len(text):
         # A few characters lower-case to two ("İ"); they stay as they are,
-        # so that offsets in `lower` are offsets in `text`.
+        # so that offsets in the lower-case text are offsets in `text`.
         lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return _Text(text, lower, frozenset(WORD.findall(lower)), fold_case(text))
+    return lower
+
+
+# Letters written apart ("k e e p  i t  s e c r e t", "s.e.c.r.e.t")
+
+
+def spaced_letter_runs(parts: list[str], offsets: list[int]) -> list[tuple[int, int]]:
+    """Return the (start, end) offsets of each run of spaced-out letters.
+
+    `parts` is a text split by `(\\w+)`, so its odd items are words and its
+    even items the separators around them, and `offsets` contains the end
+    of each part. A run is three or more words of one letter each, with one to
+    three spaces or one of `._*-` between neighbours. Word lengths go into
+    a bytes object first, so that one `bytes.find` rules out most text.
+    """
+    words = parts[1::2]
+    try:
+        lengths = bytes(map(len, words))
+    except ValueError:
+        # A word of 256 characters or more, such as a long link.
+        lengths = bytes(map(min, map(len, words), repeat(2)))
+    runs: list[tuple[int, int]] = []
+    index = lengths.find(b"\x01\x01\x01")
+    while index != -1:
+        last = index
+        while _continues_run(parts, words, last):
+            last += 1
+        if last - index >= 2 and all(map(str.isalpha, words[index : last + 1])):
+            runs.append((offsets[2 * index], offsets[2 * last + 1]))
+        index = lengths.find(b"\x01\x01\x01", last + 1)
+    return runs
+
+
+def _continues_run(parts: list[str], words: list[str], index: int) -> bool:
+    """Check that word `index` and the next one are letters in one run."""
+    if index + 1 >= len(words) or len(words[index + 1]) != 1:
+        return False
+    return _SPACED_GAP.fullmatch(parts[2 * index + 2]) is not None
+
+
+def join_spaced_letters(
+    text: str, runs: list[tuple[int, int]]
+) -> tuple[str, list[int]]:
+    """Return `text` with the letters of each run joined into words.
+
+    The gap that occurs most often in a run joins letters, and any other
+    gap becomes one space between words, so "k e e p  i t" reads "keep
+    it". The list contains the index in `text` of each character of the result.
+
+    NOTE: a run with the same gap everywhere becomes one word, so
+    "k e e p i t s e c r e t" reads "keepitsecret" and matches no phrase.
+    """
+    pieces: list[str] = []
+    origins: list[int] = []
+    cursor = 0
+    for start, end in runs:
+        pieces.append(text[cursor:start])
+        origins.extend(range(cursor, start))
+        _join_run(text, start, end, pieces, origins)
+        cursor = end
+    pieces.append(text[cursor:])
+    origins.extend(range(cursor, len(text)))
+    return "".join(pieces), origins
+
+
+def _join_run(
+    text: str, start: int, end: int, pieces: list[str], origins: list[int]
+) -> None:
+    letters = [index for index in range(start, end) if text[index].isalpha()]
+    gaps = [text[a + 1 : b] for a, b in pairwise(letters)]
+    joiner = Counter(gaps).most_common(1)[0][0]
+    for number, index in enumerate(letters):
+        if number and gaps[number - 1] != joiner:
+            pieces.append(" ")
+            origins.append(letters[number - 1] + 1)
+        pieces.append(text[index])
+        origins.append(index)
+
+
+# Matching
+
+
+@dataclass(frozen=True)
+class _PhraseIndex:
+    """The phrases that can start at each word, for one pass over the words.
+
+    `by_word` maps a word to the (rule, phrase) positions whose first word
+    it can be, `by_prefix` does the same for "word*" prefixes, and
+    `unanchored` lists the patterns of the rules file, which are searched
+    for in the whole text.
+    """
+
+    by_word: dict[str, tuple[tuple[int, int], ...]]
+    by_prefix: tuple[tuple[str, int, int], ...]
+    unanchored: tuple[tuple[int, int], ...]
+
+
+@functools.lru_cache(maxsize=8)
+def _phrase_index(rules: SafeguardingRules) -> _PhraseIndex:
+    by_word: dict[str, list[tuple[int, int]]] = {}
+    by_prefix: list[tuple[str, int, int]] = []
+    unanchored: list[tuple[int, int]] = []
+    for rule_number, rule in enumerate(compile_rules(rules)):
+        for phrase_number, phrase in enumerate(rule.phrases):
+            position = (rule_number, phrase_number)
+            if phrase.anchors is None:
+                unanchored.append(position)
+                continue
+            for word in phrase.anchors.words:
+                by_word.setdefault(word, []).append(position)
+            for prefix in phrase.anchors.prefixes:
+                by_prefix.append((prefix, *position))
+    return _PhraseIndex(
+        {word: tuple(found) for word, found in by_word.items()},
+        tuple(by_prefix),
+        tuple(unanchored),
+    )
 
 
 def find_concerns(text: str, rules: SafeguardingRules) -> list[Concern]:
-    """Return every match of every rule in `text`, in rule order."""
+    """Return every match of every rule in `text`, in rule order.
+
+    The rules match a view of `text` in which invisible characters are
+    gone, lookalike letters are plain and spaced-out letters are joined
+    (see `_prepare`), while each concern's offsets and matched text come
+    from `text` itself.
+    """
     prepared = _prepare(text)
+    compiled = compile_rules(rules)
+    spans = _find_spans(prepared, compiled, _phrase_index(rules))
     concerns: list[Concern] = []
-    for rule in compile_rules(rules):
-        concerns.extend(_rule_concerns(prepared, rule))
+    for rule, rule_spans in zip(compiled, spans, strict=True):
+        concerns.extend(_rule_concerns(prepared, rule, rule_spans))
     return concerns
 
 
-def _rule_concerns(text: _Text, rule: _CompiledRule) -> Iterator[Concern]:
-    spans = sorted(
-        span
-        for phrase in rule.phrases
-        if _may_match(phrase, text)
-        for span in _search(phrase, text, 0, len(text.lower))
-    )
+def _find_spans(
+    text: _Text, compiled: tuple[_CompiledRule, ...], index: _PhraseIndex
+) -> list[list[tuple[int, int]]]:
+    """Return the spans of each rule's phrases in `text.lower`, one list per rule.
+
+    Each phrase is tried only where one of its first words starts, and only
+    when the text contains a word for each of its words.
+    """
+    spans: list[list[tuple[int, int]]] = [[] for _ in compiled]
+    starts = _phrase_starts(text, compiled, index)
+    subject = text.lower
+    for number, word in enumerate(text.word_list):
+        positions = starts.get(word)
+        if positions is None:
+            continue
+        offset = text.word_starts[number]
+        for rule_number, phrase_number in positions:
+            pattern = compiled[rule_number].phrases[phrase_number].pattern
+            match = pattern.match(subject, offset)
+            if match is not None:
+                spans[rule_number].append(match.span())
+    for rule_number, phrase_number in index.unanchored:
+        phrase = compiled[rule_number].phrases[phrase_number]
+        if _may_match(phrase, text):
+            spans[rule_number].extend(_search(phrase, text, 0, len(text.lower)))
+    return spans
+
+
+def _phrase_starts(
+    text: _Text, compiled: tuple[_CompiledRule, ...], index: _PhraseIndex
+) -> dict[str, list[tuple[int, int]]]:
+    """Map each word of `text` that can start a phrase to those phrases."""
+    starts: dict[str, list[tuple[int, int]]] = {}
+    for word in text.words.intersection(index.by_word):
+        for position in index.by_word[word]:
+            starts.setdefault(word, []).append(position)
+    for prefix, rule_number, phrase_number in index.by_prefix:
+        for word in text.words:
+            if word.startswith(prefix):
+                starts.setdefault(word, []).append((rule_number, phrase_number))
+    return {
+        word: live
+        for word, positions in starts.items()
+        if (live := [p for p in positions if _may_match(_phrase_at(compiled, p), text)])
+    }
+
+
+def _phrase_at(
+    compiled: tuple[_CompiledRule, ...], position: tuple[int, int]
+) -> _Phrase:
+    return compiled[position[0]].phrases[position[1]]
+
+
+def _rule_concerns(
+    text: _Text, rule: _CompiledRule, spans: list[tuple[int, int]]
+) -> Iterator[Concern]:
     last_end = -1
-    for start, end in spans:
+    for start, end in sorted(spans):
         if start < last_end or _excepted(text, start, end, rule.unless):
             continue
         last_end = end
-        matched = " ".join(text.original[start:end].split())[:MAX_MATCHED_CHARS]
-        yield Concern(rule.category, rule.severity, matched, start, end)
+        low, high = text.original_bounds(start, end)
+        matched = matched_text(text.original[low:high])
+        yield Concern(rule.category, rule.severity, matched, low, high)
+
+
+def matched_text(original: str) -> str:
+    """Return the text a finding shows for `original`, the words as sent.
+
+    Whitespace that contains a line break becomes one space, so the finding
+    fits on one line, and the result is cut at MAX_MATCHED_CHARS. Other
+    characters, invisible ones included, stay as they were sent.
+    """
+    return _LINE_BREAK_SPACE.sub(" ", original.strip())[:MAX_MATCHED_CHARS]
 
 
 def _may_match(phrase: _Phrase, text: _Text) -> bool:

@@ -13,8 +13,9 @@ from filters.base import (
     TextFilter,
     apply_spans,
     find_spans,
+    merge_spans,
 )
-from filters.emails import EmailFilter
+from filters.emails import EmailFilter, find_altered_relay_addresses
 from filters.normalise import matching_view, remove_bidi_controls
 from filters.off_platform import OffPlatformFilter
 from filters.phones import PhoneFilter
@@ -57,6 +58,9 @@ def _find_spans(text: str, context: FilterContext) -> list[Span]:
     """
     view = matching_view(text)
     spans = find_spans(view.text, TEXT_FILTERS, context)
+    altered = find_altered_relay_addresses(text, view, context)
+    if altered:
+        spans = merge_spans([*spans, *altered])
     return [view.original_span(span) for span in spans]
 
 

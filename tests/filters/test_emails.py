@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+
 import pytest
 
 from filters.base import FilterContext, Finding, Redaction, redact
 from filters.emails import EmailFilter
+from filters.pipeline import clean_message
 
 CONTEXT = FilterContext(relay_domain="relay.example.org")
 REMOVED = "[email address removed]"
@@ -177,3 +180,95 @@ def test_long_runs_of_address_characters_are_scanned() -> None:
         EmailFilter().find(body, CONTEXT)
 
     assert EmailFilter().find("sam at " * 1500, CONTEXT) == []
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        "s a m . h o m e @ e x a m p l e . n e t",
+        "sam.home@@example.net",
+        '"sam home"@example.net',
+        "sam@[192.0.2.10]",
+        "sam@[IPv6:2001:db8::1]",
+        "sam@192.0.2.10",
+        "sam -at- example -dot- net",
+        "sam *at* example *dot* net",
+        "sam at example dot net",
+        "Sam At Example Dot Net",
+        "sAm aT eXaMpLe dOt NeT",
+        "SAM AT EXAMPLE DOT NET",
+        "sam (at) example (dot) net",
+        "sam {at} example {dot} net",
+        "sam <at> example <dot> net",
+        "sam # example . net",
+        "sam#example.net",
+        "sam (#) example.net",
+        "sam at sign example dot net",
+        "sam at-sign example.net",
+        "sam.home at symbol example.net",
+        "sam.home at examplenet dot com",
+        "sam home at gmail",
+        "samhome at proton",
+        "sam.home at icloud",
+        "sam home at example dot net",
+    ],
+)
+def test_attacker_forms_are_removed(hidden: str) -> None:
+    result = clean(f"My email is {hidden} ok")
+
+    assert result.text == f"My email is {REMOVED} ok"
+    assert result.findings == [Finding("email", "text/plain", 1)]
+
+
+def test_spaced_out_address_keeps_text_around_it() -> None:
+    text = "Email: s a m @ e x a m p l e . c o m ."
+
+    assert clean(text).text == f"Email: {REMOVED} ."
+
+
+def test_spaced_out_relay_alias_stays() -> None:
+    text = "Reply to s a m @ r e l a y . e x a m p l e . o r g"
+
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I code in C# and .NET at school.",
+        "Order #12345 came today.",
+        "Trending: #mentoring #careers",
+        "The price is 50% off at example.org.",
+        "We met at sign language class.",
+        "I saw a proton at the science museum.",
+        "She works at Outlook support.",
+        "My mum is at gmail for an interview.",
+        "A b c @ d e f",
+    ],
+)
+def test_near_misses_of_attacker_forms_stay(text: str) -> None:
+    result = clean(text)
+
+    assert result.text == text
+    assert result.findings == []
+
+
+def test_name_word_before_provider_is_prose_when_common() -> None:
+    assert clean("email me at samj04 at gmail ok").text == f"email me at {REMOVED} ok"
+    assert clean("my email is sam at gmail").text == f"my email is {REMOVED}"
+
+
+def test_hidden_address_in_subject_is_removed_by_pipeline() -> None:
+    message = EmailMessage()
+    message["From"] = '"sam at gmail" <sam@example.com>'
+    message["To"] = "alex.k7q2@relay.example.org"
+    message["Subject"] = "Write to sam -at- example -dot- net"
+    message.set_content('On Monday, "sam home"@example.net wrote:\n> hi\n')
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    assert result.subject == f"Write to {REMOVED}"
+    assert result.content.get_content() == f"On Monday, {REMOVED} wrote:\n> hi\n"
+    assert b"gmail" not in result.content.as_bytes()
+    assert Finding("email", "subject", 1) in result.findings
+    assert Finding("email", "text/plain", 1) in result.findings

@@ -9,7 +9,13 @@ from email.message import EmailMessage
 import pytest
 
 from filters.base import FilterContext
-from filters.html import clean_html, extract_text
+from filters.html import (
+    _filter_text_nodes,
+    _TextNodeFilter,
+    clean_html,
+    extract_text,
+    sanitise,
+)
 from filters.pipeline import clean_message
 from filters.text import redact_text
 
@@ -160,3 +166,26 @@ def test_html_message_is_sanitised() -> None:
     assert "<script" not in html
     assert "onerror" not in html
     assert "<img" not in html
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<p>Call <b>07700</b> 900123</p><div>or not</div>",
+        "<ul><li>one &amp; two</li><li>three</li></ul><br/>x<br>y",
+        "<table><tr><td>a</td><td>b &lt;c&gt;</td></tr></table>\n\n\n<p>end</p>",
+        "plain text with no tags at all",
+    ],
+)
+def test_text_from_one_parse_matches_extract_text(source: str) -> None:
+    # clean_html reads the filtered part's text from the parse that filters
+    # its text nodes, instead of parsing the rebuilt fragment again.
+    sanitised = sanitise(source, CONTEXT, [])
+    parser = _TextNodeFilter()
+    parser.feed(sanitised)
+    parser.close()
+
+    rebuilt, text, _ = _filter_text_nodes(parser, CONTEXT)
+
+    assert text == extract_text(rebuilt)
+    assert parser.text(parser.texts) == extract_text(sanitised)

@@ -38,6 +38,17 @@ HIDDEN_DETAILS = [
     ("07700\u2060900123", "[phone number removed]", "phone"),
     ("07700\ufeff900123", "[phone number removed]", "phone"),
     ("07700\u202e900123", "[phone number removed]", "phone"),
+    ("s\u0430m@ex\u0430mple.net", "[email address removed]", "email"),
+    ("sam@ex\u03b1mple.net", "[email address removed]", "email"),
+    ("sam \u0430t example d\u043et c\u043em", "[email address removed]", "email"),
+    ("sam.home at gm\u0430il", "[email address removed]", "email"),
+    ("\u041e7700 9\u041e\u041e123", "[phone number removed]", "phone"),
+    ("sam&#64;example.net", "[email address removed]", "email"),
+    ("sam&#x40;example.net", "[email address removed]", "email"),
+    ("sam&commat;example.net", "[email address removed]", "email"),
+    ("sam%40example.net", "[email address removed]", "email"),
+    ("\u0660\u0667\u0667\u0660\u0660 nine zero zero one two three",
+     "[phone number removed]", "phone"),
 ]  # fmt: skip
 
 
@@ -167,3 +178,73 @@ def test_redaction_of_any_text_has_no_bidi_controls(text: str) -> None:
 
     assert not any("\u202a" <= c <= "\u202e" for c in result.text)
     assert not any("\u2066" <= c <= "\u2069" for c in result.text)
+
+
+def test_view_maps_lookalike_letters_to_latin() -> None:
+    view = matching_view("s\u0430m \u0391\u03bf \u0455")
+
+    assert view.text == "sam Ao s"
+    assert view.origins is None
+
+
+def test_view_decodes_encoded_at_signs() -> None:
+    view = matching_view("a&#64;b%40c")
+
+    assert view.text == "a@b@c"
+    assert view.origins == (0, 1, 6, 7, 10)
+
+
+def test_span_maps_back_over_encoded_at_sign() -> None:
+    view = matching_view("x sam&#64;ex.net y")
+
+    span = view.original_span(Span(2, 12, "email"))
+
+    assert span == Span(2, 16, "email")
+
+
+def test_lookalike_letters_outside_spans_are_delivered() -> None:
+    russian = "\u041f\u0440\u0438\u0432\u0435\u0442"
+    greek = "\u039a\u03b1\u03bb\u03b7"
+    text = f"My gran wrote {russian} and {greek}"
+
+    result = redact_text(text, CONTEXT, "text/plain")
+
+    assert result.text == text
+    assert result.findings == []
+
+
+def test_lookalike_beside_removed_address_stays() -> None:
+    text = "\u0421\u0430\u043c: s\u0430m@ex\u0430mple.net"
+
+    result = redact_text(text, CONTEXT, "text/plain")
+
+    assert result.text == "\u0421\u0430\u043c: [email address removed]"
+
+
+@pytest.mark.parametrize(
+    "alias",
+    [
+        "sam.k7q2@rel\u0430y.example.org",
+        "sam.k7q2@relay.ex\u0430mple.org",
+        "sam.k7q2@\uff52elay.example.org",
+    ],
+)
+def test_relay_domain_written_with_lookalikes_is_removed(alias: str) -> None:
+    result = redact_text(f"Reply to {alias} ok", CONTEXT, "text/plain")
+
+    assert result.text == "Reply to [email address removed] ok"
+    assert result.findings == [Finding("email", "text/plain", 1)]
+
+
+def test_relay_alias_with_lookalike_local_part_stays() -> None:
+    # The domain is the relay's, so mail reaches the relay, which rejects an
+    # unknown alias; nothing leaves the programme.
+    text = "Reply to s\u0430m.k7q2@relay.example.org ok"
+
+    assert redact_text(text, CONTEXT, "text/plain").text == text
+
+
+def test_relay_alias_with_encoded_at_sign_stays() -> None:
+    text = "Reply to sam.k7q2%40relay.example.org ok"
+
+    assert redact_text(text, CONTEXT, "text/plain").text == text

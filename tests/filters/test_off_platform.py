@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from filters.base import FilterContext, Finding, Redaction, redact
+from filters.html import clean_html
 from filters.off_platform import OffPlatformFilter
+from filters.text import redact_text
 
 CONTEXT = FilterContext()
 REMOVED = "[contact link removed]"
@@ -125,3 +127,186 @@ def test_two_links_count_as_two() -> None:
 
     assert result.text == f"{REMOVED} or {REMOVED}"
     assert result.findings == [Finding("off_platform", "text/plain", 2)]
+
+
+def deliver(text: str) -> str:
+    """Return `text` as the recipient gets it, after every text filter."""
+    return redact_text(text, CONTEXT, "text/plain").text
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "bit.ly/3abcDEF",
+        "https://t.co/abc123",
+        "tinyurl.com/samj",
+        "goo.gl/abc",
+        "ow.ly/abc",
+        "is.gd/abc",
+        "buff.ly/abc",
+        "rebrand.ly/abc",
+        "cutt.ly/abc",
+        "linktr.ee/samj",
+        "beacons.ai/samj",
+        "https://zoom.us/j/1234567890?pwd=abc",
+        "meet.google.com/abc-defg-hij",
+        "https://teams.microsoft.com/l/meetup-join/abc",
+        "whereby.com/samj",
+        "reddit.com/u/samj",
+        "twitch.tv/samj",
+        "https://www.youtube.com/@samj",
+        "youtu.be/abc123",
+        "github.com/samj",
+        "roblox.com/users/123/profile",
+        "steamcommunity.com/id/samj",
+        "matrix.to/#/@samj:matrix.org",
+        "kik.me/samj",
+        "line.me/ti/p/samj",
+        "threads.net/@samj",
+        "bsky.app/profile/samj.bsky.social",
+        "pinterest.com/samj",
+        "samj.tumblr.com",
+        "linkedin.com/in/samj",
+    ],
+)
+def test_shortener_call_and_platform_links_are_removed(link: str) -> None:
+    assert deliver(f"See {link}. Bye") == f"See {REMOVED}. Bye"
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "hxxps://instagram.com/samj",
+        "instagram[.]com/samj",
+        "instagram(dot)com/samj",
+        "instagram dot com slash samj",
+        "insta gram . com / samj",
+        "hxxps[:]//t[.]me/samj",
+        "t . me / samj",
+        "wa [dot] me/447700900123",
+    ],
+)
+def test_disguised_links_are_removed(link: str) -> None:
+    assert deliver(f"See {link} ok") == f"See {REMOVED} ok"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("go to http://192.0.2.10/x now", f"go to {REMOVED} now"),
+        ("go to https://192.0.2.10:8443/chat", f"go to {REMOVED}"),
+        ("join 192.0.2.10:25565 tonight", f"join {REMOVED} tonight"),
+    ],
+)
+def test_ip_address_links_are_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("find me @samj_04", f"find me {REMOVED}"),
+        ("I'm @samj_04 everywhere", f"I'm {REMOVED} everywhere"),
+        ("I'm @samj.", f"I'm {REMOVED}."),
+        ("(@samj04)", f"({REMOVED})"),
+        ("@samj@mastodon.social", REMOVED),
+        ("I'm @samj@fosstodon.org now", f"I'm {REMOVED} now"),
+        ("matrix: @samj:matrix.org", f"matrix: {REMOVED}"),
+    ],
+)
+def test_bare_and_federated_handles_are_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ig sam_jones_99", f"ig {REMOVED}"),
+        ("ig: samj", f"ig: {REMOVED}"),
+        ("sc: samj", f"sc: {REMOVED}"),
+        ("snap samj04", f"snap {REMOVED}"),
+        ("my tiktok is samj", f"my tiktok is {REMOVED}"),
+        ("my xbox gamertag is SamJ04", f"my xbox gamertag is {REMOVED}"),
+        ("my psn is samj_04", f"my psn is {REMOVED}"),
+        ("my wechat is samj04", f"my wechat is {REMOVED}"),
+        ("my skype is samj04", f"my skype is {REMOVED}"),
+        (
+            "my minecraft server is play.samcraft.net",
+            f"my minecraft server is {REMOVED}",
+        ),
+        ("call me on facetime", REMOVED),
+        ("viber me later", f"{REMOVED} later"),
+        ("skype me", REMOVED),
+    ],
+)
+def test_more_service_handles_are_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm working @home today.",
+        "See you @ 3pm.",
+        "Email me @ the relay.",
+        "The bill was 3 @ £2.",
+        "I don't. Me neither.",
+        "My polka dot dress is new.",
+        "I have 2 xbox 360s.",
+        "I love insta stories.",
+        "My minecraft server is down.",
+        "Our lesson was on zoom.",
+        "Use version 1.2.3.4 of the app.",
+        "Read https://www.bbc.co.uk/news/education today.",
+        "Ask at https://mentoring.example.org/help.",
+    ],
+)
+def test_near_misses_of_the_new_forms_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+def test_at_sign_inside_email_address_is_no_handle() -> None:
+    result = clean("Write to sam@example.org about it.")
+
+    assert result.text == "Write to sam@example.org about it."
+    assert result.findings == []
+
+
+def test_offensive_word_after_at_sign_stays_profanity() -> None:
+    result = redact_text("you @ss", CONTEXT, "text/plain")
+
+    assert result.findings == [Finding("profanity", "text/plain", 1)]
+
+
+def test_html_link_to_a_service_loses_its_target() -> None:
+    # The link text names no service. Only the href shows the shortener.
+    cleaned = clean_html('<p><a href="https://bit.ly/3abc">my CV tips</a></p>', CONTEXT)
+
+    assert cleaned.html == '<p><a rel="noopener noreferrer">my CV tips</a></p>'
+    assert Finding("off_platform", "text/html", 1) in cleaned.findings
+
+
+def test_html_link_with_other_text_keeps_ordinary_target() -> None:
+    source = '<p><a href="https://www.bbc.co.uk/news">instagram</a></p>'
+
+    cleaned = clean_html(source, CONTEXT)
+
+    assert cleaned.html == (
+        '<p><a href="https://www.bbc.co.uk/news" rel="noopener noreferrer">'
+        "instagram</a></p>"
+    )
+
+
+def test_html_link_split_across_tags_is_removed() -> None:
+    source = "<p>See insta<b>gram.com</b>/samj ok</p>"
+
+    cleaned = clean_html(source, CONTEXT)
+
+    assert cleaned.html == f"<pre>See {REMOVED} ok</pre>"
+    assert Finding("off_platform", "text/html", 1) in cleaned.findings
+
+
+def test_html_handle_split_across_tags_is_removed() -> None:
+    cleaned = clean_html("<p>I'm @<i>samj_04</i> everywhere</p>", CONTEXT)
+
+    assert cleaned.html == f"<pre>I'm {REMOVED} everywhere</pre>"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+
 import pytest
 
 from filters.base import FilterContext, Finding, Redaction, redact
 from filters.phones import PhoneFilter
+from filters.pipeline import clean_message
 
 CONTEXT = FilterContext()
 REMOVED = "[phone number removed]"
@@ -221,3 +224,177 @@ def test_long_bodies_are_scanned_without_blowup() -> None:
         PhoneFilter().find(body, CONTEXT)
 
     assert PhoneFilter().find(ordinary, CONTEXT) == []
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "07700_900_123",
+        "07700/900/123",
+        "077:009:001:23",
+        "0,7,7,0,0,9,0,0,1,2,3",
+        "07700*900*123",
+        "07700|900|123",
+        "07700 / 900 / 123",
+        "07700_900123",
+    ],
+)
+def test_unusual_separators_are_removed(number: str) -> None:
+    result = clean(f"Call me on {number} tonight")
+
+    assert result.text == f"Call me on {REMOVED} tonight"
+    assert result.findings == [Finding("phone", "text/plain", 1)]
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "7700900123",
+        "7700 900123",
+        "7700 900 123",
+        "44-7700-900123",
+        "44 7700 900123",
+        "447700900123",
+        "44 (0)7700 900123",
+        "0044 7700 900123",
+        "+ 44 7700 900123",
+        "(+44)7700900123",
+    ],
+)
+def test_missing_or_bare_prefixes_are_removed(number: str) -> None:
+    assert clean(f"Ring {number} now").text == f"Ring {REMOVED} now"
+
+
+@pytest.mark.parametrize(
+    "number", ["O77OO 9OO l23", "o77oo9oo123", "O7700 9OO I23", "O77OO9OOl23"]
+)
+def test_letters_for_digits_are_removed(number: str) -> None:
+    assert clean(f"Call {number} later").text == f"Call {REMOVED} later"
+
+
+@pytest.mark.parametrize(
+    "text", ["O2 is my network.", "Press I2 then O3.", "Flat 1O is upstairs."]
+)
+def test_short_letter_digit_codes_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "07700 then 900 then 123",
+        "07700 \U0001f642 900 \U0001f642 123",
+        "07700\U0001f642900\U0001f642123",
+        "07700 and then 900123",
+        "+44 7700 and 900 123",
+        "07700 ~ 900 ~ 123",
+    ],
+)
+def test_digits_split_by_words_or_emoji_are_removed(number: str) -> None:
+    result = clean(f"Text {number} ok")
+
+    assert result.text == f"Text {REMOVED} ok"
+    assert result.findings == [Finding("phone", "text/plain", 1)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My candidate number is 0412 and my centre number is 56789.",
+        "Between 0930 and 1130 then lunch.",
+        "Open 0800 to 1700, closed 1230 to 1330.",
+        "Ticket 0412 then seat 56 in row 7.",
+        "Call 07700 then. Later 900 and 123.",
+        "Invoice no. 01632 960123 is paid.",
+    ],
+)
+def test_digit_groups_far_apart_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Call 07700\n900\n123 later", f"Call {REMOVED} later"),
+        ("Call 07700\r\n900\r\n123 later", f"Call {REMOVED} later"),
+        ("My number:\n07700\n900 123\nthanks", f"My number:\n{REMOVED}\nthanks"),
+        ("07700 nine zero zero\none two three", REMOVED),
+    ],
+)
+def test_number_over_three_lines_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+def test_numbers_after_a_slash_are_removed_separately() -> None:
+    result = clean("07700 900106 / 07700 900107, 07700 900108")
+
+    assert result.text == f"{REMOVED} / {REMOVED}, {REMOVED}"
+    assert result.findings == [Finding("phone", "text/plain", 3)]
+
+
+def test_order_number_shaped_like_mobile_is_removed() -> None:
+    # A UK mobile without its "0" still rings a phone, whatever it is called.
+    assert clean("Your order 7700900123 has shipped.").text == (
+        f"Your order {REMOVED} has shipped."
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "See you on 04/12/2026 at 10:30.",
+        "The bus times are 07:15, 07:45, 08:15 and 08:45.",
+        "We meet 10:30:15 sharp.",
+        "We won 3-1 and then 2-0.",
+        "It cost £12.50, or £1,250.00 for the year.",
+        "Sort code 20-00-00, account 12345678.",
+        "Update to version 10.0.19045.2965 first.",
+        "Running v2.3.1 and v2.10.4 side by side.",
+        "Count along: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10.",
+        "Count down: 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0.",
+        "Pick from 0, 1, 2, 3, 4, 5, 6, 7, 8, 9.",
+        "Marks: 72 65 81 90 77 in the last five tests.",
+        "Fractions like 1/2/3/4 confuse me.",
+        "Pages 12|13|14 are missing.",
+        "Order number 4455667788 arrived yesterday.",
+        "snake_case_2026_01_15 is the file name.",
+        "ISBN 978-0-306-40615-7 and ISBN 0-306-40615-2.",
+    ],
+)
+def test_near_misses_with_new_separators_stay(text: str) -> None:
+    result = clean(text)
+
+    assert result.text == text
+    assert result.findings == []
+
+
+def test_landline_without_its_zero_stays() -> None:
+    # Only mobiles are recognised without their "0": see _is_mobile_without_prefixes.
+    assert clean("Ring 1632 960123").text == "Ring 1632 960123"
+
+
+def test_hidden_number_in_subject_is_removed_by_pipeline() -> None:
+    message = EmailMessage()
+    message["From"] = '"Sam 07700 900555" <sam@example.com>'
+    message["To"] = "alex.k7q2@relay.example.org"
+    message["Subject"] = "Call 07700_900_123 or 07700 then 900 then 124"
+    message.set_content("On Monday, Sam 07700/900/125 wrote:\n> hi\n")
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    assert result.subject == f"Call {REMOVED} or {REMOVED}"
+    body = result.content.get_content()
+    assert body == f"On Monday, Sam {REMOVED} wrote:\n> hi\n"
+    assert b"900555" not in result.content.as_bytes()
+    assert Finding("phone", "subject", 2) in result.findings
+    assert Finding("phone", "text/plain", 1) in result.findings
+
+
+def test_long_bodies_with_new_separators_are_scanned() -> None:
+    # Linear scans finish in milliseconds where a pairwise search would take
+    # seconds. No timing assert, only a run.
+    bodies = ["0_" * 5000, "0/" * 5000, "07700 then " * 2000, "0, " * 4000]
+    for body in bodies:
+        PhoneFilter().find(body, CONTEXT)
+
+    assert PhoneFilter().find("1, " * 4000, CONTEXT) == []

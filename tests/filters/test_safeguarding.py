@@ -45,10 +45,10 @@ REQUIRED_CATEGORIES = {
     "bullying",
 }
 # Floors set a little under the values measured when the rules and cases
-# were last changed (precision 1.00, recall 0.89 over all cases).
+# were last changed (precision 0.99, recall 0.98 over all cases).
 PRECISION_FLOOR = 0.95
-RECALL_FLOOR = 0.85
-CATEGORY_RECALL_FLOOR = 0.75
+RECALL_FLOOR = 0.92
+CATEGORY_RECALL_FLOOR = 0.8
 
 
 def categories(text: str) -> list[str]:
@@ -174,6 +174,54 @@ def test_matched_text_has_single_spaces() -> None:
     [concern] = find_concerns("shall we meet\n   up", default_rules())
 
     assert concern.matched == "meet up"
+
+
+# Evasion: the rules match the normalised view, findings show the original
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("keep\u200b it sec\u200bret", "keep\u200b it sec\u200bret"),
+        ("keep it se\u00adcret", "keep it se\u00adcret"),
+        ("\uff4b\uff45\uff45\uff50 it secret", "\uff4b\uff45\uff45\uff50 it secret"),
+        ("k e e p  i t  s e c r e t", "k e e p  i t  s e c r e t"),
+        ("K.E.E.P I.T S.E.C.R.E.T", "K.E.E.P I.T S.E.C.R.E.T"),
+        ("keep\u2003it\u00a0secret", "keep\u2003it\u00a0secret"),
+    ],
+)
+def test_hidden_phrase_keeps_original_text(text: str, matched: str) -> None:
+    [concern] = find_concerns(f"Please {text}, ok?", default_rules())
+
+    assert concern.category == "secrecy"
+    assert concern.matched == matched
+    assert concern.start == len("Please ")
+    assert concern.end == len("Please ") + len(text)
+
+
+def test_spaced_phrase_mid_sentence_is_flagged() -> None:
+    text = "I want to s e n d  y o u  a  p r e s e n t"
+
+    [concern] = find_concerns(text, default_rules())
+
+    assert concern.category == "gifts-money"
+    assert concern.matched == "s e n d  y o u  a  p r e s e n t"
+
+
+def test_spaced_word_with_one_gap_is_one_word() -> None:
+    assert categories("do you have any n u d e s") == ["sexual-content"]
+
+
+def test_single_letters_of_ordinary_text_stay_apart() -> None:
+    # "I'm a" gives three one-letter words, but an apostrophe is no gap.
+    assert categories("I'm a bit worried I can't meet the deadline.") == []
+    assert categories("Options a, b and c are all fine.") == []
+
+
+def test_matched_text_keeps_spaces_within_a_line() -> None:
+    [concern] = find_concerns("MEET    UP after school?", default_rules())
+
+    assert concern.matched == "MEET    UP"
 
 
 # Rules files
@@ -324,6 +372,16 @@ def test_labelled_cases_meet_the_floors() -> None:
     assert scores["all"].recall >= RECALL_FLOOR
     for category in REQUIRED_CATEGORIES:
         assert scores[category].recall >= CATEGORY_RECALL_FLOOR, category
+
+
+def test_everyday_writing_is_never_flagged() -> None:
+    rules = default_rules()
+    cases = load_cases(CASES_DIR, rules.categories, "everyday.txt")
+
+    flagged = [case.text for case in cases if find_concerns(case.text, rules)]
+
+    assert len(cases) >= 20
+    assert flagged == []
 
 
 def test_case_line_formats() -> None:
