@@ -472,11 +472,16 @@ class ConsoleStore:
         )
 
     async def original(self, message_id: int) -> bytes | None:
-        """Return the raw message as received, or None when there is none."""
+        """Return the raw message as received, or None when there is none.
+
+        Raises UnreadableOriginalError when the original cannot be decrypted.
+        """
         row = await self.archive._fetchone(
-            "SELECT raw FROM messages WHERE id = ?", (message_id,)
+            "SELECT queue_id, raw FROM messages WHERE id = ?", (message_id,)
         )
-        return bytes(row["raw"]) if row else None
+        if row is None:
+            return None
+        return self.archive.open_original(message_id, row["queue_id"], row["raw"])
 
     async def thread(self, message_id: int, limit: int = 200) -> list[MessageSummary]:
         """Return the conversation among a message's sender and recipients.
@@ -624,19 +629,6 @@ class ConsoleStore:
             (participant_id,),
         )
         return [row[0] for row in rows]
-
-    async def message_counts(self) -> dict[str, int]:
-        """Count messages by status."""
-        rows = await self.archive._fetchall(
-            "SELECT status, COUNT(*) FROM messages GROUP BY status"
-        )
-        return {row[0]: int(row[1]) for row in rows}
-
-    async def count_flagged(self) -> int:
-        row = await self.archive._fetchone(
-            "SELECT COUNT(*) FROM messages WHERE flag IS NOT NULL"
-        )
-        return int(row[0]) if row else 0
 
     async def _findings_of(
         self, message_ids: Sequence[int]

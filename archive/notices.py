@@ -35,22 +35,26 @@ async def queue_notice(
     *,
     about_job_id: int | None = None,
     about_message_id: int | None = None,
+    about_relationship_id: int | None = None,
 ) -> bool:
     """Insert a notice and its due delivery job in the caller's open transaction.
 
-    Give `about_job_id` for a job notice kind and `about_message_id` for a
-    message notice kind; the notices table rejects any other combination.
+    Give `about_job_id` for a job notice kind, `about_message_id` for a
+    message notice kind and `about_relationship_id` for a prompt or
+    wind-down notice. The notices table rejects any other combination.
     Returns False, inserting nothing, when the same notice is already
     stored: one per job and kind, or one per message, kind and recipient
     address (compared without regard to case).
     """
     cursor = await db.execute(
-        "INSERT INTO notices (kind, about_job_id, about_message_id, recipient, "
-        "content, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO notices (kind, about_job_id, about_message_id, "
+        "about_relationship_id, recipient, content, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (
             notice.kind,
             about_job_id,
             about_message_id,
+            about_relationship_id,
             notice.recipient,
             notice.content,
             now,

@@ -17,6 +17,7 @@ the epoch, from the caller, so that tests control time.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +25,9 @@ from datetime import datetime
 import aiosqlite
 
 from archive.notices import NewNotice, queue_notice
-from archive.store import Archive, Participant, Row
+from archive.store import Archive, Participant, Row, UnreadableOriginalError
+
+log = logging.getLogger(__name__)
 
 _LEASE_QUERY = """
 SELECT j.id, j.message_id, j.recipient_id, j.notice_id, j.attempts,
@@ -43,9 +46,9 @@ LIMIT ?
 """
 
 _FAILED_JOB_QUERY = """
-SELECT j.id, j.state, j.notice_id, j.recipient_id, j.attempts, j.created_at,
-    j.first_failed_at, m.queue_id, m.sender_id, m.subject, m.envelope_from,
-    m.raw, m.delivered, n.kind AS notice_kind
+SELECT j.id, j.state, j.notice_id, j.recipient_id, j.message_id, j.attempts,
+    j.created_at, j.first_failed_at, m.queue_id, m.sender_id, m.subject,
+    m.envelope_from, m.raw, m.delivered, n.kind AS notice_kind
 FROM delivery_jobs j
 LEFT JOIN messages m ON m.id = j.message_id
 LEFT JOIN notices n ON n.id = j.notice_id
@@ -308,7 +311,23 @@ class DeliveryQueue:
                 return None
             sender = await _participant(self._archive._db, row["sender_id"])
             recipient = await _participant(self._archive._db, row["recipient_id"])
-        return _failed_job(row, sender, recipient)
+        return _failed_job(row, self._original(row), sender, recipient)
+
+    def _original(self, row: Row) -> bytes:
+        """Return the failed message's original, or b"" when it cannot be read.
+
+        The notice code reads the original only to detect an automatic
+        message, so an unreadable one is logged and the notice still goes out.
+        """
+        if row["raw"] is None:
+            return b""
+        try:
+            return self._archive.open_original(
+                row["message_id"], row["queue_id"], row["raw"]
+            )
+        except UnreadableOriginalError as error:
+            log.error("delivery job %d: %s", row["id"], error)
+            return b""
 
     async def job_status(self, job_id: int) -> JobStatus | None:
         rows = await self._archive._fetchall(
@@ -415,7 +434,7 @@ async def _queued_job(db: aiosqlite.Connection, row: Row) -> QueuedJob:
 
 
 def _failed_job(
-    row: Row, sender: Participant | None, recipient: Participant | None
+    row: Row, raw: bytes, sender: Participant | None, recipient: Participant | None
 ) -> FailedJob:
     is_notice = row["notice_id"] is not None
     label = f"{row['notice_kind']} notice" if is_notice else row["queue_id"]
@@ -428,7 +447,7 @@ def _failed_job(
         recipient=recipient,
         subject=row["subject"] or "",
         envelope_from=row["envelope_from"] or "",
-        raw=bytes(row["raw"] or b""),
+        raw=raw,
         delivered=bytes(row["delivered"] or b""),
         attempts=row["attempts"],
         created_at=row["created_at"],

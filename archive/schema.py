@@ -333,4 +333,89 @@ MIGRATIONS: tuple[str, ...] = (
 
     ALTER TABLE staff ADD COLUMN email TEXT;
     """,
+    # 8: data protection. Legal holds keep messages from retention and
+    # erasure. original_removed_at marks a raw original that retention
+    # replaced with an empty blob, and erased_at a participant whose name and
+    # address were replaced; the trigger keeps an erased alias suspended.
+    # The audit log and the decisions stay append-only, except that the
+    # retention transaction may delete audit rows older than the cutoff it
+    # writes into retention_unlock, and the decisions of the messages it
+    # lists in purging_messages. It clears both before it commits. This
+    # guards against mistakes, not against someone who can write the file.
+    # audit_log is rebuilt with the same ids and without its foreign key to
+    # messages, because an audit row outlives the message it names.
+    """
+    CREATE TABLE legal_holds (
+        id INTEGER PRIMARY KEY,
+        message_id INTEGER,
+        participant_id INTEGER REFERENCES participants(id),
+        reason TEXT NOT NULL CHECK (reason != ''),
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        released_at TEXT,
+        released_by TEXT,
+        CHECK ((message_id IS NULL) != (participant_id IS NULL))
+    );
+    CREATE INDEX legal_holds_message ON legal_holds (message_id)
+        WHERE released_at IS NULL;
+    CREATE INDEX legal_holds_participant ON legal_holds (participant_id)
+        WHERE released_at IS NULL;
+
+    ALTER TABLE messages ADD COLUMN original_removed_at TEXT;
+    ALTER TABLE participants ADD COLUMN erased_at TEXT;
+    CREATE TRIGGER participants_erased_stay_suspended
+    BEFORE UPDATE OF status ON participants
+    WHEN OLD.erased_at IS NOT NULL AND NEW.status != 'suspended'
+    BEGIN SELECT RAISE(ABORT, 'an erased participant stays suspended'); END;
+
+    CREATE TRIGGER messages_under_legal_hold BEFORE DELETE ON messages
+    WHEN EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL
+        AND (h.message_id = OLD.id OR h.participant_id = OLD.sender_id))
+    BEGIN SELECT RAISE(ABORT, 'the message is under legal hold'); END;
+    CREATE TRIGGER message_recipients_under_legal_hold
+    BEFORE DELETE ON message_recipients
+    WHEN EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL
+        AND (h.message_id = OLD.message_id
+            OR h.participant_id = OLD.participant_id))
+    BEGIN SELECT RAISE(ABORT, 'the message is under legal hold'); END;
+
+    CREATE TABLE retention_unlock (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        audit_before TEXT
+    );
+    INSERT INTO retention_unlock (id, audit_before) VALUES (1, NULL);
+    CREATE TABLE purging_messages (message_id INTEGER PRIMARY KEY);
+
+    CREATE TABLE audit_log_rebuilt (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        staff_id INTEGER REFERENCES staff(id),
+        username TEXT NOT NULL,
+        action TEXT NOT NULL,
+        message_id INTEGER,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    INSERT INTO audit_log_rebuilt SELECT id, at, staff_id, username, action,
+        message_id, detail FROM audit_log;
+    DROP TABLE audit_log;
+    ALTER TABLE audit_log_rebuilt RENAME TO audit_log;
+    CREATE INDEX audit_log_at ON audit_log (at);
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    WHEN NOT EXISTS (SELECT 1 FROM retention_unlock
+        WHERE id = 1 AND OLD.at < audit_before)
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+    DROP TRIGGER decisions_no_delete;
+    CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
+    WHEN NOT EXISTS (SELECT 1 FROM purging_messages
+        WHERE message_id = OLD.message_id)
+    BEGIN SELECT RAISE(ABORT, 'decisions are final'); END;
+    """,
+    # 9: the day a paused relationship started running again, so the
+    # scheduler counts a pair's quiet days from then and not across the pause.
+    """
+    ALTER TABLE relationships ADD COLUMN resumed_on TEXT;
+    """,
 )

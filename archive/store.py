@@ -9,22 +9,33 @@ of two tasks sharing the connection never interleave inside one transaction.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
+from archive.crypto import Cipher, DecryptionError, is_sealed
 from archive.notices import NewNotice, queue_notice
 from archive.schema import MIGRATIONS
 
 Row = sqlite3.Row
+
+log = logging.getLogger(__name__)
 
 
 class ArchiveError(Exception):
@@ -33,6 +44,10 @@ class ArchiveError(Exception):
 
 class DuplicateError(ArchiveError):
     """A participant with that address is already registered."""
+
+
+class UnreadableOriginalError(ArchiveError):
+    """A message's stored original could not be decrypted."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,20 @@ class Relationship:
     # the pair may write again.
     planned_end: str = ""
     paused_until: str | None = None
+    pause_reason: str = ""
+    end_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """The relationship that decides whether two participants may write."""
+
+    relationship_id: int
+    status: str
+    # ISO dates, as in Relationship; ended_at is an ISO timestamp.
+    planned_end: str
+    paused_until: str | None
+    ended_at: str | None
 
 
 @dataclass(frozen=True)
@@ -84,6 +113,9 @@ class PipelineWork:
     recipients: tuple[Participant, ...]
     # Set when sender authentication failed under auth.policy "hold".
     auth_hold_reason: str | None = None
+    # Set, with `raw` empty, when the original could not be decrypted: the
+    # runner holds the message for review with this reason.
+    unreadable_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,20 +158,28 @@ def now_iso() -> str:
 class Archive:
     """Participants, relationships, messages, findings and jobs in SQLite."""
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(
+        self, connection: aiosqlite.Connection, cipher: Cipher | None = None
+    ) -> None:
         self._db = connection
         self._lock = asyncio.Lock()
+        self._cipher = cipher
 
     @classmethod
-    async def open(cls, path: Path) -> Archive:
-        """Open (creating if needed) the archive at `path` and migrate it."""
+    async def open(cls, path: Path, cipher: Cipher | None = None) -> Archive:
+        """Open (creating if needed) the archive at `path` and migrate it.
+
+        With a `cipher`, originals are encrypted when stored and decrypted
+        when read. Without one they are stored in plaintext, and reading an
+        encrypted original raises UnreadableOriginalError.
+        """
         _create_private(path)
         try:
             connection = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.OperationalError as error:
             raise ArchiveError(f"cannot open archive {path}: {error}") from None
         connection.row_factory = sqlite3.Row
-        archive = cls(connection)
+        archive = cls(connection, cipher)
         try:
             await archive._configure()
             await archive._migrate()
@@ -152,11 +192,15 @@ class Archive:
         await self._db.close()
 
     async def _configure(self) -> None:
+        # secure_delete makes SQLite overwrite deleted rows and freed pages
+        # with zeros, so text that retention or erasure deletes leaves the
+        # file instead of lingering in free space.
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=FULL",
             "PRAGMA foreign_keys=ON",
             "PRAGMA busy_timeout=5000",
+            "PRAGMA secure_delete=ON",
         ):
             await self._db.execute(pragma)
 
@@ -256,21 +300,29 @@ class Archive:
     # Relationships
 
     async def add_relationship(
-        self, participant_ids: Sequence[int], term_months: int = 6
+        self,
+        participant_ids: Sequence[int],
+        term_months: int = 6,
+        *,
+        start: date | None = None,
+        planned_end: date | None = None,
     ) -> int:
         """Start a relationship, unless two of its members already share one.
 
         Ending a relationship must stop mail between its members, which a
-        second active relationship of the same two people would undo. Its
-        planned end is `term_months` after today.
+        second active relationship of the same two people would undo. It
+        starts now, or at midnight UTC of `start`; its planned end is
+        `planned_end`, or `term_months` after the start. The dates are not
+        checked here: archive.lifecycle.start checks them.
         """
+        started = now_iso() if start is None else f"{start.isoformat()}T00:00:00+00:00"
+        ends = None if planned_end is None else planned_end.isoformat()
         async with self._transaction() as db:
             await _check_not_paired(db, participant_ids)
-            started = now_iso()
             cursor = await db.execute(
                 "INSERT INTO relationships (started_at, planned_end) "
-                "VALUES (?, date(?, ?))",
-                (started, started, f"+{term_months} months"),
+                "VALUES (?, COALESCE(?, date(?, ?)))",
+                (started, ends, started, f"+{term_months} months"),
             )
             relationship_id = cursor.lastrowid
             assert relationship_id is not None
@@ -281,11 +333,11 @@ class Archive:
         return relationship_id
 
     async def end_relationship(self, relationship_id: int) -> bool:
-        """End an active relationship; False when there is no such active one."""
+        """End an active or paused relationship; False when there is none."""
         async with self._transaction() as db:
             cursor = await db.execute(
-                "UPDATE relationships SET status = 'ended', ended_at = ? "
-                "WHERE id = ? AND status = 'active'",
+                "UPDATE relationships SET status = 'ended', ended_at = ?, "
+                "paused_until = NULL WHERE id = ? AND status != 'ended'",
                 (now_iso(), relationship_id),
             )
             return cursor.rowcount == 1
@@ -302,7 +354,7 @@ class Archive:
     ) -> list[Relationship]:
         rows = await self._fetchall(
             "SELECT r.id AS rid, r.status AS rstatus, r.started_at, r.ended_at, "
-            "r.planned_end, r.paused_until, p.* "
+            "r.planned_end, r.paused_until, r.pause_reason, r.end_reason, p.* "
             "FROM relationships r JOIN relationship_members m "
             "ON m.relationship_id = r.id "
             "JOIN participants p ON p.id = m.participant_id "
@@ -321,25 +373,29 @@ class Archive:
                 tuple(_participant(row) for row in members),
                 members[0]["planned_end"],
                 members[0]["paused_until"],
+                members[0]["pause_reason"],
+                members[0]["end_reason"],
             )
             for rid, members in grouped.items()
         ]
 
-    async def pairing(self, first: int, second: int) -> tuple[str, str | None] | None:
-        """Return (status, ended_at) of the most relevant relationship of two people.
+    async def pairing(self, first: int, second: int) -> Pairing | None:
+        """Return the most relevant relationship of two people, or None.
 
-        An active relationship wins over ended ones; among ended ones, the
-        latest. None when they were never paired.
+        An active or paused relationship wins over ended ones (two people
+        share at most one that has not ended); among ended ones, the latest.
+        None when they were never paired.
         """
         row = await self._fetchone(
-            "SELECT r.status, r.ended_at FROM relationships r "
+            "SELECT r.id, r.status, r.planned_end, r.paused_until, r.ended_at "
+            "FROM relationships r "
             "JOIN relationship_members a ON a.relationship_id = r.id "
             "JOIN relationship_members b ON b.relationship_id = r.id "
             "WHERE a.participant_id = ? AND b.participant_id = ? "
-            "ORDER BY r.status = 'active' DESC, r.ended_at DESC LIMIT 1",
+            "ORDER BY r.status != 'ended' DESC, r.ended_at DESC LIMIT 1",
             (first, second),
         )
-        return (row["status"], row["ended_at"]) if row else None
+        return Pairing(*row) if row else None
 
     # Accepting
 
@@ -356,6 +412,7 @@ class Archive:
         auth_hold_reason: str | None = None,
     ) -> int:
         """Store a received message and its pipeline job in one transaction."""
+        stored = self._seal_original(queue_id, raw)
         async with self._transaction() as db:
             cursor = await db.execute(
                 "INSERT INTO messages (queue_id, received_at, client_address, "
@@ -367,7 +424,7 @@ class Archive:
                     client_address,
                     envelope_from,
                     sender_id,
-                    raw,
+                    stored,
                     auth_results,
                     auth_hold_reason,
                 ),
@@ -411,13 +468,19 @@ class Archive:
                 (row["message_id"],),
             ) as cursor:
                 recipients = tuple(_participant(r) for r in await cursor.fetchall())
+        raw, unreadable_reason = b"", None
+        try:
+            raw = self.open_original(row["message_id"], row["queue_id"], row["raw"])
+        except UnreadableOriginalError as error:
+            unreadable_reason = f"{error}, so it was not delivered."
         return PipelineWork(
             row["message_id"],
             row["queue_id"],
-            bytes(row["raw"]),
+            raw,
             sender,
             recipients,
             auth_hold_reason=row["auth_hold_reason"],
+            unreadable_reason=unreadable_reason,
         )
 
     async def referenced_messages(
@@ -604,18 +667,22 @@ class Archive:
             (query, limit),
         )
 
-    async def message(self, ident: str) -> Row | None:
-        """Find a message by queue id, numeric id or relay Message-ID."""
+    async def message(self, ident: str) -> MessageRow | None:
+        """Find a message by queue id, numeric id or relay Message-ID.
+
+        Its "raw" column is the plaintext original, decrypted when read.
+        """
         where, value = "queue_id = ?", ident
         if ident.isdigit():
             where, value = "id = ?", ident
         elif ident.startswith("<") or "@" in ident:
             where, value = "relay_message_id = ?", ident.strip("<>")
-        return await self._fetchone(
+        row = await self._fetchone(
             "SELECT m.*, p.alias AS sender_alias FROM messages m "
             f"JOIN participants p ON p.id = m.sender_id WHERE m.{where}",
             (value,),
         )
+        return MessageRow(row, self.open_original) if row else None
 
     async def findings(self, message_id: int) -> list[StoredFinding]:
         rows = await self._fetchall(
@@ -665,6 +732,137 @@ class Archive:
             (sender_id, since),
         )
         return int(row[0]) if row else 0
+
+    # Originals encrypted at rest (archive/crypto.py)
+
+    def open_original(self, message_id: int, queue_id: str, stored: bytes) -> bytes:
+        """Return the plaintext of a stored original, decrypting a sealed one.
+
+        An original stored before encryption was enabled is returned as it
+        is. Raises UnreadableOriginalError, naming the message, when a sealed
+        original cannot be decrypted with this archive's key or there is none.
+        """
+        stored = bytes(stored)
+        if not is_sealed(stored):
+            return stored
+        if self._cipher is None:
+            raise UnreadableOriginalError(
+                f"The original of message {message_id} ({queue_id}) is "
+                "encrypted, but the archive was opened without its key"
+            )
+        try:
+            return self._cipher.open(stored, original_context(queue_id))
+        except DecryptionError as error:
+            raise UnreadableOriginalError(
+                f"The original of message {message_id} ({queue_id}) cannot be "
+                f"decrypted: {error}"
+            ) from None
+
+    def _seal_original(self, queue_id: str, raw: bytes) -> bytes:
+        if self._cipher is None:
+            return raw
+        return self._cipher.seal(raw, original_context(queue_id))
+
+    async def seal_plaintext_originals(self, batch_size: int = 100) -> int:
+        """Encrypt every original stored in plaintext; return how many there were.
+
+        Each batch is one short transaction, so a running relay only waits
+        for one batch at a time. Raises ArchiveError without a key. The
+        overwritten plaintext stays in the write-ahead log until the
+        checkpoint at the end succeeds (see `_checkpoint_after_sealing`).
+        """
+        if self._cipher is None:
+            raise ArchiveError("cannot encrypt originals: the archive has no key")
+        sealed, after_id = 0, 0
+        while True:
+            async with self._transaction() as db:
+                rows = await db.execute_fetchall(
+                    "SELECT id, queue_id, raw FROM messages WHERE id > ? "
+                    "AND original_removed_at IS NULL ORDER BY id LIMIT ?",
+                    (after_id, batch_size),
+                )
+                updates = [
+                    (self._seal_original(row[1], bytes(row[2])), row[0])
+                    for row in rows
+                    if not is_sealed(bytes(row[2]))
+                ]
+                await db.executemany(
+                    "UPDATE messages SET raw = ? WHERE id = ?", updates
+                )
+            if not rows:
+                await self._checkpoint_after_sealing()
+                return sealed
+            sealed += len(updates)
+            after_id = list(rows)[-1][0]
+
+    async def _checkpoint_after_sealing(self) -> None:
+        """Copy the WAL into the database file and empty it.
+
+        The checkpoint cannot finish while another connection reads, such
+        as a running relay's; SQLite then checkpoints again later.
+        """
+        rows = await self._fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+        if rows and int(rows[0][0]) != 0:
+            log.warning(
+                "the write-ahead log could not be emptied because another "
+                "connection is reading: the plaintext originals stay in the "
+                "-wal file until a later checkpoint overwrites them"
+            )
+
+    # Staff addresses, where the scheduler sends digests and wind-down notices
+
+    async def set_staff_email(
+        self, username: str, email: str | None, actor: str
+    ) -> bool:
+        """Set (or with None, clear) an account's address, with an audit row.
+
+        Returns False, changing nothing, when no account has that username.
+        The audit row names the account, not the address.
+        """
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE staff SET email = ? WHERE username = ?", (email, username)
+            )
+            if cursor.rowcount != 1:
+                return False
+            await db.execute(
+                "INSERT INTO audit_log (at, username, action, detail) "
+                "VALUES (?, ?, 'staff_email', ?)",
+                (now_iso(), actor, username),
+            )
+        return True
+
+
+class MessageRow(Mapping[str, Any]):
+    """A row of `messages` whose "raw" is the plaintext original.
+
+    The original is decrypted only when "raw" is read, so a caller that
+    never reads it works even when it cannot be decrypted.
+    """
+
+    def __init__(self, row: Row, open_original: _OriginalOpener) -> None:
+        self._row = row
+        self._open_original = open_original
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "raw":
+            row = self._row
+            return self._open_original(row["id"], row["queue_id"], row["raw"])
+        return self._row[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._row.keys())
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+
+_OriginalOpener = Callable[[int, str, bytes], bytes]
+
+
+def original_context(queue_id: str) -> bytes:
+    """Return the associated data that binds a sealed original to its message."""
+    return b"messages.raw:" + queue_id.encode()
 
 
 async def queue_deliveries(
@@ -722,12 +920,14 @@ def _create_private(path: Path) -> None:
 async def _check_not_paired(
     db: aiosqlite.Connection, participant_ids: Sequence[int]
 ) -> None:
+    # A paused relationship still pairs its members, because it becomes
+    # active again by itself on its resume date.
     marks = ",".join("?" * len(participant_ids))
     async with db.execute(
         "SELECT a.relationship_id FROM relationship_members a "
         "JOIN relationship_members b ON b.relationship_id = a.relationship_id "
         "JOIN relationships r ON r.id = a.relationship_id "
-        f"WHERE r.status = 'active' AND a.participant_id IN ({marks}) "
+        f"WHERE r.status != 'ended' AND a.participant_id IN ({marks}) "
         f"AND b.participant_id IN ({marks}) "
         "AND a.participant_id < b.participant_id LIMIT 1",
         [*participant_ids, *participant_ids],

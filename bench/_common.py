@@ -30,7 +30,7 @@ from aiosmtpd.controller import Controller
 from archive.store import Archive
 from relay.addresses import make_alias
 from relay.cli import main as mentor_relay
-from relay.config import load_config
+from relay.config import Config, archive_cipher, load_config
 
 DOMAIN = "relay.example.org"
 
@@ -133,7 +133,7 @@ def create_relay(
         set_config_value(config_path, section, key, value)
 
     config = load_config(config_path)
-    pairs = asyncio.run(_register_pairs(config.archive_path, pair_count))
+    pairs = asyncio.run(_register_pairs(config, pair_count))
     return BenchRelay(config_path, port, tuple(pairs))
 
 
@@ -152,8 +152,8 @@ def _email(name: str, domain: str) -> str:
     return name.lower().replace(" ", ".") + "@" + domain
 
 
-async def _register_pairs(archive_path: Path, count: int) -> list[Pair]:
-    archive = await Archive.open(archive_path)
+async def _register_pairs(config: Config, count: int) -> list[Pair]:
+    archive = await Archive.open(config.archive_path, archive_cipher(config))
     try:
         pairs: list[Pair] = []
         for mentor, mentee in _cast_names(count):

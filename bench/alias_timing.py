@@ -29,7 +29,7 @@ from pathlib import Path
 
 from archive.store import Archive
 from bench._common import DOMAIN, create_relay, run_cli
-from relay.config import load_config
+from relay.config import archive_cipher, load_config
 from relay.smtp import start_smtp_server
 
 KINDS = ("partner", "unknown", "unpaired", "suspended")
@@ -105,7 +105,7 @@ async def _time_kinds(
 async def _measure(config_path: Path, targets: dict[str, str], sender: str,
                    rounds: int) -> dict[str, tuple[str, list[float]]]:  # fmt: skip
     config = load_config(config_path)
-    archive = await Archive.open(config.archive_path)
+    archive = await Archive.open(config.archive_path, archive_cipher(config))
     try:
         listener = await start_smtp_server(config, archive, asyncio.Event())
         try:

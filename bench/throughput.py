@@ -51,7 +51,7 @@ from bench._common import (
 from filters.base import FilterContext
 from filters.pipeline import clean_message
 from relay.compose import Identity, compose, new_message_id, read_inbound_headers
-from relay.config import Config, load_config
+from relay.config import Config, archive_cipher, load_config
 from relay.dkim import DkimSigner
 from relay.runner import filter_context
 from relay.server import Relay, load_signer
@@ -192,7 +192,7 @@ async def measure_accept(
     durable commit, and no content work.
     """
     config = load_config(bench.config_path)
-    archive = await Archive.open(config.archive_path)
+    archive = await Archive.open(config.archive_path, archive_cipher(config))
     baseline_db = await open_baseline_archive(
         bench.config_path.parent / "baseline.sqlite3"
     )

@@ -8,8 +8,6 @@ relationship ran, whatever became of them (delivered, held or rejected).
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import statistics
 from collections.abc import Sequence
@@ -37,16 +35,6 @@ class Activity:
     def quiet_since(self) -> str:
         """Return the last contact, or the start when the pair never wrote."""
         return self.last_contact or self.relationship.started_at
-
-
-@dataclass(frozen=True)
-class ProgrammeTotals:
-    active_relationships: int
-    ended_relationships: int
-    messages: int
-    messages_this_week: int
-    flagged: int
-    median_reply_seconds: float | None
 
 
 def activities(
@@ -102,67 +90,3 @@ def quiet(found: Sequence[Activity], now: datetime, days: int) -> list[Activity]
         if a.relationship.status == "active" and parse_time(a.quiet_since()) < cutoff
     ]
     return sorted(silent, key=lambda a: a.quiet_since())
-
-
-def totals(
-    found: Sequence[Activity],
-    messages: dict[int, list[RelationshipMessage]],
-    counts: tuple[int, int, int],
-) -> ProgrammeTotals:
-    """Sum a programme up; `counts` is (all messages, this week, flagged)."""
-    replies = [gap for ms in messages.values() for gap in reply_seconds(ms)]
-    return ProgrammeTotals(
-        active_relationships=sum(a.relationship.status == "active" for a in found),
-        ended_relationships=sum(a.relationship.status == "ended" for a in found),
-        messages=counts[0],
-        messages_this_week=counts[1],
-        flagged=counts[2],
-        median_reply_seconds=statistics.median(replies) if replies else None,
-    )
-
-
-def activity_csv(found: Sequence[Activity]) -> str:
-    """Write per-relationship activity as CSV, one row per relationship.
-
-    Members are named by alias, never by real address, because exports
-    leave the relay's control.
-    """
-    output = io.StringIO()
-    writer = csv.writer(output, lineterminator="\r\n")
-    writer.writerow(
-        [
-            "relationship",
-            "status",
-            "started",
-            "ended",
-            "members",
-            "messages",
-            "messages_per_week",
-            "median_reply_hours",
-            "last_contact",
-        ]
-    )
-    for activity in found:
-        writer.writerow(_csv_row(activity))
-    return output.getvalue()
-
-
-def _csv_row(activity: Activity) -> list[str]:
-    relationship = activity.relationship
-    reply = activity.median_reply_seconds
-    return [
-        str(relationship.id),
-        relationship.status,
-        relationship.started_at,
-        relationship.ended_at or "",
-        " ".join(_csv_safe(m.alias) for m in relationship.members),
-        str(activity.total),
-        f"{activity.per_week:.2f}",
-        f"{reply / 3600:.1f}" if reply is not None else "",
-        activity.last_contact or "",
-    ]
-
-
-def _csv_safe(value: str) -> str:
-    """Stop a spreadsheet from reading a cell as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

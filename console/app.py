@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from archive.console import ConsoleStore, StaffMember, StaffSession
 from archive.store import Archive
 from console import auth, csrf, render
-from relay.config import Config
+from relay.config import Config, archive_cipher
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,9 @@ STATUS_BANNERS = {
     "noted": "Note recorded.",
     "paired": "Relationship started.",
     "ended": "Relationship ended.",
+    "paused": "Relationship paused.",
+    "resumed": "Relationship resumed.",
+    "extended": "Planned end moved.",
     "registered": "Participant registered.",
     "suspended": "Participant suspended.",
     "restored": "Participant restored.",
@@ -140,7 +143,8 @@ def create_app(
 @contextlib.asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     console: Console = app.state.console
-    archive = await Archive.open(console.config.archive_path)
+    config = console.config
+    archive = await Archive.open(config.archive_path, archive_cipher(config))
     console.archive = archive
     console.store = ConsoleStore(archive)
     try:
@@ -151,7 +155,7 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
 
 
 def _routes() -> list[Route | Mount]:
-    from console import manage, pages, review
+    from console import manage, pages, reports, review
 
     static = StaticFiles(packages=[("console", "static")])
     return [
@@ -166,9 +170,25 @@ def _routes() -> list[Route | Mount]:
         Route("/messages/{message_id:int}/decisions", review.decide, methods=["POST"]),
         Route("/relationships", manage.relationships),
         Route("/relationships", manage.add_relationship, methods=["POST"]),
+        Route("/relationships/{relationship_id:int}", manage.relationship),
         Route(
             "/relationships/{relationship_id:int}/end",
             manage.end_relationship,
+            methods=["POST"],
+        ),
+        Route(
+            "/relationships/{relationship_id:int}/pause",
+            manage.pause_relationship,
+            methods=["POST"],
+        ),
+        Route(
+            "/relationships/{relationship_id:int}/resume",
+            manage.resume_relationship,
+            methods=["POST"],
+        ),
+        Route(
+            "/relationships/{relationship_id:int}/extend",
+            manage.extend_relationship,
             methods=["POST"],
         ),
         Route("/participants", manage.add_participant, methods=["POST"]),
@@ -177,8 +197,8 @@ def _routes() -> list[Route | Mount]:
             manage.participant_status,
             methods=["POST"],
         ),
-        Route("/reports", manage.reports),
-        Route("/reports.csv", manage.reports_csv),
+        Route("/reports", reports.reports),
+        Route("/reports.csv", reports.reports_csv),
         Route("/audit", manage.audit),
         Mount("/static", static, name="static"),
     ]

@@ -14,7 +14,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from archive.console import ConsoleStore, StaffMember
+from archive import lifecycle
+from archive.console import StaffMember
+from archive.lifecycle import LifecycleError, RelationshipNotFound
 from archive.store import ArchiveError
 from console import activity
 from console.app import console_of, page, redirect, show, status_banner
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 
 AUDIT_PAGE_SIZE = 100
 MAX_MEMBERS = 20
+# The relationships list shows running ones first, then paused, then ended.
+STATUS_ORDER = {"active": 0, "paused": 1, "ended": 2}
 
 
 @page("read")
@@ -53,7 +57,11 @@ async def _relationships_page(
         "relationships.html",
         status_code=status_code,
         activities=sorted(
-            found, key=lambda a: (a.relationship.status, -a.relationship.id)
+            found,
+            key=lambda a: (
+                STATUS_ORDER.get(a.relationship.status, len(STATUS_ORDER)),
+                -a.relationship.id,
+            ),
         ),
         participants=await store.archive.list_participants(),
         roles=ROLES,
@@ -65,7 +73,8 @@ async def _relationships_page(
 
 @page("manage")
 async def add_relationship(request: Request, member: StaffMember) -> Response:
-    store = console_of(request).db()
+    console = console_of(request)
+    store = console.db()
     form = await request.form()
     references = _text(form, "members").replace(",", " ").split()
     try:
@@ -76,21 +85,122 @@ async def add_relationship(request: Request, member: StaffMember) -> Response:
             )
         members = [await find_participant(store.archive, ref) for ref in references]
         check_members(members)
-    except ParticipantError as error:
+        relationship_id = await lifecycle.start(
+            store.archive,
+            [m.id for m in members],
+            term_months=console.config.programme.term_months,
+        )
+    except (ParticipantError, ArchiveError) as error:
         return await _relationships_page(request, _sentence(error), 400)
-    relationship_id = await store.archive.add_relationship([m.id for m in members])
     await store.record_audit(member, "relationship_add", detail=str(relationship_id))
     return redirect("/relationships?done=paired")
+
+
+# One relationship: pause, resume, extend and end
+
+
+@page("read")
+async def relationship(request: Request, member: StaffMember) -> Response:
+    return await _relationship_page(request)
+
+
+async def _relationship_page(
+    request: Request, error: str = "", status_code: int = 200
+) -> Response:
+    store = console_of(request).db()
+    relationship_id: int = request.path_params["relationship_id"]
+    found = await store.archive.relationship(relationship_id)
+    if found is None:
+        raise HTTPException(404, f"There is no relationship {relationship_id}.")
+    today = lifecycle.utc_today()
+    return show(
+        request,
+        "relationship.html",
+        status_code=status_code,
+        r=found,
+        today=today,
+        earliest_resume=today + timedelta(days=1),
+        error=error,
+        done=status_banner(request),
+    )
+
+
+@page("manage")
+async def pause_relationship(request: Request, member: StaffMember) -> Response:
+    relationship_id: int = request.path_params["relationship_id"]
+    form = await request.form()
+    try:
+        until = lifecycle.parse_day(_text(form, "until"), "Resume date")
+        await lifecycle.pause(
+            console_of(request).db().archive,
+            relationship_id,
+            until,
+            _text(form, "reason"),
+        )
+    except LifecycleError as error:
+        return await _lifecycle_error(request, error)
+    detail = f"{relationship_id} until {until}"
+    return await _changed(request, member, "relationship_pause", detail, "paused")
+
+
+@page("manage")
+async def resume_relationship(request: Request, member: StaffMember) -> Response:
+    relationship_id: int = request.path_params["relationship_id"]
+    try:
+        await lifecycle.resume(console_of(request).db().archive, relationship_id)
+    except LifecycleError as error:
+        return await _lifecycle_error(request, error)
+    detail = str(relationship_id)
+    return await _changed(request, member, "relationship_resume", detail, "resumed")
+
+
+@page("manage")
+async def extend_relationship(request: Request, member: StaffMember) -> Response:
+    relationship_id: int = request.path_params["relationship_id"]
+    form = await request.form()
+    try:
+        new_end = lifecycle.parse_day(_text(form, "planned_end"), "End date")
+        await lifecycle.extend(
+            console_of(request).db().archive, relationship_id, new_end
+        )
+    except LifecycleError as error:
+        return await _lifecycle_error(request, error)
+    detail = f"{relationship_id} to {new_end}"
+    return await _changed(request, member, "relationship_extend", detail, "extended")
 
 
 @page("manage")
 async def end_relationship(request: Request, member: StaffMember) -> Response:
     store = console_of(request).db()
     relationship_id: int = request.path_params["relationship_id"]
-    if not await store.archive.end_relationship(relationship_id):
+    form = await request.form()
+    found = await store.archive.relationship(relationship_id)
+    if found is None or found.status == "ended":
         raise HTTPException(404, f"There is no active relationship {relationship_id}.")
+    try:
+        await lifecycle.end(store.archive, relationship_id, _text(form, "reason"))
+    except LifecycleError as error:
+        return await _lifecycle_error(request, error)
     await store.record_audit(member, "relationship_end", detail=str(relationship_id))
+    log.info("relationship %d ended by staff account %d", relationship_id, member.id)
     return redirect("/relationships?done=ended")
+
+
+async def _changed(
+    request: Request, member: StaffMember, action: str, detail: str, done: str
+) -> Response:
+    """Audit a change to a relationship and send the browser back to its page."""
+    relationship_id: int = request.path_params["relationship_id"]
+    await console_of(request).db().record_audit(member, action, detail=detail)
+    log.info("%s by staff account %d: %s", action, member.id, detail)
+    return redirect(f"/relationships/{relationship_id}?done={done}")
+
+
+async def _lifecycle_error(request: Request, error: LifecycleError) -> Response:
+    if isinstance(error, RelationshipNotFound):
+        relationship_id = request.path_params["relationship_id"]
+        raise HTTPException(404, f"There is no relationship {relationship_id}.")
+    return await _relationship_page(request, _sentence(error), 400)
 
 
 @page("manage")
@@ -135,47 +245,6 @@ async def participant_status(request: Request, member: StaffMember) -> Response:
         )
     done = "suspended" if status == "suspended" else "restored"
     return redirect(f"/relationships?done={done}")
-
-
-@page("read")
-async def reports(request: Request, member: StaffMember) -> Response:
-    store = console_of(request).db()
-    found, totals = await _report(store)
-    return show(request, "reports.html", activities=found, totals=totals)
-
-
-@page("export")
-async def reports_csv(request: Request, member: StaffMember) -> Response:
-    store = console_of(request).db()
-    found, _ = await _report(store)
-    await store.record_audit(member, "export", detail="reports.csv")
-    log.info("activity report exported by staff account %d", member.id)
-    stamp = datetime.now(UTC).strftime("%Y%m%d")
-    return Response(
-        activity.activity_csv(found),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="activity-{stamp}.csv"'},
-    )
-
-
-async def _report(
-    store: ConsoleStore,
-) -> tuple[list[activity.Activity], activity.ProgrammeTotals]:
-    now = datetime.now(UTC)
-    messages = await store.relationship_messages()
-    found = activity.activities(await store.archive.list_relationships(), messages, now)
-    counts = await store.message_counts()
-    week_ago = (now - timedelta(days=7)).isoformat(timespec="seconds")
-    totals = activity.totals(
-        found,
-        messages,
-        (
-            sum(counts.values()),
-            await store.count_messages_since(week_ago),
-            await store.count_flagged(),
-        ),
-    )
-    return found, totals
 
 
 @page("audit")

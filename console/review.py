@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from archive.console import DECISION_ACTIONS, DecisionError, StaffMember
 from archive.notices import NewNotice
-from archive.store import StoredFinding
+from archive.store import StoredFinding, UnreadableOriginalError
 from console import render
 from console.app import Console, console_of, page, redirect, show, status_banner
 from relay.notices import quiet_reason, rejection_notice
@@ -61,7 +61,13 @@ async def original(request: Request, member: StaffMember) -> Response:
     store = console_of(request).db()
     message_id: int = request.path_params["message_id"]
     detail = await store.message_detail(message_id)
-    raw = await store.original(message_id)
+    unreadable = ""
+    try:
+        raw = await store.original(message_id)
+    except UnreadableOriginalError as error:
+        # The officer must still reach the decision form for this message.
+        log.error("message %d: %s", message_id, error)
+        raw, unreadable = b"", str(error)
     if detail is None or raw is None:
         raise HTTPException(404, f"There is no message {message_id}.")
     await store.record_audit(member, "view_original", message_id)
@@ -70,6 +76,7 @@ async def original(request: Request, member: StaffMember) -> Response:
     original_parts = await asyncio.to_thread(render.text_parts, raw)
     delivered_parts = await asyncio.to_thread(render.text_parts, detail.delivered)
     source, source_cut = render.source_text(raw)
+    source = source or unreadable
     decided = any(d.action in ("release", "reject") for d in detail.decisions)
     return show(
         request,
@@ -126,7 +133,12 @@ async def _rejection_notices(console: Console, message_id: int) -> list[NewNotic
     row = await archive.message(str(message_id))
     if row is None:
         return []
-    quiet = quiet_reason(row["envelope_from"], bytes(row["raw"]))
+    try:
+        raw = bytes(row["raw"])
+    except UnreadableOriginalError as error:
+        log.error("message %d: %s", message_id, error)
+        raw = b""
+    quiet = quiet_reason(row["envelope_from"], raw)
     if quiet is not None:
         log.info("message %d gets no rejection notice, because %s", message_id, quiet)
         return []

@@ -12,13 +12,33 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from archive.store import Archive, ArchiveError, Participant
+from archive import lifecycle
+from archive.backup import back_up, restore
+from archive.crypto import KeyFileError, create_key, key_id_of, load_key
+from archive.legal_holds import (
+    LegalHold,
+    add_legal_hold,
+    list_legal_holds,
+    release_legal_hold,
+)
+from archive.retention import run_retention
+from archive.store import Archive, ArchiveError, Participant, Relationship
+from archive.subject import (
+    ErasurePlan,
+    ExportSummary,
+    check_not_erased,
+    erase_participant,
+    export_participant,
+    plan_erasure,
+)
 from relay import dkim
-from relay.config import Config, ConfigError, load_config
+from relay.addresses import normalise_address
+from relay.config import Config, ConfigError, archive_cipher, load_config
 from relay.participants import (
     ROLES,
     Entry,
@@ -95,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_participant_commands(commands, common)
     _add_relationship_commands(commands, common)
     _add_console_commands(commands, common)
+    _add_report_command(commands, common)
+    _add_archive_commands(commands, common)
+    _add_data_protection_commands(commands, common)
 
     serve = commands.add_parser(
         "serve", parents=[common], help="run the SMTP listener, filters and delivery"
@@ -155,27 +178,80 @@ def _add_participant_commands(commands: Any, common: argparse.ArgumentParser) ->
     )
     restore.add_argument("participant", metavar="ADDRESS_OR_ALIAS")
     restore.set_defaults(handler=cmd_participant_restore)
+    _add_subject_commands(sub, common)
 
 
 def _add_relationship_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     relationship = commands.add_parser(
-        "relationship", parents=[common], help="pair participants, end pairings"
+        "relationship",
+        parents=[common],
+        help="pair participants; pause, resume, extend and end pairings",
     )
     sub = relationship.add_subparsers(title="commands", metavar="COMMAND")
-    add = sub.add_parser(
-        "add", parents=[common], help="pair at least one mentor and one mentee"
+    _add_relationship_add_command(sub, common)
+
+    pause = sub.add_parser(
+        "pause", parents=[common], help="stop a pair's mail until a date"
     )
-    add.add_argument("members", nargs="+", metavar="ADDRESS_OR_ALIAS")
-    add.add_argument("--json", action="store_true")
-    add.set_defaults(handler=cmd_relationship_add)
+    pause.add_argument("relationship_id", type=int, metavar="ID")
+    pause.add_argument(
+        "--until",
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="the first day (UTC) the pair may write again",
+    )
+    pause.add_argument("--reason", default="", help="the reason, shown to coordinators")
+    pause.set_defaults(handler=cmd_relationship_pause)
+
+    resume = sub.add_parser(
+        "resume", parents=[common], help="let a paused pair write again now"
+    )
+    resume.add_argument("relationship_id", type=int, metavar="ID")
+    resume.set_defaults(handler=cmd_relationship_resume)
+
+    extend = sub.add_parser(
+        "extend", parents=[common], help="move a relationship's planned end later"
+    )
+    extend.add_argument("relationship_id", type=int, metavar="ID")
+    new_end = extend.add_mutually_exclusive_group(required=True)
+    new_end.add_argument(
+        "--until", metavar="YYYY-MM-DD", help="the new last day of the term"
+    )
+    new_end.add_argument(
+        "--months", type=int, metavar="N", help="months to add to the planned end"
+    )
+    extend.set_defaults(handler=cmd_relationship_extend)
 
     end = sub.add_parser("end", parents=[common], help="end a relationship")
     end.add_argument("relationship_id", type=int, metavar="ID")
+    end.add_argument("--reason", default="", help="the reason, shown to coordinators")
     end.set_defaults(handler=cmd_relationship_end)
 
     listing = sub.add_parser("list", parents=[common], help="list relationships")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=cmd_relationship_list)
+
+
+def _add_relationship_add_command(sub: Any, common: argparse.ArgumentParser) -> None:
+    add = sub.add_parser(
+        "add", parents=[common], help="pair at least one mentor and one mentee"
+    )
+    add.add_argument("members", nargs="+", metavar="ADDRESS_OR_ALIAS")
+    add.add_argument(
+        "--start",
+        metavar="YYYY-MM-DD",
+        help="the day the relationship began (default: today, UTC)",
+    )
+    term = add.add_mutually_exclusive_group()
+    term.add_argument("--end", metavar="YYYY-MM-DD", help="the last day of the term")
+    term.add_argument(
+        "--term-months",
+        type=int,
+        metavar="N",
+        help="length of the term in months (default: programme.term_months)",
+    )
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(handler=cmd_relationship_add)
 
 
 # init
@@ -184,7 +260,10 @@ def _add_relationship_commands(commands: Any, common: argparse.ArgumentParser) -
 def cmd_init(args: argparse.Namespace) -> int:
     directory: Path = args.directory
     config_path = directory / "relay.toml"
-    if config_path.exists() or (directory / "archive.sqlite3").exists():
+    if any(
+        (directory / name).exists()
+        for name in ("relay.toml", "archive.sqlite3", "archive.key")
+    ):
         raise UsageError(
             f"{directory} already holds a relay: pass a new directory, or use "
             f"--config {config_path} with the other commands"
@@ -203,11 +282,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     config = load_config(config_path)
     key = dkim.generate_private_key_pem()
     _write_private(config.dkim.private_key, key)
+    _create_key(config)
     asyncio.run(_create_archive(config))
 
     print(f"Created a relay for {domain} in {directory}")
     print(f"  config:   {config.path}")
     print(f"  archive:  {config.archive_path}")
+    print(f"  archive key: {config.archive_key} (keep a copy apart from backups)")
     print(f"  DKIM key: {config.dkim.private_key}")
     print("Publish this DNS TXT record so receivers can verify the relay's mail:")
     print(dkim.dns_txt_record(key, config.dkim.selector, domain))
@@ -234,7 +315,7 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 async def _create_archive(config: Config) -> None:
-    archive = await Archive.open(config.archive_path)
+    archive = await Archive.open(config.archive_path, archive_cipher(config))
     await archive.close()
 
 
@@ -303,6 +384,8 @@ def _set_status(args: argparse.Namespace, status: str) -> tuple[str, bool]:
 
     async def update(archive: Archive) -> tuple[str, bool]:
         participant = await find_participant(archive, args.participant)
+        if status == "active":
+            await check_not_erased(archive, participant)
         changed = await archive.set_participant_status(participant.id, status)
         return participant.alias, changed
 
@@ -359,28 +442,69 @@ def _read_participant_csv(path: Path, config: Config) -> list[Entry]:
 
 def cmd_relationship_add(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    start_day = _day_option(args.start, "--start")
+    planned_end = _day_option(args.end, "--end")
+    term_months = args.term_months or config.programme.term_months
 
-    async def add(archive: Archive) -> int:
+    async def add(archive: Archive) -> Relationship | None:
         members = [await find_participant(archive, ref) for ref in args.members]
         check_members(members)
-        return await archive.add_relationship([m.id for m in members])
+        relationship_id = await lifecycle.start(
+            archive,
+            [m.id for m in members],
+            start_day=start_day,
+            planned_end=planned_end,
+            term_months=term_months,
+        )
+        return await archive.relationship(relationship_id)
 
-    relationship_id = _with_archive(config, add)
+    added = _with_archive(config, add)
+    assert added is not None
     if args.json:
-        _print_json({"id": relationship_id})
+        _print_json({"id": added.id, "planned_end": added.planned_end})
     else:
-        print(f"relationship {relationship_id} started")
+        print(f"relationship {added.id} started, planned to end on {added.planned_end}")
+    return 0
+
+
+def cmd_relationship_pause(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    until = lifecycle.parse_day(args.until, "--until")
+    _with_archive(
+        config,
+        lambda a: lifecycle.pause(a, args.relationship_id, until, args.reason),
+    )
+    print(f"relationship {args.relationship_id} paused: mail resumes on {until}")
+    return 0
+
+
+def cmd_relationship_resume(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    _with_archive(config, lambda a: lifecycle.resume(a, args.relationship_id))
+    print(f"relationship {args.relationship_id} resumed")
+    return 0
+
+
+def cmd_relationship_extend(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+
+    async def extend(archive: Archive) -> date:
+        if args.months is not None:
+            return await lifecycle.extend_by_months(
+                archive, args.relationship_id, args.months
+            )
+        new_end = lifecycle.parse_day(args.until, "--until")
+        await lifecycle.extend(archive, args.relationship_id, new_end)
+        return new_end
+
+    new_end = _with_archive(config, extend)
+    print(f"relationship {args.relationship_id} now ends on {new_end}")
     return 0
 
 
 def cmd_relationship_end(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    ended = _with_archive(config, lambda a: a.end_relationship(args.relationship_id))
-    if not ended:
-        raise UsageError(
-            f"there is no active relationship {args.relationship_id}: see "
-            "`mentor-relay relationship list`"
-        )
+    _with_archive(config, lambda a: lifecycle.end(a, args.relationship_id, args.reason))
     print(f"relationship {args.relationship_id} ended")
     return 0
 
@@ -389,26 +513,17 @@ def cmd_relationship_list(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     relationships = _with_archive(config, lambda a: a.list_relationships())
     if args.json:
-        _print_json(
-            [
-                {
-                    "id": r.id,
-                    "status": r.status,
-                    "started_at": r.started_at,
-                    "ended_at": r.ended_at,
-                    "members": [_participant_json(m) for m in r.members],
-                }
-                for r in relationships
-            ]
-        )
+        _print_json([_relationship_json(r) for r in relationships])
         return 0
     _print_table(
-        ("ID", "STATUS", "STARTED", "ENDED", "MEMBERS"),
+        ("ID", "STATUS", "STARTED", "PLANNED END", "PAUSED UNTIL", "ENDED", "MEMBERS"),
         [
             (
                 r.id,
                 r.status,
                 r.started_at[:10],
+                r.planned_end,
+                r.paused_until,
                 (r.ended_at or "")[:10],
                 ", ".join(f"{m.name} ({m.role}, {m.alias})" for m in r.members),
             )
@@ -416,6 +531,24 @@ def cmd_relationship_list(args: argparse.Namespace) -> int:
         ],
     )
     return 0
+
+
+def _relationship_json(relationship: Relationship) -> dict[str, Any]:
+    return {
+        "id": relationship.id,
+        "status": relationship.status,
+        "started_at": relationship.started_at,
+        "planned_end": relationship.planned_end,
+        "paused_until": relationship.paused_until,
+        "pause_reason": relationship.pause_reason,
+        "ended_at": relationship.ended_at,
+        "end_reason": relationship.end_reason,
+        "members": [_participant_json(m) for m in relationship.members],
+    }
+
+
+def _day_option(value: str | None, option: str) -> date | None:
+    return None if value is None else lifecycle.parse_day(value, option)
 
 
 # staff accounts and the web console
@@ -435,8 +568,15 @@ def _add_console_commands(commands: Any, common: argparse.ArgumentParser) -> Non
         help="read the password from the first line of standard input "
         "instead of prompting twice",
     )
+    add.add_argument(
+        "--email",
+        metavar="ADDRESS",
+        help="the account's own address, for a coordinator's weekly digest "
+        "and wind-down notices",
+    )
     add.set_defaults(handler=cmd_staff_add)
     _add_staff_account_commands(sub, common)
+    _add_staff_email_command(sub, common)
 
     console = commands.add_parser(
         "console", parents=[common], help="run only the web console"
@@ -485,19 +625,79 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     username = _checked_username(args.username)
+    email = None if args.email is None else _checked_staff_email(args.email, config)
     password = _read_password(args.password_stdin)
     try:
         password_hash = hash_password(password)
     except PasswordError as error:
         raise UsageError(str(error)) from None
-    member = _with_archive(
-        config,
-        lambda a: ConsoleStore(a).add_staff(
-            username, password_hash, args.role, actor=_cli_actor()
-        ),
-    )
+
+    async def add(archive: Archive) -> StaffMember:
+        actor = _cli_actor()
+        member = await ConsoleStore(archive).add_staff(
+            username, password_hash, args.role, actor=actor
+        )
+        if email is not None:
+            await archive.set_staff_email(member.username, email, actor)
+        return member
+
+    member = _with_archive(config, add)
     print(f"staff account {member.username} added as {member.role}")
     return 0
+
+
+def _add_staff_email_command(sub: Any, common: argparse.ArgumentParser) -> None:
+    email = sub.add_parser(
+        "email",
+        parents=[common],
+        help="set the address where an account gets the weekly digest and "
+        "wind-down notices",
+    )
+    email.add_argument("username", metavar="USERNAME")
+    email.add_argument("address", nargs="?", metavar="ADDRESS")
+    email.add_argument(
+        "--clear", action="store_true", help="remove the account's address"
+    )
+    email.set_defaults(handler=cmd_staff_email)
+
+
+def cmd_staff_email(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    if args.clear == (args.address is not None):
+        raise UsageError(
+            "give either an ADDRESS or --clear: such as `mentor-relay staff "
+            "email casey casey@example.org`"
+        )
+    email = None if args.clear else _checked_staff_email(args.address, config)
+    changed = _with_archive(
+        config, lambda a: a.set_staff_email(args.username, email, _cli_actor())
+    )
+    if not changed:
+        raise UsageError(
+            f"there is no staff account {args.username!r}: see "
+            "`mentor-relay staff list`"
+        )
+    if email is None:
+        print(f"address of {args.username} removed")
+    else:
+        print(f"address of {args.username} set")
+    return 0
+
+
+def _checked_staff_email(text: str, config: Config) -> str:
+    try:
+        address = normalise_address(text)
+    except ValueError:
+        raise UsageError(
+            f"address {text!r} is not a valid email address: give the staff "
+            "member's own address, such as casey@example.org"
+        ) from None
+    if address.rpartition("@")[2] == config.domain:
+        raise UsageError(
+            f"address {address} is on the relay's own domain: give the staff "
+            "member's real address"
+        )
+    return address
 
 
 def cmd_staff_list(args: argparse.Namespace) -> int:
@@ -729,12 +929,372 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+# the evaluation report
+
+
+def _add_report_command(commands: Any, common: argparse.ArgumentParser) -> None:
+    report = commands.add_parser(
+        "report",
+        parents=[common],
+        help="evaluation report: messages per week, reply times, flags per pair",
+    )
+    output_format = report.add_mutually_exclusive_group()
+    output_format.add_argument("--json", action="store_true")
+    output_format.add_argument(
+        "--csv", action="store_true", help="one row per relationship and side"
+    )
+    report.add_argument(
+        "--pseudonymise",
+        action="store_true",
+        help="replace names and aliases with codes made with the archive key",
+    )
+    report.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write to a new file (mode 600) instead of standard output",
+    )
+    report.add_argument(
+        "--from",
+        dest="date_from",
+        metavar="YYYY-MM-DD",
+        help="first day (UTC) counted; default: the first relationship's start",
+    )
+    report.add_argument(
+        "--to",
+        dest="date_to",
+        metavar="YYYY-MM-DD",
+        help="last day (UTC) counted; default: today, up to now",
+    )
+    report.set_defaults(handler=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from relay.report import ReportError
+    from relay.report_output import ReportRequest, run_report
+
+    config = load_config(args.config)
+    request = ReportRequest(
+        output_format="json" if args.json else "csv" if args.csv else "table",
+        pseudonymise=args.pseudonymise,
+        output=args.output,
+        date_from=args.date_from,
+        date_to=args.date_to,
+    )
+    now = datetime.now(UTC)
+    try:
+        text = _with_archive(config, lambda a: run_report(a, config, request, now))
+    except ReportError as error:
+        raise UsageError(str(error)) from None
+    if request.output is None:
+        sys.stdout.write(text)
+    return 0
+
+
+# archive key, backup and restore
+
+
+def _add_archive_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    key = commands.add_parser(
+        "key", parents=[common], help="manage the key that encrypts originals"
+    )
+    sub = key.add_subparsers(title="commands", metavar="COMMAND")
+    create = sub.add_parser(
+        "create", parents=[common], help="write a new key to archive.key_file"
+    )
+    create.set_defaults(handler=cmd_key_create)
+    seal = sub.add_parser(
+        "encrypt-existing",
+        parents=[common],
+        help="encrypt originals stored before the archive had a key",
+    )
+    seal.set_defaults(handler=cmd_key_encrypt_existing)
+
+    backup = commands.add_parser(
+        "backup", parents=[common], help="copy the archive to a new file, live"
+    )
+    backup.add_argument("destination", type=Path, metavar="DEST")
+    backup.add_argument(
+        "--with-key", action="store_true", help="also copy the archive key to DEST.key"
+    )
+    backup.set_defaults(handler=cmd_backup)
+
+    restore_parser = commands.add_parser(
+        "restore", parents=[common], help="replace the archive with a backup"
+    )
+    restore_parser.add_argument("backup", type=Path, metavar="BACKUP")
+    restore_parser.set_defaults(handler=cmd_restore)
+
+
+def cmd_key_create(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    _create_key(config)
+    print(f"wrote a new archive key to {config.archive_key}")
+    print("keep a copy apart from the archive backups: without it, no original")
+    print("it encrypts can be read")
+    return 0
+
+
+def _create_key(config: Config) -> None:
+    try:
+        create_key(config.archive_key)
+    except KeyFileError as error:
+        raise UsageError(str(error)) from None
+
+
+def cmd_key_encrypt_existing(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    count = _with_archive(config, lambda a: a.seal_plaintext_originals())
+    print(f"encrypted {count} originals stored in plaintext")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    key_path = config.archive_key if args.with_key else None
+    report = back_up(config.archive_path, args.destination, key_path)
+    print(
+        f"wrote {report.path}: {report.size_bytes} bytes, {report.messages} "
+        f"messages, schema version {report.schema_version}"
+    )
+    if report.key_path is not None:
+        print(f"wrote the archive key to {report.key_path}: store it apart from")
+        print("the backup, because together they reveal every original")
+    else:
+        print(f"the originals in it need the archive key {config.archive_key}:")
+        print("keep a copy of that file apart from the backup (or use --with-key)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    report = restore(args.backup, config.archive_path, datetime.now(UTC))
+    if report.previous_path is not None:
+        print(f"kept the previous archive as {report.previous_path}")
+    print(
+        f"restored {args.backup} to {report.archive_path}: {report.messages} "
+        f"messages, schema version {report.schema_version}"
+    )
+    _warn_about_key(config, report.key_ids)
+    return 0
+
+
+def _warn_about_key(config: Config, key_ids: frozenset[str]) -> None:
+    """Print a warning when the restored originals need another key."""
+    try:
+        current = key_id_of(load_key(config.archive_key)).hex()
+    except KeyFileError as error:
+        print(f"warning: {error}", file=sys.stderr)
+        return
+    others = sorted(key_ids - {current})
+    if others:
+        print(
+            f"warning: some originals were encrypted with key id "
+            f"{', '.join(others)}, not with {config.archive_key} (id {current}): "
+            "put the key from the time of the backup in place before serving",
+            file=sys.stderr,
+        )
+
+
+# data protection: retention, legal holds, subject access and erasure
+
+
+def _add_data_protection_commands(
+    commands: Any, common: argparse.ArgumentParser
+) -> None:
+    retention = commands.add_parser(
+        "retention", parents=[common], help="delete records past their retention"
+    )
+    run = retention.add_subparsers(title="commands", metavar="COMMAND").add_parser(
+        "run", parents=[common], help="delete every record older than its period"
+    )
+    run.add_argument(
+        "--dry-run", action="store_true", help="count what would go, delete nothing"
+    )
+    run.add_argument("--json", action="store_true")
+    run.set_defaults(handler=cmd_retention_run)
+
+    hold = commands.add_parser(
+        "legal-hold", parents=[common], help="keep records from retention and erasure"
+    )
+    sub = hold.add_subparsers(title="commands", metavar="COMMAND")
+    add = sub.add_parser("add", parents=[common], help="put records under hold")
+    target = add.add_mutually_exclusive_group(required=True)
+    target.add_argument("--message", metavar="MESSAGE_ID", help="one message")
+    target.add_argument(
+        "--participant", metavar="ADDRESS_OR_ALIAS", help="all their messages"
+    )
+    add.add_argument("--reason", required=True, help="why the records are kept")
+    add.set_defaults(handler=cmd_legal_hold_add)
+    listing = sub.add_parser("list", parents=[common], help="list legal holds")
+    listing.add_argument("--all", action="store_true", help="include released holds")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_legal_hold_list)
+    release = sub.add_parser("release", parents=[common], help="release a hold")
+    release.add_argument("hold_id", type=int, metavar="ID")
+    release.set_defaults(handler=cmd_legal_hold_release)
+
+
+def _add_subject_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    export = sub.add_parser(
+        "export", parents=[common], help="write a participant's data to a zip file"
+    )
+    export.add_argument("participant", metavar="ADDRESS_OR_ALIAS")
+    export.add_argument(
+        "--output", type=Path, required=True, metavar="FILE.zip", help="a new file"
+    )
+    export.set_defaults(handler=cmd_participant_export)
+
+    erase = sub.add_parser(
+        "erase",
+        parents=[common],
+        help="delete a participant's messages and identity, keeping safeguarding "
+        "records and legal holds",
+    )
+    erase.add_argument("participant", metavar="ADDRESS_OR_ALIAS")
+    erase.add_argument(
+        "--yes", action="store_true", help="erase without asking to type the alias"
+    )
+    erase.set_defaults(handler=cmd_participant_erase)
+
+
+def cmd_retention_run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    now = datetime.now(UTC)
+    report = _with_archive(
+        config,
+        lambda a: run_retention(a, config.retention, now, dry_run=args.dry_run),
+    )
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print("\n".join(report.lines()))
+    return 0
+
+
+def cmd_legal_hold_add(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+
+    async def add(archive: Archive) -> LegalHold:
+        ids = await _legal_hold_target(archive, args.message, args.participant)
+        return await add_legal_hold(
+            archive, reason=args.reason, actor=_cli_actor(), now=now, **ids
+        )
+
+    hold = _with_archive(config, add)
+    print(f"legal hold {hold.id} added on {hold.covers}")
+    return 0
+
+
+async def _legal_hold_target(
+    archive: Archive, message: str | None, participant: str | None
+) -> dict[str, int]:
+    if participant is not None:
+        found = await find_participant(archive, participant)
+        return {"participant_id": found.id}
+    row = await archive.message(message or "")
+    if row is None:
+        raise UsageError(
+            f"no message {message}: give its queue id or number, as "
+            "`mentor-relay search` shows them"
+        )
+    return {"message_id": int(row["id"])}
+
+
+def cmd_legal_hold_list(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    holds = _with_archive(
+        config, lambda a: list_legal_holds(a, include_released=args.all)
+    )
+    if args.json:
+        _print_json([vars(hold) for hold in holds])
+        return 0
+    _print_table(
+        ("ID", "COVERS", "SINCE", "BY", "RELEASED", "REASON"),
+        [
+            (
+                h.id,
+                h.covers,
+                h.created_at[:10],
+                h.created_by,
+                (h.released_at or "")[:10],
+                h.reason,
+            )
+            for h in holds
+        ],
+    )
+    return 0
+
+
+def cmd_legal_hold_release(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    hold = _with_archive(
+        config,
+        lambda a: release_legal_hold(a, args.hold_id, actor=_cli_actor(), now=now),
+    )
+    print(f"legal hold {hold.id} on {hold.covers} released")
+    return 0
+
+
+def cmd_participant_export(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    now = datetime.now(UTC)
+
+    async def export(archive: Archive) -> ExportSummary:
+        participant = await find_participant(archive, args.participant)
+        return await export_participant(archive, participant, args.output, now)
+
+    summary = _with_archive(config, export)
+    print(
+        f"wrote {summary.path}: {summary.messages} messages, "
+        f"{summary.relationships} relationships"
+    )
+    return 0
+
+
+def cmd_participant_erase(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+
+    async def plan(archive: Archive) -> ErasurePlan:
+        return await plan_erasure(
+            archive, await find_participant(archive, args.participant)
+        )
+
+    planned = _with_archive(config, plan)
+    alias = planned.participant.alias
+    print(
+        f"{alias}: {len(planned.removable)} messages to remove, "
+        f"{len(planned.kept)} to keep"
+    )
+    if not args.yes:
+        _confirm_alias(alias)
+    now = datetime.now(UTC)
+    report = _with_archive(
+        config, lambda a: erase_participant(a, planned.participant, now)
+    )
+    print("\n".join(report.lines()))
+    return 0
+
+
+def _confirm_alias(alias: str) -> None:
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "standard input is not a terminal, so the erasure cannot be "
+            f"confirmed: add --yes to erase {alias} without the prompt"
+        )
+    typed = input(f"Type the alias {alias} to confirm the erasure: ")
+    if typed.strip().lower() != alias.lower():
+        raise UsageError(f"{typed.strip()!r} is not {alias}: nothing was erased")
+
+
 # helpers
 
 
 def _with_archive(config: Config, action: Callable[[Archive], Awaitable[T]]) -> T:
     async def run() -> T:
-        archive = await Archive.open(config.archive_path)
+        archive = await Archive.open(config.archive_path, archive_cipher(config))
         try:
             return await action(archive)
         finally:

@@ -16,6 +16,7 @@ from typing import Any
 
 import phonenumbers
 
+from archive.crypto import Cipher, KeyFileError, load_cipher
 from filters.safeguarding import DEFAULT_RULES_PATH, RulesError, load_rules
 
 
@@ -194,6 +195,14 @@ def load_config(path: Path) -> Config:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path} is not valid TOML: {error}") from None
     return _build(path.resolve(), data)
+
+
+def archive_cipher(config: Config) -> Cipher:
+    """Load the archive key that `config` names, or raise ConfigError saying why."""
+    try:
+        return load_cipher(config.archive_key)
+    except KeyFileError as error:
+        raise ConfigError(f"{config.path}: {error}") from None
 
 
 def _build(path: Path, data: dict[str, Any]) -> Config:

@@ -22,7 +22,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import cast
 
 from archive.queue import DeliveryQueue, QueuedJob
@@ -216,16 +216,38 @@ class DeliveryWorker:
         )
 
     async def _held_by_policy(self, job: QueuedJob) -> bool:
-        """Hold a message whose sender and recipient may no longer write."""
+        """Hold a message whose sender and recipient may no longer write.
+
+        A message accepted before its relationship was paused waits until
+        the pause ends instead, since the pair may write again then.
+        """
         assert job.sender is not None and job.recipient is not None
+        today = _utc(self._clock()).date()
+        if await self._waits_for_pause(job, today):
+            return True
         refusal = await refusal_for(
-            self._archive, job.sender, job.recipient, self._config.contact
+            self._archive, job.sender, job.recipient, self._config.contact, today
         )
         if refusal is None:
             return False
         reason = f"Held before delivery, because {_refusal_cause(job)}."
         if await self._queue.hold(job.id, reason, self._clock()):
             log.info("%s held for review before delivery", job.label)
+        return True
+
+    async def _waits_for_pause(self, job: QueuedJob, today: date) -> bool:
+        assert job.sender is not None and job.recipient is not None
+        if job.sender.status != "active" or job.recipient.status != "active":
+            return False
+        pairing = await self._archive.pairing(job.sender.id, job.recipient.id)
+        if pairing is None or pairing.status == "ended" or not pairing.paused_until:
+            return False
+        resumes = date.fromisoformat(pairing.paused_until)
+        if resumes <= today or date.fromisoformat(pairing.planned_end) < resumes:
+            return False
+        resume_at = datetime.combine(resumes, datetime.min.time(), UTC).timestamp()
+        await self._queue.postpone(job.id, resume_at)
+        log.info("%s waits for its relationship to resume on %s", job.label, resumes)
         return True
 
     async def _failed(

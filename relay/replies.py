@@ -50,6 +50,14 @@ RELATIONSHIP_ENDED = Reply(
     "Your mentoring relationship with this participant ended on {ended}: contact "
     "{contact} to get in touch again",
 )
+# A pause lasts weeks, longer than a sender's mail server keeps retrying, so
+# the reply is a permanent 550 that names the day mail flows again.
+RELATIONSHIP_PAUSED = Reply(
+    550,
+    "5.7.1",
+    "Your mentoring relationship with this participant is paused: write again "
+    "from {until}, or contact {contact} before then",
+)
 MESSAGE_TOO_BIG = Reply(
     552, "5.3.4", "Message too big: the limit is {limit} bytes, so send a shorter one"
 )
@@ -77,6 +85,12 @@ BOUNCE_NOT_ALONE = Reply(
     "A bounce address must be the only recipient: send to it in a separate transaction",
 )
 BOUNCE_ACCEPTED = Reply(250, "2.0.0", "Bounce received")
+POSTMASTER_NOT_ALONE = Reply(
+    452,
+    "4.5.3",
+    "The postmaster must be the only recipient: send to it in a separate transaction",
+)
+POSTMASTER_ACCEPTED = Reply(250, "2.0.0", "Kept for the postmaster")
 ARCHIVE_UNAVAILABLE = Reply(
     451,
     "4.3.0",

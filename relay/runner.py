@@ -19,7 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from archive.store import Archive, FilterOutcome, PipelineWork, StoredFinding
+from archive.store import (
+    Archive,
+    FilterOutcome,
+    PipelineWork,
+    StoredFinding,
+    UnreadableOriginalError,
+)
 from console.alerts import alert_notices
 from filters.base import FilterContext, Finding
 from filters.pipeline import CleanMessage, clean_message
@@ -149,6 +155,8 @@ class PipelineRunner:
             return False
         filterer = filterer or self._filterer()
         try:
+            if work.unreadable_reason is not None:
+                raise UnreadableOriginalError(work.unreadable_reason)
             clean = await filterer.clean(work.raw, self._context)
             filtered = _Filtered(clean, read_inbound_headers(work.raw))
             outcome = await self._outcome(work, filtered)
@@ -156,6 +164,9 @@ class PipelineRunner:
             log.warning("%s held for review: %s", work.queue_id, error)
             reason = f"The {error}, so it was not delivered."
             outcome = _failed_outcome(work, reason, kind="filter_timeout")
+        except UnreadableOriginalError as error:
+            log.error("%s held for review: %s", work.queue_id, error)
+            outcome = _failed_outcome(work, str(error), kind="unreadable_original")
         except Exception as error:
             # A bug in a filter must not loop the job for ever or deliver the
             # raw message: hold it, so a person looks at it.

@@ -1,4 +1,4 @@
-"""The running relay: SMTP listener, pipeline runner and delivery worker."""
+"""The running relay: SMTP listener, pipeline runner, delivery and scheduler."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from collections.abc import Callable
 from archive.store import Archive
 from console.server import ConsoleServer
 from relay.bounces import BounceProcessor
-from relay.config import Config, ConfigError
+from relay.config import Config, ConfigError, archive_cipher
 from relay.delivery import DeliveryWorker, make_transport
 from relay.dkim import DkimSigner
 from relay.filter_process import FilterProcess
+from relay.programme_mail import ProgrammeMail
 from relay.runner import PipelineRunner, default_workers
+from relay.scheduler import Clock, Scheduler, utc_now
 from relay.sender_auth import Resolver, system_resolver
 from relay.smtp import SmtpListener, start_smtp_server
 from relay.transports import Transport
@@ -51,6 +53,9 @@ class Relay:
         signer: DkimSigner,
         transport: Transport,
         resolver: Resolver | None = None,
+        *,
+        programme_mail: ProgrammeMail | None = None,
+        scheduler_clock: Clock = utc_now,
     ) -> None:
         self.config = config
         self.archive = archive
@@ -68,16 +73,43 @@ class Relay:
         )
         self.worker = DeliveryWorker(config, archive, transport, signer, self.queued)
         self.bounces = BounceProcessor(config, archive, self.queued)
+        self.scheduler = Scheduler(
+            config,
+            archive,
+            programme_mail or ProgrammeMail.load(config),
+            self.queued,
+            clock=scheduler_clock,
+        )
         self._transport = transport
         self._server: SmtpListener | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
-    async def open(cls, config: Config, resolver: Resolver | None = None) -> Relay:
-        """Open the archive and key; `resolver` answers sender authentication."""
+    async def open(
+        cls,
+        config: Config,
+        resolver: Resolver | None = None,
+        *,
+        scheduler_clock: Clock = utc_now,
+    ) -> Relay:
+        """Open the archive and keys, and load the programme's mail templates.
+
+        `resolver` does the DNS lookups of sender authentication, and
+        `scheduler_clock` returns the scheduler's time. A missing or invalid
+        template raises ConfigError before the archive is opened.
+        """
         signer = load_signer(config)
-        archive = await Archive.open(config.archive_path)
-        return cls(config, archive, signer, make_transport(config), resolver)
+        programme_mail = ProgrammeMail.load(config)
+        archive = await Archive.open(config.archive_path, archive_cipher(config))
+        return cls(
+            config,
+            archive,
+            signer,
+            make_transport(config),
+            resolver,
+            programme_mail=programme_mail,
+            scheduler_clock=scheduler_clock,
+        )
 
     async def start(self) -> None:
         await self.archive.release_leases()
@@ -91,6 +123,7 @@ class Relay:
         self._tasks = [
             asyncio.create_task(self.runner.run(), name="pipeline-runner"),
             asyncio.create_task(self.worker.run(), name="delivery-worker"),
+            asyncio.create_task(self.scheduler.run(), name="programme-scheduler"),
         ]
         log.info("Mentor Relay listening for SMTP on %s", self.config.smtp.listen)
 

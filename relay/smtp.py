@@ -27,6 +27,7 @@ import ssl
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from functools import partial
@@ -35,6 +36,7 @@ from typing import Any, AnyStr, TypeVar
 
 from aiosmtpd.smtp import SMTP, Envelope, Session, TLSSetupException, syntax
 
+from archive.lifecycle import utc_today
 from archive.store import Archive, Participant
 from relay import replies
 from relay.addresses import is_plain_address, normalise_address
@@ -58,6 +60,7 @@ from relay.sender_auth import (
     SenderAuthenticator,
     SpfResult,
 )
+from relay.transports import MaildirTransport, TransportError
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +83,15 @@ _NO_RECIPIENT = Participant(0, "", "", "", "mentee", "active")
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
 
+# RFC 5322 section 2.1.1: a line is at most 998 characters before its CRLF.
+MAX_LINE_LENGTH = 998
+
+
+def postmaster_maildir(config: Config) -> Path:
+    """Return the Maildir root that keeps mail for postmaster@ the relay domain."""
+    return config.path.parent / "postmaster"
+
+
 async def log_bounce(job_id: int, raw: bytes) -> None:
     """Log a received bounce: the default bounce handler, which keeps nothing."""
     log.info("bounce received for delivery job %d: %d bytes", job_id, len(raw))
@@ -93,6 +105,7 @@ class _Transaction:
     aliases: list[str] = field(default_factory=list)
     spf: SpfResult | None = None
     bounce_job: int | None = None
+    postmaster: bool = False
 
 
 @dataclass
@@ -113,6 +126,7 @@ class RelayHandler:
         bounce_key: bytes | None = None,
         bounce_handler: BounceHandler = log_bounce,
         free_space: FreeSpace = free_disk_bytes,
+        today: Callable[[], date] = utc_today,
     ) -> None:
         self._config = config
         self._archive = archive
@@ -121,6 +135,7 @@ class RelayHandler:
         self._bounce_key = bounce_key
         self._bounce_handler = bounce_handler
         self._free_space = free_space
+        self._today = today
         self._low_on_disk = False
         self._unfinished: set[asyncio.Future[Any]] = set()
         self._transactions: weakref.WeakKeyDictionary[Envelope, _Transaction] = (
@@ -242,12 +257,18 @@ class RelayHandler:
         return reply
 
     async def _check_recipient(self, transaction: _Transaction, address: str) -> str:
+        if address.lower() == "postmaster":
+            address = f"postmaster@{self._config.domain}"
         try:
             alias = normalise_address(address)
         except ValueError:
             return replies.BAD_RECIPIENT_SYNTAX.format()
         if transaction.bounce_job is not None:
             return replies.BOUNCE_NOT_ALONE.format()
+        if transaction.postmaster:
+            return replies.POSTMASTER_NOT_ALONE.format()
+        if alias == f"postmaster@{self._config.domain}":
+            return self._add_postmaster(transaction)
         job_id = self._bounce_job(alias)
         if job_id is not None:
             return self._add_bounce(transaction, job_id)
@@ -280,7 +301,14 @@ class RelayHandler:
         target = _NO_RECIPIENT
         if recipient is not None and recipient.status == "active":
             target = recipient
-        refusal = await refusal_for(self._archive, sender, target, self._config.contact)
+        refusal = await refusal_for(
+            self._archive,
+            sender,
+            target,
+            self._config.contact,
+            self._today(),
+            coordinator_email=self._config.coordinator_email,
+        )
         if refusal is not None or recipient is None:
             return refusal or self._no_such_alias(), None
         return None, recipient
@@ -296,6 +324,15 @@ class RelayHandler:
         if transaction.aliases:
             return replies.BOUNCE_NOT_ALONE.format()
         transaction.bounce_job = job_id
+        return replies.RECIPIENT_OK.format()
+
+    def _add_postmaster(self, transaction: _Transaction) -> str:
+        # RFC 5321 section 4.5.1 requires a domain to accept mail for its
+        # postmaster. That mail is for the operator, not a participant, so it
+        # skips the filters and must be the only recipient.
+        if transaction.aliases:
+            return replies.POSTMASTER_NOT_ALONE.format()
+        transaction.postmaster = True
         return replies.RECIPIENT_OK.format()
 
     async def handle_DATA(
@@ -322,6 +359,8 @@ class RelayHandler:
             return problem
         if transaction.bounce_job is not None:
             return await self._pass_bounce(transaction.bounce_job, raw)
+        if transaction.postmaster:
+            return await self._keep_for_postmaster(raw)
 
         sender = await self._identify_sender(raw, transaction)
         if sender is None:
@@ -348,6 +387,8 @@ class RelayHandler:
             return replies.MESSAGE_TOO_BIG.format(limit=settings.max_message_bytes)
         if header_block_size(raw) > settings.max_header_bytes:
             return replies.HEADER_TOO_BIG.format(limit=settings.max_header_bytes)
+        if max(map(len, raw.split(b"\r\n"))) > MAX_LINE_LENGTH:
+            return replies.DATA_LINE_TOO_LONG.format()
         return None
 
     async def _identify_sender(
@@ -422,6 +463,16 @@ class RelayHandler:
         await self._run_to_end(work, f"bounce for delivery job {job_id} failed")
         return replies.BOUNCE_ACCEPTED.format()
 
+    async def _keep_for_postmaster(self, raw: bytes) -> str:
+        mailbox = MaildirTransport(postmaster_maildir(self._config))
+        work = mailbox.send("", f"postmaster@{self._config.domain}", raw)
+        try:
+            await self._run_to_end(work, "keeping a message for the postmaster failed")
+        except TransportError:
+            return replies.ARCHIVE_UNAVAILABLE.format()
+        log.info("kept a message of %d bytes for the postmaster", len(raw))
+        return replies.POSTMASTER_ACCEPTED.format()
+
     async def _run_to_end(self, work: Awaitable[T], failure: str) -> T:
         """Await `work` in a task of its own that cancelling the session cannot stop.
 
@@ -477,6 +528,11 @@ class RelaySMTP(SMTP):
         tls_context: ssl.SSLContext | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
+        # aiosmtpd reads DATA up to each CRLF and refuses a "line" longer than
+        # this, so a message with bare LF endings would be one long line.
+        # The relay allows a whole message here and checks the 998-character
+        # limit itself once line endings are normalised (_size_problem).
+        self.line_length_limit = settings.max_message_bytes + 2
         super().__init__(
             handler,
             data_size_limit=settings.max_message_bytes,
@@ -598,6 +654,9 @@ def path_is_plain(arg: str, keyword: str, *, null_allowed: bool) -> bool:
             return null_allowed
     else:
         address = path.split(" ", 1)[0]
+    if keyword == "TO:" and address.lower() == "postmaster":
+        # RFC 5321 lets a client name the postmaster without a domain.
+        return True
     return is_plain_address(address) and "=?" not in address
 
 
@@ -730,6 +789,7 @@ async def start_smtp_server(
     *,
     bounce_handler: BounceHandler = log_bounce,
     free_space: FreeSpace = free_disk_bytes,
+    today: Callable[[], date] = utc_today,
 ) -> SmtpListener:
     """Listen for SMTP on the configured address inside the running loop.
 
@@ -737,6 +797,7 @@ async def start_smtp_server(
     one, every checked message gets 451 4.4.3. `bounce_handler` receives
     each message sent to a valid bounce address, with its delivery job id,
     before the 250 reply. `free_space` returns the free bytes of a folder.
+    `today` returns the UTC date that the pairing rule applies.
     Raises ConfigError for an unusable TLS certificate, key or DKIM key.
     """
     tls_context = load_tls_context(config)
@@ -748,6 +809,7 @@ async def start_smtp_server(
         bounce_key=load_bounce_key(config),
         bounce_handler=bounce_handler,
         free_space=free_space,
+        today=today,
     )
     connections = ConnectionTracker(config.smtp.max_connections_per_client)
     loop = asyncio.get_running_loop()

@@ -24,7 +24,7 @@ from aiosmtpd.smtp import Envelope, Session
 
 from archive.store import Archive
 from relay.cli import main as cli
-from relay.config import Config, HostPort, load_config
+from relay.config import Config, HostPort, archive_cipher, load_config
 from relay.server import Relay
 from relay.smtp import SmtpListener, start_smtp_server
 
@@ -258,7 +258,7 @@ class Front:
 @contextlib.asynccontextmanager
 async def running_front(config: Config, **options: Any) -> AsyncIterator[Front]:
     """Run the SMTP listener; `options` go to start_smtp_server."""
-    archive = await Archive.open(config.archive_path)
+    archive = await Archive.open(config.archive_path, archive_cipher(config))
     try:
         listener = await start_smtp_server(config, archive, asyncio.Event(), **options)
         try:

@@ -83,11 +83,14 @@ async def test_duplicate_in_batch_adds_nobody(archive: Archive) -> None:
 
 async def test_pairing_reports_end_date(archive: Archive) -> None:
     sam, alex = await add_pair(archive)
-    assert await archive.pairing(sam, alex) == ("active", None)
+    active = await archive.pairing(sam, alex)
+    assert active is not None
+    assert (active.status, active.ended_at) == ("active", None)
     assert await archive.end_relationship(1)
-    status, ended = await archive.pairing(alex, sam) or ("", None)
-    assert status == "ended"
-    assert ended is not None and ended.startswith("20")
+    ended = await archive.pairing(alex, sam)
+    assert ended is not None
+    assert ended.status == "ended"
+    assert ended.ended_at is not None and ended.ended_at.startswith("20")
 
 
 async def test_accepted_message_has_pipeline_job(archive: Archive) -> None:

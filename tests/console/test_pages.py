@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -560,25 +558,6 @@ def test_reports_show_totals(client: TestClient) -> None:
     assert "<dt>Messages</dt><dd>3</dd>" in page
     assert "<dt>Flagged messages</dt><dd>1</dd>" in page
     assert "<dt>Active relationships</dt><dd>1</dd>" in page
-
-
-def test_csv_export_is_audited(client: TestClient, site: ConsoleSite) -> None:
-    log_in(client, "casey")
-    response = client.get("/reports.csv")
-    assert response.headers["content-type"] == "text/csv; charset=utf-8"
-    rows = list(csv.reader(io.StringIO(response.text)))
-    assert rows[0][:6] == [
-        "relationship",
-        "status",
-        "started",
-        "ended",
-        "members",
-        "messages",
-    ]
-    assert rows[1][0] == str(site.cast.relationship_id)
-    assert rows[1][5] == "3"
-    assert "example.com" not in response.text
-    assert ("casey", "export", None) in audit_actions(site)
 
 
 def test_audit_page_lists_entries(client: TestClient, site: ConsoleSite) -> None:

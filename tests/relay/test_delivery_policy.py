@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from archive import lifecycle
 from relay.cli import main as cli
 from tests.conftest import Cast, run_cli
 from tests.relay.test_delivery import (
@@ -165,3 +167,23 @@ def test_invalid_reference_is_a_clear_error(relay_dir: Path, cast: Cast) -> None
         status = cli([*config_option(relay_dir), "participant", "suspend", "sam"])
     assert status == 1
     assert "'sam' is not an address" in errors.getvalue()
+
+
+async def test_paused_relationship_queued_mail_waits(setup: Setup, cast: Cast) -> None:
+    (job_id,) = await queue_message(setup.archive, setup.sam, [setup.alex])
+    today = datetime.fromtimestamp(setup.clock.now, UTC).date()
+    resumes = today + timedelta(days=3)
+    await lifecycle.pause(setup.archive, cast.relationship_id, resumes, today=today)
+
+    assert await setup.worker.run_once()
+
+    status = await setup.status(job_id)
+    assert status.state == "pending"
+    assert status.attempts == 0
+    midnight = datetime.combine(resumes, datetime.min.time(), UTC)
+    assert status.next_attempt_at == midnight.timestamp()
+    assert fake(setup).tries == []
+
+    setup.clock.now = midnight.timestamp()
+    assert await setup.worker.run_once()
+    assert (await setup.status(job_id)).state == "sent"

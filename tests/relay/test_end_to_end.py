@@ -13,6 +13,7 @@ import dkim
 
 from archive.store import Archive
 from relay.bounces import bounce_key, parse_bounce_address
+from relay.config import archive_cipher
 from relay.dkim import dns_txt_value
 from relay.server import Relay
 from tests.conftest import Cast, Sink, run_cli
@@ -137,7 +138,9 @@ async def test_archive_keeps_original_copy_and_findings(
     await asyncio.to_thread(send, port, "sam@example.org", [cast.alex], raw)
     await sink.wait_for(1)
 
-    archive = await Archive.open(relay.config.archive_path)
+    archive = await Archive.open(
+        relay.config.archive_path, archive_cipher(relay.config)
+    )
     try:
         row = await archive.message("1")
         assert row is not None

@@ -9,6 +9,7 @@ officer rejects the held message in the console, Alex gets one notice.
 from __future__ import annotations
 
 import asyncio
+import re
 import smtplib
 from collections.abc import AsyncIterator
 from email import message_from_bytes
@@ -139,7 +140,15 @@ async def test_alert_names_link_and_category_only(
         assert "self-harm" in body
         assert alert.mail_from == "<>"
         assert dkim_verifies(relay, alert.data)
-        text = alert.data.decode("ascii")
+        # The signature's base64 is random and can spell a short name by
+        # chance, so only the fields and body it signs are searched.
+        text = re.sub(
+            r"^DKIM-Signature:.*?\r\n(?=\S)",
+            "",
+            alert.data.decode("ascii"),
+            flags=re.DOTALL,
+        )
+        assert "DKIM-Signature" not in text
         for value in (*KEPT_OUT_OF_ALERTS, cast.alex, cast.sam):
             assert value not in text, value
 

@@ -86,6 +86,33 @@ async def test_data_line_over_998_characters_is_refused(
         await client.close()
 
 
+async def test_bare_lf_message_of_short_lines_is_accepted(
+    front: Front, cast: Cast
+) -> None:
+    lines = b"".join(b"line %02d " % n + b"z" * 52 + b"\n" for n in range(20))
+    bare_lf = message().replace(b"\r\n", b"\n") + lines
+    assert len(bare_lf) > 1000
+    client = await session(front.port)
+    try:
+        # The final dot still needs CRLF, as every client sends it.
+        reply = await transaction(client, cast.alex, bare_lf + b"\r\n")
+    finally:
+        await client.close()
+    assert reply.startswith("250 2.0.0 Message accepted")
+
+
+async def test_bare_lf_line_over_998_characters_is_refused(
+    front: Front, cast: Cast
+) -> None:
+    too_long = message().replace(b"\r\n", b"\n") + b"y" * 1000 + b"\n"
+    client = await session(front.port)
+    try:
+        reply = await transaction(client, cast.alex, too_long + b"\r\n")
+    finally:
+        await client.close()
+    assert reply == replies.DATA_LINE_TOO_LONG.format()
+
+
 async def test_size_over_limit_is_refused_at_mail(
     relay_config: Config, cast: Cast
 ) -> None:

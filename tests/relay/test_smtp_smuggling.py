@@ -21,8 +21,11 @@ FALSE_ENDINGS = [b"\n.\n", b"\r.\r", b"\n.\r\n", b"\r\n.\n", b"\r.\r\n"]
 
 def stored_messages(front: Front) -> list[bytes]:
     with sqlite3.connect(front.config.archive_path) as db:
-        rows = db.execute("SELECT raw FROM messages ORDER BY id").fetchall()
-    return [bytes(row[0]) for row in rows]
+        rows = db.execute(
+            "SELECT id, queue_id, raw FROM messages ORDER BY id"
+        ).fetchall()
+    # The archive stores originals encrypted; open_original decrypts them.
+    return [front.archive.open_original(*row) for row in rows]
 
 
 async def replies_until_closed(client: RawSmtp) -> list[str]:

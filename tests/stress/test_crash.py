@@ -50,6 +50,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session
 
+from archive.crypto import load_cipher
+from archive.store import original_context
 from tests.conftest import Cast, Sink, SinkHandler, free_port, set_config
 
 pytestmark = pytest.mark.skipif(
@@ -373,9 +375,12 @@ class StoredMessage:
 def stored_messages(database: Path) -> list[StoredMessage]:
     with closing(sqlite3.connect(database, timeout=10)) as db:
         rows = db.execute("SELECT queue_id, status, raw FROM messages").fetchall()
+    # The relay stores originals encrypted with the key beside the archive.
+    cipher = load_cipher(database.with_name("archive.key"))
     stored = []
     for queue_id, status, raw in rows:
-        match = MARKER.search(bytes(raw).decode("latin-1"))
+        original = cipher.open(bytes(raw), original_context(queue_id))
+        match = MARKER.search(original.decode("latin-1"))
         stored.append(StoredMessage(match.group(0) if match else "", queue_id, status))
     return stored
 
