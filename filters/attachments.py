@@ -54,6 +54,15 @@ PGP_MESSAGE = "-----BEGIN PGP MESSAGE-----"
 # lines then carry the same prefix.
 UUENCODE_BEGIN = re.compile(r"(?P<prefix>[ \t>]*)begin [0-7]{3,4} (?P<name>\S.*)")
 
+# A file name keeps its name in the notice only if no word in it mixes
+# letters and digits ("samj04", "2010sam") or has five or more digits, which
+# may be part of a phone number. Camera names ("IMG_1234") lose theirs too,
+# which costs the reader little.
+_WORD = re.compile(r"[^\W_]+")
+_HANDLE_WORD = re.compile(r"[^\W\d_]+[0-9]+\w*|[0-9]+[^\W\d_]+\w*|[0-9]{5,}")
+# Extensions shown when the name is not: letters first, at most 4 characters.
+_EXTENSION = re.compile(r"[A-Za-z][A-Za-z0-9]{0,3}")
+
 
 # Encrypted content
 
@@ -146,7 +155,34 @@ def describe_file(
     if not name:
         return fallback, []
     redaction = redact_text(name, context, "attachment")
-    return redaction.text, redaction.findings
+    if redaction.findings or _may_carry_contact(name):
+        return _extension_label(name, fallback), redaction.findings
+    return name, []
+
+
+def _may_carry_contact(name: str) -> bool:
+    """Check for a word in a file name that may be a handle or an address.
+
+    The text filters miss a handle with no service named next to it
+    ("samj04.pdf") and an address with its domain cut short
+    ("samjones2010 on gmail"), so a name with such a word is not shown.
+    """
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem = extension
+    elif not _EXTENSION.fullmatch(extension):
+        return True
+    if "@" in stem or "_" in stem:
+        return True
+    return any(_HANDLE_WORD.fullmatch(word) for word in _WORD.findall(stem))
+
+
+def _extension_label(name: str, fallback: str) -> str:
+    """Return "pdf file" for "samj04.pdf", or `fallback` with no plain extension."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or not _EXTENSION.fullmatch(extension):
+        return fallback
+    return f"{extension.lower()} file"
 
 
 # uuencoded files inside plain text

@@ -47,12 +47,17 @@ _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 # "at" it is usually the end of a sentence.
 _OPEN = r"[\[({<*=-]"
 _CLOSE = r"[\])}>*=-]"
+# The Spanish, French and German words for "@" and for the dot. "(a)" stands
+# for "@" only inside real brackets, because "-a-" and "*a*" occur in prose.
+_FOREIGN_AT_WORDS = ("arroba", "arobase", "klammeraffe")
+_FOREIGN_DOT = r"\s+(?:punto|point|punkt)\s+"
 _AT = (
-    rf"(?:\s*{_OPEN}\s*(?:at|@|#)\s*{_CLOSE}\s*"
-    r"|\s+at(?:[\s-]?(?:sign|symbol))?\s+|\s*(?:@{1,2}|#)\s*)"
+    rf"(?:\s*{_OPEN}\s*(?:at|@|#)\s*{_CLOSE}\s*|\s*[\[(]\s*a\s*[\])]\s*"
+    r"|\s+at(?:[\s-]?(?:sign|symbol))?\s+|\s+(?:arroba|arobase|klammeraffe)\s+"
+    r"|\s*(?:@{1,2}|#)\s*)"
 )
-_DOT = rf"(?:\s*{_OPEN}\s*dot\s*{_CLOSE}\s*|\s+dot\s+|\.)"
-_DOMAIN_DOT = rf"(?:\s*{_OPEN}\s*dot\s*{_CLOSE}\s*|\s+dot\s+|\s?\.\s?)"
+_DOT = rf"(?:\s*{_OPEN}\s*dot\s*{_CLOSE}\s*|\s+dot\s+|{_FOREIGN_DOT}|\.)"
+_DOMAIN_DOT = rf"(?:\s*{_OPEN}\s*dot\s*{_CLOSE}\s*|\s+dot\s+|{_FOREIGN_DOT}|\s?\.\s?)"
 _WORD = r"[\w'+-]++"
 _DISGUISED_ADDRESS = re.compile(
     rf"(?<![\w.@])(?P<local>{_WORD}(?:{_DOT}{_WORD})*+)"
@@ -120,13 +125,17 @@ _PROVIDER_ADDRESS = re.compile(
 # dot after it, or a "#" before a domain. Or it is a bare "at" followed by a
 # spelled-out dot, a webmail domain, or a domain with a dot and no space
 # beside it. The checks read text from prefilter.fold_case.
-_BRACKETED_AT = re.compile(rf"{_OPEN}\s*(?:at|@|#)\s*{_CLOSE}")
+_BRACKETED_AT = re.compile(rf"{_OPEN}\s*(?:at|@|#)\s*{_CLOSE}|[\[(]\s*a\s*[\])]")
 _OPENING_BRACKETS = "[({<*=-"
 # Whitespace must come before "at"; `_follows_space` checks it, because a
 # pattern that starts with the literal "at" scans fastest.
 _AT_DOTTED_DOMAIN = re.compile(
     r"at\s+(?:(?:sign|symbol)\s+)?[\w'+-]+\.[\w'+-]|at[\s-]?(?:sign|symbol)\s"
 )
+# "@gmail . com": a dot with a space beside it in a domain after "@".
+_AT_SPACED_DOT = re.compile(r"@[\w-]+(?:\s\.|\.\s)")
+# Words that stand for "@" on their own, so their presence starts the scan.
+_SPELLED_AT_WORDS = frozenset(["atsign", "atsymbol", *_FOREIGN_AT_WORDS])
 _HASH_BEFORE_DOMAIN = re.compile(r"#\s*[\w'+-]+\s?(?:\.|\S?dot\b)")
 _MAILTO = re.compile("mailto:", re.IGNORECASE)
 _WEBMAIL_LABELS = tuple(
@@ -145,6 +154,9 @@ class EmailFilter:
         spans = _plain_addresses(text, relay_domain, self.kind)
         spans.extend(_disguised_addresses(text, relay_domain, self.kind))
         spans.extend(_spaced_out_addresses(text, relay_domain, self.kind))
+        spans.extend(_provider_handles(text, self.kind))
+        spans.extend(_glued_at_addresses(text, relay_domain, self.kind))
+        spans.extend(_reversed_addresses(text, self.kind))
         return spans
 
 
@@ -370,6 +382,10 @@ def _may_have_disguised_address(text: str, found: frozenset[str]) -> bool:
     has_at_sign = "@" in text
     if has_at_sign and ("dot" in found or _has_spaced_at_sign(text)):
         return True
+    if has_at_sign and _AT_SPACED_DOT.search(text):
+        return True
+    if _SPELLED_AT_WORDS & found:
+        return True
     if "#" in text and _HASH_BEFORE_DOMAIN.search(folded):
         return True
     if "at" in found and (
@@ -378,7 +394,7 @@ def _may_have_disguised_address(text: str, found: frozenset[str]) -> bool:
         or any(matches_after(_AT_DOTTED_DOMAIN, folded, _follows_space))
     ):
         return True
-    has_at = has_at_sign or "at" in found or "#" in text
+    has_at = has_at_sign or "at" in found or "a" in found or "#" in text
     return has_at and _has_bracketed_at(folded)
 
 
@@ -428,7 +444,9 @@ def _trim_disguised_domain(domain: str) -> str | None:
 
 def _is_plain_at(match: re.Match[str], domain: str) -> bool:
     """Recognise "sam@example.com", which the plain pattern already finds."""
-    return match.group("at") in ("@", "@@") and not _SPELLED_DOT.search(domain)
+    if match.group("at") not in ("@", "@@"):
+        return False
+    return not _SPELLED_DOT.search(domain) and not _SPACED_DOT.search(domain)
 
 
 def _reads_as_prose(match: re.Match[str], domain: str) -> bool:
@@ -439,11 +457,16 @@ def _reads_as_prose(match: re.Match[str], domain: str) -> bool:
     "sam_99") or the domain is a webmail provider ("sam at gmail.com"). A
     bare "at" before a dot with a space beside it is prose: "at home. It".
     A "#" counts only with the same spacing on both sides and a name of two
-    characters or more, which leaves "C# and .NET" alone.
+    characters or more, which leaves "C# and .NET" alone. A bracketed "(a)"
+    counts only after a name that looks like a mailbox.
     """
     at = match.group("at")
     if at.strip() == "#":
         return at[0].isspace() != at[-1].isspace() or len(match.group("local")) < 2
+    if at.strip(" \t\n()[]").lower() == "a":
+        # "(a)" also labels list items: "option (a) example.net".
+        local = match.group("local")
+        return not _looks_like_mailbox(local) and domain.lower() not in _WEBMAIL_DOMAINS
     if at.strip().lower() != "at":
         return False
     if _SPACED_DOT.search(domain):
@@ -456,3 +479,138 @@ def _reads_as_prose(match: re.Match[str], domain: str) -> bool:
     # NOTE: "sam at example.com" therefore stays, because it reads the same way
     # as "the team at example.com".
     return not any(ch.isdigit() or ch in "._+-" for ch in local)
+
+
+# A webmail provider named next to a user name, with no domain written:
+# "samjones2010@gmail", "sam@gmaildotcom", "my gmail is samjones2010",
+# "gmail: samjones2010", "samjones2010 (gmail)", "samjones2010 on gmail".
+# The provider alone tells the reader the domain.
+_PROVIDER = rf"(?:g[ -]?mail|{_WEBMAIL_NAMES})"
+_PROVIDER_SUFFIX = r"(?:dotcom|dotco(?:dot)?uk|\s?(?:\.|dot)\s?com)?"
+_HANDLE = r"[\w.+-]*\w"
+_HANDLE_AT_PROVIDER = re.compile(
+    rf"(?P<handle>{_HANDLE}) ?@{{1,2}} ?{_PROVIDER}{_PROVIDER_SUFFIX}(?![\w.])"
+)
+_HANDLE_NEAR_PROVIDER = re.compile(
+    rf"(?<![\w.@])(?P<handle>{_HANDLE})"
+    rf"(?:\s+on\s+|\s+at[\s-]?(?:sign|symbol)\s+|\s*\(\s*){_PROVIDER}\b\)?"
+)
+_PROVIDER_THEN_HANDLE = re.compile(
+    rf"\b{_PROVIDER}(?:\s+(?:address|account|id))?(?:\s*(?:is|:|=)\s*|\s+)"
+    rf"(?P<handle>{_HANDLE})(?![\w@])"
+)
+_MIN_HANDLE = 4
+_MAX_HANDLE_WINDOW = 80
+
+
+def _provider_handles(text: str, kind: str) -> list[Span]:
+    """Find a user name given with a webmail provider's name in place of a domain.
+
+    Without an "@", the name must look like a mailbox (a digit, ".", "_"
+    or "+" in it), so "my gmail is full" and "I'm on gmail" stay.
+    """
+    folded = fold_case(text)
+    spans = []
+    if "@" in text:
+        starts = _handle_starts(folded)
+        for match in matches_at(_HANDLE_AT_PROVIDER, folded, starts):
+            spans.append(Span(match.start("handle"), match.end(), kind))
+    for start, end in _provider_names(folded, words(text)):
+        # The patterns run only on a window around each provider name,
+        # because a scan of the whole text costs milliseconds per 100 KB.
+        window = max(0, start - _MAX_HANDLE_WINDOW)
+        before = _HANDLE_NEAR_PROVIDER.search(folded, window, end + 1)
+        if before and _looks_like_mailbox(before.group("handle")):
+            spans.append(Span(before.start("handle"), before.end(), kind))
+        after = _PROVIDER_THEN_HANDLE.match(folded, start, end + _MAX_HANDLE_WINDOW)
+        if after and _looks_like_mailbox(after.group("handle")):
+            spans.append(Span(after.start(), after.end("handle"), kind))
+    return spans
+
+
+def _provider_names(folded: str, found: frozenset[str]) -> list[tuple[int, int]]:
+    """Return the bounds of each webmail provider name in `folded`."""
+    names = sorted(_webmail_names & found)
+    if "g" in found and "mail" in found:
+        names.extend(("g mail", "g-mail"))
+    bounds = []
+    for name in names:
+        start = folded.find(name)
+        while start != -1:
+            bounds.append((start, start + len(name)))
+            start = folded.find(name, start + len(name))
+    return bounds
+
+
+def _handle_starts(folded: str) -> list[int]:
+    """Return the start of the user name before each "@", with one space allowed."""
+    starts = []
+    at = folded.find("@")
+    while at != -1:
+        end = at - 1 if folded[at - 1 : at] == " " else at
+        start = end
+        while start > 0 and _is_local_char(folded[start - 1]):
+            start -= 1
+        if start < end:
+            starts.append(start)
+        at = folded.find("@", at + 1)
+    return starts
+
+
+def _looks_like_mailbox(handle: str) -> bool:
+    if len(handle) < _MIN_HANDLE or not any(ch.isalpha() for ch in handle):
+        return False
+    return any(ch.isdigit() or ch in "._+" for ch in handle)
+
+
+# "sam.homeATexample.net": an upper-case "AT" between lower-case words.
+_GLUED_AT = re.compile(
+    r"(?P<local>[a-z0-9][a-z0-9._+-]*)AT"
+    r"(?P<domain>[a-z0-9][a-z0-9-]*(?:(?:\.|DOT)[a-z0-9-]+)+)(?![\w@])"
+)
+
+
+def _glued_at_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
+    if "AT" not in text:
+        return []
+    spans = []
+    for match in matches_at(_GLUED_AT, text, _glued_at_starts(text)):
+        domain = match.group("domain").replace("DOT", ".")
+        labels = domain.split(".")
+        if labels[-1] in _KNOWN_TLDS and domain != relay_domain:
+            spans.append(Span(match.start(), match.end(), kind))
+    return spans
+
+
+def _glued_at_starts(text: str) -> list[int]:
+    starts = []
+    at = text.find("AT")
+    while at != -1:
+        start = at
+        while start > 0 and _is_local_char(text[start - 1]) and text[start - 1] != "@":
+            start -= 1
+        if start < at and not text[start - 1 : start].isalnum():
+            starts.append(start)
+        at = text.find("AT", at + 2)
+    return starts
+
+
+def _reversed_addresses(text: str, kind: str) -> list[Span]:
+    """Find an address written backwards: "moc.liamg@0102senojmas".
+
+    Only a reversed text whose top-level domain is a well-known one counts,
+    because a reversed local part rarely ends in one by chance.
+    """
+    spans: list[Span] = []
+    for start in _plain_address_starts(text):
+        end = start
+        while end < len(text) and (_is_local_char(text[end]) or text[end] == "@"):
+            end += 1
+        written = text[start:end].rstrip(".")
+        match = _PLAIN_ADDRESS.fullmatch(written[::-1])
+        if match is None:
+            continue
+        domain = _trim_domain(match.group("domain"))
+        if domain is not None and domain.rsplit(".", 1)[-1].lower() in _KNOWN_TLDS:
+            spans.append(Span(start, start + len(written), kind))
+    return spans

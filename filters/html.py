@@ -46,8 +46,11 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan", "align"},
 }
 # Elements removed together with their content. Every other element that is
-# not allowed is removed, but its text stays.
-REMOVED_WITH_CONTENT = {"script", "style", "title", "template", "noscript"}
+# not allowed is removed, but its text stays. Ruby annotations (<rt>, <rp>)
+# go with their text, because once the tags are gone their text would join
+# the base text: "07700<rt>x</rt>900123" would read "07700x900123", which
+# hides the phone number that the reader sees.
+REMOVED_WITH_CONTENT = {"script", "style", "title", "template", "noscript", "rt", "rp"}
 URL_SCHEMES = {"http", "https", "mailto"}
 FILTERED_ATTRIBUTES = {"href", "title", "alt"}
 

@@ -1,4 +1,5 @@
-"""Find map locations: map links, what3words addresses and coordinates.
+"""Find map locations: map and property links, what3words addresses,
+plus codes and coordinates.
 
 Each of these pins down a home as well as a street address does, so the
 street address filter removes them with the same placeholder. Links to
@@ -26,11 +27,17 @@ _MAP_LINK = re.compile(
     r"|(?:www\.)?openstreetmap\.org|osm\.org"
     r"|(?:www\.)?bing\.com/maps|(?:www\.)?waze\.com"
     r"|(?:www\.)?what3words\.com|w3w\.co"
+    r"|(?:www\.)?(?:rightmove|zoopla|onthemarket)\.co\.uk"
     r")(?![\w-])(?:[/?#][^\s<>\"'()\[\]]*)?",
     re.IGNORECASE,
 )
 # The words _MAP_LINK needs, one of which every map link has.
-_MAP_WORDS = frozenset({"maps", "openstreetmap", "osm", "waze", "what3words", "w3w"})
+_MAP_WORDS = frozenset(
+    {
+        "maps", "openstreetmap", "osm", "waze", "what3words", "w3w", "rightmove",
+        "zoopla", "onthemarket",
+    }
+)  # fmt: skip
 _TRAILING_PUNCTUATION = ".,;:!?"
 
 # A what3words address is three words joined by dots. It counts after "///",
@@ -42,7 +49,38 @@ _SLASHED_W3W = re.compile(rf"///{_W3W_ADDRESS}")
 _LABELLED_W3W = re.compile(
     r"\b(?:what3words|w3w)(?:[ \t]+(?:address|location))?"
     r"(?:[ \t]*(?:[:=-]|\bis\b))?[ \t]*"
-    rf"(?P<address>(?:///)?{_W3W_ADDRESS})",
+    rf"(?P<address>(?:///)?{_W3W_ADDRESS}"
+    # Right after the label, three words with spaces are the address too:
+    # "what3words filled count soap".
+    rf"|(?-i:[a-z]{{2,24}}[ ][a-z]{{2,24}}[ ][a-z]{{2,24}})(?![\w]))",
+    re.IGNORECASE,
+)
+
+# An Open Location Code ("plus code"): "9C5WRCW3+MX", or a short code with
+# four to six characters before the "+". The alphabet has no vowels.
+_PLUS_CODE = re.compile(
+    r"(?<![\w+])[23456789CFGHJMPQRVWX]{4,8}\+[23456789CFGHJMPQRVWX]{2,3}(?![\w+])"
+)
+# Coordinates with labels: "lat 53.8067 long -1.5550".
+_LABELLED_COORDINATES = re.compile(
+    r"\blat(?:itude)?[ \t]*[:=]?[ \t]*-?[0-9]{1,2}\.[0-9]{2,}°?[ \t]*,?[ \t]*"
+    r"(?:long|lng|lon|longitude)[ \t]*[:=]?[ \t]*-?[0-9]{1,3}\.[0-9]{2,}°?",
+    re.IGNORECASE,
+)
+# Coordinates in words: "fifty three point eight north, one point five west".
+_NUMBER_WORDS = (
+    "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    "|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty"
+    "|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred"
+)
+_SPOKEN_NUMBER = rf"(?:{_NUMBER_WORDS})(?:[ -](?:and[ ])?(?:{_NUMBER_WORDS}|oh))*"
+_SPOKEN_DEGREE = rf"{_SPOKEN_NUMBER}(?:[ ]point[ ]{_SPOKEN_NUMBER})?(?:[ ]degrees?)?"
+_HEMISPHERE = re.compile(r"\b(?:north|south)\b", re.IGNORECASE)
+# The longest spoken degree searched for before and after a hemisphere.
+_MAX_SPOKEN_DEGREE = 80
+_SPOKEN_COORDINATES = re.compile(
+    rf"\b{_SPOKEN_DEGREE}[ ](?:north|south),?[ ](?:and[ ])?"
+    rf"{_SPOKEN_DEGREE}[ ](?:east|west)\b",
     re.IGNORECASE,
 )
 
@@ -77,6 +115,12 @@ def find_locations(text: str) -> list[tuple[int, int]]:
     if "///" in text or not found.isdisjoint({"what3words", "w3w"}):
         spans.extend(_what3words(text))
     spans.extend(_decimal_coordinates(text))
+    if "+" in text:
+        spans.extend(_plus_codes(text))
+    if "lat" in found or "latitude" in found:
+        spans.extend(m.span() for m in _LABELLED_COORDINATES.finditer(text))
+    if not found.isdisjoint({"north", "south"}):
+        spans.extend(_spoken_coordinates(text))
     if "°" in text:
         spans.extend(match.span() for match in _DMS_COORDINATES.finditer(text))
     return spans
@@ -86,6 +130,28 @@ def _map_links(text: str) -> Offsets:
     for match in _MAP_LINK.finditer(text):
         link = match.group().rstrip(_TRAILING_PUNCTUATION)
         yield match.start(), match.start() + len(link)
+
+
+def _plus_codes(text: str) -> Offsets:
+    """Find plus codes, tried four to eight characters before each "+"."""
+    plus = text.find("+")
+    starts: list[int] = []
+    while plus != -1:
+        starts.extend(range(plus - 8, plus - 3))
+        plus = text.find("+", plus + 1)
+    for match in matches_at(_PLUS_CODE, text, starts):
+        yield match.span()
+
+
+def _spoken_coordinates(text: str) -> Offsets:
+    """Find coordinates in words, searched only near "north" or "south"."""
+    found: set[tuple[int, int]] = set()
+    for hemisphere in _HEMISPHERE.finditer(text):
+        start = max(0, hemisphere.start() - _MAX_SPOKEN_DEGREE)
+        end = hemisphere.end() + _MAX_SPOKEN_DEGREE + 10
+        for match in _SPOKEN_COORDINATES.finditer(text, start, end):
+            found.add(match.span())
+    yield from sorted(found)
 
 
 def _what3words(text: str) -> Offsets:

@@ -6,10 +6,13 @@ space or a soft hyphen inside a phone number, fullwidth or mathematical
 bold digits, a fullwidth at sign, Arabic-Indic digits, and a thin space or
 a tab between digit groups. Others write Cyrillic or Greek letters that
 look like Latin ones ("s\u0430m@ex\u0430mple.net" with U+0430), or an "@"
-as "&#64;" or "%40". The filters match a view of the text in which these are
-plain ASCII, and each span they find is mapped back to the original text,
-where the replacement happens. Everything outside a removed span, such as
-the zero-width joiners inside emoji sequences, is delivered as sent.
+as "&#64;" or "%40". Combining marks go on digits ("0\u0303") and letters,
+and keycap emoji ("0\ufe0f\u20e3") write digits. The filters match a view of
+the text in which these are plain ASCII, and each span they find is mapped
+back to the original text, where the replacement happens. A span takes the
+invisible characters right after it along, such as the keycap of its last
+digit. Everything else outside a removed span, such as the zero-width joiners
+inside emoji sequences, is delivered as sent.
 
 Bidirectional control characters are the exception: they are removed from
 the delivered text entirely, because an override can make a number that is
@@ -52,12 +55,24 @@ _LOOKALIKES = {
     "\u03a1": "P", "\u03a4": "T", "\u03a5": "Y", "\u03a7": "X",
     # Latin letters outside ASCII that NFKC keeps
     "\u0251": "a", "\u0261": "g", "\u026a": "i", "\u0131": "i",
+    # Cyrillic Ze, which looks like the digit 3
+    "\u0417": "3", "\u0437": "3",
+    # Ideographic and halfwidth ideographic full stops, read as a dot
+    "\u3002": ".", "\uff61": ".",
 }  # fmt: skip
 # An "@" written as an HTML character reference or a URL escape. Mail
 # clients show "&#64;" as typed in a text/plain part, and a reader decodes
 # it at a glance.
 _ENCODED_AT = re.compile(r"&#0*64;|&#[xX]0*40;|&commat;|%40")
 _ENCODED_AT_MARKERS = ("&#", "&commat;", "%40")
+# Symbols that stand for "@" when written alone between a name and a domain:
+# circled and squared letter A, and the e-mail emoji. Inside a word a
+# circled letter is only a letter ("\u24e2\u24d0\u24dc" spells "sam"), so
+# only a symbol with whitespace or a bracket on each side becomes "@".
+_AT_SYMBOLS = "\u24d0\u24b6\U0001f170\U0001f150\U0001f4e7"
+_STANDALONE_AT_SYMBOL = re.compile(
+    rf"(?<![^\s(\[])[{_AT_SYMBOLS}](?=\ufe0f?(?:[\s)\]]|\Z))"
+)
 
 
 @dataclass(frozen=True)
@@ -70,17 +85,25 @@ class MatchingView:
 
     text: str
     origins: tuple[int, ...] | None = None
+    original_length: int = 0
 
     def original_span(self, span: Span) -> Span:
         """Return `span`, found in the view, as a span of the original text.
 
         The span covers every original character that any of its view
-        characters came from, so a removed NFKC expansion goes whole.
+        characters came from, so a removed NFKC expansion goes whole. It
+        also covers the dropped characters between its last view character
+        and the next one, so that no keycap or combining mark is left
+        hanging on the placeholder.
         """
         if self.origins is None:
             return span
         start = self.origins[span.start]
         end = self.origins[span.end - 1] + 1
+        if span.end < len(self.origins):
+            end = max(end, self.origins[span.end])
+        else:
+            end = max(end, self.original_length)
         return Span(start, end, span.kind)
 
 
@@ -90,13 +113,14 @@ class MatchingView:
 def matching_view(text: str) -> MatchingView:
     """Build the view of `text` that the text filters match.
 
-    Each character is mapped on its own. Format characters (Unicode
-    category Cf) are dropped, space separators (Zs) and TAB become a plain
-    space, and line and paragraph separators become a line break. A
-    Cyrillic or Greek letter that looks like a Latin one becomes that
-    letter. Any other character is NFKC-normalised, and a decimal digit of
-    any script then becomes its ASCII digit. Last, each encoded "@" ("&#64;",
-    "%40") becomes "@".
+    Each character is mapped on its own. Format characters and combining
+    marks (Unicode categories Cf, Mn and Me) are dropped, space separators
+    (Zs) and TAB become a plain space, and line and paragraph separators
+    become a line break. A Cyrillic or Greek letter that looks like a
+    Latin one becomes that letter. Any other character is NFKC-normalised,
+    and a decimal digit of any script then becomes its ASCII digit. A
+    circled or squared "A" or an e-mail emoji written alone becomes "@".
+    Last, each encoded "@" ("&#64;", "%40") becomes "@".
     """
     view = _character_view(text)
     if not any(marker in view.text for marker in _ENCODED_AT_MARKERS):
@@ -107,11 +131,21 @@ def matching_view(text: str) -> MatchingView:
 def _character_view(text: str) -> MatchingView:
     if text.isascii() and "\t" not in text:
         return MatchingView(text)
-    view = text.translate(_VIEW_TABLE)
+    view = _at_symbols_as_at_signs(text).translate(_VIEW_TABLE)
     resizing = _VIEW_TABLE.resizing.intersection(text)
     if not resizing:
         return MatchingView(view)
-    return MatchingView(view, _origins(text, resizing))
+    return MatchingView(view, _origins(text, resizing), len(text))
+
+
+def _at_symbols_as_at_signs(text: str) -> str:
+    """Return `text` with each standalone "@" symbol written as "@".
+
+    Each symbol is one code point, like "@", so offsets stay the same.
+    """
+    if not any(symbol in text for symbol in _AT_SYMBOLS):
+        return text
+    return _STANDALONE_AT_SYMBOL.sub("@", text)
 
 
 def _decode_at_signs(view: MatchingView) -> MatchingView:
@@ -134,7 +168,8 @@ def _decode_at_signs(view: MatchingView) -> MatchingView:
         return view
     pieces.append(view.text[cursor:])
     decoded_origins.extend(origins[cursor:])
-    return MatchingView("".join(pieces), tuple(decoded_origins))
+    length = view.original_length if view.origins else len(view.text)
+    return MatchingView("".join(pieces), tuple(decoded_origins), length)
 
 
 def _origins(text: str, resizing: set[str]) -> tuple[int, ...]:
@@ -193,7 +228,7 @@ def _view_of_character(char: str) -> str:
     if char in _LOOKALIKES:
         return _LOOKALIKES[char]
     category = unicodedata.category(char)
-    if category == "Cf":
+    if category in ("Cf", "Mn", "Me"):
         return ""
     if category == "Zs":
         return " "

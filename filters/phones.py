@@ -19,20 +19,26 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, ValidationResult
 
 from filters.base import FilterContext, Span
-from filters.prefilter import digit_runs, fold_case, follows_non_word, matches_at
+from filters.prefilter import (
+    digit_runs,
+    fold_case,
+    follows_non_word,
+    matches_at,
+    words,
+)
 
 log = logging.getLogger(__name__)
 
 # A candidate starts with a digit, "+", "+ " or "(" that is not glued to a
 # word, then alternates separators and digits. A line break is a separator,
-# because mail clients wrap long lines inside numbers. "_", "/", ":", ",", "*"
-# and "|" are separators too, because senders put them between digit groups
-# to get past a filter. Dates, times and lists written with them are
-# recognised later. The possessive loop cannot backtrack, so a long run of digits
-# costs linear time.
+# because mail clients wrap long lines inside numbers. "_", "/", ":", ",", "*",
+# "|", ";", "#", "x", "~", "'", brackets, the em dash and the minus sign are
+# separators too, because senders put them between digit groups to get past a
+# filter. Dates, times and lists written with them are recognised later. The
+# possessive loop cannot backtrack, so a long run of digits costs linear time.
 _CANDIDATE = re.compile(
     r"(?<![\w+(])(?:\+ ?|\(\+?)?\d"
-    r"(?:[ \t\r\n\u00a0.\-\u2013()_/:,*|]{0,3}\d)*+",
+    r"(?:[ \t\r\n\u00a0.\-\u2013\u2014\u2212()\[\]_/:,*|;#x~']{0,3}\d)*+",
 )
 # A candidate's first digit starts a run of digits, and only "+", "+ ", "(" or
 # "(+" may come before it.
@@ -46,25 +52,32 @@ _LETTER_DIGIT_RUN = re.compile(r"(?<![^\W\d_])[0-9OoIl]*[0-9][0-9OoIl]*(?![^\W\d
 # "[Oo][0-9]|[0-9][Oo]" would try a match at every position.
 _LETTER_BY_DIGIT = re.compile(r"[0-9OoIl](?:(?<=[OoIl])[0-9]|(?<=[0-9])[OoIl])")
 _DIGIT_RUN = re.compile(r"\d+")
-_SEPARATORS = " \t\r\n\u00a0.-\u2013()_/:,*|"
+_SEPARATORS = " \t\r\n\u00a0.-\u2013\u2014\u2212()[]_/:,*|;#x~'"
 # Separators that may stand between two numbers written one after another.
-_LIST_SEPARATORS = frozenset("/|,-\u2013*")
-# Separators that phonenumbers does not accept inside a number.
-_PLAIN_SEPARATORS = str.maketrans("_/:,*|", "      ")
+_LIST_SEPARATORS = frozenset("/|,-\u2013*;")
+# Separators that phonenumbers does not accept inside a number. It reads "x"
+# as the start of an extension.
+_PLAIN_SEPARATORS = str.maketrans(dict.fromkeys("_/:,*|;#x~'[]\u2014\u2212", " "))
 
 # Layouts that look like numbers but are something else.
 _DATE = re.compile(r"\d{1,4}[-./]\d{1,2}[-./]\d{1,4}")
 _ISBN_10 = re.compile(r"\d{1,5}-\d{1,7}-\d{1,7}-\d")
 _NANP = re.compile(r"(?:1[ .\-])?\(?\d{3}\)?[ .\-]?\d{3}[ .\-]\d{4}")
 # The text between two digit groups of a number split by words or emoji: up to
-# two words, and no sentence end or line break.
-_SPLIT_GAP = re.compile(r"[^\w\n.!?;]{1,8}(?:[^\W\d_]{1,12}[^\w\n.!?;]{1,8}){0,2}")
+# four words ("07700, the last six are 900123"), and no sentence end or line
+# break.
+_SPLIT_GAP = re.compile(r"[^\w\n.!?;]{1,8}(?:[^\W\d_]{1,12}[^\w\n.!?;]{1,8}){0,4}")
 _MIN_SPLIT_DIGITS = 10
 # A clock time, "10:30" or "10:30:15", as a whole group of digits and colons.
 _TIME = re.compile(r"(?<![\d:])\d{1,2}(?::\d{2}){1,2}(?![\d:])")
+# Two 24-hour clock times joined by a dash, as in a shift pattern "0700-1500".
+_TIME_RANGE = re.compile(
+    r"(?:[01]\d|2[0-3])[0-5]\d ?[-\u2013] ?(?:[01]\d|2[0-4])[0-5]\d"
+)
 
 _MIN_DIGITS = 7
 _MIN_LIST_VALUES = 4
+_MIN_DRAW_VALUES = 6
 # A mobile number's national significant number, for the regions where a
 # sender may drop the leading "0" and still be understood.
 _MOBILE_WITHOUT_TRUNK_PREFIX = {"GB": re.compile(r"7[1-9]\d{8}")}
@@ -93,23 +106,47 @@ class PhoneFilter:
 
     def find(self, text: str, context: FilterContext) -> list[Span]:
         region = context.default_region.upper()
-        spans: list[Span] = []
         digits = _letters_as_digits(text)
-        starts = (
-            start - offset
-            for start, _ in digit_runs(digits)
-            for offset in _CANDIDATE_DIGIT_OFFSETS
-        )
-        for match in matches_at(_CANDIDATE, digits, starts):
-            first = match.start()
-            last = _end_before_glued_word(digits, first, match.end())
-            if not _has_plain_surroundings(digits, first, last):
-                continue
-            for start, end in _numbers_in(digits[first:last], region):
-                spans.append(Span(first + start, first + end, self.kind))
+        spans = _candidate_numbers(digits, region, self.kind)
         spans.extend(_split_numbers(digits, region, self.kind))
-        spans.extend(_spelled_numbers(text, self.kind))
-        return spans
+        spans.extend(_listed_numbers(digits, region, self.kind))
+        spans.extend(_spelled_numbers(text, region, self.kind))
+        return [span for span in spans if not _is_kept_number(text, span)]
+
+
+def _candidate_numbers(text: str, region: str, kind: str) -> list[Span]:
+    """Find numbers written as digit groups with separators between them."""
+    spans: list[Span] = []
+    starts = (
+        start - offset
+        for start, _ in digit_runs(text)
+        for offset in _CANDIDATE_DIGIT_OFFSETS
+    )
+    for match in matches_at(_CANDIDATE, text, starts):
+        first = match.start()
+        last = _end_before_glued_word(text, first, match.end())
+        if not _has_plain_surroundings(text, first, last):
+            continue
+        if _is_draw_of_small_numbers(text[first:last]):
+            continue
+        for start, end in _numbers_in(text[first:last], region):
+            spans.append(Span(first + start, first + end, kind))
+    return spans
+
+
+def _is_draw_of_small_numbers(candidate: str) -> bool:
+    """Recognise lottery numbers: six or more rising values of one or two digits.
+
+    A French mobile ("06 12 34 56 78") has five two-digit groups, and a UK
+    number of eleven digits cannot be cut into groups of two.
+    """
+    if candidate.strip(" ,0123456789"):
+        return False
+    groups = _DIGIT_RUN.findall(candidate)
+    if len(groups) < _MIN_DRAW_VALUES or any(len(group) > 2 for group in groups):
+        return False
+    values = [int(group) for group in groups]
+    return all(a < b for a, b in itertools.pairwise(values))
 
 
 def _end_before_glued_word(text: str, start: int, end: int) -> int:
@@ -165,7 +202,12 @@ def _has_plain_surroundings(text: str, start: int, end: int) -> bool:
     after = text[end] if end < len(text) else " "
     after_that = text[end + 1] if end + 1 < len(text) else " "
 
-    if before in _PRICE_AND_REFERENCE_SIGNS or after.isalnum() or after in "%_":
+    if after.isalnum() or after in "%_":
+        return False
+    # "#1234567" is a reference, but "#07700#900#123" uses "#" as a separator.
+    if before in _PRICE_AND_REFERENCE_SIGNS and not (
+        before == "#" and "#" in text[start:end]
+    ):
         return False
     # "ORD-2026-1234" and "2026-1234-A" are references, not numbers.
     if before in "-/" and before_that.isalnum():
@@ -314,6 +356,8 @@ def _looks_like_other_number(written: str, digits: int) -> bool:
     """Recognise dates, times, ISBNs and counted lists in a phone layout."""
     if _DATE.fullmatch(written) or _ISBN_10.fullmatch(written):
         return True
+    if _TIME_RANGE.fullmatch(written):
+        return True
     if ":" in written and _TIME.search(written):
         return True
     if "," in written and _is_counted_list(written):
@@ -356,7 +400,7 @@ def _split_numbers(text: str, region: str, kind: str) -> list[Span]:
     "07700 then 900 then 123" and "07700 🙂 900 🙂 123" count when the groups
     make a phone number of ten digits or more once joined. The first group
     follows a "+", or has three digits or more and starts with "0". Each gap
-    contains at most two words and no sentence end or line break, so "0412
+    contains at most four words and no sentence end or line break, so "0412
     and my centre number is 56789" stays.
     """
     runs = digit_runs(text)
@@ -373,8 +417,10 @@ def _split_numbers(text: str, region: str, kind: str) -> list[Span]:
 def _may_start_number(text: str, start: int, end: int) -> bool:
     if not follows_non_word(text, start):
         return False
-    if "+" in text[max(0, start - 2) : start]:
-        return True
+    plus = text.rfind("+", max(0, start - 2), start)
+    if plus >= 0:
+        # "12 + 34 + 56" is a sum, not an international number.
+        return not text[:plus].rstrip()[-1:].isdigit()
     return text[start] == "0" and end - start >= 3
 
 
@@ -440,7 +486,126 @@ def _national_prefix(region: str) -> str:
     return str(metadata.national_prefix)
 
 
+# Published UK helpline numbers, which a mentor must be able to pass on. The
+# numbers belong to the services, so keeping them reveals nobody's contact.
+# Each is stored as national digits. Numbers shorter than seven digits (NHS
+# 111, Samaritans 116 123, SHOUT 85258) never match and need no entry.
+# NOTE: no test checks these numbers against the services' own pages, so
+# confirm an entry there when adding or reviewing it.
+_HELPLINES = frozenset(
+    {
+        "08001111",  # Childline
+        "08088005000",  # NSPCC helpline
+        "08000280285",  # NSPCC whistleblowing advice line
+        "08000684141",  # Papyrus HOPELINE247
+        "0800585858",  # CALM
+        "08088084994",  # The Mix
+        "08088010711",  # Beat youthline
+        "08088010677",  # Beat helpline
+        "08082000247",  # National Domestic Abuse Helpline (Refuge)
+        "0800555111",  # Crimestoppers
+        "03001233393",  # Mind infoline
+        "08088025544",  # YoungMinds parents helpline
+        "03001236600",  # FRANK
+        "08081689111",  # Victim Support
+        "08088004444",  # Shelter
+        "08081640123",  # Samaritans Welsh language line
+    }
+)
+# Labels that name a number which is not a contact detail, searched in the
+# sentence before the number. Each label goes with the shape of its number.
+# A UCAS personal ID has ten digits, written "123-456-7890". A Companies
+# House number has eight characters and a registered charity number six to
+# eight digits, where a UK phone number has ten or eleven. An NHS number has
+# ten digits, the last a modulus 11 check digit. It is personal data but no
+# way to reach anyone, so the phone filter keeps it.
+_LABEL_BEFORE = r"[^.!?\n]{0,50}$"
+_UCAS_LABEL = re.compile(r"\bucas\b" + _LABEL_BEFORE, re.IGNORECASE)
+_UCAS_ID = re.compile(r"\d{3}-?\d{3}-?\d{4}")
+_COMPANY_LABEL = re.compile(
+    r"\b(?:company|registration|registered|charity)\b" + _LABEL_BEFORE,
+    re.IGNORECASE,
+)
+_MAX_COMPANY_DIGITS = 8
+_NHS_LABEL = re.compile(r"\bnhs\b" + _LABEL_BEFORE, re.IGNORECASE)
+_NHS_NUMBER = re.compile(r"\d{3}[ -]?\d{3}[ -]?\d{4}")
+_LABEL_WINDOW = 60
+
+
+def _is_kept_number(text: str, span: Span) -> bool:
+    """Check whether a found number is a helpline or a labelled non-contact number."""
+    written = text[span.start : span.end]
+    digits = "".join(ch for ch in written if ch.isdigit())
+    if _national_digits(written, digits) in _HELPLINES:
+        return True
+    before = text[max(0, span.start - _LABEL_WINDOW) : span.start]
+    if _UCAS_ID.fullmatch(written) and _UCAS_LABEL.search(before):
+        return True
+    if len(digits) <= _MAX_COMPANY_DIGITS and _COMPANY_LABEL.search(before):
+        return True
+    return bool(
+        _NHS_NUMBER.fullmatch(written)
+        and _has_nhs_check_digit(digits)
+        and _NHS_LABEL.search(before)
+    )
+
+
+def _national_digits(written: str, digits: str) -> str:
+    """Return a UK number's digits in national form: "+44 (0)800 1111" to "08001111"."""
+    if written.lstrip("(").startswith(("+44", "0044")):
+        national = digits.removeprefix("00").removeprefix("44")
+        return "0" + national.removeprefix("0")
+    return digits
+
+
+def _has_nhs_check_digit(digits: str) -> bool:
+    """Check the modulus 11 check digit that ends every NHS number."""
+    weights = range(10, 1, -1)
+    total = sum(int(d) * w for d, w in zip(digits[:9], weights, strict=True))
+    check = 11 - total % 11
+    return check != 10 and str(check % 11) == digits[9]
+
+
+# A line of a numbered list that holds only a group of digits: "2) 009". The
+# pattern starts with a line break, which `re` finds fast, and reads the text
+# with a line break put in front of it.
+_LIST_ITEM = re.compile(r"\n[ \t]*\d{1,2}[.)][ \t]+(\d{1,6})[ \t]*(?=\n|\Z)")
+_MIN_LISTED_GROUPS = 3
+
+
+def _listed_numbers(text: str, region: str, kind: str) -> list[Span]:
+    """Find a number written as the items of a numbered list, one group a line.
+
+    "1) 077", "2) 009", "3) 001", "4) 23" on consecutive lines spell
+    07700900123. The span runs from the first group to the last, taking
+    the item numbers between them along.
+    """
+    if "\n" not in text or not digit_runs(text):
+        return []
+    spans: list[Span] = []
+    items: list[re.Match[str]] = []
+    for match in _LIST_ITEM.finditer("\n" + text):
+        if items and match.start() != items[-1].end():
+            spans.extend(_number_in_list(items, region, kind))
+            items = []
+        items.append(match)
+    spans.extend(_number_in_list(items, region, kind))
+    return spans
+
+
+def _number_in_list(items: list[re.Match[str]], region: str, kind: str) -> list[Span]:
+    if len(items) < _MIN_LISTED_GROUPS:
+        return []
+    joined = "".join(item.group(1) for item in items)
+    if len(joined) < _MIN_SPLIT_DIGITS or not _is_phone_number(joined, region):
+        return []
+    # The offsets are one more than in `text`, because of the line break.
+    return [Span(items[0].start(1) - 1, items[-1].end(1) - 1, kind)]
+
+
 # Numbers spelled out in words: "oh seven seven double oh nine hundred ...".
+# NOTE: only English words are read, so a number spelled in French, Spanish,
+# German, Polish or Welsh ("zéro sept sept ...") still passes.
 _DIGIT_WORDS = {
     "zero": "0",
     "oh": "0",
@@ -456,16 +621,24 @@ _DIGIT_WORDS = {
     "seven": "7",
     "eight": "8",
     "nine": "9",
+    # Words that sound like digits, and common misspellings of them
+    "won": "1",
+    "too": "2",
+    "free": "3",
+    "tree": "3",
+    "fore": "4",
+    "ate": "8",
+    "sevn": "7",
+    "nien": "9",
 }
 _REPEATS = {"double": 2, "triple": 3, "treble": 3}
 _ZEROS = {"hundred": 2, "thousand": 3}
 # Longest words first, and no letter after a word, so that "o" never stops a
 # match that "oh" or "one" would continue. A digit may follow: "oh7700".
-_NUMBER_WORD = (
-    r"(?:\d+|plus|"
-    + "|".join(sorted([*_DIGIT_WORDS, *_REPEATS, *_ZEROS], key=len, reverse=True))
-    + r")(?![a-z])"
+_WORD_ALTERNATIVES = "|".join(
+    sorted([*_DIGIT_WORDS, *_REPEATS, *_ZEROS], key=len, reverse=True)
 )
+_NUMBER_WORD = rf"(?:\d+|plus|{_WORD_ALTERNATIVES})(?![a-z])"
 # Words joined by spaces, commas or hyphens, or glued to digits ("oh7700"),
 # bounded by word edges. The pattern reads text from prefilter.fold_case:
 # without re.IGNORECASE, `re` checks the first letter of each word before
@@ -474,36 +647,108 @@ _SPELLED_RUN = re.compile(
     rf"\b{_NUMBER_WORD}(?:(?:[\s,\-]{{1,3}}|(?<=[a-z])(?=\d)){_NUMBER_WORD})*+"
     r"(?![a-z\d])"
 )
+_SPELLED_TOKEN = re.compile(r"\+?\d+|[a-z]+")
+# Number words written without spaces: "ohsevensevenohoh...".
+_GLUED_WORDS = re.compile(rf"(?:{_WORD_ALTERNATIVES})+")
+_GLUED_WORD = re.compile(_WORD_ALTERNATIVES)
 _MIN_SPELLED_DIGITS = 10
 _MIN_SPELLED_WORDS = 4
+# A run mixed with digit groups ("07 seven 00 nine 00 one 23") needs fewer
+# words but more tokens in all.
+_MIN_MIXED_WORDS = 2
+_MIN_MIXED_TOKENS = 5
+# "o o o o" is the shortest run of four words, and shorter matches ("one",
+# "o") are skipped before they are split into words.
+_MIN_SPELLED_CHARS = 7
+_MIN_GLUED_CHARS = 14
+_COUNTING_UP = "01234567890123456789"
 
 
-def _spelled_numbers(text: str, kind: str) -> list[Span]:
+def _spelled_numbers(text: str, region: str, kind: str) -> list[Span]:
     """Find phone numbers spelled out in words, alone or mixed with digits.
 
-    A run counts only when it yields at least ten digits starting with 0 or
-    "plus" and uses at least four words, so a countdown or a sentence with a
-    few numbers in it stays.
+    A run counts only when it has four words, or two words among five
+    tokens, and spells a phone number of ten digits or more (see
+    `_is_spelled_phone_number`). So a countdown or a sentence with a few
+    numbers in it stays.
     """
     spans: list[Span] = []
-    for match in _SPELLED_RUN.finditer(fold_case(text)):
-        words = re.findall(r"[A-Za-z]+|\d+", text[match.start() : match.end()])
-        if sum(w.isalpha() for w in words) < _MIN_SPELLED_WORDS:
+    folded = fold_case(text)
+    for match in _SPELLED_RUN.finditer(folded):
+        if match.end() - match.start() < _MIN_SPELLED_CHARS:
+            continue
+        start = match.start()
+        if folded[start - 1 : start] == "+":
+            start -= 1  # "+44 seven seven ..."
+        words = _SPELLED_TOKEN.findall(folded, start, match.end())
+        if not _has_enough_words(words):
             continue
         digits = _spell_out(words)
-        if digits is not None and len(digits) >= _MIN_SPELLED_DIGITS:
+        all_words = all(word.isalpha() for word in words)
+        if digits is not None and _is_spelled_phone_number(digits, region, all_words):
+            spans.append(Span(start, match.end(), kind))
+    spans.extend(_glued_numbers(text, folded, region, kind))
+    return spans
+
+
+def _has_enough_words(words: list[str]) -> bool:
+    spelled = sum(word.isalpha() for word in words)
+    if spelled >= _MIN_SPELLED_WORDS:
+        return True
+    return spelled >= _MIN_MIXED_WORDS and len(words) >= _MIN_MIXED_TOKENS
+
+
+def _is_spelled_phone_number(digits: str, region: str, all_words: bool) -> bool:
+    """Check the digits a run of words spells.
+
+    Ten digits or more count when they start with "0" or "+", form a
+    mobile number without its "0" ("double seven double oh nine ..."), or
+    were all spelled as words (`all_words`) and do not simply count along
+    ("five five five, oh one oh, nine nine nine nine").
+    """
+    bare = digits.lstrip("+")
+    if len(bare) < _MIN_SPELLED_DIGITS or not bare.isdigit():
+        return False
+    if digits.startswith(("0", "+")) or _is_mobile_without_prefixes(digits, region):
+        return True
+    return all_words and not _counts_along(digits)
+
+
+def _counts_along(digits: str) -> bool:
+    """Recognise "1234567890" and "9876543210", counting one digit at a time."""
+    return digits in _COUNTING_UP or digits in _COUNTING_UP[::-1]
+
+
+def _glued_numbers(text: str, folded: str, region: str, kind: str) -> list[Span]:
+    """Find a number spelled in words with no spaces: "ohsevensevenohoh..."."""
+    spans: list[Span] = []
+    for word in words(text):
+        if len(word) < _MIN_GLUED_CHARS or not _GLUED_WORDS.fullmatch(word):
+            continue
+        parts = _GLUED_WORD.findall(word)
+        if "".join(parts) != word:
+            continue
+        digits = _spell_out(parts)
+        if digits is None or not _is_spelled_phone_number(digits, region, True):
+            continue
+        for match in re.finditer(rf"\b{word}\b", folded):
             spans.append(Span(match.start(), match.end(), kind))
     return spans
 
 
 def _spell_out(words: list[str]) -> str | None:
-    """Return the digits a run of number words spells, or None if it is no number."""
+    """Return the digits a run of number words spells, or None if a word is no number.
+
+    The digits start with "+" when the run starts with "plus" or "+44".
+    """
     digits = ""
     repeat = 1
     for position, word in enumerate(words):
         lower = word.lower()
         if lower == "plus" and position == 0:
             digits = "+"
+        elif word.startswith("+") and position == 0:
+            digits = word
         elif lower in _REPEATS:
             repeat = _REPEATS[lower]
             continue
@@ -516,6 +761,4 @@ def _spell_out(words: list[str]) -> str | None:
         else:
             return None
         repeat = 1
-    if not digits.startswith(("0", "+")):
-        return None
-    return digits.lstrip("+")
+    return digits

@@ -1,17 +1,20 @@
 """Find postcodes, street addresses and map locations.
 
 Postcodes follow the published formats, so a regular expression decides them:
-UK postcodes (also written with look-alike characters, spaced out or over a
-line break), Irish Eircodes, Canadian postal codes, Australian postcodes
+UK postcodes (also written with look-alike characters, spaced out, over a
+line break, with digits as words or with words between the halves), Irish
+Eircodes, Canadian postal codes, Australian postcodes
 after a state, Dutch postcodes before a town, and US ZIP codes after a state
 abbreviation or the word "zip". Street addresses have no fixed format. The
 filter looks for a house number or a house name, then a street name and a
 street type ("12 Acacia Avenue", "Flat 3, 12 Acacia Avenue", "Rose Cottage,
 Mill Lane", "1234 Main St, Apt 5", "fourteen Station Road"). It then checks
 the letter case and the words around it, because "5 miles down the road" and
-"Chapter 3 The Green Knight" have the same shape. PO boxes, German, Dutch and
-French street forms, and the map locations in filters.locations count as
-street addresses too.
+"Chapter 3 The Green Knight" have the same shape. PO boxes, house names
+with a town, flats on an estate, German, Dutch, French, Spanish, Polish,
+Indian, Welsh and Gaelic street forms, and the map locations in
+filters.locations count as street addresses too. Two public addresses
+("10 Downing Street") stay, because they are nobody's home.
 """
 
 from __future__ import annotations
@@ -35,8 +38,8 @@ from filters.prefilter import (
 
 log = logging.getLogger(__name__)
 
-# UK postcode: outward code, then up to two spaces, a hyphen or one line
-# break, then the inward code. The letter classes leave out the letters Royal
+# UK postcode: outward code, then up to two spaces, a hyphen, a dot or one
+# line break, then the inward code. The letter classes leave out the letters Royal
 # Mail never uses in each position, which keeps words and product codes
 # ("COVID19", "MP3", "A4") from matching.
 _UK_OUTWARD = (
@@ -48,7 +51,7 @@ _UK_OUTWARD = (
 _UK_INWARD = r"[0-9][ABD-HJLNP-UW-Z]{2}"
 _UK_POSTCODE = re.compile(
     rf"(?<![\w])(?:{_UK_OUTWARD}|GIR(?=[ \u00a0]?0AA))"
-    r"(?:[ \u00a0]{0,2}|-|[ \u00a0]*\r?\n[ \u00a0]*)"
+    r"(?:[ \u00a0]{0,2}|[-.]|[ \u00a0]*\r?\n[ \u00a0]*)"
     rf"(?P<inward>{_UK_INWARD})(?![\w])",
     re.IGNORECASE,
 )
@@ -89,6 +92,24 @@ _SPACED_POSTCODE = re.compile(
     r"[A-Za-z](?: [A-Za-z0-9]){1,3}[ \u00a0]{1,2}[0-9](?: [A-Za-z]){2}(?![\w])"
 )
 _SPACED_DIGIT_OFFSETS = (2, 4)
+# A postcode with a few lower-case words between its halves: "LS6 and then
+# 2AB". Both halves must be in capitals, so "the M1 and then 3rd" stays.
+_GAPPED_POSTCODE = re.compile(
+    rf"(?<![\w])(?P<outward>{_UK_OUTWARD})(?:[ \t]+[a-z]{{1,8}}){{1,3}}[ \t]+"
+    rf"(?P<inward>{_UK_INWARD})(?![\w])"
+)
+# A postcode with digits written as words: "LS six 2AB", "L S six two A B".
+# At least one digit must be a word, since other finders handle the rest.
+_DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+_SPELLED_DIGIT = rf"(?:[0-9]|(?i:{'|'.join(_DIGIT_WORDS)}))"
+_SPELLED_POSTCODE = re.compile(
+    rf"(?<![\w])(?P<area>[A-Z](?:[ ]?[A-Z])?)[ ]"
+    rf"(?P<district>{_SPELLED_DIGIT}(?:[ -]?{_SPELLED_DIGIT})?(?:[ ]?[A-Z])?)[ ]"
+    rf"(?P<inward>{_SPELLED_DIGIT}[ ]?[A-Z][ ]?[A-Z])(?![\w])"
+)
 
 # Eircode: a routing key ("D02", "D6W") and a four-character unique identifier.
 _EIRCODE = re.compile(
@@ -189,6 +210,32 @@ def _spaced_postcodes(text: str, runs: Runs) -> Offsets:
             yield match.span()
 
 
+def _gapped_postcodes(text: str, runs: Runs) -> Offsets:
+    # The first digit of the outward code is its second or third character.
+    starts = (start - offset for start, _ in runs for offset in (1, 2))
+    for match in matches_at(_GAPPED_POSTCODE, text, starts):
+        if _is_uk_postcode(match["outward"], match["inward"]):
+            yield match.span()
+
+
+def _spelled_postcodes(text: str, runs: Runs) -> Offsets:
+    if words(text).isdisjoint(_DIGIT_WORDS):
+        return
+    for match in _SPELLED_POSTCODE.finditer(text):
+        pieces = re.split(r"[ -]", match.group().lower())
+        if _DIGIT_WORDS.keys().isdisjoint(pieces):
+            continue
+        outward = _digits_of(match["area"] + " " + match["district"])
+        if _is_uk_postcode(outward, _digits_of(match["inward"])):
+            yield match.span()
+
+
+def _digits_of(spelled: str) -> str:
+    """Return `spelled` with digit words as digits and no spaces or hyphens."""
+    pieces = re.split(r"[ -]", spelled)
+    return "".join(_DIGIT_WORDS.get(piece.lower(), piece) for piece in pieces)
+
+
 def _eircodes(text: str, runs: Runs) -> Offsets:
     # An Eircode starts with one letter before its first digit.
     starts = (start - 1 for start, _ in runs)
@@ -233,6 +280,8 @@ _POSTCODE_FINDERS = (
     _uk_postcodes,
     _lookalike_postcodes,
     _spaced_postcodes,
+    _gapped_postcodes,
+    _spelled_postcodes,
     _eircodes,
     _canadian_postal_codes,
     _four_digit_codes,
@@ -294,14 +343,15 @@ _STREET_TYPES = """
     Row Walk Green Rise View Parade Boulevard Blvd Yard Wharf Quay Vale Chase
     Mount Gate Hollow Broadway Esplanade Embankment Circus Meadow Meadows
     Bank Brow Croft Fold Wynd Parkway Pkwy Highway Hwy Plaza Trail
-    Cl Gr Pk Tce Wy
+    Cl Gr Pk Tce Wy Av Str
+    Steet Stret Streat Sreet Raod Avnue Avenu Aveune
     """.split()  # noqa: SIM905 - a word list reads better as text
 # Types that also count in an address written in lower case.
 _LOWERCASE_TYPES = frozenset(
     """
     road rd street st avenue ave lane ln crescent cres terrace tce terr drive dr
     grove gr gardens gdns close cl court ct place pl square sq way wy park pk
-    mews row hill walk rise view green parade blvd pkwy hwy
+    mews row hill walk rise view green parade blvd pkwy hwy steet avnue
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # Lower-case types that are also everyday words ("a 10 minute walk", "the
@@ -388,7 +438,9 @@ _MAX_DIGIT_OFFSET = 11
 # The street after the house number or name, with a direction ("Road
 # North", "Ave NW") and a flat or suite after it.
 _STREET = rf"""
-    (?P<name>(?:(?:[A-Za-z][\w'\u2019.-]*|[0-9]{{1,3}}(?:st|nd|rd|th))[ \t]+){{1,3}})
+    (?P<name>(?:(?:[A-Za-z][\w'\u2019.-]*|[0-9]{{1,3}}(?:st|nd|rd|th))[ \t]+){{0,2}}
+        (?:[A-Za-z][\w'\u2019.-]*|[0-9]{{1,3}}(?:st|nd|rd|th))
+        (?:[ \t]+|[ \t]*\r?\n[ \t]*))
     (?P<type>(?i:{"|".join(_STREET_TYPES)}))
     (?![\w])
     (?:[ \t]+(?:{_DIRECTION})(?![\w]))?
@@ -414,7 +466,8 @@ _ADDRESS = re.compile(
 # "fourteen Station Road". A separate pattern, tried only where a number word
 # starts, keeps the number words out of every try of _ADDRESS.
 _SPELLED_ADDRESS = re.compile(
-    rf"(?P<number>{_NUMBER_WORD}),?[ \t]+{_STREET}", re.VERBOSE
+    rf"(?P<number>(?i:number[ ])?{_NUMBER_WORD}(?:[ \t]+(?i:on|in))?),?[ \t]+{_STREET}",
+    re.VERBOSE,
 )
 _STREET_TYPE_SET = frozenset(_STREET_TYPES)
 
@@ -430,11 +483,24 @@ class StreetAddressFilter:
         spans = [
             Span(match.start(), match.end(), self.kind)
             for match in matches
-            if _reads_as_address(match) and not _follows_counted_word(match)
+            if _reads_as_address(match)
+            and not _follows_counted_word(match)
+            and not _is_public_address(match.group())
         ]
         for finder in _OTHER_ADDRESS_FINDERS:
             spans.extend(Span(start, end, self.kind) for start, end in finder(text))
         return spans
+
+
+# Addresses of public buildings that are nobody's home, and the idiom "a
+# two-way street" written with a digit ("The 2 Way Street exercise").
+_PUBLIC_ADDRESSES = frozenset({"10 downing street", "11 downing street"})
+_WAY_STREET_IDIOM = re.compile(r"(?:1|2|one|two)[ -]way[ ]street", re.IGNORECASE)
+
+
+def _is_public_address(matched: str) -> bool:
+    folded = " ".join(matched.lower().split())
+    return folded in _PUBLIC_ADDRESSES or bool(_WAY_STREET_IDIOM.fullmatch(folded))
 
 
 def _address_matches(text: str) -> Iterator[re.Match[str]]:
@@ -471,11 +537,19 @@ def _spelled_address_matches(text: str) -> Iterator[re.Match[str]]:
     for number_word in NUMBER_WORDS.intersection(found):
         start = folded.find(number_word)
         while start != -1:
-            after = text[start + len(number_word) : start + len(number_word) + 2]
+            after = text[start + len(number_word) : start + len(number_word) + 5]
             if follows_non_word(text, start) and _starts_title(after):
-                starts.append(start)
+                starts.append(_with_number_label(folded, start))
             start = folded.find(number_word, start + 1)
     yield from matches_at(_SPELLED_ADDRESS, text, starts)
+
+
+def _with_number_label(folded: str, start: int) -> int:
+    """Move `start` back over "number " before a number word."""
+    label = "number "
+    if folded[max(0, start - len(label)) : start] == label:
+        return start - len(label)
+    return start
 
 
 def _may_have_house_name(text: str) -> bool:
@@ -491,8 +565,13 @@ def _may_have_house_name(text: str) -> bool:
 
 
 def _starts_title(after: str) -> bool:
-    """Check that text after a number word starts a capitalised word or "-"."""
-    return after[:1] == "-" or (after[:1] == " " and after[1:].isupper())
+    """Check that text after a number word starts a capitalised word or "-".
+
+    "on" or "in" may come first: "number twelve on Acacia Avenue".
+    """
+    if after[:1] == "-" or (after[:1] == " " and after[1:2].isupper()):
+        return True
+    return after[:4].lower() in {" on ", " in "} and after[4:5].isupper()
 
 
 def _reads_as_address(match: re.Match[str]) -> bool:
@@ -592,11 +671,14 @@ _GERMAN_DUTCH_STREET = re.compile(
 # A house number, a French street word and a capitalised name: "12 rue de la
 # Paix", with a postcode before the town: "12 rue de la Paix, 75002 Paris".
 _FRENCH_WORDS = frozenset(
-    {"rue", "avenue", "boulevard", "bd", "chemin", "allée", "impasse", "quai", "cours"}
-)
+    {
+        "rue", "avenue", "av", "boulevard", "bd", "chemin", "allée", "impasse",
+        "quai", "cours",
+    }
+)  # fmt: skip
 _FRENCH_STREET = re.compile(
     r"[0-9]{1,4}(?:[ ]?(?:bis|ter))?,?[ ]+"
-    rf"(?i:{'|'.join(_FRENCH_WORDS)})[ ]+"
+    rf"(?i:{'|'.join(_FRENCH_WORDS)})\.?[ ]+"
     r"(?:(?:de|du|des|la|le|les)[ ]+|[dl]['\u2019])*"
     r"[A-ZÉÈ][\w'\u2019-]*(?:[ ]+(?:de[ ]+)?[A-ZÉÈ][\w'\u2019-]*){0,2}"
     r"(?:,?[ ]+[0-9]{5}(?=[ ]+[A-ZÉ]))?"
@@ -633,4 +715,117 @@ def _german_dutch_streets(text: str) -> Iterator[tuple[int, int]]:
     yield from sorted(found)
 
 
-_OTHER_ADDRESS_FINDERS = (_po_boxes, _european_streets, find_locations)
+# "Acacia Avenue, number 12": the house number after the street.
+_NUMBER_AFTER_STREET = re.compile(
+    rf"(?<![\w])(?:[A-Z][\w'\u2019-]*[ \t]+){{1,3}}(?:{'|'.join(_STREET_TYPES)})"
+    r"(?![\w]),?[ \t]+(?i:number|no\.?|house|flat)[ \t]*[0-9]{1,4}[A-Za-z]?(?![\w])"
+)
+_NUMBER_LABELS = frozenset({"number", "no", "house", "flat"})
+# A house name and a town with no street: "Rose Cottage, Ambridge". Only
+# names of homes count ("Hall" and "House" also name public buildings), and
+# the town must end the sentence or the line, because "Animal Farm, George
+# Orwell's novel" has the same start.
+_HOME_TYPES = """
+    Cottage Cottages Farm Farmhouse Lodge Barn Bungalow Rectory Vicarage Villa
+    Grange
+    """.split()  # noqa: SIM905 - a word list reads better as text
+_HOME_AND_TOWN = re.compile(
+    rf"(?<![\w])(?:[A-Z][a-z'\u2019]+[ \t]+){{1,3}}(?:{'|'.join(_HOME_TYPES)}),"
+    r"[ \t]+[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?(?=[ \t]*(?:[,.;!?\r\n]|$))"
+)
+# A flat on an estate: "block C, Park Hill estate, flat 31", "Flat 4, Park
+# Hill Estate". A block or flat number must come before or after the name.
+_ESTATE = re.compile(
+    r"(?<![\w])(?P<before>(?i:block|flat|unit)[ \t]+[A-Za-z0-9]{1,4},?[ \t]+)?"
+    r"(?:[A-Z][a-z]+[ \t]+){1,3}(?i:estate)(?![\w])"
+    r"(?P<after>(?:,?[ \t]+(?i:block|flat|unit|no\.?|number)[ \t]*"
+    r"[A-Za-z0-9]{1,4}(?![\w])){1,2})?"
+)
+# Spanish: "Calle Mayor 5, 28013 Madrid", "Avda. de la Paz 12".
+_SPANISH_STREET = re.compile(
+    r"(?<![\w])(?:Calle|C/|Avenida|Avda\.?|Plaza|Paseo|Camino|Carrer|Ronda)[ \t]*"
+    r"(?:(?:de|del|de[ ]la|de[ ]los|de[ ]las)[ \t]+)?"
+    r"[A-ZÁÉÍÓÚÑ][\w'-]*(?:[ \t]+(?:de[ \t]+)?[A-ZÁÉÍÓÚÑ][\w'-]*){0,2}"
+    r",?[ \t]+(?:n[º°o]\.?[ \t]*)?[0-9]{1,4}[A-Za-z]?(?![\w])"
+    r"(?:,?[ \t]+[0-9]{5}(?=[ \t]+[A-ZÁÉÍÓÚ]))?"
+)
+# Polish: "ul. Marszałkowska 10, 00-590 Warszawa", "al. Jana Pawła 5/12".
+_POLISH_UPPER = "A-ZĄĆĘŁŃÓŚŹŻ"
+_POLISH_STREET = re.compile(
+    rf"(?<![\w])(?i:ul|al|pl|os)\.[ \t]*[{_POLISH_UPPER}][\w-]*"
+    rf"(?:[ \t]+[{_POLISH_UPPER}][\w-]*){{0,2}}[ \t]+[0-9]{{1,4}}[a-z]?"
+    r"(?:/[0-9]{1,4})?(?![\w])"
+    rf"(?:,?[ \t]+[0-9]{{2}}-[0-9]{{3}}(?=[ \t]+[{_POLISH_UPPER}]))?"
+)
+# Indian: "House No. 12, Sector 15, Noida 201301". Two of the three parts
+# (house number, sector, town and six-digit PIN code) must be present.
+_INDIAN_HOUSE = (
+    r"(?P<house>(?i:house|h\.)[ \t]*(?i:no\.?|number|\#)[ \t]*"
+    r"[0-9]{1,5}[A-Za-z]?(?:[-/][0-9A-Za-z]{1,5})?)"
+)
+_INDIAN_SECTOR = r"(?i:sector|phase|block)[ \t]+[0-9]{1,3}[A-Za-z]?(?![\w])"
+_INDIAN_ADDRESS = re.compile(
+    rf"(?<![\w])(?:{_INDIAN_HOUSE}(?:,?[ \t]+(?P<sector>{_INDIAN_SECTOR}))?"
+    rf"|(?P<lone_sector>{_INDIAN_SECTOR}))"
+    r"(?P<pin>,?[ \t]*[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?[ \t]*-?[ \t]*[0-9]{6}"
+    r"(?![\w]))?"
+)
+# Welsh, Scottish Gaelic and Irish streets, whose street word comes first:
+# "12 Heol y Frenhines", "14 Sràid na h-Eaglaise".
+_CELTIC_STREET = re.compile(
+    r"(?<![\w])[0-9]{1,4}[a-z]?,?[ \t]+"
+    r"(?:Heol|Ffordd|Stryd|Lôn|Rhodfa|Teras|Cilgant|Sgwâr|Sràid|Rathad|Bóthar"
+    r"|Sráid)[ \t]+(?:(?:y|yr|na|an)[ \t]+)?(?:[nht]-)?[A-ZÀ-Ý][\w'-]*"
+    r"(?:[ \t]+[A-ZÀ-Ý][\w'-]*){0,2}"
+)
+_CELTIC_WORDS = frozenset(
+    """
+    heol ffordd stryd lôn rhodfa teras cilgant sgwâr sràid rathad bóthar sráid
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+def _other_street_forms(text: str) -> Iterator[tuple[int, int]]:
+    found = words(text)
+    if not found.isdisjoint(_NUMBER_LABELS):
+        yield from (m.span() for m in _NUMBER_AFTER_STREET.finditer(text))
+    if not found.isdisjoint(word.lower() for word in _HOME_TYPES):
+        yield from (m.span() for m in _HOME_AND_TOWN.finditer(text))
+    if "estate" in found:
+        yield from _estates(text)
+    if not found.isdisjoint(_CELTIC_WORDS):
+        yield from (m.span() for m in _CELTIC_STREET.finditer(text))
+    yield from _foreign_streets(text, found)
+
+
+def _estates(text: str) -> Iterator[tuple[int, int]]:
+    for match in _ESTATE.finditer(text):
+        if match.group("before") or match.group("after"):
+            yield match.span()
+
+
+def _foreign_streets(text: str, found: frozenset[str]) -> Iterator[tuple[int, int]]:
+    spanish = {"calle", "avenida", "avda", "c", "plaza", "paseo", "camino", "carrer"}
+    if not found.isdisjoint(spanish | {"ronda"}):
+        yield from (m.span() for m in _SPANISH_STREET.finditer(text))
+    if not found.isdisjoint({"ul", "al", "pl", "os"}):
+        yield from (m.span() for m in _POLISH_STREET.finditer(text))
+    if not found.isdisjoint({"house", "h", "sector", "phase", "block"}):
+        yield from _indian_addresses(text)
+
+
+def _indian_addresses(text: str) -> Iterator[tuple[int, int]]:
+    for match in _INDIAN_ADDRESS.finditer(text):
+        parts = [
+            match.group(name) for name in ("house", "sector", "lone_sector", "pin")
+        ]
+        if sum(part is not None for part in parts) >= 2:
+            yield match.start(), match.end()
+
+
+_OTHER_ADDRESS_FINDERS = (
+    _po_boxes,
+    _european_streets,
+    _other_street_forms,
+    find_locations,
+)

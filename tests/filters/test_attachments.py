@@ -154,7 +154,7 @@ def test_phone_in_file_name_is_removed() -> None:
 
     text = leaf_texts(result)[0]
     assert PHONE not in text
-    assert f"[attachment removed: call {PHONE_PLACEHOLDER}.png]" in text
+    assert text == "See attached.\n\n[attachment removed: png file]\n"
 
 
 def test_encoded_file_name_is_filtered() -> None:
@@ -169,7 +169,43 @@ def test_encoded_file_name_is_filtered() -> None:
     result = clean_message(message.as_bytes(), CONTEXT)
 
     text = leaf_texts(result)[0]
-    assert text.endswith(f"[attachment removed: call {PHONE_PLACEHOLDER}.pdf]\n")
+    assert text.endswith("[attachment removed: pdf file]\n")
+
+
+@pytest.mark.parametrize(
+    ("filename", "label", "kinds"),
+    [
+        ("snapchat samj10.pdf", "pdf file", ["off_platform"]),
+        ("sam.home@example.net.pdf", "pdf file", ["email"]),
+        ("samj04.docx", "docx file", []),
+        ("IMG_1234.jpg", "jpg file", []),
+        ("notes.samj10", "file", []),
+        ("samj04", "file", []),
+        ("my cv.pdf", "my cv.pdf", []),
+        ("a&b.zip", "a&b.zip", []),
+    ],
+)
+def test_file_name_with_contact_is_not_shown(
+    filename: str, label: str, kinds: list[str]
+) -> None:
+    shown, findings = describe_file(filename, "file", CONTEXT)
+
+    assert shown == label
+    assert [finding.kind for finding in findings] == kinds
+
+
+def test_contact_in_file_name_never_reaches_the_notice() -> None:
+    message = message_with_text()
+    message.add_attachment(
+        b"%PDF",
+        maintype="application",
+        subtype="pdf",
+        filename="samjones2010 on gmail / snapchat samj10.pdf",
+    )
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    assert leaf_texts(result) == ["See attached.\n\n[attachment removed: pdf file]\n"]
 
 
 def test_inline_image_in_related_html_is_removed() -> None:

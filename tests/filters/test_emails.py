@@ -272,3 +272,67 @@ def test_hidden_address_in_subject_is_removed_by_pipeline() -> None:
     assert b"gmail" not in result.content.as_bytes()
     assert Finding("email", "subject", 1) in result.findings
     assert Finding("email", "text/plain", 1) in result.findings
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("samjones2010@gmail", REMOVED),
+        ("write to samjones2010@outlook now", f"write to {REMOVED} now"),
+        ("samjones2010@gmaildotcom", REMOVED),
+        ("samjones2010 @ g mail", REMOVED),
+        ("samjones2010@gmail . com", REMOVED),
+        ("samjones2010 on gmail", REMOVED),
+        ("samjones2010 at sign gmail", REMOVED),
+        ("email: samjones2010 (gmail)", f"email: {REMOVED}"),
+        ("my gmail is samjones2010", f"my {REMOVED}"),
+        ("gmail: samjones2010", REMOVED),
+        ("same name but at gmail: samjones2010", f"same name but at {REMOVED}"),
+    ],
+)
+def test_user_name_with_provider_name_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My gmail is full again.",
+        "I'm on gmail and outlook.",
+        "Gmail: the app is fine.",
+    ],
+)
+def test_provider_name_in_prose_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sam.home (a) example.net", REMOVED),
+        ("samjones2010 atsymbol gmail.com", REMOVED),
+        ("sam.homeATexample.net", REMOVED),
+        ("samATexampleDOTnet", REMOVED),
+        ("sam.home arroba example punto net", REMOVED),
+        ("sam.home arobase example point net", REMOVED),
+        ("sam.home Klammeraffe example Punkt net", REMOVED),
+        ("moc.liamg@0102senojmas", REMOVED),
+    ],
+)
+def test_disguised_at_sign_is_removed(text: str, expected: str) -> None:
+    assert clean(f"Mail {text} soon").text == f"Mail {expected} soon"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Option (a) example.net is cheaper.",
+        "The team at school point me to the library.",
+        "We visited the AT&T site and NASA.gov.",
+        "Write to sam@example.net.",
+    ],
+)
+def test_at_sign_lookalike_in_prose_stays(text: str) -> None:
+    expected = text.replace("sam@example.net", REMOVED)
+
+    assert clean(text).text == expected

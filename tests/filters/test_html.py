@@ -189,3 +189,19 @@ def test_text_from_one_parse_matches_extract_text(source: str) -> None:
 
     assert text == extract_text(rebuilt)
     assert parser.text(parser.texts) == extract_text(sanitised)
+
+
+def test_ruby_annotation_cannot_split_a_phone_number() -> None:
+    # Without its <rt> text, the ruby base reads as one phone number, which
+    # is what a mail client shows when it does not render ruby.
+    result = clean_html("<ruby>07700<rt>x</rt>900123</ruby>", CONTEXT)
+
+    assert result.html == PHONE_PLACEHOLDER
+    assert [finding.kind for finding in result.findings] == ["phone"]
+
+
+def test_ruby_annotation_text_is_removed() -> None:
+    result = clean_html("<p>漢<rp>(</rp><rt>kan</rt><rp>)</rp>字</p>", CONTEXT)
+
+    assert result.html == "<p>漢字</p>"
+    assert result.findings == ()

@@ -248,3 +248,58 @@ def test_relay_alias_with_encoded_at_sign_stays() -> None:
     text = "Reply to sam.k7q2%40relay.example.org ok"
 
     assert redact_text(text, CONTEXT, "text/plain").text == text
+
+
+KEYCAP = "\ufe0f\u20e3"
+
+
+@pytest.mark.parametrize(
+    ("hidden", "placeholder"),
+    [
+        ("".join(digit + KEYCAP for digit in "07700900123"), "[phone number removed]"),
+        ("0\ufe0f7\ufe0f7\ufe0f0\ufe0f0\ufe0f9\ufe0f0\ufe0f0\ufe0f1\ufe0f2\ufe0f3\ufe0f",
+         "[phone number removed]"),
+        ("0\u03037\u03037\u03030\u030309\u0303001\u030323", "[phone number removed]"),
+        ("0770090012\u0417", "[phone number removed]"),
+        ("sam.home@e\u0301xample.net", "[email address removed]"),
+        ("samjones2010@gmail\u3002com", "[email address removed]"),
+        ("sam.home \u24d0 example.net", "[email address removed]"),
+        ("sam.home \U0001f170\ufe0f example.net", "[email address removed]"),
+        ("samjones2010 \U0001f4e7 gmail.com", "[email address removed]"),
+    ],
+)  # fmt: skip
+def test_marked_or_symbol_detail_is_removed(hidden: str, placeholder: str) -> None:
+    result = redact_text(f"Reach me: {hidden} tonight", CONTEXT, "text/plain")
+
+    assert result.text == f"Reach me: {placeholder} tonight"
+
+
+def test_view_drops_combining_marks_and_keycaps() -> None:
+    view = matching_view("1\ufe0f\u20e3e\u0301")
+
+    assert view.text == "1e"
+    assert view.origins == (0, 3)
+
+
+def test_span_takes_trailing_keycap_along() -> None:
+    view = matching_view("x 1\ufe0f\u20e3 y")
+
+    assert view.original_span(Span(2, 3, "phone")) == Span(2, 5, "phone")
+
+
+def test_span_at_end_takes_trailing_marks_along() -> None:
+    view = matching_view("x 1\ufe0f\u20e3")
+
+    assert view.original_span(Span(2, 3, "phone")) == Span(2, 5, "phone")
+
+
+def test_circled_letters_inside_a_word_stay_letters() -> None:
+    view = matching_view("\u24e2\u24d0\u24dc and (\u24d0) and \u24d0")
+
+    assert view.text == "sam and (@) and @"
+
+
+def test_accented_prose_is_delivered_as_sent() -> None:
+    text = "Cafe\u0301 au lait, \u0417\u0438\u043c\u0430, 4\u20e3 stars"
+
+    assert redact_text(text, CONTEXT, "text/plain").text == text

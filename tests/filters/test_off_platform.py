@@ -310,3 +310,122 @@ def test_html_handle_split_across_tags_is_removed() -> None:
     cleaned = clean_html("<p>I'm @<i>samj_04</i> everywhere</p>", CONTEXT)
 
     assert cleaned.html == f"<pre>I'm {REMOVED} everywhere</pre>"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("snapchat samj10", f"snapchat {REMOVED}"),
+        ("INSTAGRAM sam_jones_10", f"INSTAGRAM {REMOVED}"),
+        ("Instagram sam_jones_10", f"Instagram {REMOVED}"),
+        ("discord samj10", f"discord {REMOVED}"),
+        ("sc samj10", f"sc {REMOVED}"),
+        ("snap me samj10", f"snap me {REMOVED}"),
+        ("snapchats samj10", f"snapchats {REMOVED}"),
+        ("tt: samj10", f"tt: {REMOVED}"),
+        ("tg: @samj", f"tg: {REMOVED}"),
+        ("tik tok samj10", f"tik tok {REMOVED}"),
+        ("my @ is samj10", f"my @ is {REMOVED}"),
+        ("samj#1234", REMOVED),
+        ("add me on fortnite, SamJ10", REMOVED),
+        ("skype: live:samj10", f"skype: {REMOVED}"),
+        ("👻 samj10", f"👻 {REMOVED}"),
+        ("📸 sam_jones_10", f"📸 {REMOVED}"),
+        ("add me on bereal samj10", REMOVED),
+        ("yubo: samj10", f"yubo: {REMOVED}"),
+        ("wechat id samj10", f"wechat id {REMOVED}"),
+        ("LINE id: samj10", f"LINE id: {REMOVED}"),
+        ("epic games id SamJ10", f"epic games id {REMOVED}"),
+        ("minecraft username SamJ10", f"minecraft username {REMOVED}"),
+        ("xbox gamertag: SamJ10", f"xbox gamertag: {REMOVED}"),
+        ("switch friend code SW-1234-5678-9012", f"switch {REMOVED}"),
+        ("my code is SW-1234-5678-9012.", f"my code is {REMOVED}."),
+    ],
+)
+def test_handles_without_colon_are_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("samj10 on snap", f"{REMOVED} on snap"),
+        ("sam_jones_10 on insta", f"{REMOVED} on insta"),
+        ("follow sam_jones_10 on insta", f"follow {REMOVED} on insta"),
+        ("add samj10 on xbox", f"add {REMOVED} on xbox"),
+        ("follow samjones on tiktok", f"follow {REMOVED} on tiktok"),
+        ("find sam.j on the gram", "find sam.j on the gram"),
+    ],
+)
+def test_handle_before_service_is_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I posted photos on insta.",
+        "Follow them on TikTok for revision tips.",
+        "Add everyone on discord for the project.",
+        "TT: Monday after school.",
+        "Fixed in issue#1234 last week.",
+        "Snap decisions are rarely good.",
+        "Version 3.11.7 is out; see order#1234.",
+        "Download the report2024.pdf from the portal.",
+        "See www.bbc.co.uk/bitesize and https://www.ucas.com for ideas.",
+        "Try https://nationalcareers.service.gov.uk/ for ideas.",
+        "Check out the Prospects site: prospects.ac.uk",
+        "Look at https://www.bbc.co.uk/news/uk-12345678 today.",
+    ],
+)
+def test_near_misses_of_round_two_forms_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://samj10.example.net/contact",
+        "samj10.com",
+        "http://3221226058/",
+        "https://xn--nstagram-u3a.com/samj10",
+        "https://www.google.com/url?q=https://instagram.com/sam_jones_10",
+        "https://www.bbc.co.uk@instagram.com/sam_jones_10",
+        "https://mastodon.example.org/@samj10",
+        "https://example.org/~samj",
+        "https://example.org/u/samj",
+        "https://open.spotify.com/user/samj10",
+        "vsco.co/samj10",
+        "samj10.bsky.social",
+        "samj10.tumblr.com",
+        "https://steamcommunity.com/id/samj10",
+        "https://samj.wixsite.com/home",
+        "https://samj.github.io",
+        "https://mega.nz/file/AbCd#xyz",
+        "https://pastebin.com/AbCd",
+        "https://imgur.com/a/AbCdE",
+    ],
+)
+def test_links_that_reach_a_person_go_whole(link: str) -> None:
+    assert deliver(f"see {link} now") == f"see {REMOVED} now"
+
+
+def test_spotify_track_link_stays() -> None:
+    text = "Listen to https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC today."
+
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["my insta is samj_04", "samj_04 on snap", "snapchat samj_04", "ig: samj_04"],
+)
+def test_handle_deep_in_long_text_is_removed(phrase: str) -> None:
+    filler = "We went over the plan for the science fair again today. " * 80
+    text = filler + phrase + ". " + filler
+
+    delivered = clean(text).text
+
+    assert "samj_04" not in delivered
+    assert delivered.startswith(filler)
+    assert delivered.endswith(". " + filler)

@@ -398,3 +398,129 @@ def test_long_bodies_with_new_separators_are_scanned() -> None:
         PhoneFilter().find(body, CONTEXT)
 
     assert PhoneFilter().find("1, " * 4000, CONTEXT) == []
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "07700;900;123",
+        "07700~900~123",
+        "07700x900x123",
+        "07700\u2014900\u2014123",
+        "07700\u2212900\u2212123",
+    ],
+)
+def test_number_with_unusual_separators_is_removed(number: str) -> None:
+    assert clean(f"Ring {number} later").text == f"Ring {REMOVED} later"
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("[07700][900][123]", f"[{REMOVED}]"),
+        ("'07700' '900' '123'", f"'{REMOVED}'"),
+    ],
+)
+def test_number_in_brackets_or_quotes_is_removed(number: str, expected: str) -> None:
+    assert clean(f"Ring {number} later").text == f"Ring {expected} later"
+
+
+def test_number_split_by_hashes_is_removed() -> None:
+    assert clean("Ring #07700#900#123 later").text == f"Ring #{REMOVED} later"
+
+
+def test_hash_reference_stays() -> None:
+    assert clean("Order #07700900123 shipped").text == "Order #07700900123 shipped"
+
+
+def test_number_split_by_four_words_is_removed() -> None:
+    text = "the first five digits are 07700, the last six are 900123"
+
+    assert clean(text).text == f"the first five digits are {REMOVED}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("07 seven 00 nine 00 one 23", REMOVED),
+        ("double seven double oh nine double oh one two three", REMOVED),
+        ("+44 seven seven zero zero nine zero zero one two three", REMOVED),
+        ("seven seven hundred, nine hundred, one two three (put a 0 first)",
+         f"{REMOVED} (put a 0 first)"),
+        ("oh seven seven oh oh nine oh oh won too free", REMOVED),
+        ("five five five, oh one oh, nine nine nine nine", REMOVED),
+        ("ohsevensevenohohnineohohonetwothree", REMOVED),
+    ],
+)  # fmt: skip
+def test_number_in_words_and_digits_is_removed(text: str, expected: str) -> None:
+    assert clean(f"Text {text}").text == f"Text {expected}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "one two three four five six seven eight nine zero",
+        "In 2010, 2011, one or two came back",
+        "Won too free tickets for the show",
+    ],
+)
+def test_counting_in_words_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+def test_number_as_numbered_list_is_removed() -> None:
+    text = "Here:\n1) 077\n2) 009\n3) 001\n4) 23\nbye"
+
+    assert clean(text).text == f"Here:\n1) {REMOVED}\nbye"
+
+
+def test_numbered_list_of_marks_stays() -> None:
+    text = "Marks:\n1) 12\n2) 34\n3) 56\n4) 78\n5) 90"
+
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Call Childline on 0800 1111 or the NSPCC on 0808 800 5000.",
+        "Samaritans: 116 123, or from abroad +44 8088 005000.",
+        "CALM is on 0800 58 58 58 every day.",
+    ],
+)
+def test_published_helpline_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My UCAS personal ID is 123-456-7890, is that right?",
+        "Shift pattern 0700-1500 or 1500-2300.",
+        "Lottery numbers 07 12 23 34 41 45 didn't win.",
+        "The company registration number is 01234567.",
+        "Our charity number is 1234567.",
+        "The NHS number on the sample card is 943 476 5919.",
+    ],
+)
+def test_labelled_number_that_is_no_contact_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My UCAS personal ID is 07700 900123.",
+        "The NHS number is 943 476 5918.",
+        "The company number is 07700 900123.",
+        "Ring 06 12 34 56 78 tonight.",
+    ],
+)
+def test_phone_number_after_a_label_is_removed(text: str) -> None:
+    assert REMOVED in clean(text).text
+
+
+def test_sum_is_no_international_number() -> None:
+    text = "Total = 12 + 34 + 56 + 78 + 90 = 270"
+
+    assert clean(text).text == text

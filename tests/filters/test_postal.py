@@ -105,7 +105,7 @@ def test_codes_and_words_that_look_like_postcodes_stay(text: str) -> None:
         "Apt 4B 9 Elm Grove",
         "Rose Cottage, Mill Lane",
         "The Old Mill, 4 Church Lane",
-        "10 Downing Street",
+        "10 Dowling Street",
         "2 Holly Bank",
         "14 Rowan Brow",
         "12 West 34th Street",
@@ -348,4 +348,82 @@ def test_map_location_is_found_as_street_address() -> None:
     ],
 )
 def test_near_misses_of_the_new_forms_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I live at LS6.2AB", f"I live at {POSTCODE}"),
+        ("I live at LS6 and then 2AB", f"I live at {POSTCODE}"),
+        ("I live at LS six 2AB", f"I live at {POSTCODE}"),
+        ("I live at L S six two A B", f"I live at {POSTCODE}"),
+        ("I live at L S 6 2 A B", f"I live at {POSTCODE}"),
+        ("I live at LS6\n2AB", f"I live at {POSTCODE}"),
+    ],
+)
+def test_round_two_postcode_forms_are_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I live at Acacia Avenue, number 12", f"I live at {ADDRESS}"),
+        ("I live at twelve Acacia Avenue", f"I live at {ADDRESS}"),
+        ("I live at number twelve on Acacia Avenue", f"I live at {ADDRESS}"),
+        ("I live at 12 Acacia Av", f"I live at {ADDRESS}"),
+        ("I live at 45 Church Str.", f"I live at {ADDRESS}."),
+        ("I live at 45 Church Steet", f"I live at {ADDRESS}"),
+        ("I live at 12 Acacia\nAvenue", f"I live at {ADDRESS}"),
+        ("Rose Cottage, Ambridge, Borsetshire", f"{ADDRESS}, Borsetshire"),
+        ("The Old Rectory, Ambridge", ADDRESS),
+        ("block C, Park Hill estate, flat 31", ADDRESS),
+        ("Calle Mayor 5, 28013 Madrid", f"{ADDRESS} Madrid"),
+        ("ul. Marszałkowska 10, 00-590 Warszawa", f"{ADDRESS} Warszawa"),
+        ("House No. 12, Sector 15, Noida 201301", ADDRESS),
+        ("12 Heol y Frenhines, Caerdydd", f"{ADDRESS}, Caerdydd"),
+        ("14 Sràid na h-Eaglaise", ADDRESS),
+        ("12 av. des Champs-Élysées", ADDRESS),
+    ],
+)
+def test_round_two_address_forms_are_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("9C5WRCW3+MX", ADDRESS),
+        ("what3words filled count soap", f"what3words {ADDRESS}"),
+        ("https://w3w.co/filled.count.soap", ADDRESS),
+        ("lat 53.8067 long -1.5550", ADDRESS),
+        ("fifty three point eight north, one point five west", ADDRESS),
+        ("https://www.rightmove.co.uk/properties/123456", ADDRESS),
+        ("https://www.zoopla.co.uk/property/12-acacia-avenue", ADDRESS),
+        ("https://bing.com/maps?cp=53.8067~-1.5550", ADDRESS),
+    ],
+)
+def test_round_two_locations_are_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I work at 10 Downing Street? No, I work in Leeds city centre.",
+        "The 2 Way Street exercise in drama was fun.",
+        "It's a two-way street, so listen as well as talk.",
+        "We read Animal Farm, George Orwell's novel.",
+        "The M1 and then 3rd exit.",
+        "Keep an eye on the A1 and M62 traffic.",
+        "I got an A one and B two in the quiz.",
+        "The estate agent called about my flat.",
+        "Our house is on an estate near town.",
+        "The Town Hall, Leeds is where the fair is.",
+        "I scored 1+1 in the test.",
+        "The formula is C+H2O.",
+    ],
+)
+def test_near_misses_of_round_two_forms_stay(text: str) -> None:
     assert deliver(text) == text
