@@ -78,7 +78,11 @@ def back_up(
         destination.unlink(missing_ok=True)
         raise
     if key_copy is not None and key is not None:
-        _write_private(key_copy, key)
+        try:
+            _write_private(key_copy, key)
+        except BaseException:
+            destination.unlink(missing_ok=True)
+            raise
     size = destination.stat().st_size
     return BackupReport(destination, size, messages, version, key_copy)
 
@@ -90,6 +94,11 @@ def restore(backup: Path, archive_path: Path, now: datetime) -> RestoreReport:
     (UTC) as the timestamp. Raises BackupError when the backup is missing,
     damaged or from a newer relay, or when the archive is in use.
     """
+    if backup.is_dir():
+        raise BackupError(
+            f"backup {backup} is a folder: pass the file written by "
+            "`mentor-relay backup`"
+        )
     if not backup.is_file():
         raise BackupError(f"backup {backup} not found: check the path")
     messages, version = _check_archive(backup)
@@ -174,7 +183,8 @@ def _check_archive(path: Path) -> tuple[int, int]:
             messages = connection.execute("SELECT COUNT(*) FROM messages").fetchone()
     except sqlite3.DatabaseError as error:
         raise BackupError(
-            f"{path} is not a readable Mentor Relay archive ({error})"
+            f"{path} is not a readable Mentor Relay archive ({error}): pass a "
+            "file written by `mentor-relay backup`"
         ) from None
     return int(messages[0]), version
 
@@ -219,19 +229,24 @@ def _exclusive(archive_path: Path) -> Iterator[None]:
 
 
 def _check_new(path: Path) -> None:
-    if path.exists():
-        raise BackupError(
-            f"{path} already exists: choose a new path, because a backup never "
-            "overwrites a file"
-        )
+    # Path.exists reports a symbolic link to a missing file as absent, but
+    # the O_EXCL create in _create_private rejects it, so lexists is used.
+    if os.path.lexists(path):
+        raise _exists_error(path)
+
+
+def _exists_error(path: Path) -> BackupError:
+    return BackupError(
+        f"{path} already exists: choose a new path, because a backup never "
+        "overwrites a file"
+    )
 
 
 def _create_private(path: Path) -> None:
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        _check_new(path)
-        raise
+        raise _exists_error(path) from None
     except OSError as error:
         raise BackupError(f"cannot create {path}: {error.strerror}") from None
     os.close(descriptor)

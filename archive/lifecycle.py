@@ -26,6 +26,12 @@ log = logging.getLogger(__name__)
 
 TERM_ENDED = "term ended"
 MAX_REASON_LENGTH = 200
+MAX_TERM_MONTHS = 120
+# The days a command or form may name. A narrow range catches typing
+# mistakes such as 0202 for 2026, and keeps every date computed from these
+# days (a term, a report's weeks) far from the limits of Python's date.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -52,17 +58,37 @@ def utc_today() -> date:
 
 
 def parse_day(text: str, name: str) -> date:
-    """Parse a YYYY-MM-DD date given as `name`, or raise LifecycleError."""
+    """Parse a YYYY-MM-DD date given as `name`, or raise LifecycleError.
+
+    The date must lie between FIRST_DAY and LAST_DAY.
+    """
     value = text.strip()
     try:
         if not _ISO_DAY.fullmatch(value):
             raise ValueError(value)
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise LifecycleError(
             f"{name} {text!r} is not a valid date: use the form YYYY-MM-DD, "
             "such as 2025-09-30"
         ) from None
+    _check_day(day, name)
+    return day
+
+
+def day_range_problem(day: date, name: str) -> str | None:
+    """Return why `day`, given as `name`, is out of range, or None when it is not."""
+    if FIRST_DAY <= day <= LAST_DAY:
+        return None
+    return f"{name} {day} is out of range: give a date from {FIRST_DAY} to {LAST_DAY}"
+
+
+def check_months(months: int, kind: str) -> None:
+    """Raise LifecycleError unless `months` is from 1 to MAX_TERM_MONTHS."""
+    if not 1 <= months <= MAX_TERM_MONTHS:
+        raise LifecycleError(
+            f"invalid {kind} of {months} months: give 1 to {MAX_TERM_MONTHS}"
+        )
 
 
 def add_months(day: date, months: int) -> date:
@@ -114,9 +140,10 @@ async def start(
             f"start date {begins} is in the future: pair them on that day, or "
             "leave the start date out"
         )
-    if term_months < 1:
-        raise LifecycleError(f"invalid term of {term_months} months: give 1 or more")
+    check_months(term_months, "term")
+    _check_day(begins, "start date")
     ends = planned_end or add_months(begins, term_months)
+    _check_day(ends, "planned end")
     if ends < begins:
         raise LifecycleError(
             f"end date {ends} is before the start date {begins}: give a later end"
@@ -209,6 +236,7 @@ async def extend(
         state = await _state(db, relationship_id)
         if state.status == "ended":
             raise LifecycleError(_ended_text(relationship_id, state, "extended"))
+        _check_day(new_end, "end date")
         if new_end < today:
             raise LifecycleError(
                 f"end date {new_end} is before today ({today}): give today or "
@@ -234,12 +262,20 @@ async def extend_by_months(
     today: date | None = None,
 ) -> date:
     """Move the planned end `months` later, and return the new planned end."""
-    if months < 1:
-        raise LifecycleError(f"invalid extension of {months} months: give 1 or more")
+    check_months(months, "extension")
     found = await archive.relationship(relationship_id)
     if found is None:
         raise _not_found(relationship_id)
-    new_end = add_months(date.fromisoformat(found.planned_end), months)
+    planned_end = date.fromisoformat(found.planned_end)
+    if planned_end > LAST_DAY:
+        # Moving such a day on by months could pass year 9999, which no
+        # Python date can hold.
+        raise LifecycleError(
+            f"relationship {relationship_id} has a planned end of {planned_end}, "
+            f"after {LAST_DAY}, so it cannot be extended: end it with "
+            f"`mentor-relay relationship end {relationship_id}` when the pair stops"
+        )
+    new_end = add_months(planned_end, months)
     await extend(archive, relationship_id, new_end, today)
     return new_end
 
@@ -367,6 +403,11 @@ async def _set_ended(
         "ended_at = ?, end_reason = ? WHERE id = ?",
         (ended_at, reason, relationship_id),
     )
+
+
+def _check_day(day: date, name: str) -> None:
+    if problem := day_range_problem(day, name):
+        raise LifecycleError(problem)
 
 
 def _ended_text(relationship_id: int, state: _State, change: str) -> str:

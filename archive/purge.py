@@ -30,10 +30,27 @@ UNDER_LEGAL_HOLD = """EXISTS (SELECT 1 FROM legal_holds h
         OR h.participant_id IN (SELECT r.participant_id
             FROM message_recipients r WHERE r.message_id = m.id)))"""
 
-# Flagged, ever held for review, or with a safeguarding decision.
-SAFEGUARDING_RECORD = """(m.flag IS NOT NULL OR m.hold_reason IS NOT NULL
-    OR m.status = 'held'
+# SQL condition on a finding aliased `f`: a safeguarding rule matched. The
+# safeguarding filter records its findings with kind 'safeguarding' and the
+# rule's category. Other findings only say that the relay removed a contact
+# detail, an attachment or a link, and they make no safeguarding record.
+SAFEGUARDING_FINDING = "(f.kind = 'safeguarding' AND f.category != '')"
+
+# The one definition of a safeguarding record, which retention keeps for
+# flagged_days and erasure keeps: a message with a safeguarding finding,
+# ever held for review, or with a review decision. The messages.flag column
+# is not used, because it also names contact details and attachments.
+SAFEGUARDING_RECORD = f"""(m.hold_reason IS NOT NULL OR m.status = 'held'
+    OR EXISTS (SELECT 1 FROM findings f
+        WHERE f.message_id = m.id AND {SAFEGUARDING_FINDING})
     OR EXISTS (SELECT 1 FROM decisions d WHERE d.message_id = m.id))"""
+
+# The distinct safeguarding categories of a message aliased `m`, joined
+# with ", ", or NULL when it has none.
+SAFEGUARDING_CATEGORIES = f"""(SELECT group_concat(category, ', ') FROM
+    (SELECT DISTINCT f.category FROM findings f
+        WHERE f.message_id = m.id AND {SAFEGUARDING_FINDING}
+        ORDER BY f.category))"""
 
 # Still being filtered, or with a delivery still to try.
 IN_PROGRESS = """(EXISTS (SELECT 1 FROM pipeline_jobs p WHERE p.message_id = m.id)
@@ -92,6 +109,26 @@ async def purge_messages(
     # word stays in a segment page.
     await db.execute("INSERT INTO message_search (message_search) VALUES ('rebuild')")
     return PurgeCounts(messages, findings, decisions, len(notice_ids))
+
+
+async def purge_notices(db: aiosqlite.Connection, notice_ids: Sequence[int]) -> int:
+    """Delete notices with their delivery jobs, in the caller's transaction.
+
+    The caller must include every notice about one of those jobs, because
+    the foreign keys are checked at the commit. Returns the notices deleted.
+    """
+    await db.execute("PRAGMA defer_foreign_keys = ON")
+    ids = set(notice_ids)
+    await _delete_ids(db, "delivery_jobs", "id", await _jobs_of_notices(db, ids))
+    await _delete_ids(db, "notices", "id", ids)
+    return len(ids)
+
+
+async def notices_about_jobs_of(
+    db: aiosqlite.Connection, notice_ids: set[int]
+) -> set[int]:
+    """Return the notices about the delivery jobs of the given notices."""
+    return await _notices_about_jobs(db, await _jobs_of_notices(db, notice_ids))
 
 
 async def _jobs_and_notices(db: aiosqlite.Connection) -> tuple[set[int], set[int]]:
@@ -160,12 +197,15 @@ def _chunks(values: list[int], size: int = 500) -> list[list[int]]:
 
 
 async def scrub_files(archive: Archive) -> bool:
-    """Move deleted pages out of the WAL file; return whether it was emptied.
+    """Checkpoint the WAL into the database file; return whether it finished.
 
-    Runs after the purge commits. A checkpoint cannot finish while another
-    connection (a running relay, say) reads an older snapshot, so it can
-    return False. The WAL then keeps the old pages until a later checkpoint
-    overwrites them, and the caller says so.
+    Runs after the purge commits. The zeroed pages that replace deleted
+    rows are in the WAL until a checkpoint copies them into the database
+    file, so until then the file itself still holds the deleted rows. A
+    checkpoint cannot finish while another connection (a running relay,
+    say) reads an older snapshot, so this can return False. It logs
+    nothing then, because the caller tells the person once, in its report
+    or its own log line.
     """
     async with archive._lock:
         complete = await _checkpoint(archive._db)
@@ -173,12 +213,16 @@ async def scrub_files(archive: Archive) -> bool:
             await archive._db.execute("VACUUM")
             complete = await _checkpoint(archive._db)
     if not complete:
-        log.warning(
-            "the write-ahead log could not be emptied because another "
-            "connection is reading: deleted data stays in archive.sqlite3-wal "
-            "until the next checkpoint"
-        )
+        log.debug("checkpoint after a purge could not finish: a reader is busy")
     return complete
+
+
+# The warning for a person when scrub_files returned False.
+UNCHECKPOINTED = (
+    "warning: another process is reading the archive, so the deleted data "
+    "stays in the database file, and may stay in its -wal file, until a "
+    "checkpoint completes"
+)
 
 
 async def _checkpoint(db: aiosqlite.Connection) -> bool:

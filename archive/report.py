@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from archive.purge import SAFEGUARDING_FINDING
 from archive.store import Archive
 
-_COUNTED_MESSAGES_QUERY = """
+_COUNTED_MESSAGES_QUERY = f"""
 SELECT rm.relationship_id, m.id, m.sender_id, m.received_at,
     m.hold_reason IS NOT NULL AS held,
     (SELECT group_concat(DISTINCT f.category) FROM findings f
-        WHERE f.message_id = m.id AND f.kind = 'safeguarding'
-        AND f.category != '') AS categories
+        WHERE f.message_id = m.id AND {SAFEGUARDING_FINDING}) AS categories
 FROM messages m
 JOIN relationship_members rm ON rm.participant_id = m.sender_id
 JOIN relationships r ON r.id = rm.relationship_id

@@ -8,11 +8,14 @@ The classes, each with a period in days from RetentionSettings:
 - originals: the raw message as sent, replaced with an empty blob and
   marked by `original_removed_at`, while the filtered copy stays;
 - findings: the filter findings of messages that are kept;
-- audit: rows of the console's audit log, by the time of the action.
+- audit: rows of the console's audit log, by the time of the action;
+- notices: mail the relay wrote itself (prompts, wind-down notices,
+  digests, failure, delay and rejection notices, alerts), by delivered_days
+  from the time it was queued, once its delivery job has finished.
 
-A message with a safeguarding flag, a hold for review or any review
-decision is kept for `flagged_days` instead, and so are its findings, its
-original and the audit rows about it. Nothing under a legal hold is
+A safeguarding record (see `archive.purge.SAFEGUARDING_RECORD`) is kept
+for `flagged_days` instead, and so are its findings, its original, the
+audit rows and the notices about it. Nothing under a legal hold is
 deleted, and neither is a message still being filtered or delivered.
 """
 
@@ -28,8 +31,11 @@ import aiosqlite
 from archive.purge import (
     IN_PROGRESS,
     SAFEGUARDING_RECORD,
+    UNCHECKPOINTED,
     UNDER_LEGAL_HOLD,
+    notices_about_jobs_of,
     purge_messages,
+    purge_notices,
     scrub_files,
 )
 from archive.store import Archive
@@ -76,18 +82,30 @@ WHERE at < :audit AND NOT EXISTS (SELECT 1 FROM messages m
 """
 
 
+# Notices queued before the cutoff whose delivery has finished. A notice
+# about a message (an alert or a rejection notice) stays while the message
+# does, and goes with it.
+_EXPIRED_NOTICES = """
+SELECT n.id FROM notices n JOIN delivery_jobs j ON j.notice_id = n.id
+WHERE n.created_at < ? AND n.about_message_id IS NULL
+    AND j.state IN ('sent', 'failed')
+ORDER BY n.id
+"""
+
+
 @dataclass(frozen=True)
 class RetentionReport:
     """The counts of records one retention run deleted, or would delete."""
 
-    # Whole messages deleted, with the findings, decisions and notices
-    # that went with them.
+    # Whole messages deleted, with the findings and decisions that went
+    # with them.
     delivered: int
     originals: int
     # Findings deleted from messages that are kept.
     findings: int
     audit: int
     decisions: int
+    # Notices deleted with their messages, and expired notices on their own.
     notices: int
     dry_run: bool
     # False when another connection kept the WAL file from being emptied.
@@ -105,13 +123,12 @@ class RetentionReport:
             f"findings {verb}: {self.findings}",
             f"audit log rows {verb}: {self.audit}",
             f"decisions {verb} with their messages: {self.decisions}",
-            f"notices {verb} with their messages: {self.notices}",
+            f"notices {verb}: {self.notices}",
         ]
         if not self.files_scrubbed:
             lines.append(
-                "warning: another process is reading the archive, so deleted "
-                "data stays in its -wal file until the next checkpoint; run "
-                "`mentor-relay retention run` again while the relay is stopped"
+                f"{UNCHECKPOINTED}; run `mentor-relay retention run` again "
+                "while the relay is stopped"
             )
         return lines
 
@@ -194,13 +211,14 @@ async def _delete_expired(
     originals = await db.execute(_EXPIRED_ORIGINALS, params)
     findings = await db.execute(_EXPIRED_FINDINGS, params)
     audit = await _delete_expired_audit(db, params)
+    notices = await _delete_expired_notices(db, cutoffs)
     return RetentionReport(
         delivered=purged.messages,
         originals=originals.rowcount,
         findings=findings.rowcount,
         audit=audit,
         decisions=purged.decisions,
-        notices=purged.notices,
+        notices=purged.notices + notices,
         dry_run=dry_run,
         files_scrubbed=True,
     )
@@ -221,3 +239,24 @@ async def _delete_expired_audit(
     cursor = await db.execute(_EXPIRED_AUDIT, params)
     await db.execute("UPDATE retention_unlock SET audit_before = NULL WHERE id = 1")
     return cursor.rowcount
+
+
+async def _delete_expired_notices(db: aiosqlite.Connection, cutoffs: _Cutoffs) -> int:
+    """Delete expired notices with their delivery jobs; return how many.
+
+    A notice about an expired notice's delivery job (a failure report, say)
+    must go too. When that notice has not expired itself, the expired one
+    waits for a later run, so no notice is deleted before its time.
+    """
+    before = datetime.fromisoformat(cutoffs.delivered).timestamp()
+    rows = await db.execute_fetchall(_EXPIRED_NOTICES, (before,))
+    expired = {int(row[0]) for row in rows}
+    while True:
+        blocked = {
+            notice_id
+            for notice_id in expired
+            if await notices_about_jobs_of(db, {notice_id}) - expired
+        }
+        if not blocked:
+            return await purge_notices(db, sorted(expired))
+        expired -= blocked

@@ -832,6 +832,11 @@ class Archive:
             )
         return True
 
+    async def staff_emails(self) -> dict[str, str | None]:
+        """Return each account's address by username; None when it has none."""
+        rows = await self._fetchall("SELECT username, email FROM staff")
+        return {str(row[0]): row[1] or None for row in rows}
+
 
 class MessageRow(Mapping[str, Any]):
     """A row of `messages` whose "raw" is the plaintext original.

@@ -5,16 +5,17 @@ participant. Other participants appear in it only by alias: their names
 and real addresses are replaced wherever they occur, in the JSON and in
 the exported messages, headers and decoded text parts alike.
 
-`erase_participant` deletes the participant's messages, sent and
-received, except those a safeguarding officer or a legal hold needs, and
-replaces their name and address with placeholders. Their row stays, so
-their alias stays reserved and suspended.
+`erase_participant` ends the participant's running relationships, deletes
+their messages, sent and received, except those a safeguarding officer or
+a legal hold needs, and replaces their name and address with placeholders.
+Their row stays, so their alias stays reserved and suspended.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
+import html
 import json
 import logging
 import os
@@ -30,10 +31,13 @@ from typing import Any
 
 import aiosqlite
 
+from archive import lifecycle
 from archive.console import ConsoleStore
 from archive.legal_holds import active_holds_on_participant
 from archive.purge import (
+    SAFEGUARDING_CATEGORIES,
     SAFEGUARDING_RECORD,
+    UNCHECKPOINTED,
     UNDER_LEGAL_HOLD,
     purge_messages,
     scrub_files,
@@ -43,6 +47,7 @@ from archive.store import Archive, ArchiveError, Participant, Row
 log = logging.getLogger(__name__)
 
 ERASED_NAME = "Erased participant"
+ERASED_END_REASON = "participant erased"
 
 # Statuses of a message that was passed on to its recipients. A held or
 # rejected message never reached them, and its text is its sender's, so a
@@ -65,7 +70,8 @@ ORDER BY m.received_at, m.id
 _ERASURE_QUERY = f"""
 SELECT m.id, m.queue_id, CASE
     WHEN {UNDER_LEGAL_HOLD} THEN 'under legal hold'
-    WHEN m.flag IS NOT NULL THEN 'safeguarding flag: ' || m.flag
+    WHEN {SAFEGUARDING_CATEGORIES} IS NOT NULL
+        THEN 'safeguarding flag: ' || {SAFEGUARDING_CATEGORIES}
     WHEN {SAFEGUARDING_RECORD} THEN 'safeguarding review or decision'
     END AS keep_reason
 FROM messages m
@@ -191,6 +197,8 @@ class Redactor:
         )
 
     def _redact_body(self, part: EmailMessage) -> bool:
+        if part.get_content_type() == "text/html":
+            return self._redact_html(part)
         if part.get_content_maintype() == "text":
             text = _part_text(part)
             if not self.found_in(text):
@@ -209,6 +217,56 @@ class Redactor:
             return False
         part.set_content(_REMOVED_ATTACHMENT)
         return True
+
+    def _redact_html(self, part: EmailMessage) -> bool:
+        """Replace an HTML part that names another participant with plain text.
+
+        Entities and tags can split or disguise a name or an address
+        (`Sam&nbsp;Jones`, `Sam <b>Jones</b>`, `sam&#64;example.org`), so
+        the part is checked as markup, with entities decoded, and as the
+        text it renders. When any of them matches, the part becomes its
+        rendered text, redacted, as text/plain.
+        """
+        markup = _part_text(part)
+        rendered = html_to_text(markup)
+        forms = (markup, html.unescape(markup), rendered)
+        if not any(self.found_in(form) for form in forms):
+            return False
+        part.set_content(
+            self.text(rendered),
+            subtype="plain",
+            disposition=part.get_content_disposition(),
+            filename=part.get_filename(),
+        )
+        return True
+
+
+# Tags that end a line of text where they stand, and elements whose
+# content is never shown.
+_LINE_BREAK_TAG = re.compile(
+    r"<\s*(br|/?p|/?div|/?li|/?tr|/?h[1-6]|/?blockquote|/?table)\b[^>]*>",
+    re.IGNORECASE,
+)
+_HIDDEN_ELEMENT = re.compile(
+    r"<\s*(script|style|head|title)\b.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL
+)
+_COMMENT = re.compile(r"<!--.*?(-->|$)", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+_BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
+
+
+def html_to_text(markup: str) -> str:
+    """Render HTML as plain text: tags dropped, entities decoded.
+
+    Inline tags are dropped without a space, as a browser shows
+    `Sam<b>Jones</b>` as one word. Block tags and <br> end a line.
+    """
+    text = _COMMENT.sub("", markup)
+    text = _HIDDEN_ELEMENT.sub("", text)
+    text = _LINE_BREAK_TAG.sub("\n", text)
+    text = html.unescape(_TAG.sub("", text))
+    text = text.replace("\xa0", " ")
+    return _BLANK_LINES.sub("\n\n", text).strip() + "\n"
 
 
 def _part_text(part: EmailMessage) -> str:
@@ -463,10 +521,7 @@ class ErasureReport:
         ]
         lines += [f"  {kept.queue_id}: {kept.reason}" for kept in self.kept]
         if not self.files_scrubbed:
-            lines.append(
-                "warning: another process is reading the archive, so erased "
-                "data stays in its -wal file until the next checkpoint"
-            )
+            lines.append(UNCHECKPOINTED)
         return lines
 
 
@@ -495,6 +550,7 @@ async def erase_participant(
     legal hold. `now` is a timezone-aware time, recorded as `erased_at`.
     """
     await _check_erasable(archive, participant)
+    await _end_relationships(archive, participant, now)
     async with archive._transaction() as db:
         # NOTE: a message that a running relay is still filtering is deleted
         # too, and the pipeline runner's later write of its result fails.
@@ -550,6 +606,25 @@ async def _check_erasable(archive: Archive, participant: Participant) -> None:
             f"({holds[0].reason}), so nothing about them can be erased: release "
             f"it first with `mentor-relay legal-hold release {holds[0].id}`"
         )
+
+
+async def _end_relationships(
+    archive: Archive, participant: Participant, now: datetime
+) -> None:
+    """End the participant's active and paused relationships at `now`.
+
+    `lifecycle.end` commits each in its own transaction, so this runs before
+    the erasure's transaction, and an erasure that fails later leaves them
+    ended.
+    """
+    rows = await archive._fetchall(
+        "SELECT r.id FROM relationships r JOIN relationship_members m "
+        "ON m.relationship_id = r.id WHERE m.participant_id = ? "
+        "AND r.status IN ('active', 'paused') ORDER BY r.id",
+        (participant.id,),
+    )
+    for row in rows:
+        await lifecycle.end(archive, int(row[0]), ERASED_END_REASON, now)
 
 
 def _plan(participant: Participant, rows: Sequence[Row]) -> ErasurePlan:

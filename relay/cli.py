@@ -50,7 +50,7 @@ from relay.participants import (
 )
 
 if TYPE_CHECKING:
-    from archive.console import StaffMember
+    from archive.console import StaffAccount, StaffMember
 
 log = logging.getLogger(__name__)
 
@@ -444,7 +444,9 @@ def cmd_relationship_add(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     start_day = _day_option(args.start, "--start")
     planned_end = _day_option(args.end, "--end")
-    term_months = args.term_months or config.programme.term_months
+    term_months = args.term_months
+    if term_months is None:
+        term_months = config.programme.term_months
 
     async def add(archive: Archive) -> Relationship | None:
         members = [await find_participant(archive, ref) for ref in args.members]
@@ -705,13 +707,22 @@ def cmd_staff_list(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     now = time.time()
-    accounts = _with_archive(config, lambda a: ConsoleStore(a).staff_accounts(now))
+
+    async def read(
+        archive: Archive,
+    ) -> tuple[list[StaffAccount], dict[str, str | None]]:
+        accounts = await ConsoleStore(archive).staff_accounts(now)
+        return accounts, await archive.staff_emails()
+
+    # The address is listed because it decides who receives digests.
+    accounts, emails = _with_archive(config, read)
     if args.json:
         _print_json(
             [
                 {
                     "id": account.member.id,
                     "username": account.member.username,
+                    "email": emails.get(account.member.username),
                     "role": account.member.role,
                     "status": account.member.status,
                     "created_at": account.created_at,
@@ -722,10 +733,11 @@ def cmd_staff_list(args: argparse.Namespace) -> int:
         )
         return 0
     _print_table(
-        ("USERNAME", "ROLE", "STATUS", "CREATED", "OPEN SESSIONS"),
+        ("USERNAME", "EMAIL", "ROLE", "STATUS", "CREATED", "OPEN SESSIONS"),
         [
             (
                 a.member.username,
+                emails.get(a.member.username) or "-",
                 a.member.role,
                 a.member.status,
                 a.created_at[:10],

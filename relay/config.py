@@ -17,7 +17,13 @@ from typing import Any
 import phonenumbers
 
 from archive.crypto import Cipher, KeyFileError, load_cipher
+from archive.lifecycle import MAX_TERM_MONTHS
 from filters.safeguarding import DEFAULT_RULES_PATH, RulesError, load_rules
+
+# Upper bounds that keep every date the relay computes from these keys far
+# inside the range of a Python date, which ends with the year 9999.
+MAX_NOTICE_DAYS = 3650
+MAX_RETENTION_DAYS = 36500
 
 
 class ConfigError(Exception):
@@ -347,12 +353,17 @@ def _programme_settings(keys: _Keys, base: Path) -> ProgrammeSettings:
     )
     templates = keys.optional("programme.templates", str)
     return ProgrammeSettings(
-        term_months=keys.get("programme.term_months", int, 6, check=_at_least(1)),
+        term_months=keys.get(
+            "programme.term_months", int, 6, check=_between(1, MAX_TERM_MONTHS)
+        ),
         wind_down_days=keys.get(
-            "programme.wind_down_days", int, 14, check=_at_least(1)
+            "programme.wind_down_days", int, 14, check=_between(1, MAX_NOTICE_DAYS)
         ),
         prompt_after_quiet_days=keys.get(
-            "programme.prompt_after_quiet_days", int, 10, check=_at_least(1)
+            "programme.prompt_after_quiet_days",
+            int,
+            10,
+            check=_between(1, MAX_NOTICE_DAYS),
         ),
         digest_weekday=_WEEKDAYS.index(weekday),
         scheduler_interval_seconds=keys.get(
@@ -364,7 +375,9 @@ def _programme_settings(keys: _Keys, base: Path) -> ProgrammeSettings:
 
 def _retention_settings(keys: _Keys) -> RetentionSettings:
     def days(name: str, default: int) -> int:
-        value: int = keys.get(f"retention.{name}", int, default, check=_at_least(1))
+        value: int = keys.get(
+            f"retention.{name}", int, default, check=_between(1, MAX_RETENTION_DAYS)
+        )
         return value
 
     return RetentionSettings(
@@ -457,7 +470,11 @@ class _Keys:
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if kind is int and isinstance(value, bool):
-            value = str(value)
+            # TOML spells booleans in lower case, and so does the message.
+            raise ConfigError(
+                f"{self._path}: {dotted} = {str(value).lower()} is not a "
+                f"{_TYPE_NAMES[int]}: write it as {_TYPE_EXAMPLES[int]}"
+            )
         if not isinstance(value, kind):
             raise ConfigError(
                 f"{self._path}: {dotted} = {value!r} is not a {_TYPE_NAMES[kind]}: "
@@ -583,6 +600,15 @@ def _check_region(value: str) -> str | None:
 def _at_least(minimum: int) -> Callable[[int], str | None]:
     def check(value: int) -> str | None:
         return f"is too small: use {minimum} or more" if value < minimum else None
+
+    return check
+
+
+def _between(minimum: int, maximum: int) -> Callable[[int], str | None]:
+    def check(value: int) -> str | None:
+        if value > maximum:
+            return f"is too large: use at most {maximum}"
+        return _at_least(minimum)(value)
 
     return check
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from archive.store import Archive, Participant
+from archive.subject import erased_address
 from relay.addresses import make_alias, normalise_address
 from relay.config import Config
 
@@ -109,7 +110,7 @@ def check_members(members: Sequence[Participant]) -> None:
     """Raise ParticipantError unless the members can form a relationship.
 
     A relationship needs each member once, at least one mentor and one
-    mentee, and no suspended member.
+    mentee, and no suspended or erased member.
     """
     ids = [m.id for m in members]
     if len(set(ids)) != len(ids):
@@ -121,6 +122,13 @@ def check_members(members: Sequence[Participant]) -> None:
             f"missing {'mentee' if 'mentor' in roles else 'mentor'}"
         )
     for member in members:
+        # Erasure replaces the address with a placeholder and suspends the
+        # alias for good, so restoring the participant is no way out.
+        if member.email == erased_address(member.id):
+            raise ParticipantError(
+                f"{member.alias} was erased, so they cannot be paired: register "
+                "the person again for a new alias"
+            )
         if member.status != "active":
             raise ParticipantError(
                 f"{member.alias} is {member.status}: restore them before pairing"

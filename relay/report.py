@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from archive.crypto import KeyFileError, load_key
+from archive.lifecycle import day_range_problem
 from archive.report import CountedMessage, counted_messages
 from archive.store import Archive, Participant, Relationship
 
@@ -37,6 +38,10 @@ PSEUDONYM_HEX_DIGITS = 8
 HOUR = 3600.0
 DAY_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DAY = 86400.0
+# A longer period gives a CSV with hundreds of week columns, too wide for a
+# spreadsheet to be useful. 3653 days are 10 years with their leap days.
+MAX_PERIOD = timedelta(days=3653)
+MAX_PERIOD_TEXT = "10 years"
 
 Pseudonyms = Callable[[int], str]
 
@@ -209,7 +214,20 @@ def report_period(
     else:
         starts = [parse_time(r.started_at) for r in relationships]
         start = min([*starts, end])
-    return Period(min(start, end), end)
+    period = Period(min(start, end), end)
+    _check_length(period)
+    return period
+
+
+def _check_length(period: Period) -> None:
+    if period.end - period.start <= MAX_PERIOD:
+        return
+    first = period.start.date()
+    last = (period.end - timedelta(microseconds=1)).date()
+    raise ReportError(
+        f"the period from {first} to {last} is longer than {MAX_PERIOD_TEXT}: "
+        f"give a first and a last day at most {MAX_PERIOD_TEXT} apart"
+    )
 
 
 def parse_day(value: str | None, option: str) -> date | None:
@@ -221,9 +239,12 @@ def parse_day(value: str | None, option: str) -> date | None:
     if not DAY_FORMAT.fullmatch(value):
         raise ReportError(problem)
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ReportError(problem) from None
+    if out_of_range := day_range_problem(day, option):
+        raise ReportError(out_of_range)
+    return day
 
 
 # Pseudonyms

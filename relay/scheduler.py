@@ -6,7 +6,8 @@ does all work that is due at the time the clock returns, in this order:
 1. resume paused relationships whose resume date has come, and end those
    past their planned end (`archive.lifecycle`);
 2. a wind-down notice to each member of an active relationship whose last
-   day is within wind_down_days, and to the coordinators;
+   day is within wind_down_days, and to the coordinators, unless a member
+   is suspended;
 3. a prompt to both members of an active pair that has not written for more
    than prompt_after_quiet_days;
 4. the weekly digest to each coordinator, once on digest_weekday;
@@ -28,6 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from archive import lifecycle, retention
 from archive.programme import PairActivity, ProgrammeStore
+from archive.purge import UNCHECKPOINTED
 from archive.store import Archive, Participant
 from relay.config import Config
 from relay.programme_mail import (
@@ -170,6 +172,12 @@ class Scheduler:
             days_left = (planned_end - now.date()).days
             if relationship.status != "active" or not 0 <= days_left <= window:
                 continue
+            # A suspended member (an erased one, say) gets no notice, and the
+            # partner's notice would name them, so the pair gets none. The
+            # coordinators' notice says that each member was sent one, so it
+            # is left out too, and the digest still lists the ending pair.
+            if any(m.status != "active" for m in relationship.members):
+                continue
             notices = [
                 self._mail.wind_down(member, partners, planned_end, now)
                 for member, partners in _reachable_members(relationship.members)
@@ -265,6 +273,8 @@ class Scheduler:
             result.decisions,
             result.notices,
         )
+        if not result.files_scrubbed:
+            log.warning("retention run: %s", UNCHECKPOINTED.removeprefix("warning: "))
 
     # Helpers
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -34,6 +35,13 @@ OLD = "2024-01-10T09:00:00+00:00"
 YEAR_OLD = "2025-03-01T09:00:00+00:00"
 RECENT = "2026-05-20T09:00:00+00:00"
 MARKER = "QuillonZebraMarker7731"
+
+
+def concern(category: str) -> StoredFinding:
+    """Return a finding as the safeguarding filter records one."""
+    return StoredFinding(
+        "safeguarding", "body", 1, category=category, severity="high", matched="x"
+    )
 
 
 @pytest.fixture
@@ -107,7 +115,13 @@ async def test_flagged_and_legal_hold_messages_survive(
 ) -> None:
     await add_message(archive, people.sam, people.alex, OLD, subject="plain")
     flagged = await add_message(
-        archive, people.sam, people.alex, OLD, subject="flagged", flag="meeting"
+        archive,
+        people.sam,
+        people.alex,
+        OLD,
+        subject="flagged",
+        flag="meeting",
+        findings=[concern("meeting")],
     )
     held = await add_message(archive, people.alex, people.sam, OLD, subject="held")
     await add_legal_hold(
@@ -208,9 +222,16 @@ async def test_flagged_message_and_decisions_go_after_flagged_days(
 ) -> None:
     staff_id = await add_staff(archive)
     ancient = await add_message(
-        archive, people.sam, people.alex, "2018-01-10T09:00:00+00:00", flag="gift"
+        archive,
+        people.sam,
+        people.alex,
+        "2018-01-10T09:00:00+00:00",
+        flag="gift",
+        findings=[concern("gift")],
     )
-    kept = await add_message(archive, people.sam, people.alex, OLD, flag="gift")
+    kept = await add_message(
+        archive, people.sam, people.alex, OLD, flag="gift", findings=[concern("gift")]
+    )
     await add_decision(archive, ancient, staff_id, "2018-01-11T09:00:00+00:00")
     await add_decision(archive, kept, staff_id, "2024-01-11T09:00:00+00:00")
 
@@ -263,7 +284,9 @@ async def test_message_still_being_delivered_is_kept(
 async def test_audit_rows_expire_unless_about_kept_records(
     archive: Archive, people: People
 ) -> None:
-    flagged = await add_message(archive, people.sam, people.alex, OLD, flag="gift")
+    flagged = await add_message(
+        archive, people.sam, people.alex, OLD, flag="gift", findings=[concern("gift")]
+    )
     held = await add_message(archive, people.sam, people.alex, OLD)
     gone = await add_message(archive, people.sam, people.alex, OLD)
     await add_legal_hold(archive, message_id=held, reason="claim", actor="t", now=OLD)
@@ -386,3 +409,162 @@ async def test_held_message_cannot_be_deleted_by_hand(
     with pytest.raises(sqlite3.IntegrityError, match="legal hold"):
         async with archive._transaction() as db:
             await db.execute("DELETE FROM message_recipients")
+
+
+async def test_removal_findings_make_no_safeguarding_record(
+    archive: Archive, people: People
+) -> None:
+    # The relay sets messages.flag for every removal, so the flag alone
+    # must not keep a message for flagged_days.
+    removals = [
+        StoredFinding("phone", "body", 1),
+        StoredFinding("attachment", "message", 1, detail="photo.jpg"),
+        StoredFinding("off_platform", "body", 1),
+    ]
+    await add_message(
+        archive,
+        people.sam,
+        people.alex,
+        OLD,
+        flag="contact details, attachment, off-platform contact",
+        findings=removals,
+    )
+
+    report = await run_retention(archive, SETTINGS, NOW)
+
+    assert report.delivered == 1
+    assert await message_count(archive) == 0
+
+
+async def queue_test_notice(
+    archive: Archive,
+    kind: str,
+    created: str,
+    state: str,
+    *,
+    about_message_id: int | None = None,
+    about_job_id: int | None = None,
+) -> int:
+    """Queue a notice created at `created` whose delivery job is in `state`."""
+    from archive.notices import NewNotice, queue_notice
+
+    at = datetime.fromisoformat(created).timestamp()
+    notice = NewNotice(kind, "sam@example.org", b"Subject: Sam Jones\r\n\r\nx")
+    async with archive._transaction() as db:
+        await queue_notice(
+            db, notice, at, about_message_id=about_message_id, about_job_id=about_job_id
+        )
+        rows = await db.execute_fetchall("SELECT MAX(id) FROM notices")
+        notice_id = int(next(iter(rows))[0])
+        await db.execute(
+            "UPDATE delivery_jobs SET state = ? WHERE notice_id = ?",
+            (state, notice_id),
+        )
+    return notice_id
+
+
+async def notice_ids(archive: Archive) -> list[int]:
+    rows = await archive._fetchall("SELECT id FROM notices ORDER BY id")
+    return [int(row[0]) for row in rows]
+
+
+async def test_expired_notices_go_with_their_jobs(
+    archive: Archive, people: People
+) -> None:
+    sent = await queue_test_notice(archive, "prompt", OLD, "sent")
+    failed = await queue_test_notice(archive, "digest", OLD, "failed")
+    pending = await queue_test_notice(archive, "wind_down", OLD, "pending")
+    recent = await queue_test_notice(archive, "prompt", RECENT, "sent")
+
+    report = await run_retention(archive, SETTINGS, NOW)
+
+    assert sent < failed
+    assert report.notices == 2
+    assert await notice_ids(archive) == [pending, recent]
+    assert await count(archive, "SELECT COUNT(*) FROM delivery_jobs") == 2
+    assert report.lines()[-1] == "notices deleted: 2"
+
+
+async def test_notice_about_a_recent_job_keeps_it(
+    archive: Archive, people: People
+) -> None:
+    # A failure report about an expired notice's delivery job refers to that
+    # job, so the expired notice waits until the report expires too.
+    failed = await queue_test_notice(archive, "digest", OLD, "failed")
+    job = await count(
+        archive, "SELECT id FROM delivery_jobs WHERE notice_id = ?", (failed,)
+    )
+    report_notice = await queue_test_notice(
+        archive, "coordinator_failure", RECENT, "sent", about_job_id=job
+    )
+
+    first = await run_retention(archive, SETTINGS, NOW)
+    later = await run_retention(archive, SETTINGS, datetime(2030, 1, 1, tzinfo=UTC))
+
+    assert first.notices == 0
+    assert later.notices == 2
+    assert report_notice > failed
+    assert await notice_ids(archive) == []
+    assert await count(archive, "SELECT COUNT(*) FROM delivery_jobs") == 0
+
+
+async def test_alert_about_kept_safeguarding_message_stays(
+    archive: Archive, people: People
+) -> None:
+    kept = await add_message(
+        archive, people.sam, people.alex, OLD, findings=[concern("meeting")]
+    )
+    alert = await queue_test_notice(
+        archive, "safeguarding_alert", OLD, "sent", about_message_id=kept
+    )
+
+    report = await run_retention(archive, SETTINGS, NOW)
+
+    assert report.notices == 0
+    assert await notice_ids(archive) == [alert]
+
+
+def test_unfinished_checkpoint_warning_is_truthful() -> None:
+    from archive.retention import RetentionReport
+
+    report = RetentionReport(
+        delivered=0,
+        originals=0,
+        findings=0,
+        audit=0,
+        decisions=0,
+        notices=0,
+        dry_run=False,
+        files_scrubbed=False,
+    )
+
+    warnings = [line for line in report.lines() if line.startswith("warning:")]
+
+    assert warnings == [
+        "warning: another process is reading the archive, so the deleted data "
+        "stays in the database file, and may stay in its -wal file, until a "
+        "checkpoint completes; run `mentor-relay retention run` again while "
+        "the relay is stopped"
+    ]
+
+
+async def test_unfinished_checkpoint_logs_no_warning(
+    archive: Archive,
+    people: People,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The report prints the warning, so a log line would show it twice.
+    await add_message(archive, people.sam, people.alex, OLD)
+    reader = sqlite3.connect(tmp_path / "archive.sqlite3")
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM messages").fetchall()
+        caplog.set_level(logging.WARNING)
+
+        report = await run_retention(archive, SETTINGS, NOW)
+    finally:
+        reader.close()
+
+    assert report.files_scrubbed is False
+    assert [r.getMessage() for r in caplog.records] == []

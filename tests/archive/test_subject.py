@@ -81,6 +81,13 @@ PLAIN_ORIGINAL = (
 )
 
 
+def concern(category: str) -> StoredFinding:
+    """Return a finding as the safeguarding filter records one."""
+    return StoredFinding(
+        "safeguarding", "body", 1, category=category, severity="high", matched="x"
+    )
+
+
 @pytest.fixture
 async def archive(tmp_path: Path) -> AsyncIterator[Archive]:
     opened = await Archive.open(tmp_path / "archive.sqlite3")
@@ -366,7 +373,9 @@ async def test_erasure_keeps_safeguarding_and_held_messages(
 ) -> None:
     staff_id = await add_staff(archive)
     await add_message(archive, people.alex, people.sam, MAY)
-    flagged = await add_message(archive, people.alex, people.sam, MAY, flag="gift")
+    flagged = await add_message(
+        archive, people.alex, people.sam, MAY, flag="gift", findings=[concern("gift")]
+    )
     noted = await add_message(archive, people.sam, people.alex, MAY)
     await add_decision(archive, noted, staff_id, LATER)
     held = await add_message(archive, people.sam, people.alex, LATER, hold="review")
@@ -390,7 +399,9 @@ async def test_erasure_keeps_safeguarding_and_held_messages(
 
 async def test_erasure_plan_matches_erasure(archive: Archive, people: People) -> None:
     await add_message(archive, people.alex, people.sam, MAY)
-    flagged = await add_message(archive, people.alex, people.sam, MAY, flag="gift")
+    flagged = await add_message(
+        archive, people.alex, people.sam, MAY, flag="gift", findings=[concern("gift")]
+    )
 
     plan = await plan_erasure(archive, people.alex)
 
@@ -423,7 +434,9 @@ async def test_second_erasure_is_refused(archive: Archive, people: People) -> No
 async def test_erasure_empties_notices_to_them(
     archive: Archive, people: People
 ) -> None:
-    flagged = await add_message(archive, people.alex, people.sam, MAY, flag="gift")
+    flagged = await add_message(
+        archive, people.alex, people.sam, MAY, flag="gift", findings=[concern("gift")]
+    )
     async with archive._transaction() as db:
         await queue_notice(
             db,
@@ -442,3 +455,71 @@ async def test_erasure_empties_notices_to_them(
     job = await archive._fetchone("SELECT state FROM delivery_jobs")
     assert job is not None
     assert job["state"] == "failed"
+
+
+HTML_FROM_SAM = (
+    b"From: sam.k@relay.example.org\r\n"
+    b"To: alex.p3rt9wde@relay.example.org\r\n"
+    b"Subject: Hello\r\n"
+    b"MIME-Version: 1.0\r\n"
+    b"Content-Type: text/html; charset=utf-8\r\n"
+    b"\r\n"
+    b"<p>Signed Sam&nbsp;Jones, or Sam <b>Jones</b>.</p>"
+    b"<p>Mail sam&#64;example.org.</p>\r\n"
+)
+
+
+def test_redactor_decodes_html_before_matching() -> None:
+    redacted = Redactor([_sam()]).message(HTML_FROM_SAM)
+    parsed = email.message_from_bytes(redacted, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    text = parsed.get_content()
+
+    assert parsed.get_content_type() == "text/plain"
+    assert "Sam" not in text
+    assert "sam@example.org" not in text
+    assert text == (
+        "Signed sam.k@relay.example.org, or sam.k@relay.example.org.\n\n"
+        "Mail sam.k@relay.example.org.\n"
+    )
+
+
+def test_redactor_keeps_html_without_names() -> None:
+    plain = HTML_FROM_SAM.replace(b"Sam", b"Kim").replace(b"sam&#64;", b"kim@")
+
+    assert Redactor([_sam()]).message(plain) == plain
+
+
+async def test_erasure_deletes_messages_with_only_removals(
+    archive: Archive, people: People
+) -> None:
+    # A removed phone number sets messages.flag, but it is no safeguarding
+    # record, so erasure deletes the message.
+    removed = await add_message(
+        archive,
+        people.alex,
+        people.sam,
+        MAY,
+        flag="contact details",
+        findings=[StoredFinding("phone", "body", 1)],
+    )
+
+    report = await erase_participant(archive, people.alex, NOW)
+
+    assert report.removed == 1
+    assert report.kept == ()
+    assert await archive.message(str(removed)) is None
+
+
+async def test_erasure_ends_running_relationships(
+    archive: Archive, people: People
+) -> None:
+    report = await erase_participant(archive, people.alex, NOW)
+    relationships = await archive.list_relationships()
+
+    assert report.removed == 0
+    assert [r.status for r in relationships] == ["ended"]
+    row = await archive._fetchone("SELECT ended_at, end_reason FROM relationships")
+    assert row is not None
+    assert row["end_reason"] == "participant erased"
+    assert row["ended_at"] == "2026-06-01T12:00:00+00:00"

@@ -69,16 +69,17 @@ def test_staff_list_shows_each_account(
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == [
         "USERNAME",
+        "EMAIL",
         "ROLE",
         "STATUS",
         "CREATED",
         "OPEN",
         "SESSIONS",
     ]
-    assert [line.split()[:3] for line in lines[1:]] == [
-        ["casey", "coordinator", "active"],
-        ["morgan", "safeguarding", "active"],
-        ["robin", "admin", "active"],
+    assert [line.split()[:4] for line in lines[1:]] == [
+        ["casey", "-", "coordinator", "active"],
+        ["morgan", "-", "safeguarding", "active"],
+        ["robin", "-", "admin", "active"],
     ]
 
 
@@ -98,8 +99,32 @@ def test_staff_list_json_counts_open_sessions(
     assert accounts[1]["role"] == "safeguarding"
     assert accounts[1]["status"] == "active"
     assert set(accounts[1]) == {
-        "id", "username", "role", "status", "created_at", "open_sessions",
+        "id", "username", "email", "role", "status", "created_at",
+        "open_sessions",
     }  # fmt: skip
+
+
+def test_staff_list_shows_digest_address(
+    site: ConsoleSite,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    operator: str,
+) -> None:
+    # The address decides who receives the weekly digest, so the list
+    # shows it beside the account.
+    assert staff(site, monkeypatch, "email", "casey", "casey@example.org") == 0
+    capsys.readouterr()
+    assert staff(site, monkeypatch, "list") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:2] for line in lines[1:]] == [
+        ["casey", "casey@example.org"],
+        ["morgan", "-"],
+        ["robin", "-"],
+    ]
+
+    assert staff(site, monkeypatch, "list", "--json") == 0
+    accounts = json.loads(capsys.readouterr().out)
+    assert [a["email"] for a in accounts] == ["casey@example.org", None, None]
 
 
 def test_disable_ends_sessions_and_blocks_sign_in(

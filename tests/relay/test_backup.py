@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import smtplib
 import sqlite3
@@ -298,7 +299,8 @@ def test_restore_of_non_database_is_refused(relay_dir: Path, tmp_path: Path) -> 
     with pytest.raises(BackupError) as caught:
         restore(garbage, relay_dir / "archive.sqlite3", RESTORED_AT)
     assert str(caught.value) == (
-        f"{garbage} is not a readable Mentor Relay archive (file is not a database)"
+        f"{garbage} is not a readable Mentor Relay archive (file is not a "
+        "database): pass a file written by `mentor-relay backup`"
     )
 
 
@@ -336,3 +338,59 @@ def test_restore_of_damaged_backup_is_refused(
     assert str(caught.value).startswith(f"{destination} failed the integrity check: ")
     assert "messages_original_id" in str(caught.value)
     assert list(relay_dir.glob("*.before-restore-*")) == []
+
+
+def test_backup_to_dangling_link_writes_nothing(
+    relay_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    destination = tmp_path / "copy.sqlite3"
+    destination.symlink_to(tmp_path / "missing.sqlite3")
+    status = main([*config_args(relay_dir), "backup", str(destination)])
+    assert status == 1
+    assert capsys.readouterr().err == (
+        f"error: {destination} already exists: choose a new path, because a "
+        "backup never overwrites a file\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.sqlite3", "relay"]
+
+
+def test_backup_to_dangling_key_link_writes_nothing(
+    relay_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    destination = tmp_path / "copy.sqlite3"
+    key_copy = tmp_path / "copy.sqlite3.key"
+    key_copy.symlink_to(tmp_path / "missing.key")
+    status = main([*config_args(relay_dir), "backup", str(destination), "--with-key"])
+    assert status == 1
+    assert capsys.readouterr().err == (
+        f"error: {key_copy} already exists: choose a new path, because a backup "
+        "never overwrites a file\n"
+    )
+    assert not os.path.lexists(destination)
+    assert not os.path.lexists(tmp_path / "missing.key")
+
+
+def test_restore_of_folder_names_it(
+    relay_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main([*config_args(relay_dir), "restore", str(tmp_path)])
+    assert status == 1
+    assert capsys.readouterr().err == (
+        f"error: backup {tmp_path} is a folder: pass the file written by "
+        "`mentor-relay backup`\n"
+    )
+
+
+def test_restore_command_of_garbage_names_the_fix(
+    relay_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    garbage = tmp_path / "notes.txt"
+    garbage.write_bytes(b"not an archive at all" * 100)
+    before = (relay_dir / "archive.sqlite3").read_bytes()
+    status = main([*config_args(relay_dir), "restore", str(garbage)])
+    assert status == 1
+    assert capsys.readouterr().err == (
+        f"error: {garbage} is not a readable Mentor Relay archive (file is not a "
+        "database): pass a file written by `mentor-relay backup`\n"
+    )
+    assert (relay_dir / "archive.sqlite3").read_bytes() == before

@@ -312,3 +312,67 @@ def test_import_row_with_extra_field_is_reported(
     status = main([*config_args(relay_dir), "participant", "import", str(csv_file)])
     assert status == 1
     assert "line 2: has more fields than name,email,role" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "limit"),
+    [
+        ("retention", "originals_days", "800000", 36500),
+        ("retention", "delivered_days", "36501", 36500),
+        ("programme", "prompt_after_quiet_days", "99999999999", 3650),
+        ("programme", "wind_down_days", "3651", 3650),
+        ("programme", "term_months", "1000000", 120),
+    ],
+)
+def test_too_large_key_exits_2_naming_limit(
+    relay_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    section: str,
+    key: str,
+    value: str,
+    limit: int,
+) -> None:
+    set_config(relay_dir, section, key, value)
+    status = main([*config_args(relay_dir), "participant", "list"])
+    assert status == 2
+    assert capsys.readouterr().err == (
+        f"error: {relay_dir / 'relay.toml'}: {section}.{key} = {value} is too "
+        f"large: use at most {limit}\n"
+    )
+
+
+def test_largest_allowed_values_are_accepted(relay_dir: Path) -> None:
+    set_config(relay_dir, "retention", "originals_days", "36500")
+    set_config(relay_dir, "programme", "term_months", "120")
+    set_config(relay_dir, "programme", "wind_down_days", "3650")
+    set_config(relay_dir, "programme", "prompt_after_quiet_days", "3650")
+    assert run_cli(*config_args(relay_dir), "participant", "list", "--json") == "[]\n"
+
+
+def test_boolean_for_number_is_named_as_written(
+    relay_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    set_config(relay_dir, "retention", "originals_days", "true")
+    status = main([*config_args(relay_dir), "participant", "list"])
+    assert status == 2
+    assert capsys.readouterr().err == (
+        f"error: {relay_dir / 'relay.toml'}: retention.originals_days = true is "
+        "not a whole number: write it as a number without quotes, such as 20\n"
+    )
+
+
+def test_erased_participant_cannot_be_paired(
+    relay_dir: Path, cast: Cast, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_cli(*config_args(relay_dir), "participant", "erase", cast.jo, "--yes")
+    capsys.readouterr()
+    status = main([*config_args(relay_dir), "relationship", "add", cast.sam, cast.jo])
+    assert status == 1
+    assert capsys.readouterr().err == (
+        f"error: {cast.jo} was erased, so they cannot be paired: register the "
+        "person again for a new alias\n"
+    )
+    listed = json.loads(
+        run_cli(*config_args(relay_dir), "relationship", "list", "--json")
+    )
+    assert [r["id"] for r in listed] == [cast.relationship_id]

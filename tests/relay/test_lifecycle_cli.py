@@ -282,3 +282,103 @@ def test_list_shows_dates(relay_dir: Path, term: int) -> None:
         "2030-07-06",
         "2030-03-15",
     ]
+
+
+# bounds on months and dates
+
+
+@pytest.mark.parametrize("months", ["0", "-3", "121", "100000", "99999999999999999999"])
+def test_add_rejects_term_months_out_of_range(
+    relay_dir: Path, cast: Cast, capsys: pytest.CaptureFixture[str], months: str
+) -> None:
+    status, err = failure(
+        relay_dir, capsys, "add", cast.sam, cast.jo, "--term-months", months
+    )
+    assert status == 1
+    assert err == f"error: invalid term of {months} months: give 1 to 120\n"
+    assert len(json.loads(relationship_cli(relay_dir, "list", "--json"))) == 1
+
+
+def test_add_accepts_longest_term(relay_dir: Path, cast: Cast) -> None:
+    output = relationship_cli(
+        relay_dir, "add", cast.sam, cast.jo, "--start", "2030-02-03",
+        "--term-months", "120",
+    )  # fmt: skip
+    assert output == "relationship 2 started, planned to end on 2040-02-03\n"
+
+
+@pytest.mark.parametrize(
+    ("option", "day"),
+    [("--end", "9999-12-31"), ("--end", "2101-01-01"), ("--start", "0001-01-01")],
+)
+def test_add_rejects_day_out_of_range(
+    relay_dir: Path,
+    cast: Cast,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    day: str,
+) -> None:
+    status, err = failure(relay_dir, capsys, "add", cast.sam, cast.jo, option, day)
+    assert status == 1
+    assert err == (
+        f"error: {option} {day} is out of range: give a date from 2000-01-01 "
+        "to 2100-12-31\n"
+    )
+    assert len(json.loads(relationship_cli(relay_dir, "list", "--json"))) == 1
+
+
+@pytest.mark.parametrize("months", ["0", "-1", "121", "1000000"])
+def test_extend_rejects_months_out_of_range(
+    relay_dir: Path, term: int, capsys: pytest.CaptureFixture[str], months: str
+) -> None:
+    status, err = failure(relay_dir, capsys, "extend", str(term), "--months", months)
+    assert status == 1
+    assert err == f"error: invalid extension of {months} months: give 1 to 120\n"
+    assert listed(relay_dir, term)["planned_end"] == "2030-07-06"
+
+
+def test_extend_rejects_day_after_2100(
+    relay_dir: Path, term: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, err = failure(
+        relay_dir, capsys, "extend", str(term), "--until", "2101-01-01"
+    )
+    assert status == 1
+    assert err == (
+        "error: --until 2101-01-01 is out of range: give a date from 2000-01-01 "
+        "to 2100-12-31\n"
+    )
+    assert listed(relay_dir, term)["planned_end"] == "2030-07-06"
+
+
+def test_extend_by_months_past_2100_is_an_error(
+    relay_dir: Path, term: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    relationship_cli(relay_dir, "extend", str(term), "--until", "2100-06-30")
+    status, err = failure(relay_dir, capsys, "extend", str(term), "--months", "7")
+    assert status == 1
+    assert err == (
+        "error: end date 2101-01-30 is out of range: give a date from 2000-01-01 "
+        "to 2100-12-31\n"
+    )
+    assert listed(relay_dir, term)["planned_end"] == "2100-06-30"
+
+
+def test_extend_near_year_9999_is_rejected(
+    relay_dir: Path, term: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Archives written before the date bounds may hold such a planned end,
+    # and one more month would pass the last day a Python date can hold.
+    with sqlite3.connect(relay_dir / "archive.sqlite3") as db:
+        db.execute(
+            "UPDATE relationships SET planned_end = '9999-12-31' WHERE id = ?",
+            (term,),
+        )
+    status, err = failure(relay_dir, capsys, "extend", str(term), "--months", "1")
+    assert status == 1
+    assert err == (
+        f"error: relationship {term} has a planned end of 9999-12-31, after "
+        f"2100-12-31, so it cannot be extended: end it with `mentor-relay "
+        f"relationship end {term}` when the pair stops\n"
+    )
+    assert listed(relay_dir, term)["planned_end"] == "9999-12-31"

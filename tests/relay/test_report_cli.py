@@ -183,3 +183,41 @@ def test_report_rejects_swapped_days(
     )
     assert status == 1
     assert "the first day, 2026-01-18, is after the last day" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "day"),
+    [("--to", "9999-12-31"), ("--from", "0001-01-01"), ("--from", "1999-12-31")],
+)
+def test_report_rejects_day_out_of_range(
+    config_args: list[str], capsys: pytest.CaptureFixture[str], option: str, day: str
+) -> None:
+    assert main([*config_args, "report", "--csv", option, day]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {option} {day} is out of range: give a date from 2000-01-01 "
+        "to 2100-12-31\n"
+    )
+
+
+def test_report_rejects_period_over_ten_years(
+    config_args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(
+        [*config_args, "report", "--csv", "--from", "2005-01-01", "--to", "2015-01-02"]
+    )
+    assert status == 1
+    assert capsys.readouterr().err == (
+        "error: the period from 2005-01-01 to 2015-01-02 is longer than 10 years: "
+        "give a first and a last day at most 10 years apart\n"
+    )
+
+
+def test_report_accepts_period_of_ten_years(config_args: list[str]) -> None:
+    output = run_cli(
+        *config_args, "report", "--csv", "--from", "2016-01-05", "--to", "2026-01-04"
+    )
+    header = next(csv.reader(io.StringIO(output.removeprefix(UTF8_BOM))))
+    weeks = [column for column in header if column.startswith("week_")]
+    assert weeks[0] == "week_2016-W01"
+    assert weeks[-1] == "week_2026-W01"
+    assert len(weeks) == 522

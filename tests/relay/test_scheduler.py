@@ -381,6 +381,32 @@ async def test_wind_down_hides_real_addresses(programme: Programme) -> None:
     assert "@example." not in body
 
 
+async def test_no_wind_down_with_suspended_member(programme: Programme) -> None:
+    # The partner's notice would name the suspended member, and the
+    # coordinators' notice says every member was sent one.
+    await add_coordinator(programme.archive, "casey", CASEY)
+    await programme.archive.set_participant_status(programme.alex.id, "suspended")
+
+    report = await programme.tick(datetime(2026, 6, 20, tzinfo=UTC))
+
+    assert report.wind_downs == 0
+    assert await programme.notices("wind_down") == []
+    assert await programme.sends("wind_down") == []
+
+
+async def test_no_wind_down_after_erasure(programme: Programme) -> None:
+    from archive.subject import erase_participant
+
+    await erase_participant(
+        programme.archive, programme.alex, datetime(2026, 6, 1, tzinfo=UTC)
+    )
+
+    report = await programme.tick(datetime(2026, 6, 20, tzinfo=UTC))
+
+    assert report.wind_downs == 0
+    assert await programme.notices("wind_down") == []
+
+
 async def test_no_wind_down_while_paused(programme: Programme) -> None:
     await lifecycle.pause(
         programme.archive,
@@ -726,3 +752,31 @@ async def test_retention_off_when_unscheduled(
 
     assert report.retention_ran is False
     assert runs == []
+
+
+async def test_unfinished_checkpoint_warned_once(
+    relay_dir: Path,
+    cast: Cast,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = configure(relay_dir, ("retention", "scheduled", "true"))
+
+    async def run_retention(
+        archive: Archive, settings: RetentionSettings, now: datetime
+    ) -> RetentionReport:
+        return replace(REPORTED, files_scrubbed=False)
+
+    monkeypatch.setattr(retention, "run_retention", run_retention)
+    caplog.set_level(logging.WARNING)
+    programme = await open_programme(config, cast)
+    try:
+        await programme.tick(days(1))
+    finally:
+        await programme.archive.close()
+
+    assert [r.getMessage() for r in caplog.records] == [
+        "retention run: another process is reading the archive, so the deleted "
+        "data stays in the database file, and may stay in its -wal file, until "
+        "a checkpoint completes"
+    ]
