@@ -8,9 +8,11 @@ an `unless` phrase occurs in the same sentence, which is how "meet the
 deadline" or "keep it secret until the launch" stay unflagged.
 
 Rules match a normalised view of the text, the one the contact filters use
-(filters.normalise) with spaced-out letters joined, so a zero-width space
-or "k e e p  i t  s e c r e t" does not hide a phrase. All phrases are
-found in one pass over the words of that view (see `_find_spans`).
+(filters.normalise) with spaced-out letters joined and text-speak for
+several words spelled out, so a zero-width space, "k e e p  i t  s e c r e t"
+or "wanna" does not hide a phrase. A phrase word also matches its one-word
+text-speak spellings ("u" for "you", see SPELLINGS). All phrases are found
+in one pass over the words of that view (see `_find_spans`).
 
 This step only reads: it never changes the text, and its findings carry the
 matched words as sent, so the officer can find them in the message.
@@ -18,6 +20,7 @@ matched words as sent, so the officer can find them in the message.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import html
 import re
@@ -25,7 +28,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import accumulate, pairwise, repeat
+from itertools import accumulate, compress, count, pairwise, repeat
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +61,14 @@ SEPARATOR = r"(?:[^\w.!?\n]|\n(?![^\S\n]*\n))+"
 # many clients type instead.
 APOSTROPHES = "'\u2019"
 ANY_WORD = rf"\w+(?:[{APOSTROPHES}]\w+)*"
-# "..." in a phrase stands for up to this many words.
+# "..." in a phrase stands for up to this many words, and "...N" for up
+# to N words, at most MAX_GAP_WORDS.
 GAP_WORDS = 3
+MAX_GAP_WORDS = 8
 SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n[^\S\n]*\n")
-PHRASE_TOKEN = re.compile(r"\(([^()]*)\)|\.\.\.|[^\s()]+")
+# A token is a choice "(a|b c)", an optional choice "[a|b c]", a gap "..."
+# or "...N", or a word.
+PHRASE_TOKEN = re.compile(r"\(([^()\[\]]*)\)|\[([^()\[\]]*)\]|\.\.\.(\d*)|[^\s()\[\]]+")
 CATEGORY_NAME = re.compile(r"[a-z][a-z0-9-]*")
 RULE_KEYS = {"category", "severity", "phrases", "patterns", "unless"}
 VOWELS = set("aeiou")
@@ -73,6 +80,106 @@ _WORD_SPLIT = re.compile(r"(\w+)")
 # The gap between two letters of a spaced-out word.
 _SPACED_GAP = re.compile(r" {1,3}|[._*-]")
 _LINE_BREAK_SPACE = re.compile(r"\s*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]\s*")
+
+
+# One-word text-speak and respellings. A phrase word also matches each
+# spelling of it, so "what's your snap" matches "wats ur snap". The keys are
+# single words as the text splits them (\w+), in lower case.
+SPELLINGS = {
+    "u": "you",
+    "ya": "you",
+    "r": "are",
+    "ur": "your",
+    "urs": "yours",
+    "yr": "your",
+    "urself": "yourself",
+    "n": "and",
+    "pls": "please",
+    "plz": "please",
+    "wat": "what",
+    "wot": "what",
+    "wats": "what's",
+    "wots": "what's",
+    "bout": "about",
+    "abt": "about",
+    "bc": "because",
+    "cos": "because",
+    "coz": "because",
+    "cuz": "because",
+    "ppl": "people",
+    "sum": "some",
+    "smth": "something",
+    "summat": "something",
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "tmoz": "tomorrow",
+    "2moro": "tomorrow",
+    "2nite": "tonight",
+    "tonite": "tonight",
+    "b4": "before",
+    "wud": "would",
+    "cud": "could",
+    "shud": "should",
+    "fone": "phone",
+    "msg": "message",
+    "msgs": "messages",
+    "txt": "text",
+    "txts": "texts",
+    "pix": "pics",
+    "bf": "boyfriend",
+    "gf": "girlfriend",
+    "bday": "birthday",
+    "thru": "through",
+    "tho": "though",
+    "luv": "love",
+    "lookin": "looking",
+    "goin": "going",
+    "doin": "doing",
+    "comin": "coming",
+    "gettin": "getting",
+    "talkin": "talking",
+    "chattin": "chatting",
+    "thinkin": "thinking",
+    "feelin": "feeling",
+    "sendin": "sending",
+    "sayin": "saying",
+    "wearin": "wearing",
+    "tellin": "telling",
+    "nothin": "nothing",
+    "somethin": "something",
+}
+_SPELLINGS_OF: dict[str, frozenset[str]] = {
+    word: frozenset(key for key, value in SPELLINGS.items() if value == word)
+    for word in set(SPELLINGS.values())
+}
+# Text-speak for several words, spelled out in the safeguarding step's
+# matching view only, so that "wanna meet" reads "want to meet". Each value
+# starts and ends with a letter.
+TEXT_SPEAK = {
+    "wanna": "want to",
+    "gonna": "going to",
+    "gotta": "got to",
+    "hafta": "have to",
+    "tryna": "trying to",
+    "gimme": "give me",
+    "lemme": "let me",
+    "dunno": "don't know",
+    "rn": "right now",
+    "pfp": "profile picture",
+    "gc": "group chat",
+    "hmu": "hit me up",
+    "irl": "in real life",
+    "kms": "kill myself",
+    "kys": "kill yourself",
+}
+_TEXT_SPEAK_PARTS = {
+    word: tuple(_WORD_SPLIT.split(spelled)[1:-1])
+    for word, spelled in TEXT_SPEAK.items()
+}
+# Letters that text-speak writes as words of their own ("r u a virgin"). A
+# run of single letters made only of these stays apart, so it is not joined
+# like "k e e p".
+TEXT_SPEAK_LETTERS = frozenset("aiurnyc")
 
 
 class RulesError(ValueError):
@@ -223,6 +330,10 @@ class _Phrase:
     pattern: re.Pattern[str]
     required: tuple[frozenset[str], ...]
     anchors: _Anchors | None = None
+    # For each anchor word, the words that can come right after it in a
+    # match, or None when any word can. Checking the next word first skips
+    # most `Pattern.match` calls at common first words such as "you".
+    followers: dict[str, frozenset[str] | None] | None = None
     # True for a rules-file pattern compiled without re.IGNORECASE, which
     # `_search` runs over `_Text.folded` instead of `_Text.lower`.
     folded: bool = False
@@ -293,16 +404,71 @@ def _is_lower_case_ascii(pattern: str) -> bool:
 def _phrase(phrase: str, label: str) -> _Phrase:
     tokens = _tokens(phrase, label)
     pattern = re.compile(_phrase_pattern(tokens, phrase, label))
-    return _Phrase(pattern, _required_words(tokens), _anchors(tokens[0]))
+    return _Phrase(
+        pattern,
+        _required_words(tokens),
+        _anchors(tokens[0]),
+        _followers(tokens),
+    )
+
+
+def _followers(
+    tokens: list[re.Match[str]],
+) -> dict[str, frozenset[str] | None] | None:
+    """Map each anchor word of a phrase to the words that can follow it.
+
+    A choice "you are" gives "you" the follower "are", "you're" gives "you"
+    the follower "re" (the text splits "you're" there), and a one-word
+    choice takes the first words of the second token. A word with a hyphen
+    or a "*", or a second token that may be absent, leaves the followers of
+    its anchors unknown (None).
+    """
+    after = _token_keys(tokens[1]) if len(tokens) > 1 else None
+    followers: dict[str, frozenset[str] | None] = {}
+    for option in _options(tokens[0]):
+        words = option.split()
+        next_keys = _index_keys(words[1]) if len(words) > 1 else after
+        for anchor, follower in _anchor_followers(words[0], next_keys):
+            known = followers.get(anchor, frozenset())
+            followers[anchor] = (
+                None if known is None or follower is None else known | follower
+            )
+    return followers
+
+
+def _anchor_followers(
+    word: str, next_keys: set[str] | frozenset[str] | None
+) -> Iterator[tuple[str, frozenset[str] | None]]:
+    following = frozenset(next_keys) if next_keys is not None else None
+    pieces = re.split(f"[{APOSTROPHES}]", word)
+    if "*" in word or "-" in word or len(pieces) > 2 or "" in pieces:
+        for anchor in _index_keys(word) or ():
+            yield anchor, None
+    elif len(pieces) == 2:
+        yield pieces[0], frozenset({pieces[1]})
+        yield "".join(pieces), following
+        for spelling in _SPELLINGS_OF.get(word, ()):
+            yield spelling, following
+    else:
+        for anchor in with_spellings(word_forms(word)):
+            yield anchor, following
+
+
+def _token_keys(token: re.Match[str]) -> frozenset[str] | None:
+    """Return the text words a required token can start with, or None."""
+    if not _is_required(token):
+        return None
+    keys = [_index_keys(option.split()[0]) for option in _options(token)]
+    if any(key is None for key in keys):
+        return None
+    return frozenset().union(*(key for key in keys if key is not None))
 
 
 def _anchors(token: re.Match[str]) -> _Anchors | None:
     """Return the words a phrase can start at, from its first token."""
-    choices = token.group(1)
-    options = choices.split("|") if choices is not None else [token.group()]
     words: set[str] = set()
     prefixes: set[str] = set()
-    for option in options:
+    for option in _options(token):
         first = option.split()[0]
         if first.endswith("*"):
             # "step-d*" can start at the word "step", or at "stepdad".
@@ -334,41 +500,79 @@ def compile_phrase(phrase: str, label: str = "phrase") -> str:
 
     Words match whole words of lower-case text, with any spaces or
     punctuation between them except a sentence end. "(a|b c)" matches
-    either choice, "..." up to GAP_WORDS other words, "word*" any word
-    starting with "word", and other words of three or more letters also
-    match their regular endings (-s, -es, -ed, -ing).
+    either choice, "[a|b c]" either choice or nothing, "..." up to
+    GAP_WORDS other words and "...N" up to N, "word*" any word starting
+    with "word", and other words of three or more letters also match their
+    regular endings (-s, -es, -ed, -ing).
     """
     return r"(?<!\w)" + _phrase_pattern(_tokens(phrase, label), phrase, label)
 
 
 def _tokens(phrase: str, label: str) -> list[re.Match[str]]:
-    if phrase.count("(") != phrase.count(")"):
+    if phrase.count("(") != phrase.count(")") or phrase.count("[") != phrase.count("]"):
         raise RulesError(f"{label} phrase {phrase!r} has unbalanced brackets")
     tokens = list(PHRASE_TOKEN.finditer(phrase.lower()))
-    if not tokens or tokens[0].group() == "..." or tokens[-1].group() == "...":
+    covered = "".join(token.group() for token in tokens)
+    if "".join(covered.split()) != "".join(phrase.lower().split()):
         raise RulesError(
-            f"{label} phrase {phrase!r} must start and end with a word, not '...'"
+            f"{label} phrase {phrase!r} has a bracket inside brackets or a stray "
+            "bracket: write each choice as plain words"
         )
+    if not tokens or not _is_required(tokens[0]) or _is_gap(tokens[-1]):
+        raise RulesError(
+            f"{label} phrase {phrase!r} must start and end with a word or a "
+            "choice, not '...', and must not start with an optional '[...]'"
+        )
+    for token in tokens:
+        _check_gap(token, phrase, label)
     return tokens
+
+
+def _is_gap(token: re.Match[str]) -> bool:
+    return token.group(3) is not None
+
+
+def _is_required(token: re.Match[str]) -> bool:
+    """Check that `token` is a word or a choice that every match contains."""
+    return token.group(2) is None and not _is_gap(token)
+
+
+def _check_gap(token: re.Match[str], phrase: str, label: str) -> None:
+    count = token.group(3)
+    if count and not 1 <= int(count) <= MAX_GAP_WORDS:
+        raise RulesError(
+            f"{label} phrase {phrase!r} has the gap {token.group()!r}: use "
+            f"'...1' to '...{MAX_GAP_WORDS}'"
+        )
+
+
+def _options(token: re.Match[str]) -> list[str]:
+    """Return the choices of a bracketed token, or the word itself."""
+    choices = token.group(1) if token.group(1) is not None else token.group(2)
+    return choices.split("|") if choices is not None else [token.group()]
 
 
 def _phrase_pattern(tokens: list[re.Match[str]], phrase: str, label: str) -> str:
     parts: list[str] = []
     for token in tokens:
-        if token.group() == "...":
-            parts.append(f"(?:{SEPARATOR}{ANY_WORD}){{0,{GAP_WORDS}}}")
-            continue
-        if parts:
-            parts.append(SEPARATOR)
-        parts.append(_compile_token(token, phrase, label))
+        if _is_gap(token):
+            words = int(token.group(3) or GAP_WORDS)
+            parts.append(f"(?:{SEPARATOR}{ANY_WORD}){{0,{words}}}")
+        elif token.group(2) is not None:
+            # An optional choice takes the separator before it along, so
+            # leaving it out leaves one separator between its neighbours.
+            parts.append(f"(?:{SEPARATOR}{_compile_token(token, phrase, label)})?")
+        else:
+            if parts:
+                parts.append(SEPARATOR)
+            parts.append(_compile_token(token, phrase, label))
     return "(?:" + "".join(parts) + r")(?!\w)"
 
 
 def _compile_token(token: re.Match[str], phrase: str, label: str) -> str:
-    choices = token.group(1)
-    if choices is None:
+    if token.group(1) is None and token.group(2) is None:
         return _compile_word(token.group(), phrase, label)
-    options = [option.split() for option in choices.split("|")]
+    options = [option.split() for option in _options(token)]
     if not all(options):
         raise RulesError(f"{label} phrase {phrase!r} has an empty choice in brackets")
     compiled = (
@@ -385,7 +589,7 @@ def _compile_word(word: str, phrase: str, label: str) -> str:
         )
     if word.endswith("*"):
         return _literal(word[:-1]) + r"\w*"
-    forms = sorted(word_forms(word), key=len, reverse=True)
+    forms = sorted(with_spellings(word_forms(word)), key=len, reverse=True)
     return "(?:" + "|".join(_literal(form) for form in forms) + ")"
 
 
@@ -406,11 +610,9 @@ def _literal(word: str) -> str:
 def _required_words(tokens: list[re.Match[str]]) -> tuple[frozenset[str], ...]:
     required = []
     for token in tokens:
-        if token.group() == "...":
+        if not _is_required(token):
             continue
-        choices = token.group(1)
-        options = choices.split("|") if choices is not None else [token.group()]
-        keys = [_index_keys(option.split()[0]) for option in options]
+        keys = [_index_keys(option.split()[0]) for option in _options(token)]
         if all(key is not None for key in keys):
             required.append(frozenset().union(*(k for k in keys if k is not None)))
     return tuple(required)
@@ -428,11 +630,17 @@ def _index_keys(word: str) -> set[str] | None:
     if not first:
         return None
     if first == word:
-        return word_forms(word)
+        return with_spellings(word_forms(word))
     # The text splits "don't" into "don" and "t", unless it is written
     # "dont". Likewise "self-harm" is "self" and "harm", or "selfharm".
-    joined = {re.sub(f"[{APOSTROPHES}-]", "", form) for form in word_forms(word)}
-    return {first} | joined
+    forms = word_forms(word)
+    joined = {re.sub(f"[{APOSTROPHES}-]", "", form) for form in forms}
+    return {first} | joined | (with_spellings(forms) - forms)
+
+
+def with_spellings(forms: set[str]) -> set[str]:
+    """Return `forms` with the SPELLINGS of each ("you" adds "u" and "ya")."""
+    return forms.union(*(_SPELLINGS_OF.get(form, ()) for form in forms))
 
 
 def word_forms(word: str) -> set[str]:
@@ -488,6 +696,8 @@ class _Text:
     word_starts: list[int]
     view: str
     origins: tuple[int, ...] | None
+    # Where text-speak was spelled out, or None when nothing was.
+    expansions: _Expansions | None = None
 
     @functools.cached_property
     def folded(self) -> str:
@@ -496,17 +706,47 @@ class _Text:
 
     def original_bounds(self, start: int, end: int) -> tuple[int, int]:
         """Return the bounds in the original text of `lower[start:end]`."""
+        first, last = start, end - 1
+        if self.expansions is not None:
+            first = self.expansions.old_index(first, is_end=False)
+            last = self.expansions.old_index(last, is_end=True)
         if self.origins is None:
-            return start, end
-        return self.origins[start], self.origins[end - 1] + 1
+            return first, last + 1
+        return self.origins[first], self.origins[last] + 1
+
+
+@dataclass(frozen=True)
+class _Expansions:
+    """The bounds of each spelled-out word, after and before spelling out.
+
+    The lists are in text order. Offsets outside those words move by the
+    length the words before them gained, which `old_index` works out with
+    one binary search, so no per-character table is built.
+    """
+
+    new_starts: list[int]
+    new_ends: list[int]
+    old_starts: list[int]
+    old_ends: list[int]
+
+    def old_index(self, index: int, is_end: bool) -> int:
+        """Return the index before spelling out of character `index` after it.
+
+        Inside a spelled-out word, a start maps to the first character of
+        the word as written and an end to its last one.
+        """
+        number = bisect.bisect_right(self.new_starts, index) - 1
+        if number < 0:
+            return index
+        if index < self.new_ends[number]:
+            return self.old_ends[number] - 1 if is_end else self.old_starts[number]
+        return self.old_ends[number] + index - self.new_ends[number]
 
 
 def _prepare(text: str) -> _Text:
     matching = matching_view(text)
     view, origins = matching.text, matching.origins
-    lower = _lower_same_length(view)
-    parts = _WORD_SPLIT.split(lower)
-    offsets = list(accumulate(map(len, parts)))
+    lower, parts, offsets = _split_words(view)
     runs = spaced_letter_runs(parts, offsets)
     if runs:
         view, joined_origins = join_spaced_letters(view, runs)
@@ -515,9 +755,10 @@ def _prepare(text: str) -> _Text:
             if origins is None
             else (origins[index] for index in joined_origins)
         )
-        lower = _lower_same_length(view)
-        parts = _WORD_SPLIT.split(lower)
-        offsets = list(accumulate(map(len, parts)))
+        lower, parts, offsets = _split_words(view)
+    expansions = None
+    if not TEXT_SPEAK.keys().isdisjoint(parts[1::2]):
+        view, lower, parts, offsets, expansions = spell_out(view, lower, parts, offsets)
     word_list = parts[1::2]
     return _Text(
         text,
@@ -527,7 +768,60 @@ def _prepare(text: str) -> _Text:
         offsets[0::2][: len(word_list)],
         view,
         origins,
+        expansions,
     )
+
+
+def _split_words(view: str) -> tuple[str, list[str], list[int]]:
+    """Return `view` in lower case, split by `(\\w+)`, and each part's end."""
+    lower = _lower_same_length(view)
+    parts = _WORD_SPLIT.split(lower)
+    return lower, parts, list(accumulate(map(len, parts)))
+
+
+def spell_out(
+    view: str, lower: str, parts: list[str], offsets: list[int]
+) -> tuple[str, str, list[str], list[int], _Expansions]:
+    """Replace each TEXT_SPEAK word of `view` with the words it stands for.
+
+    `lower`, `parts` and `offsets` describe `view` as `_split_words`
+    returns them, and the result describes the new view the same way,
+    followed by where the replaced words are before and after.
+    """
+    expansions = _Expansions([], [], [], [])
+    pieces: list[str] = []
+    ends: list[int] = []
+    views: list[str] = []
+    lowers: list[str] = []
+    next_part = 0
+    shift = 0
+    # compress() picks the indexes of the text-speak words at C speed, so
+    # the loop runs once per replaced word instead of once per word.
+    hits = compress(range(1, len(parts), 2), map(TEXT_SPEAK.__contains__, parts[1::2]))
+    for index in hits:
+        word = parts[index]
+        start, end = offsets[index - 1], offsets[index]
+        spelled = TEXT_SPEAK[word]
+        cursor = offsets[next_part - 1] if next_part else 0
+        pieces.extend(parts[next_part:index])
+        ends.extend(map(shift.__add__, offsets[next_part:index]))
+        views.extend((view[cursor:start], spelled))
+        lowers.extend((lower[cursor:start], spelled))
+        for piece in _TEXT_SPEAK_PARTS[word]:
+            pieces.append(piece)
+            ends.append((ends[-1] if ends else 0) + len(piece))
+        expansions.new_starts.append(start + shift)
+        expansions.new_ends.append(start + shift + len(spelled))
+        expansions.old_starts.append(start)
+        expansions.old_ends.append(end)
+        shift += len(spelled) - (end - start)
+        next_part = index + 1
+    cursor = offsets[next_part - 1] if next_part else 0
+    pieces.extend(parts[next_part:])
+    ends.extend(map(shift.__add__, offsets[next_part:]))
+    views.append(view[cursor:])
+    lowers.append(lower[cursor:])
+    return "".join(views), "".join(lowers), pieces, ends, expansions
 
 
 def _lower_same_length(text: str) -> str:
@@ -563,10 +857,23 @@ def spaced_letter_runs(parts: list[str], offsets: list[int]) -> list[tuple[int, 
         last = index
         while _continues_run(parts, words, last):
             last += 1
-        if last - index >= 2 and all(map(str.isalpha, words[index : last + 1])):
+        letters = words[index : last + 1]
+        if _is_spaced_word(letters):
             runs.append((offsets[2 * index], offsets[2 * last + 1]))
         index = lengths.find(b"\x01\x01\x01", last + 1)
     return runs
+
+
+def _is_spaced_word(letters: list[str]) -> bool:
+    """Check that a run of one-letter words is letters written apart.
+
+    "r u a" is text-speak for "are you a", not a word written apart.
+    """
+    return (
+        len(letters) >= 3
+        and all(map(str.isalpha, letters))
+        and not TEXT_SPEAK_LETTERS.issuperset(letters)
+    )
 
 
 def _continues_run(parts: list[str], words: list[str], index: int) -> bool:
@@ -659,9 +966,11 @@ def find_concerns(text: str, rules: SafeguardingRules) -> list[Concern]:
     """Return every match of every rule in `text`, in rule order.
 
     The rules match a view of `text` in which invisible characters are
-    gone, lookalike letters are plain and spaced-out letters are joined
-    (see `_prepare`), while each concern's offsets and matched text come
-    from `text` itself.
+    gone, lookalike letters are plain, spaced-out letters are joined and
+    text-speak is spelled out (see `_prepare`), while each concern's
+    offsets and matched text come from `text` itself. Where two rules of
+    one category match overlapping text, only the earlier rule's concern
+    is kept, so one phrase is one concern.
     """
     prepared = _prepare(text)
     compiled = compile_rules(rules)
@@ -669,7 +978,24 @@ def find_concerns(text: str, rules: SafeguardingRules) -> list[Concern]:
     concerns: list[Concern] = []
     for rule, rule_spans in zip(compiled, spans, strict=True):
         concerns.extend(_rule_concerns(prepared, rule, rule_spans))
-    return concerns
+    return _without_overlaps(concerns)
+
+
+def _without_overlaps(concerns: list[Concern]) -> list[Concern]:
+    # The kept spans of one category never overlap, so sorted by start they
+    # are sorted by end too, and only the last one starting before a new
+    # concern ends can overlap it.
+    distinct: list[Concern] = []
+    spans: dict[str, tuple[list[int], list[int]]] = {}
+    for concern in concerns:
+        starts, ends = spans.setdefault(concern.category, ([], []))
+        position = bisect.bisect_left(starts, concern.end)
+        if position and ends[position - 1] > concern.start:
+            continue
+        starts.insert(position, concern.start)
+        ends.insert(position, concern.end)
+        distinct.append(concern)
+    return distinct
 
 
 def _find_spans(
@@ -681,18 +1007,15 @@ def _find_spans(
     when the text contains a word for each of its words.
     """
     spans: list[list[tuple[int, int]]] = [[] for _ in compiled]
-    starts = _phrase_starts(text, compiled, index)
-    subject = text.lower
-    for number, word in enumerate(text.word_list):
-        positions = starts.get(word)
-        if positions is None:
-            continue
-        offset = text.word_starts[number]
-        for rule_number, phrase_number in positions:
-            pattern = compiled[rule_number].phrases[phrase_number].pattern
-            match = pattern.match(subject, offset)
-            if match is not None:
-                spans[rule_number].append(match.span())
+    by_word, by_pair = _phrase_starts(text, compiled, index)
+    words = text.word_list
+    # compress() picks the words, or pairs of neighbouring words, that start
+    # a phrase at C speed, so the loops below run only where one may match.
+    for number in compress(count(), map(by_word.__contains__, words)):
+        _match_at(text, number, by_word[words[number]], spans)
+    pairs = pairwise(words)
+    for number in compress(count(), map(by_pair.__contains__, pairs)):
+        _match_at(text, number, by_pair[words[number], words[number + 1]], spans)
     for rule_number, phrase_number in index.unanchored:
         phrase = compiled[rule_number].phrases[phrase_number]
         if _may_match(phrase, text):
@@ -700,29 +1023,53 @@ def _find_spans(
     return spans
 
 
+# The (rule number, pattern) pairs of the phrases to try at one word.
+_Candidates = list[tuple[int, re.Pattern[str]]]
+
+
+def _match_at(
+    text: _Text,
+    number: int,
+    candidates: _Candidates,
+    spans: list[list[tuple[int, int]]],
+) -> None:
+    offset = text.word_starts[number]
+    for rule_number, pattern in candidates:
+        match = pattern.match(text.lower, offset)
+        if match is not None:
+            spans[rule_number].append(match.span())
+
+
 def _phrase_starts(
     text: _Text, compiled: tuple[_CompiledRule, ...], index: _PhraseIndex
-) -> dict[str, list[tuple[int, int]]]:
-    """Map each word of `text` that can start a phrase to those phrases."""
-    starts: dict[str, list[tuple[int, int]]] = {}
+) -> tuple[dict[str, _Candidates], dict[tuple[str, str], _Candidates]]:
+    """Map the words of `text` that can start a phrase to those phrases.
+
+    The first map is keyed by a word, for phrases whose second word is not
+    known. The second is keyed by a word and the word after it.
+    """
+    positions: dict[str, list[tuple[int, int]]] = {}
     for word in text.words.intersection(index.by_word):
-        for position in index.by_word[word]:
-            starts.setdefault(word, []).append(position)
+        positions[word] = list(index.by_word[word])
     for prefix, rule_number, phrase_number in index.by_prefix:
         for word in text.words:
             if word.startswith(prefix):
-                starts.setdefault(word, []).append((rule_number, phrase_number))
-    return {
-        word: live
-        for word, positions in starts.items()
-        if (live := [p for p in positions if _may_match(_phrase_at(compiled, p), text)])
-    }
-
-
-def _phrase_at(
-    compiled: tuple[_CompiledRule, ...], position: tuple[int, int]
-) -> _Phrase:
-    return compiled[position[0]].phrases[position[1]]
+                positions.setdefault(word, []).append((rule_number, phrase_number))
+    by_word: dict[str, _Candidates] = {}
+    by_pair: dict[tuple[str, str], _Candidates] = {}
+    for word, found in positions.items():
+        for rule_number, phrase_number in found:
+            phrase = compiled[rule_number].phrases[phrase_number]
+            if not _may_match(phrase, text):
+                continue
+            candidate = (rule_number, phrase.pattern)
+            followers = phrase.followers.get(word) if phrase.followers else None
+            if followers is None:
+                by_word.setdefault(word, []).append(candidate)
+                continue
+            for follower in followers.intersection(text.words):
+                by_pair.setdefault((word, follower), []).append(candidate)
+    return by_word, by_pair
 
 
 def _rule_concerns(
