@@ -365,14 +365,17 @@ class OffPlatformFilter:
 def _service_links(text: str, found: frozenset[str]) -> Offsets:
     if not _names_a_host(text, found):
         return
-    for match in _SERVICE_LINK.finditer(text):
-        yield match.start(), _link_end(match)
+    hosts = {host for host, labels in _HOST_LABELS if labels <= found}
+    for start, end in _windows_around(text, hosts, _LINK_MARGIN, whole_words=False):
+        for match in _SERVICE_LINK.finditer(text, start, end):
+            yield match.start(), _link_end(match)
 
 
 def _service_phrases(text: str, found: frozenset[str]) -> Offsets:
     names_service = _has_any(found, _SERVICE_WORDS)
     if names_service or "x" in found:
-        yield from _invitations(text)
+        names = {"x"} if "x" in found else set()
+        yield from _invitations(text, _service_windows(text, found, names))
     if _has_any(found, _SERVICE_VERB_WORDS):
         yield from (match.span() for match in _SERVICE_VERB.finditer(text))
     if not names_service:
@@ -410,20 +413,33 @@ def _handles_after(
 _WINDOW_MARGIN = 200
 
 
-def _service_windows(text: str, found: frozenset[str]) -> list[tuple[int, int]]:
+# A link can run this far either side of the service's host name.
+_LINK_MARGIN = 4096
+
+
+def _service_windows(
+    text: str, found: frozenset[str], extra: set[str] | None = None
+) -> list[tuple[int, int]]:
     """Return the merged stretches of `text` within reach of a service name."""
-    if len(text) <= 4 * _WINDOW_MARGIN:
+    names = {word for group in _SERVICE_WORDS if group <= found for word in group}
+    return _windows_around(text, names | (extra or set()), _WINDOW_MARGIN)
+
+
+def _windows_around(
+    text: str, names: set[str], margin: int, *, whole_words: bool = True
+) -> list[tuple[int, int]]:
+    """Return the merged stretches within `margin` of each occurrence of `names`."""
+    if len(text) <= 4 * margin:
         return [(0, len(text))]
     folded = fold_case(text)
-    names = {word for group in _SERVICE_WORDS if group <= found for word in group}
     stretches: list[tuple[int, int]] = []
     for name in names:
         at = folded.find(name)
         while at != -1:
             end = at + len(name)
-            if _is_whole_word(folded, at, end):
-                start = max(0, at - _WINDOW_MARGIN)
-                stretches.append((start, min(len(text), end + _WINDOW_MARGIN)))
+            if not whole_words or _is_whole_word(folded, at, end):
+                start = max(0, at - margin)
+                stretches.append((start, min(len(text), end + margin)))
             at = folded.find(name, end)
     stretches.sort()
     merged: list[tuple[int, int]] = []
@@ -494,8 +510,10 @@ def _discord_tags(text: str) -> Offsets:
             yield match.span()
 
 
-def _invitations(text: str) -> Offsets:
-    for match in _INVITATION.finditer(text):
+def _invitations(text: str, windows: list[tuple[int, int]]) -> Offsets:
+    matches = (m for start, end in windows
+               for m in _INVITATION.finditer(text, start, end))  # fmt: skip
+    for match in matches:
         handle = _handle_span(match)
         end = handle[1] if handle else match.end("invitation")
         end = match.end("name") if match.group("name") else end

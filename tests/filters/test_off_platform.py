@@ -429,3 +429,13 @@ def test_handle_deep_in_long_text_is_removed(phrase: str) -> None:
     assert "samj_04" not in delivered
     assert delivered.startswith(filler)
     assert delivered.endswith(". " + filler)
+
+
+def test_long_service_link_deep_in_long_text_is_removed_whole() -> None:
+    filler = "We went over the plan for the science fair again today. " * 80
+    link = "https://www.instagram.com/samj_04?ref=" + "q" * 600
+    text = filler + "see " + link + " " + filler
+
+    delivered = clean(text).text
+
+    assert delivered == filler + "see [contact link removed] " + filler
