@@ -149,8 +149,11 @@ def _is_draw_of_small_numbers(candidate: str) -> bool:
     return all(a < b for a, b in itertools.pairwise(values))
 
 
+_GLUED_WORD_CUTS = " \t\r\n\u00a0|/,_:*;#~'"
+
+
 def _end_before_glued_word(text: str, start: int, end: int) -> int:
-    """Drop a last digit run that is glued to a word, as in "07700 900123 0A".
+    """Drop a last digit run that is glued to a word, as in "07700 900123|0A".
 
     The run belongs to a code such as "0A", so the number before it stands
     alone. A candidate with no space in it is returned whole, for the
@@ -158,7 +161,8 @@ def _end_before_glued_word(text: str, start: int, end: int) -> int:
     """
     if end >= len(text) or not (text[end].isalnum() or text[end] == "_"):
         return end
-    cut = max(text.rfind(space, start, end) for space in " \t\r\n\u00a0")
+    # Any separator that can join digit groups can also end the number.
+    cut = max(text.rfind(mark, start, end) for mark in _GLUED_WORD_CUTS)
     if cut <= start:
         return end
     return start + len(text[start:cut].rstrip(_SEPARATORS))
@@ -209,10 +213,12 @@ def _has_plain_surroundings(text: str, start: int, end: int) -> bool:
         before == "#" and "#" in text[start:end]
     ):
         return False
-    # "ORD-2026-1234" and "2026-1234-A" are references, not numbers.
-    if before in "-/" and before_that.isalnum():
+    # "ORD-2026-1234" and "2026-1234-A" are references, not numbers. A
+    # reference is written without spaces, so "07700 900123/0A" is a number.
+    spaced = " " in text[start:end]
+    if before in "-/" and before_that.isalnum() and not spaced:
         return False
-    if after in "-/" and after_that.isalnum():
+    if after in "-/" and after_that.isalnum() and not spaced:
         return False
     return _REFERENCE_LABEL.search(text, max(0, start - 40), start) is None
 

@@ -524,3 +524,11 @@ def test_sum_is_no_international_number() -> None:
     text = "Total = 12 + 34 + 56 + 78 + 90 = 270"
 
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize("mark", ["|", "/", ","])
+def test_number_before_a_glued_code_is_removed(mark: str) -> None:
+    # The "0" of "0A" would join the number through the separator.
+    result = clean(f"Subject: 07700 900123{mark}0A")
+
+    assert result.text == f"Subject: {REMOVED}{mark}0A"
