@@ -192,7 +192,8 @@ async def run_retention(
         return rolled_back.report
 
     scrubbed = await scrub_files(archive)
-    log.info(
+    # Callers report the counts (the CLI prints them, the scheduler logs them).
+    log.debug(
         "retention deleted %d messages, %d originals, %d findings, %d audit rows",
         report.delivered,
         report.originals,

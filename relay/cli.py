@@ -986,8 +986,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     from relay.report_output import ReportRequest, run_report
 
     config = load_config(args.config)
+    output_format = "table"
+    if args.json:
+        output_format = "json"
+    elif args.csv:
+        output_format = "csv"
     request = ReportRequest(
-        output_format="json" if args.json else "csv" if args.csv else "table",
+        output_format=output_format,
         pseudonymise=args.pseudonymise,
         output=args.output,
         date_from=args.date_from,

@@ -119,7 +119,7 @@ class ConsoleSettings:
 
 @dataclass(frozen=True)
 class ProgrammeSettings:
-    """How the relay runs a cohort: terms, wind-down, prompts and digests."""
+    """Settings for running a cohort: terms, wind-down, prompts and digests."""
 
     # A new relationship's planned end is this many months after its start.
     term_months: int

@@ -262,7 +262,7 @@ def pseudonym(key: bytes, participant_id: int) -> str:
     """Return a participant's code: HMAC-SHA256 of the decimal id, keyed by `key`.
 
     The same key gives the same code in every report, and without the key
-    nobody can compute the code from a participant's id.
+    the code cannot be computed from a participant's id.
     """
     digest = hmac.new(key, str(participant_id).encode("ascii"), hashlib.sha256)
     return PSEUDONYM_PREFIX + digest.hexdigest()[:PSEUDONYM_HEX_DIGITS].upper()

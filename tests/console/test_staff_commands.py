@@ -266,7 +266,7 @@ def test_disabling_the_last_admin_is_refused(
     assert audit_rows(site, "staff_disable") == []
 
 
-def test_an_admin_can_be_disabled_while_another_is_active(
+def test_admin_disabled_with_another_active(
     site: ConsoleSite,
     monkeypatch: pytest.MonkeyPatch,
     operator: str,

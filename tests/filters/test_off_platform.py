@@ -431,7 +431,7 @@ def test_handle_deep_in_long_text_is_removed(phrase: str) -> None:
     assert delivered.endswith(". " + filler)
 
 
-def test_long_service_link_deep_in_long_text_is_removed_whole() -> None:
+def test_long_link_removed_whole() -> None:
     filler = "We went over the plan for the science fair again today. " * 80
     link = "https://www.instagram.com/samj_04?ref=" + "q" * 600
     text = filler + "see " + link + " " + filler
