@@ -160,6 +160,13 @@ class ProgrammeStore:
         )
         return bool(rows)
 
+    async def has_sent_any(self, kind: str) -> bool:
+        """Check whether any send of `kind` is recorded."""
+        rows = await self.archive._fetchall(
+            "SELECT 1 FROM programme_sends WHERE kind = ? LIMIT 1", (kind,)
+        )
+        return bool(rows)
+
     async def record_send(
         self,
         kind: str,

@@ -10,7 +10,8 @@ does all work that is due at the time the clock returns, in this order:
    is suspended;
 3. a prompt to both members of an active pair that has not written for more
    than prompt_after_quiet_days;
-4. the weekly digest to each coordinator, once on digest_weekday;
+4. the weekly digest to each coordinator, once on digest_weekday, or on
+   the first tick after it when the relay was down that day;
 5. `retention run`, once a day when [retention] scheduled is true.
 
 Every send is recorded in programme_sends with the notices it queues, so
@@ -39,6 +40,7 @@ from relay.programme_mail import (
     ProgrammeMail,
     QuietPair,
 )
+from relay.report import iso_week
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +49,6 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def iso_week(day: date) -> str:
-    """Return the ISO 8601 week of `day`, such as 2026-W49."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 @dataclass
@@ -235,11 +231,15 @@ class Scheduler:
         return quiet.days
 
     async def _digest(self, now: datetime, report: TickReport) -> None:
-        # NOTE: the digest goes out only on digest_weekday (UTC), so a relay
-        # that is down for all of that day sends no digest that week.
-        if now.weekday() != self._config.programme.digest_weekday:
+        # The digest is due on digest_weekday (UTC). A relay that was down
+        # all that day sends it on its next tick within six days. A relay
+        # that has never sent a digest waits for the digest day itself, so
+        # its first tick does not send last week's.
+        today = now.date()
+        behind = (today.weekday() - self._config.programme.digest_weekday) % 7
+        if behind and not await self._store.has_sent_any("digest"):
             return
-        week = iso_week(now.date())
+        week = iso_week(today - timedelta(days=behind))
         due = [
             address
             for address in await self._coordinator_addresses()

@@ -500,6 +500,33 @@ async def test_digest_once_per_week(programme: Programme) -> None:
     ]
 
 
+async def test_digest_missed_on_its_day_goes_out_next_tick(
+    programme: Programme,
+) -> None:
+    assert (await programme.tick(datetime(2026, 2, 2, 9, 0, tzinfo=UTC))).digests == 1
+    # Down from Sunday 8 February to Wednesday 11 February, past Monday's digest.
+    assert (await programme.tick(datetime(2026, 2, 11, 7, 0, tzinfo=UTC))).digests == 1
+    late = (await programme.contents("digest"))[COORDINATOR]
+    assert late["Subject"] == "Mentor Relay weekly digest, 2026-W07"
+    assert (await programme.tick(datetime(2026, 2, 12, 7, 0, tzinfo=UTC))).digests == 0
+    assert (await programme.tick(datetime(2026, 2, 16, 7, 0, tzinfo=UTC))).digests == 1
+
+    assert await programme.sends("digest") == [
+        f"{COORDINATOR}:2026-W06",
+        f"{COORDINATOR}:2026-W07",
+        f"{COORDINATOR}:2026-W08",
+    ]
+
+
+async def test_new_relay_sends_no_digest_before_its_first_digest_day(
+    programme: Programme,
+) -> None:
+    for day in (3, 5, 8):
+        moment = datetime(2026, 2, day, 12, 0, tzinfo=UTC)
+        assert (await programme.tick(moment)).digests == 0
+    assert (await programme.tick(datetime(2026, 2, 9, tzinfo=UTC))).digests == 1
+
+
 async def test_digest_to_active_coordinators_only(
     programme: Programme,
 ) -> None:
