@@ -39,6 +39,14 @@ UNKNOWN_SENDER = Reply(
     "This address is not registered with the mentoring programme: send from the "
     "address you registered with",
 )
+# The From header decides who a participant is, so it must be unambiguous.
+UNREADABLE_FROM = Reply(
+    550,
+    "5.7.1",
+    "The From header must show exactly one address, and no other address in "
+    "its display name: send from your usual mail program with your registered "
+    "address",
+)
 SENDER_SUSPENDED = Reply(
     550,
     "5.7.1",

@@ -362,7 +362,10 @@ class RelayHandler:
         if transaction.postmaster:
             return await self._keep_for_postmaster(raw)
 
-        sender = await self._identify_sender(raw, transaction)
+        from_address = _from_address_of_crlf(raw)
+        if from_address is None:
+            return replies.UNREADABLE_FROM.format()
+        sender = await self._identify_sender(from_address, transaction)
         if sender is None:
             return replies.UNKNOWN_SENDER.format()
         # The participant's own domain must authenticate the message, whether
@@ -392,12 +395,8 @@ class RelayHandler:
         return None
 
     async def _identify_sender(
-        self, raw: bytes, transaction: _Transaction
+        self, from_address: str, transaction: _Transaction
     ) -> Participant | None:
-        # `raw` already has CRLF line endings, so skip a second full pass.
-        from_address = _from_address_of_crlf(raw)
-        if from_address is None:
-            return None
         participant = await self._archive.participant_by_email(from_address)
         return participant or transaction.envelope_sender
 
@@ -734,9 +733,14 @@ def _name_shows_only(name: str, address: str) -> bool:
         decoded = str(make_header(decode_header(name.strip('"'))))
     except (HeaderParseError, LookupError, ValueError):
         return False
-    if not any(mark in decoded for mark in "@<>"):
+    if "<" not in decoded and ">" not in decoded and not _SHOWN_ADDRESS.search(decoded):
         return True
     return decoded.strip().strip("\"'").lower() == address
+
+
+# Text around an "@" with no space on either side reads as an address
+# ("sam@example.net"), while "Sam @ home" does not.
+_SHOWN_ADDRESS = re.compile(r"[^\s@<>]@[^\s@<>]")
 
 
 def client_address(session: Session) -> str:

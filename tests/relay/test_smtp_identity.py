@@ -255,14 +255,47 @@ async def test_null_sender_is_identified_by_from(front: Front, cast: Cast) -> No
     assert row == ("sam@example.org",)
 
 
-async def test_ambiguous_from_is_unknown_sender(front: Front, cast: Cast) -> None:
+@pytest.mark.parametrize(
+    "from_value",
+    [
+        "sam@example.org, jo@example.com",
+        '"jo@example.com" <sam@example.org>',
+        "=?utf-8?q?jo=40example=2Ecom?= <sam@example.org>",
+        "Sam <sam@example.org> (or jo@example.com)",
+    ],
+)
+async def test_ambiguous_from_gets_its_own_refusal(
+    front: Front, cast: Cast, from_value: str
+) -> None:
     client = await session(front.port)
     try:
         await client.command("MAIL FROM:<sam@example.org>")
         await client.command(f"RCPT TO:<{cast.alex}>")
         await client.command("DATA")
-        data = message("sam@example.org, jo@example.com")
-        assert await client.command(data + b".") == replies.UNKNOWN_SENDER.format()
+        data = message(from_value)
+        assert await client.command(data + b".") == (
+            "550 5.7.1 The From header must show exactly one address, and no "
+            "other address in its display name: send from your usual mail "
+            "program with your registered address"
+        )
+    finally:
+        await client.close()
+
+
+@pytest.mark.parametrize(
+    "from_value",
+    ['"Sam @ home" <sam@example.org>', "=?utf-8?q?Sam_=40_home?= <sam@example.org>"],
+)
+async def test_at_sign_in_display_name_is_no_address(
+    front: Front, cast: Cast, from_value: str
+) -> None:
+    client = await session(front.port)
+    try:
+        await client.command("MAIL FROM:<sam@example.org>")
+        await client.command(f"RCPT TO:<{cast.alex}>")
+        await client.command("DATA")
+        reply = await client.command(message(from_value) + b".")
+        assert reply.startswith("250 2.0.0 Message accepted"), reply
     finally:
         await client.close()
 
