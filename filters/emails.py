@@ -6,7 +6,9 @@ example [dot] com", "sam (at) example (dot) com", "sam dot jones at example dot
 com", "sam @ example.com", "sam(@)example.com". Because "at" and "dot" are
 ordinary words, a disguised address counts only when it ends in a well-known
 top-level domain, or names a webmail provider ("samj04 at gmail"). Addresses
-on the relay's own domain are aliases and stay.
+on the relay's own domain are aliases and stay. An address encoded in base64
+or hex (see filters.encoded), or written downwards with one or two characters
+a line (see filters.normalise), is read decoded or with its lines joined.
 """
 
 from __future__ import annotations
@@ -15,8 +17,14 @@ import logging
 import re
 
 from filters.base import FilterContext, Span
+from filters.encoded import find_hidden
 from filters.normalise import MatchingView
-from filters.prefilter import fold_case, matches_after, matches_at, words
+from filters.prefilter import (
+    fold_case,
+    letter_words,
+    matches_after,
+    matches_at,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +36,6 @@ log = logging.getLogger(__name__)
 # loops keep the scan linear: a match can only start where a run of address
 # characters or a quoted local part starts.
 _LOCAL_CHAR = r"[\w.!#$%'*+=^`{|}~-]"
-_LOCAL_PUNCTUATION = ".!#$%'*+=^`{|}~-"
 _MAX_QUOTED_LOCAL = 64
 _PLAIN_ADDRESS = re.compile(
     rf"(?P<mailto>mailto:)?(?<!{_LOCAL_CHAR})"
@@ -41,7 +48,7 @@ _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 
 # Spelled-out separators. Bracketed forms may have spaces inside and around
 # them, and "-at-", "*at*" or "=at=" count as bracketed. The bare words need
-# spaces on both sides. "#" stands for "@" as well, and so do "at sign" and
+# spaces on both sides. "#" and "*" stand for "@" as well, and so do "at sign" and
 # "at symbol". Dots in the domain may have spaces around them ("example .
 # com"); the spaced form is checked after the match, because after a bare
 # "at" it is usually the end of a sentence.
@@ -54,7 +61,7 @@ _FOREIGN_DOT = r"\s+(?:punto|point|punkt)\s+"
 _AT = (
     rf"(?:\s*{_OPEN}\s*(?:at|@|#)\s*{_CLOSE}\s*|\s*[\[(]\s*a\s*[\])]\s*"
     r"|\s+at(?:[\s-]?(?:sign|symbol))?\s+|\s+(?:arroba|arobase|klammeraffe)\s+"
-    r"|\s*(?:@{1,2}|#)\s*)"
+    r"|\s*(?:@{1,2}|#|\*)\s*)"
 )
 _DOT = rf"(?:\s*{_OPEN}\s*dot\s*{_CLOSE}\s*|\s+dot\s+|{_FOREIGN_DOT}|\.)"
 _DOMAIN_DOT = rf"(?:\s*{_OPEN}\s*dot\s*{_CLOSE}\s*|\s+dot\s+|{_FOREIGN_DOT}|\s?\.\s?)"
@@ -136,7 +143,7 @@ _AT_DOTTED_DOMAIN = re.compile(
 _AT_SPACED_DOT = re.compile(r"@[\w-]+(?:\s\.|\.\s)")
 # Words that stand for "@" on their own, so their presence starts the scan.
 _SPELLED_AT_WORDS = frozenset(["atsign", "atsymbol", *_FOREIGN_AT_WORDS])
-_HASH_BEFORE_DOMAIN = re.compile(r"#\s*[\w'+-]+\s?(?:\.|\S?dot\b)")
+_HASH_BEFORE_DOMAIN = re.compile(r"[#*]\s*[\w'+-]+\s?(?:\.|\S?dot\b)")
 _MAILTO = re.compile("mailto:", re.IGNORECASE)
 _WEBMAIL_LABELS = tuple(
     (domain, tuple(domain.split("."))) for domain in sorted(_WEBMAIL_DOMAINS)
@@ -151,13 +158,30 @@ class EmailFilter:
 
     def find(self, text: str, context: FilterContext) -> list[Span]:
         relay_domain = context.relay_domain.lower()
-        spans = _plain_addresses(text, relay_domain, self.kind)
-        spans.extend(_disguised_addresses(text, relay_domain, self.kind))
-        spans.extend(_spaced_out_addresses(text, relay_domain, self.kind))
-        spans.extend(_provider_handles(text, self.kind))
-        spans.extend(_glued_at_addresses(text, relay_domain, self.kind))
-        spans.extend(_reversed_addresses(text, self.kind))
+        spans = _written_addresses(text, relay_domain, self.kind)
+        spans.extend(
+            find_hidden(
+                text,
+                lambda hidden: _written_addresses(hidden, relay_domain, self.kind),
+                self.kind,
+            )
+        )
         return spans
+
+
+def _written_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
+    """Find the addresses written in `text` itself, in any of the forms above."""
+    starts = _plain_address_starts(text)
+    spans = _plain_addresses(text, starts, relay_domain, kind)
+    spans.extend(_disguised_addresses(text, relay_domain, kind))
+    spans.extend(_spaced_out_addresses(text, relay_domain, kind))
+    spans.extend(_provider_handles(text, kind))
+    spans.extend(_glued_at_addresses(text, relay_domain, kind))
+    spans.extend(_reversed_addresses(text, starts, kind))
+    windows = _windows_before_tlds(text)
+    spans.extend(_respelled_addresses(text, windows, relay_domain, kind))
+    spans.extend(_handle_and_domain_apart(text, windows, relay_domain, kind))
+    return spans
 
 
 def find_altered_relay_addresses(
@@ -186,9 +210,11 @@ def find_altered_relay_addresses(
     return spans
 
 
-def _plain_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
+def _plain_addresses(
+    text: str, starts: list[int], relay_domain: str, kind: str
+) -> list[Span]:
     spans: list[Span] = []
-    for match in matches_at(_PLAIN_ADDRESS, text, _plain_address_starts(text)):
+    for match in matches_at(_PLAIN_ADDRESS, text, starts):
         domain = _trim_domain(match.group("domain"))
         if domain is None or domain.lower() == relay_domain:
             continue
@@ -209,9 +235,7 @@ def _plain_address_starts(text: str) -> list[int]:
     starts = []
     at = text.find("@")
     while at != -1:
-        start = at
-        while start > 0 and _is_local_char(text[start - 1]):
-            start -= 1
+        start = _local_run_start(text, at)
         if start < at:
             starts.append(start)
             if start >= 7 and _MAILTO.fullmatch(text, start - 7, start):
@@ -234,8 +258,27 @@ def _quoted_local_start(text: str, closing: int) -> int:
     return opening
 
 
-def _is_local_char(char: str) -> bool:
-    return char.isalnum() or char == "_" or char in _LOCAL_PUNCTUATION
+# A run of local-part characters, and one that may have "@" signs in it.
+# `\w` matches what `str.isalnum` accepts, and "_".
+_LOCAL_RUN = re.compile(rf"{_LOCAL_CHAR}*")
+_LOCAL_OR_AT_RUN = re.compile(r"[\w.!#$%'*+=^`{|}~@-]*")
+_FIRST_LOOK_BACK = 64
+
+
+def _local_run_start(text: str, end: int) -> int:
+    """Return where the run of local-part characters that ends at `end` starts.
+
+    The run is matched forwards in the reversed text before `end`, which
+    costs far less than a Python step per character.
+    """
+    window = _FIRST_LOOK_BACK
+    while True:
+        low = max(0, end - window)
+        run = _LOCAL_RUN.match(text[low:end][::-1])
+        length = run.end() if run else 0
+        if length < end - low or low == 0:
+            return end - length
+        window *= 4
 
 
 def _skip_leading_punctuation(text: str, start: int, match: re.Match[str]) -> int:
@@ -296,7 +339,8 @@ def _widen_over_brackets(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _disguised_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
     spans: list[Span] = []
-    found = words(text)
+    # Every word the checks look for is made of ASCII letters.
+    found = letter_words(text)
     if _webmail_names & found:
         spans.extend(_provider_addresses(text, kind))
     if not _may_have_disguised_address(text, found):
@@ -386,7 +430,7 @@ def _may_have_disguised_address(text: str, found: frozenset[str]) -> bool:
         return True
     if _SPELLED_AT_WORDS & found:
         return True
-    if "#" in text and _HASH_BEFORE_DOMAIN.search(folded):
+    if ("#" in text or "*" in text) and _HASH_BEFORE_DOMAIN.search(folded):
         return True
     if "at" in found and (
         "dot" in found
@@ -456,12 +500,14 @@ def _reads_as_prose(match: re.Match[str], domain: str) -> bool:
     address only when the name before "at" looks like a mailbox ("sam.jones",
     "sam_99") or the domain is a webmail provider ("sam at gmail.com"). A
     bare "at" before a dot with a space beside it is prose: "at home. It".
-    A "#" counts only with the same spacing on both sides and a name of two
-    characters or more, which leaves "C# and .NET" alone. A bracketed "(a)"
+    A "#" or "*" counts only with the same spacing on both sides and a name of
+    two characters or more, which leaves "C# and .NET" alone. A bracketed "(a)"
     counts only after a name that looks like a mailbox.
     """
     at = match.group("at")
-    if at.strip() == "#":
+    if at.strip() == "*" and _SPACED_DOT.search(domain):
+        return True  # "sh*t. at last" is a starred word at a sentence end
+    if at.strip() in ("#", "*"):
         return at[0].isspace() != at[-1].isspace() or len(match.group("local")) < 2
     if at.strip(" \t\n()[]").lower() == "a":
         # "(a)" also labels list items: "option (a) example.net".
@@ -484,8 +530,18 @@ def _reads_as_prose(match: re.Match[str], domain: str) -> bool:
 # A webmail provider named next to a user name, with no domain written:
 # "samjones2010@gmail", "sam@gmaildotcom", "my gmail is samjones2010",
 # "gmail: samjones2010", "samjones2010 (gmail)", "samjones2010 on gmail".
-# The provider alone tells the reader the domain.
+# The provider alone tells the reader the domain. In words, Google's mail
+# is also "google mail", "google" or "the google one", but "google" before
+# the name of another Google service ("on google drive") is no mailbox.
 _PROVIDER = rf"(?:g[ -]?mail|{_WEBMAIL_NAMES})"
+_GOOGLE_SERVICES = (
+    "drive|docs?|sheets?|slides|meet|classroom|forms?|maps|photos|calendar"
+    "|chat|play|search|scholar|translate|cloud|keep|sites"
+)
+_PROVIDER_WORDS = (
+    rf"(?P<provider>google[ -]?mail|google(?![ -](?:{_GOOGLE_SERVICES})\b)"
+    rf"|{_PROVIDER})(?:\s+(?:one|account|address))?"
+)
 _PROVIDER_SUFFIX = r"(?:dotcom|dotco(?:dot)?uk|\s?(?:\.|dot)\s?com)?"
 _HANDLE = r"[\w.+-]*\w"
 _HANDLE_AT_PROVIDER = re.compile(
@@ -493,14 +549,18 @@ _HANDLE_AT_PROVIDER = re.compile(
 )
 _HANDLE_NEAR_PROVIDER = re.compile(
     rf"(?<![\w.@])(?P<handle>{_HANDLE})"
-    rf"(?:\s+on\s+|\s+at[\s-]?(?:sign|symbol)\s+|\s*\(\s*){_PROVIDER}\b\)?"
+    r"(?P<joint>\s+(?:on|at)\s+(?:the\s+)?|\s+at[\s-]?(?:sign|symbol)\s+|\s*\(\s*)"
+    rf"{_PROVIDER_WORDS}\b\)?"
 )
 _PROVIDER_THEN_HANDLE = re.compile(
-    rf"\b{_PROVIDER}(?:\s+(?:address|account|id))?(?:\s*(?:is|:|=)\s*|\s+)"
-    rf"(?P<handle>{_HANDLE})(?![\w@])"
+    rf"\b{_PROVIDER_WORDS}(?:\s+(?:address|account|id))?"
+    rf"(?P<joint>\s*(?:is|:|=)\s*|\s+)(?P<handle>{_HANDLE})(?![\w@])"
 )
 _MIN_HANDLE = 4
 _MAX_HANDLE_WINDOW = 80
+# Room after a provider's name for the words that may follow it: "google
+# mail", "hotmail account)".
+_MAX_PROVIDER_TAIL = 12
 
 
 def _provider_handles(text: str, kind: str) -> list[Span]:
@@ -515,17 +575,43 @@ def _provider_handles(text: str, kind: str) -> list[Span]:
         starts = _handle_starts(folded)
         for match in matches_at(_HANDLE_AT_PROVIDER, folded, starts):
             spans.append(Span(match.start("handle"), match.end(), kind))
-    for start, end in _provider_names(folded, words(text)):
-        # The patterns run only on a window around each provider name,
-        # because a scan of the whole text costs milliseconds per 100 KB.
-        window = max(0, start - _MAX_HANDLE_WINDOW)
-        before = _HANDLE_NEAR_PROVIDER.search(folded, window, end + 1)
+    for start, end in _provider_names(folded, letter_words(text)):
+        before = _handle_before_provider(folded, start, end)
         if before and _looks_like_mailbox(before.group("handle")):
             spans.append(Span(before.start("handle"), before.end(), kind))
         after = _PROVIDER_THEN_HANDLE.match(folded, start, end + _MAX_HANDLE_WINDOW)
-        if after and _looks_like_mailbox(after.group("handle")):
+        if after and _names_mailbox(after) and _looks_like_mailbox(after["handle"]):
             spans.append(Span(after.start(), after.end("handle"), kind))
     return spans
+
+
+def _handle_before_provider(folded: str, start: int, end: int) -> re.Match[str] | None:
+    """Return the match of a user name before the provider name at `start`.
+
+    The pattern runs only on a window around the name, because a scan of
+    the whole text costs milliseconds per 100 KB. The window may hold an
+    earlier provider name with its own user name, so only the match that
+    ends with this name counts.
+    """
+    window = max(0, start - _MAX_HANDLE_WINDOW)
+    limit = end + _MAX_PROVIDER_TAIL
+    for match in _HANDLE_NEAR_PROVIDER.finditer(folded, window, limit):
+        if match.start("provider") == start:
+            return match if _names_mailbox(match) else None
+    return None
+
+
+def _names_mailbox(match: re.Match[str]) -> bool:
+    """Check that a bare "google" in `match` names a mailbox, not the company.
+
+    "dr.patel at google" is where someone works, and "google v2.5" a
+    version, so a bare "google" counts only after "on", "at the" or an
+    "(", or before "is", ":" or "=".
+    """
+    if match["provider"] != "google":
+        return True
+    joint = match["joint"].split()
+    return joint not in (["at"], [])
 
 
 def _provider_names(folded: str, found: frozenset[str]) -> list[tuple[int, int]]:
@@ -533,6 +619,8 @@ def _provider_names(folded: str, found: frozenset[str]) -> list[tuple[int, int]]
     names = sorted(_webmail_names & found)
     if "g" in found and "mail" in found:
         names.extend(("g mail", "g-mail"))
+    if "google" in found:
+        names.append("google")
     bounds = []
     for name in names:
         start = folded.find(name)
@@ -548,9 +636,7 @@ def _handle_starts(folded: str) -> list[int]:
     at = folded.find("@")
     while at != -1:
         end = at - 1 if folded[at - 1 : at] == " " else at
-        start = end
-        while start > 0 and _is_local_char(folded[start - 1]):
-            start -= 1
+        start = _local_run_start(folded, end)
         if start < end:
             starts.append(start)
         at = folded.find("@", at + 1)
@@ -586,26 +672,23 @@ def _glued_at_starts(text: str) -> list[int]:
     starts = []
     at = text.find("AT")
     while at != -1:
-        start = at
-        while start > 0 and _is_local_char(text[start - 1]) and text[start - 1] != "@":
-            start -= 1
+        start = _local_run_start(text, at)
         if start < at and not text[start - 1 : start].isalnum():
             starts.append(start)
         at = text.find("AT", at + 2)
     return starts
 
 
-def _reversed_addresses(text: str, kind: str) -> list[Span]:
+def _reversed_addresses(text: str, starts: list[int], kind: str) -> list[Span]:
     """Find an address written backwards: "moc.liamg@0102senojmas".
 
     Only a reversed text whose top-level domain is a well-known one counts,
     because a reversed local part rarely ends in one by chance.
     """
     spans: list[Span] = []
-    for start in _plain_address_starts(text):
-        end = start
-        while end < len(text) and (_is_local_char(text[end]) or text[end] == "@"):
-            end += 1
+    for start in starts:
+        run = _LOCAL_OR_AT_RUN.match(text, start)
+        end = run.end() if run else start
         written = text[start:end].rstrip(".")
         match = _PLAIN_ADDRESS.fullmatch(written[::-1])
         if match is None:
@@ -614,3 +697,216 @@ def _reversed_addresses(text: str, kind: str) -> list[Span]:
         if domain is not None and domain.rsplit(".", 1)[-1].lower() in _KNOWN_TLDS:
             spans.append(Span(start, start + len(written), kind))
     return spans
+
+
+# Top-level domains that a respelled address must end with. Those that are
+# also common words ("at", "it", "me", "in", "be", "no", "us", "live", ...)
+# are left out, because in "meet at school net" every separator is a space.
+_STRICT_TLDS = frozenset(
+    """
+    com org net edu gov uk ie ca au nz de fr es nl ch se dk fi pl pt eu io biz
+    info xyz
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Spellings of "@" and of the dot beyond those of _DISGUISED_ADDRESS: "[@]",
+# "-at-", "at-sign", "4t", "ät", "[.]", "(.)", "-dot-", "d0t", "full stop",
+# "period", "punkt", "dotnet", and ",", ";", ":", "_", "·" or "•" between
+# two labels. Each is read as "@" or "." and the result must be an address.
+_RESPELLED_AT = (
+    r"\s*[\[({<]\s*(?:at|@|a|4t)\s*[\])}>]\s*"
+    r"|(?<=\w)-(?:at|@|4t)-(?=\w)"
+    r"|\s+(?:at[\s-](?:sign|symbol)|4t|@t|\u00e4t|arroba|arobase|klammeraffe)\s+"
+    r"|\s+at\s+"
+)
+_RESPELLED_DOT = (
+    r"\s*[\[({<]\s*(?:dot|d0t|\.)\s*[\])}>]\s*"
+    r"|(?<=\w)-(?:dot|d0t)-(?=\w)"
+    r"|\s+(?:dot|d0t|full[\s-]stop|period|point|punkt|punto)\s+"
+    r"|(?<=[^\W_])[,;:_\u00b7\u2022](?=[^\W_])"
+    r"|\s*dot(?=(?:com|net|org|uk)\b)"
+)
+_RESPELLING = re.compile(
+    rf"(?P<at>{_RESPELLED_AT})|(?P<dot>{_RESPELLED_DOT})", re.IGNORECASE
+)
+# Spellings that prose also contains: "the team at example.net", "option
+# (a) example.net". With only these, the name must look like a mailbox.
+_PROSE_SPELLINGS = frozenset(["at", ".", "(a)", "[a]", "{a}", "<a>"])
+# A top-level domain after a dot or one of its respellings. A label may
+# follow "_" ("example_net") or "dot" ("gmaildotcom"), so a word character
+# may come before it. The pattern reads text from prefilter.fold_case.
+_TLD_AFTER_DOT = re.compile(
+    r"(?:[ \t\n._,;:\u00b7\u2022\])}>-]|d[o0]t)"
+    rf"(?:{'|'.join(sorted(_STRICT_TLDS))})(?![\w])"
+)
+_CANONICAL_ADDRESS = re.compile(
+    r"(?<![\w.@])(?P<local>[\w+'-]+(?:\.[\w+'-]+)*)@"
+    r"(?P<domain>[\w-]+(?:\.[\w-]+)*)(?: (?P<spaced_tld>[a-z]{2,4}))?(?![\w@])",
+    re.IGNORECASE,
+)
+
+
+def _respelled_addresses(
+    text: str, windows: list[tuple[int, int]], relay_domain: str, kind: str
+) -> list[Span]:
+    """Find an address written with other words or marks for "@" and the dots.
+
+    "sam.j04 [@] example [.] net", "sam.j04-at-example-dot-net" and
+    "sam.j04@example,net" count when the domain ends in a top-level domain
+    of `_STRICT_TLDS`. A bare "at" counts only after a name that looks like
+    a mailbox, or before a spelled-out dot. A space in place of the last dot
+    ("samj04 at example net") counts only after a mailbox-like name, so
+    "Paris at dusk net worth" stays.
+    """
+    spans = []
+    for window_start, window_end in windows:
+        window = text[window_start:window_end]
+        if not _may_spell_at(window):
+            continue
+        canonical, origins, respelled = _respelled_view(window)
+        for match in _CANONICAL_ADDRESS.finditer(canonical):
+            if not any(match.start() <= at < match.end() for at, _ in respelled):
+                continue
+            if _is_respelled_address(match, respelled, relay_domain):
+                start = window_start + origins[match.start()]
+                end = window_start + origins[match.end()]
+                spans.append(Span(start, end, kind))
+    return spans
+
+
+# Every spelling of "@" in _RESPELLED_AT contains one of these, so a window
+# without any of them is skipped before the costlier respellings pattern.
+_AT_MARKS = ("@", "at", "4t", "\u00e4t", "arob", "klammer", "a)", "a]", "a}", "a>")
+
+
+def _word_start(text: str, index: int) -> int:
+    """Move `index` back to the start of the word it falls in."""
+    while index > 0 and not text[index - 1].isspace():
+        index -= 1
+    return index
+
+
+def _may_spell_at(window: str) -> bool:
+    folded = window.lower()
+    return any(mark in folded for mark in _AT_MARKS)
+
+
+# The maximum length of text before a top-level domain that is searched for
+# an address written out in words. Run over whole bodies, the
+# respellings pattern made EmailFilter about fifteen times slower on the
+# 200 KB body of bench.filter_speed.
+_MAX_RESPELLED_ADDRESS = 120
+
+
+def _windows_before_tlds(text: str) -> list[tuple[int, int]]:
+    """Return the merged stretches of `text` that end with a top-level domain."""
+    windows: list[tuple[int, int]] = []
+    for match in _TLD_AFTER_DOT.finditer(fold_case(text)):
+        end = match.end()
+        start = _word_start(text, max(0, end - _MAX_RESPELLED_ADDRESS))
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
+
+
+def _respelled_view(text: str) -> tuple[str, list[int], list[tuple[int, str]]]:
+    """Return `text` with each respelling read as "@" or ".", and the offsets.
+
+    The offsets list has one entry per character of the result, and one
+    more for its end. The respellings are (offset in the result, spelling).
+    """
+    pieces: list[str] = []
+    origins: list[int] = []
+    respelled: list[tuple[int, str]] = []
+    cursor = 0
+    for match in _RESPELLING.finditer(text):
+        pieces.append(text[cursor : match.start()])
+        origins.extend(range(cursor, match.start()))
+        position = len(origins)
+        respelled.append((position, match.group().strip().lower()))
+        pieces.append("@" if match.group("at") is not None else ".")
+        origins.append(match.start())
+        cursor = match.end()
+    pieces.append(text[cursor:])
+    origins.extend(range(cursor, len(text) + 1))
+    return "".join(pieces), origins, respelled
+
+
+def _is_respelled_address(
+    match: re.Match[str], respelled: list[tuple[int, str]], relay_domain: str
+) -> bool:
+    local = match.group("local")
+    domain = match.group("domain").lower()
+    spaced_tld = match.group("spaced_tld")
+    labels = domain.split(".")
+    if spaced_tld is not None:
+        labels.append(spaced_tld.lower())
+    if len(labels) < 2 or labels[-1] not in _STRICT_TLDS:
+        return False
+    if ".".join(labels) == relay_domain:
+        return False
+    if local.lower() in _NOT_NAME_WORDS:
+        return False
+    spellings = {
+        spelling for at, spelling in respelled if match.start() <= at < match.end()
+    }
+    if spaced_tld is not None or spellings <= _PROSE_SPELLINGS:
+        return _looks_like_mailbox(local)
+    return True
+
+
+# A mailbox name and a domain given apart, with a hint that together they
+# make an address: "My email starts sam.j04. It's an example.net one."
+_MAX_HINT_WINDOW = 80
+_HINT_DOMAIN = re.compile(r"(?<![\w@.])[a-z0-9-]+(?:\.[a-z0-9-]+)+(?![\w@]|\.\w)")
+_HINT_HANDLE = re.compile(r"(?<![\w@.])[a-z][\w+-]*(?:\.[\w+-]+)*(?![\w@]|\.\w)")
+_ADDRESS_HINT_WORDS = frozenset(["email", "mail", "address"])
+
+
+def _handle_and_domain_apart(
+    text: str, windows: list[tuple[int, int]], relay_domain: str, kind: str
+) -> list[Span]:
+    """Find a mailbox name and a domain written apart, with an email hint.
+
+    The name must have letters, a digit and a ".", "_" or "+" ("sam.j04"),
+    the domain must end in a top-level domain of `_STRICT_TLDS`, and the
+    two must stand within 80 characters of each other. The hint is the
+    word "email", "mail" or "address", or an "@" sign, in the text.
+    """
+    found = letter_words(text)
+    if _STRICT_TLDS.isdisjoint(found):
+        return []
+    if "@" not in text and _ADDRESS_HINT_WORDS.isdisjoint(found):
+        return []
+    folded = fold_case(text)
+    domains = [
+        match.span()
+        for window_start, window_end in windows
+        for match in _HINT_DOMAIN.finditer(folded, window_start, window_end)
+        if _is_hint_domain(match.group(), relay_domain)
+    ]
+    spans = []
+    for start, end in domains:
+        window_start = max(0, start - _MAX_HINT_WINDOW)
+        window_end = end + _MAX_HINT_WINDOW
+        for handle in _HINT_HANDLE.finditer(folded, window_start, window_end):
+            between = folded[min(handle.end(), end) : max(handle.start(), start)]
+            # filters.text joins separate HTML text nodes with a NUL.
+            if _is_hint_handle(handle.group()) and "\x00" not in between:
+                spans.append(Span(handle.start(), handle.end(), kind))
+                spans.append(Span(start, end, kind))
+    return spans
+
+
+def _is_hint_domain(domain: str, relay_domain: str) -> bool:
+    return domain.rsplit(".", 1)[-1] in _STRICT_TLDS and domain != relay_domain
+
+
+def _is_hint_handle(handle: str) -> bool:
+    """Check for a mailbox name: letters, a digit and ".", "_" or "+" ("sam.j04")."""
+    if handle.rsplit(".", 1)[-1] in _KNOWN_TLDS or len(handle) < 4:
+        return False
+    letters = sum(ch.isalpha() for ch in handle)
+    has_digit = any(ch.isdigit() for ch in handle)
+    return letters >= 2 and has_digit and any(ch in "._+" for ch in handle)

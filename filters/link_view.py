@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from filters.prefilter import words
+from filters.prefilter import letter_words
 
 # A dot in brackets or spelled out, a dot with spaces on both sides (a
 # sentence's full stop has none before it), a slash spelled out or spaced,
@@ -57,7 +57,7 @@ class LinkView:
 
 def may_be_disguised(text: str) -> bool:
     """Check cheaply whether `text` may contain a disguise that link_view undoes."""
-    if not words(text).isdisjoint({"dot", "hxxp", "hxxps"}):
+    if not letter_words(text).isdisjoint({"dot", "hxxp", "hxxps"}):
         return True
     return _DOT_HINT.search(text) is not None
 

@@ -1,5 +1,5 @@
 """Find map locations: map and property links, what3words addresses,
-plus codes and coordinates.
+plus codes, Ordnance Survey grid references and coordinates.
 
 Each of these pins down a home as well as a street address does, so the
 street address filter removes them with the same placeholder. Links to
@@ -12,7 +12,15 @@ import re
 from collections.abc import Iterator
 from itertools import pairwise
 
-from filters.prefilter import digit_runs, follows_non_word, matches_at, words
+from filters.prefilter import (
+    fast_digit_runs,
+    follows_non_word,
+    has_word,
+    letter_words,
+    matches_at,
+    precedes_non_word,
+    word_starts,
+)
 
 Offsets = Iterator[tuple[int, int]]
 
@@ -31,11 +39,11 @@ _MAP_LINK = re.compile(
     r")(?![\w-])(?:[/?#][^\s<>\"'()\[\]]*)?",
     re.IGNORECASE,
 )
-# The words _MAP_LINK needs, one of which every map link has.
+# The words _MAP_LINK needs, one of which every map link has, besides
+# "what3words" and "w3w", which have digits.
 _MAP_WORDS = frozenset(
     {
-        "maps", "openstreetmap", "osm", "waze", "what3words", "w3w", "rightmove",
-        "zoopla", "onthemarket",
+        "maps", "openstreetmap", "osm", "waze", "rightmove", "zoopla", "onthemarket",
     }
 )  # fmt: skip
 _TRAILING_PUNCTUATION = ".,;:!?"
@@ -53,6 +61,17 @@ _LABELLED_W3W = re.compile(
     # Right after the label, three words with spaces are the address too:
     # "what3words filled count soap".
     rf"|(?-i:[a-z]{{2,24}}[ ][a-z]{{2,24}}[ ][a-z]{{2,24}})(?![\w]))",
+    re.IGNORECASE,
+)
+
+# A what3words address with spaces, after words that mark it as a home's:
+# "the three words for my house are filled count soap". "The three words
+# that describe me are kind brave funny" names no home, so it stays.
+_CUED_SPACED_W3W = re.compile(
+    r"\b(?:three|3)[ ]words[ ](?:for|of|to)[ ](?:my|our|the|his|her|their)[ ]"
+    r"(?:house|home|flat|address|place|location|front[ ]door|door)"
+    r"(?:[ ](?:are|is)[ ]*:?|[ ]?:)[ ]*"
+    r"(?P<address>[a-z]{2,24}[ ][a-z]{2,24}[ ][a-z]{2,24})(?![\w])",
     re.IGNORECASE,
 )
 
@@ -75,7 +94,6 @@ _NUMBER_WORDS = (
 )
 _SPOKEN_NUMBER = rf"(?:{_NUMBER_WORDS})(?:[ -](?:and[ ])?(?:{_NUMBER_WORDS}|oh))*"
 _SPOKEN_DEGREE = rf"{_SPOKEN_NUMBER}(?:[ ]point[ ]{_SPOKEN_NUMBER})?(?:[ ]degrees?)?"
-_HEMISPHERE = re.compile(r"\b(?:north|south)\b", re.IGNORECASE)
 # The longest spoken degree searched for before and after a hemisphere.
 _MAX_SPOKEN_DEGREE = 80
 _SPOKEN_COORDINATES = re.compile(
@@ -84,18 +102,21 @@ _SPOKEN_COORDINATES = re.compile(
     re.IGNORECASE,
 )
 
-# Latitude and longitude in decimal degrees, with at least four decimal
-# places each (about 10 metres), as map apps copy them: "51.5007, -0.1246",
-# "51.5007° N, 0.1246° W". Fewer places are more often prices or scores.
+# Latitude and longitude in decimal degrees, as map apps copy them:
+# "51.5007, -0.1246", "51.5007° N, 0.1246° W", "53.8175 -1.576". One number
+# needs four decimal places (about 10 metres) and the other three (about
+# 100 metres), because fewer places are more often prices or scores. The
+# longitude may come first ("-1.576, 53.8175"), as some tools write it.
 # NOTE: two such numbers in maths ("the roots are 1.4142, -1.4142") are
 # removed too, because nothing tells them apart from a position.
-_LATITUDE = r"-?[0-9]{1,2}\.[0-9]{4,}"
-_LONGITUDE = r"-?[0-9]{1,3}\.[0-9]{4,}"
+_DEGREES = r"-?[0-9]{1,3}\.[0-9]{3,}"
 _DECIMAL_COORDINATES = re.compile(
-    rf"(?P<latitude>{_LATITUDE})°?(?:[ ]?[NS])?(?:[ ]*,[ ]*|[ ]+)"
-    rf"(?P<longitude>{_LONGITUDE})°?(?:[ ]?[EW])?(?![\w.])"
+    rf"(?P<latitude>{_DEGREES})°?(?:[ ]?[NS])?(?:[ ]*,[ ]*|[ ]+)"
+    rf"(?P<longitude>{_DEGREES})°?(?:[ ]?[EW])?(?![\w.])"
 )
-_MIN_DECIMAL_PLACES = 4
+# Decimal places that each number needs, and that one of the two needs.
+_MIN_DECIMAL_PLACES = 3
+_MIN_BEST_DECIMAL_PLACES = 4
 # Degrees, minutes and seconds: "51°30'N 0°7'W", or with the prime and
 # double prime signs (U+2032, U+2033) or curly quotes for minutes and
 # seconds. The normalised view turns a double prime into two primes.
@@ -105,25 +126,138 @@ _DMS = (
 )
 _DMS_COORDINATES = re.compile(rf"{_DMS}[NS][ ]*,?[ ]*{_DMS}[EW](?![\w])")
 
+# A what3words address without "///" or a label: three lower-case words of
+# four or more letters joined by dots, "filled.count.soap". Shorter words
+# are left out because file names and domains end in short extensions
+# ("file.tar.gz", "www.example.com"), and so are the longer extensions and
+# domain endings below. A dot, slash, "@" or "(" next to the triple marks
+# a path, an address or code, so it stays too.
+# NOTE: a dotted name in code with three such words ("email.policy.default")
+# is still removed, because nothing distinguishes it from an address.
+_DOTTED_W3W = re.compile(
+    r"(?<![\w.@/\\:#~-])(?P<words>[a-z]{4,24}\.[a-z]{4,24}\.[a-z]{4,24})"
+    r"(?![\w@/\\(]|\.[\w])"
+)
+# A pattern that starts with a literal lets `re` skip ahead to each dot.
+_DOT_BEFORE_LETTER = re.compile(r"\.(?=[a-z])")
+_NOT_W3W_WORDS = frozenset(
+    """
+    html json yaml toml conf lock temp orig back save test spec mock java
+    info name mobi shop site blog club online store tech jpeg tiff webp xlsx
+    docx pptx woff local
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+# An Ordnance Survey grid reference: a 100 km square of Great Britain and
+# an easting and northing of equal length, joined ("SU1234567890") or
+# apart ("SU 12345 67890"). Two or four digits ("TQ3080", "TQ 30 80") name
+# a square of a kilometre or more and look like product codes, so they
+# count only after a word in _GRID_CUES.
+_OS_SQUARES = """
+    HP HT HU HW HX HY HZ NA NB NC ND NF NG NH NJ NK NL NM NN NO NR NS NT NU NW
+    NX NY NZ OV SC SD SE SH SJ SK SM SN SO SP SR SS ST SU SV SW SX SY SZ TA TF
+    TG TL TM TQ TR TV
+    """.split()  # noqa: SIM905 - a word list reads better as text
+_GRID_REFERENCE = re.compile(
+    rf"(?:{'|'.join(_OS_SQUARES)})"
+    r"(?:[ ]?(?P<east>[0-9]{2,5})[ ](?P<north>[0-9]{2,5})|(?P<joined>[0-9]{4,10}))"
+    r"(?![\w]|[ ]?[-/]?[ ]?[0-9])"
+)
+_GRID_CUES = frozenset({"grid", "ref", "reference", "os", "at", "near"})
+# A code after one of these words is a serial or order number.
+_NOT_GRID_CUES = frozenset(
+    {"number", "no", "serial", "model", "part", "order", "product", "invoice", "code"}
+)
+_MIN_UNCUED_GRID_DIGITS = 6
+_GRID_WORD_BEFORE = re.compile(r"([A-Za-z]+)[.:]?[ ]*$")
+
 
 def find_locations(text: str) -> list[tuple[int, int]]:
     """Return the spans of map links, what3words addresses and coordinates."""
-    found = words(text)
     spans: list[tuple[int, int]] = []
-    if not found.isdisjoint(_MAP_WORDS):
+    found = letter_words(text)
+    if not found.isdisjoint(_MAP_WORDS) or _has_what3words(text):
         spans.extend(_map_links(text))
-    if "///" in text or not found.isdisjoint({"what3words", "w3w"}):
-        spans.extend(_what3words(text))
+    spans.extend(_what3words(text))
     spans.extend(_decimal_coordinates(text))
     if "+" in text:
         spans.extend(_plus_codes(text))
-    if "lat" in found or "latitude" in found:
-        spans.extend(m.span() for m in _LABELLED_COORDINATES.finditer(text))
+    if not found.isdisjoint({"lat", "latitude"}):
+        spans.extend(_labelled_coordinates(text))
     if not found.isdisjoint({"north", "south"}):
         spans.extend(_spoken_coordinates(text))
     if "°" in text:
         spans.extend(match.span() for match in _DMS_COORDINATES.finditer(text))
+    spans.extend(_dotted_what3words(text))
+    spans.extend(_grid_references(text))
     return spans
+
+
+def _dotted_what3words(text: str) -> Offsets:
+    """Find what3words triples, tried only where a dot joins two letters."""
+    starts = [
+        _start_of_token(text, dot.start())
+        for dot in _DOT_BEFORE_LETTER.finditer(text)
+        if text[dot.start() - 1 : dot.start()].islower()
+    ]
+    for match in matches_at(_DOTTED_W3W, text, starts):
+        if _NOT_W3W_WORDS.isdisjoint(match["words"].split(".")):
+            yield match.span()
+
+
+def _start_of_token(text: str, index: int) -> int:
+    """Return where the run of letters and dots around `index` starts."""
+    start = index
+    while start > 0 and (text[start - 1].isalpha() or text[start - 1] == "."):
+        start -= 1
+    return start
+
+
+def _grid_references(text: str) -> Offsets:
+    """Find grid references, tried two or three characters before a digit run."""
+    starts = (
+        start - offset
+        for start, _ in fast_digit_runs(text)
+        for offset in (2, 3)
+        if text[start - offset : start - offset + 1] in ("H", "N", "O", "S", "T")
+    )
+    for match in matches_at(_GRID_REFERENCE, text, starts):
+        if follows_non_word(text, match.start()) and _is_grid_reference(match):
+            yield match.span()
+
+
+def _is_grid_reference(match: re.Match[str]) -> bool:
+    joined = match["joined"]
+    if joined is not None:
+        digits = len(joined)
+        if digits % 2:
+            return False
+    else:
+        if len(match["east"]) != len(match["north"]):
+            return False
+        digits = 2 * len(match["east"])
+    word_before = _grid_word_before(match)
+    if word_before in _NOT_GRID_CUES:
+        return False
+    return digits >= _MIN_UNCUED_GRID_DIGITS or word_before in _GRID_CUES
+
+
+def _grid_word_before(match: re.Match[str]) -> str:
+    text = match.string
+    before = _GRID_WORD_BEFORE.search(text, max(0, match.start() - 20), match.start())
+    return "" if before is None else before.group(1).lower()
+
+
+def _has_what3words(text: str) -> bool:
+    return has_word(text, "what3words") or has_word(text, "w3w")
+
+
+def _labelled_coordinates(text: str) -> Offsets:
+    if not (has_word(text, "lat") or has_word(text, "latitude")):
+        return
+    labels = word_starts(text, "lat")
+    for match in matches_at(_LABELLED_COORDINATES, text, labels):
+        yield match.span()
 
 
 def _map_links(text: str) -> Offsets:
@@ -146,39 +280,72 @@ def _plus_codes(text: str) -> Offsets:
 def _spoken_coordinates(text: str) -> Offsets:
     """Find coordinates in words, searched only near "north" or "south"."""
     found: set[tuple[int, int]] = set()
-    for hemisphere in _HEMISPHERE.finditer(text):
-        start = max(0, hemisphere.start() - _MAX_SPOKEN_DEGREE)
-        end = hemisphere.end() + _MAX_SPOKEN_DEGREE + 10
+    for hemisphere in sorted(_hemispheres(text)):
+        start = max(0, hemisphere - _MAX_SPOKEN_DEGREE)
+        end = hemisphere + len("north") + _MAX_SPOKEN_DEGREE + 10
         for match in _SPOKEN_COORDINATES.finditer(text, start, end):
             found.add(match.span())
     yield from sorted(found)
 
 
+def _hemispheres(text: str) -> Iterator[int]:
+    """Yield where "north" or "south" occurs as a whole word, in any case."""
+    for word in ("north", "south"):
+        for start in word_starts(text, word):
+            if precedes_non_word(text, start + len(word)):
+                yield start
+
+
 def _what3words(text: str) -> Offsets:
-    for match in _SLASHED_W3W.finditer(text):
-        yield match.span()
-    for match in _LABELLED_W3W.finditer(text):
+    if "///" in text:
+        yield from (match.span() for match in _SLASHED_W3W.finditer(text))
+    labels = (
+        start for word in ("what3words", "w3w") for start in word_starts(text, word)
+    )
+    for match in matches_at(_LABELLED_W3W, text, labels):
         yield match.span("address")
+    if "words" not in letter_words(text):
+        return
+    for match in matches_at(_CUED_SPACED_W3W, text, _three_words_starts(text)):
+        yield match.span("address")
+
+
+def _three_words_starts(text: str) -> Iterator[int]:
+    """Yield where "three words" or "3 words" starts, found from "words"."""
+    for start in word_starts(text, "words"):
+        if text[max(0, start - 6) : start].lower() == "three ":
+            yield start - 6
+        elif text[max(0, start - 2) : start] == "3 ":
+            yield start - 2
 
 
 def _decimal_coordinates(text: str) -> Offsets:
     for match in matches_at(_DECIMAL_COORDINATES, text, _latitude_starts(text)):
         if not follows_non_word(text, match.start()) or _follows_dot(text, match):
             continue
-        latitude = float(match.group("latitude"))
-        longitude = float(match.group("longitude"))
-        if abs(latitude) <= 90 and abs(longitude) <= 180:
+        if _are_coordinates(match["latitude"], match["longitude"]):
             yield match.span()
 
 
+def _are_coordinates(first: str, second: str) -> bool:
+    """Check two decimals for a latitude and a longitude, in either order."""
+    places = max(len(number.partition(".")[2]) for number in (first, second))
+    if places < _MIN_BEST_DECIMAL_PLACES:
+        return False
+    first_degrees, second_degrees = abs(float(first)), abs(float(second))
+    if first_degrees <= 90 and second_degrees <= 180:
+        return True
+    return first_degrees <= 180 and second_degrees <= 90
+
+
 def _latitude_starts(text: str) -> Iterator[int]:
-    """Yield where a latitude may start: a short run of digits, a dot, four more.
+    """Yield where a coordinate may start: a short run of digits, a dot, three more.
 
     A minus sign before the run moves the start one character back.
     """
-    runs = digit_runs(text)
+    runs = fast_digit_runs(text)
     for (start, end), (next_start, next_end) in pairwise(runs):
-        if end - start > 2 or next_start != end + 1 or text[end] != ".":
+        if end - start > 3 or next_start != end + 1 or text[end] != ".":
             continue
         if next_end - next_start >= _MIN_DECIMAL_PLACES:
             yield start - 1 if start and text[start - 1] == "-" else start

@@ -24,9 +24,11 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from filters.base import Span
+from filters.prefilter import short_line_runs
 
 # Embeddings, overrides and isolates (U+202A-202E, U+2066-2069). The marks
 # U+200E and U+200F only set the direction of neutral characters next to
@@ -246,3 +248,57 @@ def _ascii_digit(char: str) -> str:
 
 
 _VIEW_TABLE = _ViewTable()
+
+
+# Contact details written downwards, one or two characters a line:
+#
+#     s
+#     a
+#     m
+#     @
+#     ...
+#
+# No pattern matches across the line breaks, so each run of short lines
+# (prefilter.short_line_runs) is also read with its lines joined.
+# NOTE: filters.text.redact_texts filters the text nodes of an HTML part
+# with a NUL line between them, so an address written one character per
+# element ("<div>s</div><div>a</div>...") is never joined.
+
+
+@dataclass(frozen=True)
+class JoinedLines:
+    """The visible characters of a run of short lines, and where each came from."""
+
+    text: str
+    origins: tuple[int, ...]
+
+    def original_span(self, span: Span) -> Span:
+        """Return `span`, found in the joined text, as a span of the original text.
+
+        The span runs from the line of its first character to the line of
+        its last, so it covers every line in between with its line breaks.
+        """
+        return Span(self.origins[span.start], self.origins[span.end - 1] + 1, span.kind)
+
+
+def joined_short_lines(text: str) -> list[JoinedLines]:
+    """Return each run of short lines in `text` with its lines joined."""
+    runs = []
+    for start, end in short_line_runs(text):
+        origins = tuple(
+            index for index in range(start, end) if not text[index].isspace()
+        )
+        runs.append(JoinedLines("".join(text[index] for index in origins), origins))
+    return runs
+
+
+def find_in_joined_lines(text: str, find: Callable[[str], list[Span]]) -> list[Span]:
+    """Return what `find` finds in each run of short lines of `text`, lines joined.
+
+    The spans are offsets in `text`. A list of letters or numbers ("a", "b",
+    "c", ...) stays unless its joined text contains what `find` looks for.
+    """
+    spans: list[Span] = []
+    for run in joined_short_lines(text):
+        spans.extend(run.original_span(span) for span in find(run.text))
+    return spans

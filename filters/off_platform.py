@@ -9,8 +9,15 @@ These go:
   cannot see where they lead, and links to an IP address;
 - phrases that hand out an account ("add me on snap: samj_04", "my insta is
   @sam.j", "message me on whatsapp", "snap samj04", "samj04 on snap",
-  "👻 samj04"), Discord tags ("samj#1234") and Switch friend codes;
-- @handles on their own ("find me @samj_04", "@sam@mastodon.social");
+  "👻 samj04", "instagram/samj"), also with the service name disguised
+  ("sn4p", "instagrm", "snapchst", "s.n.a.p", "the gram"), described ("the
+  yellow ghost app"), shortened ("WA: samj04", "dc samj04") or the handle
+  spelled out ("s a m j 0 4"), Discord tags ("samj#1234") and Switch friend
+  codes;
+- handles after a label that names no service ("username - samj04",
+  "find me as samj04", "samj04 everywhere");
+- @handles on their own ("find me @samj_04", "@sam@mastodon.social"), and
+  tokens that only a handle has ("samj_04", "#samj_04"): see _HANDLE_SHAPED;
 - links to any site whose shape reaches a person: see _ANY_LINK.
 
 "whatsapp me" and "facetime me" go even with no number or handle after
@@ -31,11 +38,12 @@ from collections.abc import Iterator
 from filters.base import FilterContext, Span
 from filters.link_view import link_view, may_be_disguised
 from filters.prefilter import (
-    digit_runs,
+    fast_digit_runs,
     fold_case,
     follows_non_word,
+    letter_words,
     matches_at,
-    words,
+    word_starts,
 )
 from filters.profanity import ProfanityFilter
 
@@ -67,15 +75,22 @@ _SHORTENER_HOSTS = """
     linktr.ee beacons.ai tiny.cc shorturl.at rb.gy t.ly lnk.bio bio.link
     carrd.co about.me
     """.split()  # noqa: SIM905 - a word list reads better as text
+# File-sharing hosts, and design, form and page tools whose links open a
+# person's file or collect responses, which makes them attachments by another
+# route. Only Canva's design links go ("canva.com/design/..."), because the
+# rest of canva.com is the tool's own site.
 _FILE_SHARING_HOSTS = """
     drive.google.com docs.google.com dropbox.com db.tt wetransfer.com we.tl
     onedrive.live.com 1drv.ms photos.app.goo.gl photos.google.com icloud.com
     mega.nz gofile.io file.io pastebin.com hastebin.com imgur.com padlet.com
+    sharepoint.com canva.com/design forms.gle forms.office.com
+    jamboard.google.com sway.office.com notion.so
     """.split()  # noqa: SIM905 - a word list reads better as text
 # Site builders and blog hosts, whose subdomains are personal pages.
 _PERSONAL_PAGE_HOSTS = """
     wixsite.com weebly.com github.io gitlab.io blogspot.com wordpress.com
     neocities.org netlify.app vercel.app pages.dev glitch.me sites.google.com
+    notion.site canva.site
     """.split()  # noqa: SIM905 - a word list reads better as text
 _HOSTS = (
     _MESSAGING_HOSTS
@@ -90,45 +105,88 @@ _SERVICE_LINK = re.compile(
     r"(?![\w-])(?:[/?#][^\s<>\"'()\[\]]*)?",
     re.IGNORECASE,
 )
-_HOST_LABELS = tuple((host, frozenset(re.split(r"[./]", host))) for host in _HOSTS)
+# The runs of letters in each host name ("drv" and "ms" for "1drv.ms"), which
+# letter_words finds in any text that contains the host.
+_HOST_LABELS = tuple((host, frozenset(re.findall("[a-z]+", host))) for host in _HOSTS)
 _HOST_VOCABULARY = frozenset().union(*(labels for _, labels in _HOST_LABELS))
 _TRAILING_PUNCTUATION = ".,;:!?"
 
-# Names people use for the services in prose, including short forms.
+# Names people use for the services in prose, including short forms, common
+# misspellings ("instagrm", "watsapp") and names split by a space, dot or
+# dash ("tik-tok"). "The gram" is Instagram.
+_SPLIT = r"[\s.-]?"
+# Descriptions that name a service without its name: Snapchat's logo is a
+# yellow ghost, its photos disappear after viewing, and Twitter's is a bird.
+_DESCRIBED_APP = (
+    r"(?:(?:yellow|little)\s+)*ghost\s+app|bird\s+app"
+    r"|app\s+with\s+the\s+(?:yellow\s+)?ghost"
+    r"|app\s+(?:where|that|with)\s+(?:the\s+|your\s+)?"
+    r"(?:pics|photos|pictures|messages|snaps|chats|texts)\s+"
+    r"(?:disappear|vanish)(?:e?s)?"
+)
 _SERVICE = (
-    r"(?:insta(?:gram)?|ig|snap(?:chats?)?|sc|tik\s?tok|whats\s?app|telegram"
-    r"|discord|face\s?book|fb|messenger|twitter|signal|linked\s?in|kik|skype"
-    r"|threads|twitch|roblox|xbox|psn|steam|reddit|bluesky|youtube|github"
+    rf"(?:insta(?:{_SPLIT}gram|grm|gam)?|instgram|ig|snap(?:{_SPLIT}chats?)?|sc"
+    rf"|tik{_SPLIT}tok|whats{_SPLIT}app|whatsap|watsapp|watsap|teleg(?:ram)?"
+    rf"|discord|face{_SPLIT}book|fb|messenger|twitter|signal|linked\s?in|kik"
+    r"|skype|threads|twitch|roblox|xbox|psn|steam|reddit|bluesky|youtube|github"
     r"|pinterest|tumblr|mastodon|wechat|viber|facetime|minecraft|fortnite"
-    r"|be\s?real|yubo|amino|vsco|epic\s?games|line(?=\s+id\b))"
+    r"|be\s?real|yubo|amino|vsco|epic\s?games|line(?=\s+id\b)|the\s+gram"
+    rf"|ins{_SPLIT}ta|{_DESCRIBED_APP})"
 )
-# The words (runs of `\w`) that a match of _SERVICE is made of, in lower case.
-# A pattern built on _SERVICE runs only when one of these groups of words
-# occurs in the text, which ordinary mail seldom has.
-_SERVICE_WORDS = (
-    *(
-        frozenset({name})
-        for name in """
-        insta instagram ig snap snapchat sc tiktok whatsapp telegram discord
-        facebook fb messenger twitter signal linkedin kik skype threads twitch
-        roblox xbox psn steam reddit bluesky youtube github pinterest tumblr
-        mastodon wechat viber facetime minecraft fortnite snapchats bereal yubo
-        amino vsco epicgames
-        """.split()  # noqa: SIM905 - a word list reads better as text
-    ),
-    frozenset({"tik", "tok"}),
-    frozenset({"be", "real"}),
-    frozenset({"epic", "games"}),
-    frozenset({"line", "id"}),
-    frozenset({"whats", "app"}),
-    frozenset({"face", "book"}),
-    frozenset({"linked", "in"}),
+# The names that _SERVICE matches, in lower case: one word, or two words with
+# one whitespace character, dot or dash between them ("tik tok").
+# "line" counts only before "id", and "gram" only after "the" or "my" (see
+# _POSSESSIVE and _INVITATION), but a window around any "gram" contains both.
+# Descriptions (_DESCRIBED_APP) are longer, and are found near the words
+# in _DESCRIPTION_ANCHORS.
+# Every pattern built on _SERVICE has a word boundary before the name and a
+# non-word character or the end after it, so the name is always whole words,
+# and the patterns run only near such names (see _service_names), which
+# ordinary mail seldom has.
+_ONE_WORD_SERVICES = frozenset(
+    """
+    insta instagram ig snap snapchat sc tiktok whatsapp telegram discord
+    facebook fb messenger twitter signal linkedin kik skype threads twitch
+    roblox xbox psn steam reddit bluesky youtube github pinterest tumblr
+    mastodon wechat viber facetime minecraft fortnite snapchats bereal yubo
+    amino vsco epicgames instagrm instagam instgram whatsap watsapp watsap
+    teleg
+    """.split()  # noqa: SIM905 - a word list reads better as text
 )
+# Words that _DESCRIBED_APP contains: a window around each contains the
+# whole description.
+_DESCRIPTION_ANCHORS = frozenset(
+    {"ghost", "bird", "disappear", "disappears", "vanish", "vanishes"}
+)
+_ANCHOR_WORDS = _ONE_WORD_SERVICES | _DESCRIPTION_ANCHORS | {"gram"}
+_TWO_WORD_SERVICES = (
+    ("tik", "tok"),
+    ("be", "real"),
+    ("epic", "games"),
+    ("whats", "app"),
+    ("face", "book"),
+    ("linked", "in"),
+    ("insta", "gram"),
+    ("snap", "chat"),
+    ("snap", "chats"),
+    ("ins", "ta"),
+)
+# Digits that stand for letters in a disguised service name ("sn4p",
+# "1nsta", "d1scord"). "1" is tried as "i" and as "l".
+_LEET_TABLES = (
+    str.maketrans("013457", "oieast"),
+    str.maketrans("013457", "oleast"),
+)
+# Short names ("ig", "fb") are left out, because "1g" and "f8" are not names.
+_LEET_NAMES = frozenset(name for name in _ONE_WORD_SERVICES if len(name) >= 4)
+_LEET_WORD_MAX = max(map(len, _LEET_NAMES))
+_LINE_ID = re.compile(r"\s+id\b")
 # "X" is a service only after an invitation ("follow me on x"), because on its
 # own it is a letter, a kiss or a variable.
-_INVITED_SERVICE = rf"(?:{_SERVICE}|x)"
-# Skype names may start with "live:", which is part of the name.
-_HANDLE = r"(?P<handle>@?(?:live:)?[\w.]{2,30}(?:#\d{4})?)"
+_INVITED_SERVICE = rf"(?:{_SERVICE}|x|gram)"
+# Skype names may start with "live:", which is part of the name. A handle
+# spelled out one character at a time ("s a m j 0 4", "s-a-m-j") counts too.
+_HANDLE = r"(?P<handle>(?:\w[ -]){3,29}\w(?!\w)|@?(?:live:)?[\w.]{2,30}(?:#\d{4})?)"
 _ACCOUNT_WORD = (
     r"(?:user\s?name|name|handle|user|id|tag|account|acc|profile|gamer\s?tag|gt"
     r"|ign|server|realm|friend\s?code|channel|page)"
@@ -152,32 +210,31 @@ _INVITATION = re.compile(
 _SERVICE_VERB = re.compile(
     r"\b(?:whats\s?app|facetime|skype|viber)\s+(?:me|us)\b", re.IGNORECASE
 )
-_SERVICE_VERB_WORDS = (
-    frozenset({"whatsapp"}),
-    frozenset({"whats", "app"}),
-    frozenset({"facetime"}),
-    frozenset({"skype"}),
-    frozenset({"viber"}),
+_VERB_SERVICES = frozenset({"whatsapp", "facetime", "skype", "viber"})
+# Words people put between a label and a handle: "my snap is I think samj".
+_FILLER = (
+    r"(?:(?:i\s+think|i\s+guess|i\s+believe|probably|prob|like|just|basically"
+    r"|literally|actually|tbh|um+|e+rm*)[\s,]+)*"
 )
 # "my insta is @sam.j", "my snap's samj04", "our discord name: sam#1234".
 _POSSESSIVE = re.compile(
     rf"\b(?:my|our)\s+{_SERVICE}(?:\s+{_ACCOUNT_WORD})?"
-    rf"\s*(?P<label>\bis\b|'s\b|[:=-])\s*{_HANDLE}",
+    rf"\s*(?P<label>\bis\b|'s\b|[:=-])\s*{_FILLER}{_HANDLE}",
     re.IGNORECASE,
 )
 # "snap: samj_04", "Insta: @sam.j", "discord id = sam#1234", "snapchat -
 # samj_04". After a dash the handle must look like one, because "Signal - weak
 # today" is prose.
 _LABELLED = re.compile(
-    rf"\b{_SERVICE}(?:\s+{_ACCOUNT_WORD})?\s*(?P<label>[:=-])\s*{_HANDLE}",
+    rf"\b{_SERVICE}(?:\s+{_ACCOUNT_WORD})?\s*(?P<label>[:=-])\s*{_FILLER}{_HANDLE}",
     re.IGNORECASE,
 )
-# "on insta @sam.j", "follow me @sam_j": an @handle right after a service or
-# an invitation.
+# "on insta @sam.j", "follow me @sam_j", "insta @ sam.j": an @handle right
+# after a service or an invitation, also with spaces after the "@".
 _AT_HANDLE_VERBS = ("follow", "add", "dm", "message", "msg", "find")
 _AT_HANDLE = re.compile(
     rf"\b(?:{_SERVICE}|(?:{'|'.join(_AT_HANDLE_VERBS)})\s+(?:me|us))"
-    r"\s+(?:(?:is|at|as|on|me)\s+)?(?P<handle>@[\w.]{2,30})",
+    r"\s+(?:(?:is|at|as|on|me)\s+)?(?P<handle>@[ \t]*[\w.]{2,30})",
     re.IGNORECASE,
 )
 # "what's your snap? mine's samj_04": the answer to a question about a service.
@@ -186,13 +243,41 @@ _ANSWER = re.compile(
     re.IGNORECASE,
 )
 
+# "snap is samj_04", "insta is s-a-m-j": "is" after a service name with no
+# "my". Only a handle that cannot be a word counts, because "snap is fun" is
+# prose.
+_SERVICE_IS = re.compile(
+    rf"\b{_SERVICE}(?:\s+{_ACCOUNT_WORD})?\s+is\s+{_HANDLE}", re.IGNORECASE
+)
+# "my gram is sam.j". Some people call their grandmother "gram", so only a
+# handle that cannot be a word counts ("my gram is in hospital" stays).
+_MY_GRAM = re.compile(
+    rf"\b(?:my|our)\s+gram\s*(?P<label>\bis\b|'s\b|[:=-])\s*{_HANDLE}",
+    re.IGNORECASE,
+)
+# "instagram/samj", "tiktok/@samj": a profile path with the ".com" left out.
+_SLASHED = re.compile(
+    rf"\b{_SERVICE}\s?/\s?(?P<handle>@?[A-Za-z_][\w.]{{1,29}})(?![\w@])",
+    re.IGNORECASE,
+)
+# Words after "youtube/" or "snap/" that name no account ("google/youtube").
+_VERSION = re.compile(r"v?[0-9]+(?:\.[0-9]+)+", re.IGNORECASE)
+_NOT_HANDLES_AFTER_SLASH = frozenset(
+    """
+    google email mail phone text web website app apps online video videos
+    netflix spotify bbc reels stories posts shorts dms messages chat
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
 # Words that follow "add me on snap" or "snap:" in prose and are no handle.
 _NOT_HANDLES = frozenset(
     """
     is me and or but if so then too now later tonight today tomorrow soon please
+    in at of by as
     pls plz the a an it its to for from with when whenever sometime sometimes
     thanks thank ok okay yes no not x xx lol haha maybe instead sometime again
     anytime instead there here this that what why how who which add message
+    my our your his her their i we you he she they
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # Words that describe an account rather than name it: "my snap is private".
@@ -202,6 +287,7 @@ _DESCRIPTIONS = frozenset(
     broken down private public blocked banned deleted new old off on full
     hacked gone dead same different rubbish bad good great fine locked open
     closed weird slow annoying boring empty active inactive just so really very
+    forgotten wrong hidden taken unknown secret long short simple easy hard
     still also actually kinda pretty only all mine yours better worse back
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
@@ -228,8 +314,11 @@ _BARE_HANDLE = re.compile(r"@(?P<handle>[A-Za-z_][\w.]{1,29})(?![\w@]|:\w)")
 # a handle: "sam@example.org", "youtube.com/@sam".
 _NOT_BEFORE_HANDLE = frozenset(".@+/-=_")
 # "working @home", "see you @school": "@" as shorthand for "at".
-# NOTE: any other word after "@" is removed as a handle, including a name
-# used as a mention ("thanks @Sam").
+# Any other word after "@" goes as a handle, also a capitalised first name
+# after a greeting ("thanks @Sam", "hi @Sam"). Handles ignore case, so
+# "@Samjones" there could be an account as well as a name, and a rule that
+# kept such names would let "thanks @Handle" through. In mail between two
+# people a mention adds nothing, so a lost name costs little.
 _AT_WORDS = frozenset(
     """
     home school work uni college lunch break weekend night noon midnight the
@@ -280,8 +369,15 @@ _PROFILE_SEGMENTS = frozenset(
     u user users profile profiles people member members in add
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+# A dot before a letter, which a host name has, found in the folded text.
+# One pattern for this and "://" ran about ten times slower on the 100 KB
+# bench body (Python 3.11), because `re` skips ahead fast only to a single
+# literal first character.
+_DOT_LETTER = re.compile(r"\.[a-z]")
+_SPACE = re.compile(r"\s")
 _LINK_INSIDE = re.compile(r"https?(?::|%3a)|www\.", re.IGNORECASE)
 _IP_AND_PORT = re.compile(r"(?:[0-9]{1,3}\.){3}[0-9]{1,3}:[0-9]{2,5}(?![\w.])")
+_PORT = re.compile(r":[0-9]{2}")
 
 # Names that a sender may split with a space inside a disguised link:
 # "insta gram . com".
@@ -323,6 +419,7 @@ _APP_EMOJI = re.compile(
 # A Discord tag: "samj#1234". Some references share the shape, so those
 # names stay ("order#1234").
 _DISCORD_TAG = re.compile(r"(?<![\w#@./])(?P<name>[A-Za-z_][\w.]{1,31})#[0-9]{4}(?!\w)")
+_DISCORD_NAME_MAX = 32
 _NOT_DISCORD_NAMES = frozenset(
     """
     issue ticket order ref reference no number case room item page id invoice
@@ -337,6 +434,191 @@ _FRIEND_CODE = re.compile(
     re.IGNORECASE,
 )
 
+# Misspellings of the longer service names with one letter changed,
+# swapped, left out or added ("snapchst", "snpchat", "whattsapp"). Each is
+# generated from the name, except real words ("discard", "twister").
+_TYPO_BASES = (
+    "snapchat",
+    "instagram",
+    "insta",
+    "whatsapp",
+    "telegram",
+    "discord",
+    "facebook",
+    "twitter",
+    "tiktok",
+    "youtube",
+    "messenger",
+)
+_NOT_TYPOS = frozenset({"discard", "twister", "titter", "witter", "instal", "instar"})
+
+
+def _typos(name: str) -> Iterator[str]:
+    """Yield the words at edit distance 1 from `name`.
+
+    Substitutions and swaps of two neighbours come first, then deletions and
+    insertions.
+    """
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for i in range(len(name)):
+        yield from (name[:i] + c + name[i + 1 :] for c in letters)
+    for i in range(len(name) - 1):
+        yield name[:i] + name[i + 1] + name[i] + name[i + 2 :]
+    for i in range(len(name)):
+        yield name[:i] + name[i + 1 :]
+    for i in range(len(name) + 1):
+        yield from (name[:i] + c + name[i:] for c in letters)
+
+
+def _typo_table() -> tuple[dict[str, str], frozenset[str]]:
+    """Return the same-length misspellings with their names, and the others."""
+    same_length: dict[str, str] = {}
+    others: set[str] = set()
+    for name in _TYPO_BASES:
+        for typo in _typos(name):
+            if typo in _ONE_WORD_SERVICES or typo in _NOT_TYPOS:
+                continue
+            if len(typo) == len(name):
+                same_length.setdefault(typo, name)
+            else:
+                others.add(typo)
+    return same_length, frozenset(others - same_length.keys())
+
+
+# A same-length misspelling is spelled out in place like "sn4p", so every
+# phrase pattern finds it. A shorter or longer one counts only before a label
+# or a handle (see _nicknamed_handles).
+_SAME_LENGTH_TYPOS, _OTHER_TYPOS = _typo_table()
+_SAME_LENGTH_TYPO_WORDS = frozenset(_SAME_LENGTH_TYPOS)
+# Shorter misspellings are often words ("inst", "instal"), so after them
+# only a handle that cannot be a word counts.
+_SHORT_TYPO_MAX = 6
+
+# Short names that are also everyday abbreviations or words: "WA" is
+# WhatsApp or Western Australia, "dc" Discord or Washington, "tok" TikTok
+# or Tok Pisin, "snp" Snapchat or a political party. After them only a
+# handle that cannot be a word counts: see _unlabelled_handle_span.
+_NICKNAME = re.compile(
+    r"(?:wa|dc|tok|snp|ti(?:c|ck|k)[ \t-]?to(?:c|ck|k)|i\.g\.?)(?!\w)", re.I
+)
+_NICKNAME_FIRST_WORDS = frozenset({"wa", "dc", "tok", "snp", "tic", "tick", "tik"})
+# Service names spelled one letter at a time: "s n a p", "s.n.a.p",
+# "i-n-s-t-a". The longer names come first, so that "s n a p c h a t"
+# is one name and not "s n a p" followed by a handle "c h a t".
+_SPELLED_BASES = (
+    "instagram",
+    "snapchat",
+    "whatsapp",
+    "facebook",
+    "telegram",
+    "discord",
+    "twitter",
+    "tiktok",
+    "insta",
+    "snap",
+    "kik",
+)
+_SPELLED_NAMES = tuple(
+    (frozenset(name), separator.join(name))
+    for name in _SPELLED_BASES
+    for separator in " .-"
+)
+# The label or "is" and the handle after a nickname, a misspelling or a
+# spelled-out name.
+_AFTER_NICKNAME = re.compile(
+    rf"(?:[ \t]*(?P<label>[:=]|-(?=\s)|\bis\b)[ \t]*|[ \t]+){_FILLER}{_HANDLE}",
+    re.I,
+)
+
+# A label for an account with no service named: "handle: samj_04",
+# "username - samj04", "user = sam.j". These words also label prose
+# ("user: please log in", "handle: with care"), so only a handle that cannot
+# be a word counts.
+_ACCOUNT_LABEL = re.compile(
+    r"(?:user\s?name|handle|user|gamer\s?tag|screen\s?name|ign)"
+    rf"[ \t]*(?P<label>[:=]|-(?=\s)|\bis\b)[ \t]*{_FILLER}{_HANDLE}",
+    re.I,
+)
+_ACCOUNT_LABEL_WORDS = frozenset(
+    {"user", "username", "handle", "gamer", "gamertag", "screen", "screenname", "ign"}
+)
+# "my" or "our" right before an account label.
+_OWNER = re.compile(r"\b(?:my|our)\s+$", re.I)
+_OWNER_MAX = 8
+# "find me as samj04": an invitation with no service named.
+_FIND_ME_AS = re.compile(
+    rf"\b(?:find|search\s+for|look\s+for|add)\s+me\s+as\s+{_HANDLE}", re.I
+)
+# "samj04 everywhere", "I'm samj04 on everything": one handle for every
+# service.
+_HANDLE_EVERYWHERE = re.compile(
+    r"(?<![\w@.#])(?P<handle>@?[A-Za-z_][\w.]{1,29})\s+(?:everywhere"
+    r"|on\s+(?:everything|all\s+(?:the\s+|my\s+)?(?:apps|socials|platforms|sites)"
+    r"|every\s+(?:app|platform|site)))\b",
+    re.I,
+)
+# The phrases that _HANDLE_EVERYWHERE needs, each after a word it contains.
+_EVERYWHERE_PHRASES = (
+    ("everywhere", "everywhere"),
+    ("everything", "on everything"),
+    ("apps", "on all"),
+    ("socials", "on all"),
+    ("platforms", "on all"),
+    ("sites", "on all"),
+    ("app", "on every"),
+    ("platform", "on every"),
+    ("site", "on every"),
+)
+_EVERYWHERE_WORDS = frozenset(word for word, _ in _EVERYWHERE_PHRASES)
+# Characters either side of "me as" or "everywhere" that the phrases above
+# can reach: a handle is at most 30 characters.
+_PHRASE_MARGIN = 40
+
+# A token that can only be a handle, even with no service or label near it:
+# letters, "_" and two or more digits ("samj_04", "sam_2009"), or letters with
+# digits inside a part and an "_" ("samj04_", "s4m_j"). A "#" in front goes
+# too ("#samj_04"). snake_case words stay when they have no digits
+# ("file_name"), or one digit as a part ("python_3", "max_value_2"). They also
+# stay on a line that reads as code (see _CODE_LINE), right before "(", "[",
+# "=", "/", "-", "@" or a file extension, or with a part from
+# _TECHNICAL_PARTS ("utf_16", "IMG_2045"). All-capital names with two or more
+# "_" are constants ("MAX_RETRY_10") and stay as well.
+# NOTE: an identifier quoted in prose with two digits ("total_score_12") is
+# removed, and a handle shaped like a technical name ("covid_19") stays.
+_HANDLE_SHAPED = re.compile(
+    r"(?P<token>#?[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]*)+)(?![\w@(\[=/\\-]|\.\w)"
+)
+_HANDLE_SHAPE_MIN = 4
+_HANDLE_SHAPE_MAX = 30
+_DIGITS_AFTER_LETTER = re.compile(r"[A-Za-z][0-9]")
+# Characters that may come right before a handle-shaped token: the start of
+# a line or a word, or an opening bracket, quote or label.
+_BEFORE_HANDLE_TOKEN = frozenset(" \t\r\n([\"'\u201c\u2018:,>")
+_CODE_LINE = re.compile(
+    r"`|==|!=|->|=>|\bdef\s|\bimport\s|\breturn\b|\bclass\s|\w\(|\w\["
+    r"|\w[ \t]*=[ \t]*[\w\"'\[({]|[{};][ \t]*$",
+    re.M,
+)
+_TECHNICAL_PARTS = frozenset(
+    """
+    utf utf8 utf16 sha sha1 sha256 sha512 md md5 int int8 int16 int32 int64
+    uint uint8 uint16 uint32 uint64 float float16 float32 float64 base base64
+    iso ipv4 ipv6 x86 x64 arm64 amd64 mp3 mp4 h264 win32 win64 py3 python3
+    es6 css3 html5 s3 ec2 k8s i18n l10n covid img dsc dscn pxl vid scan doc
+    screenshot year week page step part unit level grade lesson chapter test
+    tests q v1 v2 v3 v4 v5
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Every word that the rules for unnamed services, nicknames and misspellings
+# look up in the text's words.
+_HINT_WORDS = (
+    _SAME_LENGTH_TYPO_WORDS
+    | _OTHER_TYPOS
+    | _NICKNAME_FIRST_WORDS
+    | _ACCOUNT_LABEL_WORDS
+    | _EVERYWHERE_WORDS
+)
+
 Offsets = Iterator[tuple[int, int]]
 
 
@@ -349,11 +631,18 @@ class OffPlatformFilter:
     def find(self, text: str, context: FilterContext) -> list[Span]:
         # Each pattern runs only when the text has the words or characters
         # it needs, so most text costs one lookup per pattern.
-        found = words(text)
+        found = letter_words(text)
+        # One intersection with every word the rules below look up costs
+        # less than one per rule, because `found` is the larger set.
+        hints = found & _HINT_WORDS
+        plain, leet_names = _plain_service_names(text, hints)
         offsets = [
             *_service_links(text, found),
-            *_service_phrases(text, found),
+            *_service_phrases(plain, found | leet_names),
             *_marked_handles(text, found),
+            *_nicknamed_handles(text, found, hints),
+            *_unnamed_service_handles(text, found, hints),
+            *_handle_shaped_tokens(text),
             *_bare_handles(text, context),
             *_ip_links(text),
             *_personal_links(text, found),
@@ -362,50 +651,339 @@ class OffPlatformFilter:
         return [Span(start, end, self.kind) for start, end in offsets]
 
 
+def _plain_service_names(
+    text: str, hints: frozenset[str]
+) -> tuple[str, frozenset[str]]:
+    """Spell out service names written with digits for letters ("sn4p").
+
+    Misspellings of the same length ("snapchst") are spelled out too. Return
+    the text with each such name in plain lower-case letters, which keeps
+    every offset, and the names rewritten.
+    """
+    names: dict[tuple[int, int], str] = {}
+    for start, end in fast_digit_runs(text):
+        word = _word_around(text, start, end)
+        if word is not None and word not in names:
+            name = _plain_name(fold_case(text)[word[0] : word[1]])
+            if name is not None:
+                names[word] = name
+    for typo in hints & _SAME_LENGTH_TYPO_WORDS:
+        for span in _whole_words(fold_case(text), typo):
+            names[span] = _SAME_LENGTH_TYPOS[typo]
+    if not names:
+        return text, frozenset()
+    pieces = []
+    cursor = 0
+    for (start, end), name in sorted(names.items()):
+        pieces += [text[cursor:start], name]
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces), frozenset(names.values())
+
+
+def _nicknamed_handles(
+    text: str, found: frozenset[str], hints: frozenset[str]
+) -> Offsets:
+    """Find a handle after a nickname, a misspelling or a spelled-out name.
+
+    After a misspelling or a spelled-out name, a label lets any handle count
+    ("snpchat: samj"), as after a service name. After a nickname, or with no
+    label, only a handle that cannot be a word counts ("WA: Perth" stays).
+    """
+    for start, end, ambiguous in _nicknames(text, found, hints):
+        # "air-dc.mail.example" is a host name, not "dc" and a handle.
+        if start > 0 and text[start - 1] in _NOT_BEFORE_HANDLE:
+            continue
+        match = _AFTER_NICKNAME.match(text, end)
+        if match is None:
+            continue
+        if match.group("label") and not ambiguous:
+            handle = _handle_span(match)
+        else:
+            handle = _named_handle_span(match)
+        if handle is not None:
+            yield handle
+
+
+def _nicknames(
+    text: str, found: frozenset[str], hints: frozenset[str]
+) -> Iterator[tuple[int, int, bool]]:
+    """Yield the span of each nickname, misspelling and spelled-out name.
+
+    The flag is true for names that are also everyday words.
+    """
+    folded = fold_case(text)
+    starts = [
+        start
+        for word in hints & _NICKNAME_FIRST_WORDS
+        for start, _ in _whole_words(folded, word)
+    ]
+    if "i" in found and "g" in found:
+        starts.extend(start for start, _ in _whole_words(folded, "i.g"))
+    for match in matches_at(_NICKNAME, text, starts):
+        yield match.start(), match.end(), True
+    for typo in hints & _OTHER_TYPOS:
+        for start, end in _whole_words(folded, typo):
+            yield start, end, len(typo) <= _SHORT_TYPO_MAX
+    yield from ((start, end, False) for start, end in _spelled_names(folded, found))
+
+
+def _spelled_names(folded: str, found: frozenset[str]) -> Offsets:
+    """Find service names spelled one letter at a time: see _SPELLED_NAMES."""
+    spelled_spans: list[tuple[int, int]] = []
+    for letters, spelled in _SPELLED_NAMES:
+        if not letters <= found:
+            continue
+        for start, end in _whole_words(folded, spelled):
+            if folded[end : end + 1] == "." and spelled[1] == ".":
+                end += 1
+            if not any(start < last and first < end for first, last in spelled_spans):
+                spelled_spans.append((start, end))
+                yield start, end
+
+
+def _unnamed_service_handles(
+    text: str, found: frozenset[str], hints: frozenset[str]
+) -> Offsets:
+    """Find handles given with no service named: see _ACCOUNT_LABEL."""
+    yield from _account_label_handles(text, hints)
+    matches: list[re.Match[str]] = []
+    if "me" in found and "as" in found:
+        # "me as" is rarer than the verbs, so the pattern runs only near it.
+        matches.extend(_matches_near(_FIND_ME_AS, text, ("me as",), _PHRASE_MARGIN))
+    phrases = tuple(
+        dict.fromkeys(phrase for word, phrase in _EVERYWHERE_PHRASES if word in hints)
+    )
+    if phrases:
+        matches.extend(_matches_near(_HANDLE_EVERYWHERE, text, phrases, _PHRASE_MARGIN))
+    for match in matches:
+        handle = _named_handle_span(match)
+        if handle is not None:
+            yield handle
+
+
+def _account_label_handles(text: str, hints: frozenset[str]) -> Offsets:
+    """Find "handle: samj04", and "my username is samjones" with any name.
+
+    After "my" or "our" the label can only introduce an account, so a plain
+    word counts unless it is common or describes the account.
+    """
+    starts = [
+        start
+        for word in hints & _ACCOUNT_LABEL_WORDS
+        for start in word_starts(text, word)
+    ]
+    for match in matches_at(_ACCOUNT_LABEL, text, starts):
+        start = match.start()
+        if _OWNER.search(text, max(0, start - _OWNER_MAX), start):
+            handle = _handle_span(match)
+        else:
+            handle = _named_handle_span(match)
+        if handle is not None:
+            yield handle
+
+
+def _matches_near(
+    pattern: re.Pattern[str], text: str, phrases: tuple[str, ...], margin: int
+) -> Iterator[re.Match[str]]:
+    """Yield the matches of `pattern` within `margin` of any of `phrases`."""
+    folded = fold_case(text)
+    spans = [span for phrase in phrases for span in _occurrences(folded, phrase)]
+    if not spans:
+        return
+    for start, end in _windows(len(text), spans, margin):
+        yield from pattern.finditer(text, start, end)
+
+
+def _named_handle_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """Return what _unlabelled_handle_span returns for a handle with a letter.
+
+    So "WA 6000", a postcode of Western Australia, stays.
+    """
+    if not _is_named(match.group("handle")):
+        return None
+    return _unlabelled_handle_span(match)
+
+
+def _handle_shaped_tokens(text: str) -> Offsets:
+    """Find tokens that can only be handles: see _HANDLE_SHAPED."""
+    if "_" not in text:
+        return
+    for start in _underscore_token_starts(text):
+        match = _HANDLE_SHAPED.match(text, start)
+        if match is None or not _is_handle_shaped(match.group("token")):
+            continue
+        if not _CODE_LINE.search(_line_around(text, start)):
+            yield match.span()
+
+
+def _underscore_token_starts(text: str) -> Iterator[int]:
+    """Yield where the token around each "_" starts, if a handle may start there."""
+    at = text.find("_")
+    end = 0
+    while at != -1:
+        if at >= end:
+            start = at
+            while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                start -= 1
+            if start > 0 and text[start - 1] == "#":
+                start -= 1
+            end = at + 1
+            while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+                end += 1
+            if start == 0 or text[start - 1] in _BEFORE_HANDLE_TOKEN:
+                yield start
+        at = text.find("_", at + 1)
+
+
+def _is_handle_shaped(token: str) -> bool:
+    name = token.lstrip("#")
+    if not _HANDLE_SHAPE_MIN <= len(name) <= _HANDLE_SHAPE_MAX:
+        return False
+    parts = [part for part in name.lower().split("_") if part]
+    if any(part in _TECHNICAL_PARTS for part in parts):
+        return False
+    letters = [char for char in name if char.isalpha()]
+    if len(letters) < 2:
+        return False
+    if all(char.isupper() for char in letters) and name.count("_") >= 2:
+        return False
+    two_digits = any(part.isdigit() and len(part) >= 2 for part in parts)
+    return two_digits or _DIGITS_AFTER_LETTER.search(name) is not None
+
+
+def _line_around(text: str, at: int) -> str:
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return text[start : end if end != -1 else len(text)]
+
+
+def _word_around(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Return the span of the word of letters and digits around `text[start:end]`.
+
+    Return None when no letter touches the digits, or when the word is longer
+    than any service name.
+    """
+    if not (_is_letter(text, start - 1) or _is_letter(text, end)):
+        return None
+    while start > 0 and end - start <= _LEET_WORD_MAX and _is_word(text[start - 1]):
+        start -= 1
+    while end < len(text) and end - start <= _LEET_WORD_MAX and _is_word(text[end]):
+        end += 1
+    return (start, end) if end - start <= _LEET_WORD_MAX else None
+
+
+def _is_letter(text: str, index: int) -> bool:
+    return 0 <= index < len(text) and text[index].isalpha()
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _plain_name(word: str) -> str | None:
+    """Return the service name that `word` spells with digits, if any."""
+    for table in _LEET_TABLES:
+        name = word.translate(table)
+        if name in _LEET_NAMES:
+            return name
+    return None
+
+
 def _service_links(text: str, found: frozenset[str]) -> Offsets:
     if not _names_a_host(text, found):
         return
-    hosts = {host for host, labels in _HOST_LABELS if labels <= found}
-    for start, end in _windows_around(text, hosts, _LINK_MARGIN, whole_words=False):
+    folded = fold_case(text)
+    hosts = [
+        span
+        for host, labels in _HOST_LABELS
+        if labels <= found
+        for span in _occurrences(folded, host)
+    ]
+    for start, end in _windows(len(text), hosts, _LINK_MARGIN):
         for match in _SERVICE_LINK.finditer(text, start, end):
             yield match.start(), _link_end(match)
 
 
 def _service_phrases(text: str, found: frozenset[str]) -> Offsets:
-    names_service = _has_any(found, _SERVICE_WORDS)
-    if names_service or "x" in found:
-        names = {"x"} if "x" in found else set()
-        yield from _invitations(text, _service_windows(text, found, names))
-    if _has_any(found, _SERVICE_VERB_WORDS):
-        yield from (match.span() for match in _SERVICE_VERB.finditer(text))
-    if not names_service:
-        if _may_have_at_handle(text, found, names_service):
+    names = _service_names(text, found)
+    anchors = names + _whole_words(fold_case(text), "x") if "x" in found else names
+    if anchors:
+        yield from _invitations(text, _windows(len(text), anchors, _WINDOW_MARGIN))
+    yield from _service_verbs(text, names)
+    if not names:
+        if _may_have_at_handle(text, found, names_service=False):
             yield from _handles_after(_AT_HANDLE, text, [(0, len(text))])
         return
     # Every phrase below contains a service name, so on a long text the
     # patterns run only near the names instead of at every position.
-    windows = _service_windows(text, found)
+    windows = _windows(len(text), names, _WINDOW_MARGIN)
     patterns = [_POSSESSIVE, _LABELLED, _ANSWER]
-    if _may_have_at_handle(text, found, names_service):
+    if _may_have_at_handle(text, found, names_service=True):
         patterns.insert(2, _AT_HANDLE)
     for pattern in patterns:
         yield from _handles_after(pattern, text, windows)
     for start, end in windows:
-        for match in _UNLABELLED.finditer(text, start, end):
-            handle = _unlabelled_handle_span(match)
-            if handle is not None:
-                yield handle
+        yield from _unlabelled_handles(text, start, end)
+        for pattern in (_SERVICE_IS, _MY_GRAM):
+            for match in pattern.finditer(text, start, end):
+                handle = _unlabelled_handle_span(match)
+                if handle is not None and _is_named(match.group("handle")):
+                    yield handle
         yield from _handles_before_service(text, start, end)
+        yield from _slashed_handles(text, start, end)
+
+
+def _unlabelled_handles(text: str, start: int, end: int) -> Offsets:
+    """Find "snap samj04", also after a list of names ("snap insta samj04").
+
+    A match whose handle is rejected is tried again from that handle, which
+    may itself be a service name followed by the real handle.
+    """
+    position = start
+    while match := _UNLABELLED.search(text, position, end):
+        handle = _unlabelled_handle_span(match)
+        if handle is None:
+            position = match.start("handle")
+            continue
+        yield handle
+        position = match.end()
+
+
+def _slashed_handles(text: str, start: int, end: int) -> Offsets:
+    """Find "instagram/samj": the whole phrase goes, service name included."""
+    for match in _SLASHED.finditer(text, start, end):
+        handle = match.group("handle").rstrip(".")
+        name = handle.lstrip("@").lower()
+        not_handles = (_ONE_WORD_SERVICES, _NOT_HANDLES, _NOT_HANDLES_AFTER_SLASH)
+        if not any(name in words for words in not_handles):
+            yield match.start(), match.start("handle") + len(handle)
+
+
+def _service_verbs(text: str, names: list[tuple[int, int]]) -> Offsets:
+    """Find "whatsapp me" and the like, trying only where such a name starts."""
+    folded = fold_case(text)
+    starts = [
+        start
+        for start, end in names
+        if "".join(folded[start:end].split()) in _VERB_SERVICES
+    ]
+    yield from (match.span() for match in matches_at(_SERVICE_VERB, text, starts))
 
 
 def _handles_after(
     pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]]
 ) -> Offsets:
     for start, end in windows:
-        for match in pattern.finditer(text, start, end):
+        position = start
+        while match := pattern.search(text, position, end):
             handle = _handle_span(match)
             if handle is not None:
                 yield handle
+                position = match.end()
+            else:
+                # A word rejected as a handle may start the next phrase.
+                position = match.start("handle")
 
 
 # Characters either side of a service name that a phrase naming it can
@@ -417,33 +995,82 @@ _WINDOW_MARGIN = 200
 _LINK_MARGIN = 4096
 
 
-def _service_windows(
-    text: str, found: frozenset[str], extra: set[str] | None = None
-) -> list[tuple[int, int]]:
-    """Return the merged stretches of `text` within reach of a service name."""
-    names = {word for group in _SERVICE_WORDS if group <= found for word in group}
-    return _windows_around(text, names | (extra or set()), _WINDOW_MARGIN)
-
-
-def _windows_around(
-    text: str, names: set[str], margin: int, *, whole_words: bool = True
-) -> list[tuple[int, int]]:
-    """Return the merged stretches within `margin` of each occurrence of `names`."""
-    if len(text) <= 4 * margin:
-        return [(0, len(text))]
+def _service_names(text: str, found: frozenset[str]) -> list[tuple[int, int]]:
+    """Return the spans of the service names in `text`: see _ANCHOR_WORDS."""
     folded = fold_case(text)
-    stretches: list[tuple[int, int]] = []
-    for name in names:
-        at = folded.find(name)
-        while at != -1:
-            end = at + len(name)
-            if not whole_words or _is_whole_word(folded, at, end):
-                start = max(0, at - margin)
-                stretches.append((start, min(len(text), end + margin)))
-            at = folded.find(name, end)
-    stretches.sort()
+    spans = [
+        span for name in _ANCHOR_WORDS & found for span in _whole_words(folded, name)
+    ]
+    for first, second in _TWO_WORD_SERVICES:
+        if first in found and second in found:
+            spans.extend(_word_pairs(folded, first, second))
+    if "line" in found and "id" in found:
+        lines = _whole_words(folded, "line")
+        spans.extend(span for span in lines if _LINE_ID.match(folded, span[1]))
+    return spans
+
+
+def _word_pairs(folded: str, first: str, second: str) -> Iterator[tuple[int, int]]:
+    """Find `first` and `second` as whole words with one separator between.
+
+    The separator is a whitespace character, a dot or a dash.
+    The longer word is searched for, because it occurs less often.
+    """
+    if len(second) > len(first):
+        for start, end in _whole_words(folded, second):
+            begin = start - 1 - len(first)
+            if (
+                begin >= 0
+                and _is_separator(folded[start - 1])
+                and folded.startswith(first, begin)
+                and _is_whole_word(folded, begin, start - 1)
+            ):
+                yield begin, end
+        return
+    for start, end in _whole_words(folded, first):
+        after = end + 1 + len(second)
+        if (
+            _is_separator(folded[end : end + 1])
+            and folded.startswith(second, end + 1)
+            and _is_whole_word(folded, end + 1, after)
+        ):
+            yield start, after
+
+
+def _is_separator(char: str) -> bool:
+    return char.isspace() or char in {".", "-"}
+
+
+def _whole_words(folded: str, word: str) -> list[tuple[int, int]]:
+    """Return the spans where `word` occurs in `folded` as a whole word."""
+    return [
+        (start, end)
+        for start, end in _occurrences(folded, word)
+        if _is_whole_word(folded, start, end)
+    ]
+
+
+def _occurrences(folded: str, name: str) -> Iterator[tuple[int, int]]:
+    at = folded.find(name)
+    while at != -1:
+        end = at + len(name)
+        yield at, end
+        at = folded.find(name, end)
+
+
+def _windows(
+    length: int, spans: list[tuple[int, int]], margin: int
+) -> list[tuple[int, int]]:
+    """Return the merged stretches of a text within `margin` of each of `spans`.
+
+    A text shorter than four margins is one stretch, because the windows
+    would cover most of it anyway.
+    """
+    if length <= 4 * margin:
+        return [(0, length)]
     merged: list[tuple[int, int]] = []
-    for start, end in stretches:
+    for start, end in sorted(spans):
+        start, end = max(0, start - margin), min(length, end + margin)
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
@@ -478,20 +1105,39 @@ def _plain_handle_span(match: re.Match[str]) -> tuple[int, int] | None:
 
 def _marked_handles(text: str, found: frozenset[str]) -> Offsets:
     """Find handles marked by "my @", a short service name, an emoji or a tag."""
-    patterns = []
     if "@" in text:
-        patterns.append(_MY_AT)
+        for match in matches_at(_MY_AT, text, _my_at_starts(text)):
+            yield from _labelled_or_marked(match, strict=False)
     if not found.isdisjoint(_SHORT_SERVICE_WORDS):
-        patterns.append(_SHORT_SERVICE)
+        for match in _SHORT_SERVICE.finditer(text):
+            yield from _labelled_or_marked(match, strict=True)
     if "\U0001f47b" in text or "\U0001f4f8" in text:
-        patterns.append(_APP_EMOJI)
-    for pattern in patterns:
-        for match in pattern.finditer(text):
-            yield from _labelled_or_marked(match, strict=pattern is _SHORT_SERVICE)
+        for match in _APP_EMOJI.finditer(text):
+            yield from _labelled_or_marked(match, strict=False)
     if "#" in text:
         yield from _discord_tags(text)
-    if "sw" in found or "code" in found:
+    if ("sw" in found or "code" in found) and _has_four_digits(text):
         yield from (match.span() for match in _FRIEND_CODE.finditer(text))
+
+
+def _my_at_starts(text: str) -> Iterator[int]:
+    """Yield where "my" or "our" ends right before whitespace and an "@"."""
+    folded = fold_case(text)
+    at = text.find("@")
+    while at != -1:
+        gap = at
+        while gap > 0 and text[gap - 1].isspace():
+            gap -= 1
+        for word in ("my", "our"):
+            start = gap - len(word)
+            if gap < at and start >= 0 and folded.startswith(word, start):
+                yield start
+        at = text.find("@", at + 1)
+
+
+def _has_four_digits(text: str) -> bool:
+    """Check for a run of exactly four digits, which a friend code starts with."""
+    return any(end - start == 4 for start, end in fast_digit_runs(text))
 
 
 def _labelled_or_marked(match: re.Match[str], strict: bool) -> Offsets:
@@ -505,19 +1151,41 @@ def _labelled_or_marked(match: re.Match[str], strict: bool) -> Offsets:
 
 
 def _discord_tags(text: str) -> Offsets:
-    for match in _DISCORD_TAG.finditer(text):
+    for match in matches_at(_DISCORD_TAG, text, _discord_tag_starts(text)):
         if match.group("name").lower() not in _NOT_DISCORD_NAMES:
             yield match.span()
 
 
+def _discord_tag_starts(text: str) -> Iterator[int]:
+    """Yield where the name before each "#" starts: see _DISCORD_TAG.
+
+    A longer run of name characters than a tag's name can hold is skipped,
+    because the pattern needs a character other than these before the name.
+    """
+    at = text.find("#")
+    while at != -1:
+        start = at
+        while at - start <= _DISCORD_NAME_MAX and start > 0:
+            before = text[start - 1]
+            if not (before.isalnum() or before in "_."):
+                break
+            start -= 1
+        if at - start <= _DISCORD_NAME_MAX:
+            yield start
+        at = text.find("#", at + 1)
+
+
 def _invitations(text: str, windows: list[tuple[int, int]]) -> Offsets:
-    matches = (m for start, end in windows
-               for m in _INVITATION.finditer(text, start, end))  # fmt: skip
-    for match in matches:
-        handle = _handle_span(match)
-        end = handle[1] if handle else match.end("invitation")
-        end = match.end("name") if match.group("name") else end
-        yield match.start(), end
+    for start, end in windows:
+        position = start
+        while match := _INVITATION.search(text, position, end):
+            handle = _handle_span(match)
+            found_end = handle[1] if handle else match.end("invitation")
+            found_end = match.end("name") if match.group("name") else found_end
+            yield match.start(), found_end
+            # The words after an invitation that are no handle may start the
+            # next one ("message me on whatsapp\nmessage me on whatsapp").
+            position = found_end
 
 
 def _bare_handles(text: str, context: FilterContext) -> Offsets:
@@ -548,13 +1216,23 @@ def _is_offensive(token: str, context: FilterContext) -> bool:
 
 
 def _ip_links(text: str) -> Offsets:
-    if "://" in text:
-        yield from (_link_span(match) for match in _IP_LINK.finditer(text))
-    runs = digit_runs(text)
+    for match in matches_at(_IP_LINK, text, _scheme_starts(text)):
+        yield _link_span(match)
+    if not _PORT.search(text):
+        return
+    runs = fast_digit_runs(text)
     starts = (start for start, end in runs if text[end : end + 1] == ".")
     for match in matches_at(_IP_AND_PORT, text, starts):
         if follows_non_word(text, match.start()) and text[match.start() - 1] != ".":
             yield match.span()
+
+
+def _scheme_starts(text: str) -> Iterator[int]:
+    """Yield where "http", "https" or "ftp" would start before each "://"."""
+    at = text.find("://")
+    while at != -1:
+        yield from (start for start in (at - 5, at - 4, at - 3) if start >= 0)
+        at = text.find("://", at + 3)
 
 
 def _personal_links(text: str, found: frozenset[str]) -> Offsets:
@@ -566,9 +1244,34 @@ def _personal_links(text: str, found: frozenset[str]) -> Offsets:
         and found.isdisjoint(_BARE_LINK_ENDINGS)
     ):
         return
-    for match in _ANY_LINK.finditer(text):
-        if _reaches_person(match):
-            yield _link_span(match)
+    for start, end in _link_tokens(text):
+        for match in _ANY_LINK.finditer(text, start, end):
+            if _reaches_person(match):
+                yield _link_span(match)
+
+
+def _link_tokens(text: str) -> list[tuple[int, int]]:
+    """Return the spans of the whitespace-delimited tokens that may hold a link.
+
+    A match of _ANY_LINK contains no whitespace, and one that reaches a person
+    has a scheme or a dot before a letter, so _ANY_LINK finds the same links
+    in these tokens as in the whole text.
+    """
+    folded = fold_case(text)
+    markers = [match.start() for match in _DOT_LETTER.finditer(folded)]
+    markers.extend(start for start, _ in _occurrences(folded, "://"))
+    tokens: list[tuple[int, int]] = []
+    end = 0
+    for at in sorted(markers):
+        if at < end:
+            continue
+        start = at
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+        space = _SPACE.search(text, at)
+        end = space.start() if space else len(text)
+        tokens.append((start, end))
+    return tokens
 
 
 def _reaches_person(match: re.Match[str]) -> bool:
@@ -606,18 +1309,11 @@ def _disguised_links(text: str) -> Offsets:
             yield view.original_span(*_link_span(match))
 
 
-def _has_any(found: frozenset[str], groups: tuple[frozenset[str], ...]) -> bool:
-    """Check whether every word of at least one of `groups` is in `found`."""
-    return any(group <= found for group in groups)
-
-
 def _names_a_host(text: str, found: frozenset[str]) -> bool:
     """Check whether some service host occurs in the text.
 
-    Each label of a host in a link is a whole run of word characters, because
-    dots, slashes and the pattern's lookarounds bound it. The set lookups
-    come first because they are cheaper than a substring search, and "t.me"
-    alone passes them in most text ("don't" and "me").
+    The set lookups come first because they are cheaper than a substring
+    search, and "t.me" alone passes them in most text ("don't" and "me").
     """
     if found.isdisjoint(_HOST_VOCABULARY):
         return False
@@ -661,7 +1357,7 @@ def _handle_span(match: re.Match[str]) -> tuple[int, int] | None:
     if handle is None:
         return None
     trimmed = handle.rstrip(".")
-    name = trimmed.lstrip("@")
+    name = trimmed.lstrip("@ \t")
     if len(name) < 2 or name.lower() in _NOT_HANDLES:
         return None
     if not any(ch.isalpha() for ch in name):
@@ -681,17 +1377,23 @@ def _unlabelled_handle_span(match: re.Match[str]) -> tuple[int, int] | None:
     """Return the span of a handle right after a service name, if it is one.
 
     With no label, only a handle that cannot be a word counts: it starts
-    with "@", or has a digit, "_" or "." inside, and is at least
-    _MIN_UNLABELLED_HANDLE characters long. So "snap samj04" goes and
-    "insta stories" stays.
+    with "@", or has a digit, "_", "." or a spelling-out space or dash
+    inside, and is at least _MIN_UNLABELLED_HANDLE characters long. So
+    "snap samj04" goes and "insta stories" stays.
     """
     handle = match.group("handle").rstrip(".")
     name = handle.lstrip("@")
-    marked = handle.startswith("@") or any(ch.isdigit() or ch in "_." for ch in name)
+    marked = handle.startswith("@") or any(ch.isdigit() or ch in "_. -" for ch in name)
     if not marked or len(name) < _MIN_UNLABELLED_HANDLE:
         return None
     start = match.start("handle")
     return start, start + len(handle)
+
+
+def _is_named(handle: str) -> bool:
+    """Check that a handle has a letter and is no version ("v2.0")."""
+    has_letter = any(char.isalpha() for char in handle)
+    return has_letter and _VERSION.fullmatch(handle.rstrip(".")) is None
 
 
 def _describes(word: str) -> bool:

@@ -5,6 +5,11 @@ those candidates go to phonenumbers, because its own matcher is too slow to run
 over a whole body. The test is deliberately lenient. A number phonenumbers
 calls invalid (Ofcom's drama range 07700 900xxx, say) may still reach a person,
 so any number of a possible length counts.
+
+A number encoded in base64 or hex (see filters.encoded), or written downwards
+with one or two characters a line (see filters.normalise), is read decoded or
+with its lines joined. In a link's path or query only a clear phone number
+counts, because ids and order numbers sit there.
 """
 
 from __future__ import annotations
@@ -13,18 +18,22 @@ import functools
 import itertools
 import logging
 import re
+import unicodedata
 from collections.abc import Iterator
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, ValidationResult
 
 from filters.base import FilterContext, Span
+from filters.encoded import find_hidden
 from filters.prefilter import (
-    digit_runs,
+    fast_digit_runs,
     fold_case,
     follows_non_word,
+    letter_runs,
+    letter_words,
     matches_at,
-    words,
+    precedes_non_word,
 )
 
 log = logging.getLogger(__name__)
@@ -68,6 +77,13 @@ _NANP = re.compile(r"(?:1[ .\-])?\(?\d{3}\)?[ .\-]?\d{3}[ .\-]\d{4}")
 # break.
 _SPLIT_GAP = re.compile(r"[^\w\n.!?;]{1,8}(?:[^\W\d_]{1,12}[^\w\n.!?;]{1,8}){0,4}")
 _MIN_SPLIT_DIGITS = 10
+# Words in a gap that introduce a number of something else: "07700 and my bus
+# is 900". Words about the same number ("my number", "the rest") do not.
+_ANOTHER_THING = re.compile(
+    r"\b(?:my|his|her|our|their|your)\s+"
+    r"(?!(?:number|mobile|phone|cell|digits|num|no)\b)[^\W\d_]+\s+(?:is|was|are)\b",
+    re.IGNORECASE,
+)
 # A clock time, "10:30" or "10:30:15", as a whole group of digits and colons.
 _TIME = re.compile(r"(?<![\d:])\d{1,2}(?::\d{2}){1,2}(?![\d:])")
 # Two 24-hour clock times joined by a dash, as in a shift pattern "0700-1500".
@@ -106,12 +122,34 @@ class PhoneFilter:
 
     def find(self, text: str, context: FilterContext) -> list[Span]:
         region = context.default_region.upper()
-        digits = _letters_as_digits(text)
-        spans = _candidate_numbers(digits, region, self.kind)
-        spans.extend(_split_numbers(digits, region, self.kind))
-        spans.extend(_listed_numbers(digits, region, self.kind))
-        spans.extend(_spelled_numbers(text, region, self.kind))
-        return [span for span in spans if not _is_kept_number(text, span)]
+        spans = _written_numbers(text, region, self.kind)
+        spans.extend(_link_numbers(text, region, self.kind))
+        spans.extend(
+            find_hidden(
+                text,
+                lambda hidden: _written_numbers(hidden, region, self.kind),
+                self.kind,
+            )
+        )
+        return spans
+
+
+def _written_numbers(text: str, region: str, kind: str) -> list[Span]:
+    """Find the numbers written in `text` itself, except helplines and labelled ones."""
+    digits = _letters_as_digits(text)
+    spans = _candidate_numbers(digits, region, kind)
+    spans.extend(_split_numbers(digits, region, kind))
+    spans.extend(_listed_numbers(digits, region, kind))
+    spans.extend(_digit_by_digit_numbers(digits, region, kind))
+    spans.extend(_reversed_numbers(digits, region, kind))
+    spans.extend(_glued_clear_numbers(text, region, kind))
+    if digits is not text:
+        spans.extend(_glued_clear_numbers(digits, region, kind))
+    spans.extend(_numbers_split_at_sentences(digits, region, kind))
+    spans.extend(_numbers_with_letters_between(digits, region, kind))
+    spans.extend(_spelled_numbers(text, region, kind))
+    spans.extend(_spelled_numbers_split_at_sentences(text, region, kind))
+    return [span for span in spans if not _is_kept_number(text, span)]
 
 
 def _candidate_numbers(text: str, region: str, kind: str) -> list[Span]:
@@ -119,12 +157,14 @@ def _candidate_numbers(text: str, region: str, kind: str) -> list[Span]:
     spans: list[Span] = []
     starts = (
         start - offset
-        for start, _ in digit_runs(text)
+        for start, _ in fast_digit_runs(text)
         for offset in _CANDIDATE_DIGIT_OFFSETS
     )
     for match in matches_at(_CANDIDATE, text, starts):
         first = match.start()
         last = _end_before_glued_word(text, first, match.end())
+        if last - first < _MIN_DIGITS:
+            continue  # too short to hold enough digits: "2025", "4,000"
         if not _has_plain_surroundings(text, first, last):
             continue
         if _is_draw_of_small_numbers(text[first:last]):
@@ -195,7 +235,7 @@ def _has_letter_by_digit(text: str) -> bool:
     return any(
         text[start - 1 : start] in _LETTERS_FOR_DIGITS
         or text[end : end + 1] in _LETTERS_FOR_DIGITS
-        for start, end in digit_runs(text)
+        for start, end in fast_digit_runs(text)
     )
 
 
@@ -335,9 +375,9 @@ def _is_mobile_without_prefixes(written: str, region: str) -> bool:
 
     "7700 900123", "7700900123" and "44-7700-900123" still reach a UK mobile.
     Every digit group must have three digits or more, because "72 65 81 90
-    77" is more often a list of marks. An order or tracking number of the
-    same shape is removed too ("order 7700900123"), since the words around a
-    number do not show whether it also rings a phone.
+    77" is more often a list of marks. A tracking number of the same shape
+    is removed too, since the words around a number do not show whether it
+    also rings a phone. An "order" label keeps it (see `_is_kept_number`).
     NOTE: only mobiles are recognised in these layouts. A landline without
     its "0" ("1632 960123") reads like any digit run, so it stays.
     """
@@ -366,7 +406,7 @@ def _looks_like_other_number(written: str, digits: int) -> bool:
         return True
     if ":" in written and _TIME.search(written):
         return True
-    if "," in written and _is_counted_list(written):
+    if ("," in written or "\n" in written) and _is_counted_list(written):
         return True
     compact = "".join(ch for ch in written if ch.isdigit())
     return digits == 13 and compact.startswith(("978", "979")) and "+" not in written
@@ -374,6 +414,8 @@ def _looks_like_other_number(written: str, digits: int) -> bool:
 
 def _is_counted_list(written: str) -> bool:
     """Recognise "0, 1, 2, 3, 4, 5, 6, 7, 8, 9": four or more rising or falling values.
+
+    The values may also stand one a line, as in a numbered list.
 
     Digits that hide a phone number ("0,7,7,0,0,9,0,0,1,2,3") rarely rise or
     fall all the way, so they still count as a number.
@@ -409,7 +451,7 @@ def _split_numbers(text: str, region: str, kind: str) -> list[Span]:
     contains at most four words and no sentence end or line break, so "0412
     and my centre number is 56789" stays.
     """
-    runs = digit_runs(text)
+    runs = fast_digit_runs(text)
     spans = []
     for index, (start, end) in enumerate(runs):
         if not _may_start_number(text, start, end):
@@ -443,6 +485,8 @@ def _split_number_from(
         gap = text[previous[1] : start]
         if end - start < 2 or not _SPLIT_GAP.fullmatch(gap):
             break
+        if _ANOTHER_THING.search(gap):
+            break
         digits += text[start:end]
         if sum(ch.isdigit() for ch in digits) > limit:
             break
@@ -457,6 +501,176 @@ def _split_number_from(
         ):
             longest = (first, end)
     return longest
+
+
+# The text between two digits of a number given a digit at a time: up to
+# four words, with spaces and commas around them.
+_FILLER_GAP = re.compile(r"[ ,]{1,3}(?:[^\W\d_]{1,12}[ ,]{1,3}){0,4}")
+
+
+def _digit_by_digit_numbers(text: str, region: str, kind: str) -> list[Span]:
+    """Find a number given a digit or a few at a time between words.
+
+    "0 then 7 then 7 then 0 ..." and "first 0, then 7, 7, 0, ..." count
+    when the first group starts with "0", one group is a single digit (the
+    layout `_split_numbers` leaves alone), a word is in at least one
+    gap, and the digits make a phone number of ten digits or more that
+    does not simply count along. Only spaces, commas and words may stand
+    in a gap, so dates, times and sort codes ("12/01/2026", "07:15, 07:45")
+    stay.
+    """
+    runs = fast_digit_runs(text)
+    spans = []
+    for index, (start, _) in enumerate(runs):
+        if text[start] != "0" or not follows_non_word(text, start):
+            continue
+        end = _digit_by_digit_end(text, runs, index, region)
+        if end is not None:
+            spans.append(Span(start, end, kind))
+    return spans
+
+
+def _digit_by_digit_end(
+    text: str, runs: tuple[tuple[int, int], ...], index: int, region: str
+) -> int | None:
+    """Return where the longest digit-by-digit number from `runs[index]` ends."""
+    first, end = runs[index]
+    digits = text[first:end]
+    limit = _max_national_digits(region)
+    has_filler = False
+    has_single_digit = end - first == 1
+    longest = None
+    for previous, (start, end) in itertools.pairwise(runs[index:]):
+        gap = text[previous[1] : start]
+        if not _FILLER_GAP.fullmatch(gap):
+            break
+        digits += text[start:end]
+        if len(digits) > limit:
+            break
+        has_filler = has_filler or bool(gap.strip(" ,"))
+        has_single_digit = has_single_digit or end - start == 1
+        if (
+            has_filler
+            and has_single_digit
+            and len(digits) >= _MIN_SPLIT_DIGITS
+            and not _counts_along(digits)
+            and _is_phone_number(digits, region)
+            and _has_plain_surroundings(text, first, end)
+        ):
+            longest = end
+    return longest
+
+
+# A cue word before a number written backwards:
+# "backwards: 321009 00770", "reverse it 3210090077 0", "flip it: 321009
+# 00770", "read it right to left 321009 00770". The pattern reads
+# text from prefilter.fold_case.
+_REVERSE_CUE_WORDS = frozenset(
+    """
+    backwards backward reverse reversed flip flipped mirror mirrored left
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_REVERSED_NUMBER = re.compile(
+    r"(?:backwards?|reversed?|in reverse|flip(?:ped)?|mirror(?:ed)?|right to left)"
+    r"(?:\s+(?:it|this|that|them))?"
+    r"\s*[:,\-]?\s*(?P<number>\d(?:[ .\-]{0,2}\d)*+)(?![\w])"
+)
+
+
+def _reversed_numbers(text: str, region: str, kind: str) -> list[Span]:
+    """Find a phone number written backwards right after a cue such as "backwards"."""
+    if not _REVERSE_CUE_WORDS & letter_words(text):
+        return []
+    folded = fold_case(text)
+    spans = []
+    for match in _REVERSED_NUMBER.finditer(folded):
+        written = match.group("number")
+        if follows_non_word(folded, match.start()) and _is_phone_number(
+            written[::-1], region
+        ):
+            spans.append(Span(match.start("number"), match.end("number"), kind))
+    return spans
+
+
+# A link in running text, up to the first character that cannot be part of
+# one. The pattern reads text from prefilter.fold_case.
+_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"'`{}|\\^\[\]]+")
+_LINK_WORDS = frozenset(["http", "https", "www"])
+_PERCENT_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+# A number in a decoded link: digit groups joined by at most two of " ",
+# ".", "-", "+" (a space in a query) or brackets, with no word character or
+# "%" next to it.
+_LINK_NUMBER = re.compile(r"(?<![\w%])(?:\+|\(\+?)?\d(?:[ .\-+()]{0,2}\d)*+(?![\w%])")
+
+
+def _link_numbers(text: str, region: str, kind: str) -> list[Span]:
+    """Find a phone number in a link's path or query: "https://example.net/07700900123".
+
+    The candidate scan leaves these alone: `_has_plain_surroundings`
+    rejects digits right after "word/", where order numbers and ids sit,
+    and a percent escape ("07700%20900123") is no separator. In a link only
+    a number that is clearly a phone number counts (see
+    `_is_clear_phone_number`), read with its percent escapes decoded.
+    """
+    if _LINK_WORDS.isdisjoint(letter_words(text)):
+        return []
+    spans = []
+    for link in _LINK.finditer(fold_case(text)):
+        decoded, origins = _percent_decoded(link.group())
+        for match in _LINK_NUMBER.finditer(decoded):
+            if not _is_clear_phone_number(match.group(), region):
+                continue
+            if _is_kept_number(decoded, Span(match.start(), match.end(), kind)):
+                continue
+            start = link.start() + origins[match.start()]
+            end = link.start() + origins[match.end()]
+            spans.append(Span(start, end, kind))
+    return spans
+
+
+def _percent_decoded(link: str) -> tuple[str, list[int]]:
+    """Return `link` with its percent escapes decoded, and where each character started.
+
+    The list has one more entry than the text: the end of the link.
+    """
+    pieces = []
+    origins: list[int] = []
+    cursor = 0
+    for match in _PERCENT_ESCAPE.finditer(link):
+        pieces.append(link[cursor : match.start()])
+        origins.extend(range(cursor, match.start()))
+        pieces.append(chr(int(match.group()[1:], 16)))
+        origins.append(match.start())
+        cursor = match.end()
+    pieces.append(link[cursor:])
+    origins.extend(range(cursor, len(link) + 1))
+    return "".join(pieces), origins
+
+
+def _is_clear_phone_number(written: str, region: str) -> bool:
+    """Check for a number that is a phone number wherever it is written.
+
+    That is a full international number ("+" or "00", then a number
+    phonenumbers calls possible), or a mobile number of `region` with its
+    trunk prefix or country code ("07700900123", "447700900123").
+    """
+    digits = "".join(ch for ch in written if ch.isdigit())
+    if written.lstrip("(").startswith("+"):
+        return _is_possible("+" + digits, region)
+    if digits.startswith("00"):
+        return _is_possible("+" + digits[2:], region)
+    mobile = _MOBILE_WITHOUT_TRUNK_PREFIX.get(region)
+    if mobile is None:
+        return False
+    code = _country_code(region)
+    prefix = _national_prefix(region)
+    if prefix and digits.startswith(prefix):
+        national = digits[len(prefix) :]
+    elif digits.startswith(code):
+        national = digits[len(code) :]
+    else:
+        return False
+    return mobile.fullmatch(national) is not None
 
 
 def _max_written_digits(start: str, region: str) -> int:
@@ -533,6 +747,12 @@ _COMPANY_LABEL = re.compile(
     re.IGNORECASE,
 )
 _MAX_COMPANY_DIGITS = 8
+# "order number 7700900123": a mobile without its "0" is also the shape
+# of many order numbers, so the label decides. With its "0" it is removed.
+_ORDER_LABEL = re.compile(
+    r"\border\b(?:[ \t:#.\-]*(?:id|no|number|num|ref|reference)\b)?[ \t:#.\-]*$",
+    re.IGNORECASE,
+)
 _NHS_LABEL = re.compile(r"\bnhs\b" + _LABEL_BEFORE, re.IGNORECASE)
 _NHS_NUMBER = re.compile(r"\d{3}[ -]?\d{3}[ -]?\d{4}")
 _LABEL_WINDOW = 60
@@ -548,6 +768,8 @@ def _is_kept_number(text: str, span: Span) -> bool:
     if _UCAS_ID.fullmatch(written) and _UCAS_LABEL.search(before):
         return True
     if len(digits) <= _MAX_COMPANY_DIGITS and _COMPANY_LABEL.search(before):
+        return True
+    if not written.startswith(("0", "+", "(")) and _ORDER_LABEL.search(before):
         return True
     return bool(
         _NHS_NUMBER.fullmatch(written)
@@ -586,7 +808,7 @@ def _listed_numbers(text: str, region: str, kind: str) -> list[Span]:
     07700900123. The span runs from the first group to the last, taking
     the item numbers between them along.
     """
-    if "\n" not in text or not digit_runs(text):
+    if "\n" not in text or not fast_digit_runs(text):
         return []
     spans: list[Span] = []
     items: list[re.Match[str]] = []
@@ -610,9 +832,7 @@ def _number_in_list(items: list[re.Match[str]], region: str, kind: str) -> list[
 
 
 # Numbers spelled out in words: "oh seven seven double oh nine hundred ...".
-# NOTE: only English words are read, so a number spelled in French, Spanish,
-# German, Polish or Welsh ("zéro sept sept ...") still passes.
-_DIGIT_WORDS = {
+_ENGLISH_DIGIT_WORDS = {
     "zero": "0",
     "oh": "0",
     "o": "0",
@@ -637,6 +857,46 @@ _DIGIT_WORDS = {
     "sevn": "7",
     "nien": "9",
 }
+# Digit words of the other languages a UK mentee may count in: French,
+# Spanish, German, Polish, Welsh, and Hindi or Urdu written in Latin
+# letters. Hindi "do" (2) and "no" (9) are left out, because they are
+# common English words and "no no no ..." would then spell a number. Polish
+# and German words are listed in plain letters ("piec", "funf", "fuenf"),
+# and a spelling with accents ("zéro", "fünf", "pięć") is read without them
+# (see `_without_accents`).
+_OTHER_DIGIT_WORDS = {
+    # French
+    "deux": "2", "trois": "3", "quatre": "4", "cinq": "5", "sept": "7",
+    "huit": "8", "neuf": "9",
+    # Spanish
+    "cero": "0", "uno": "1", "dos": "2", "tres": "3", "cuatro": "4",
+    "cinco": "5", "seis": "6", "siete": "7", "ocho": "8", "nueve": "9",
+    # German
+    "null": "0", "eins": "1", "zwei": "2", "drei": "3", "vier": "4",
+    "funf": "5", "fuenf": "5", "sechs": "6", "sieben": "7", "acht": "8",
+    "neun": "9",
+    # Polish
+    "jeden": "1", "dwa": "2", "trzy": "3", "cztery": "4", "piec": "5",
+    "szesc": "6", "siedem": "7", "osiem": "8", "dziewiec": "9",
+    # Welsh, and the French "un"
+    "dim": "0", "sero": "0", "un": "1", "dau": "2", "tri": "3",
+    "pedwar": "4", "pump": "5", "chwech": "6", "saith": "7", "wyth": "8",
+    "naw": "9",
+    # Italian; "uno", "zero" and "nove" are listed above or below
+    "due": "2", "tre": "3", "quattro": "4", "cinque": "5", "sei": "6",
+    "sette": "7", "otto": "8", "nove": "9",
+    # Portuguese. "um" (1) is also an English filler, but a run still needs
+    # ten digits to count.
+    "um": "1", "dois": "2", "duas": "2", "quatro": "4", "sete": "7", "oito": "8",
+    # Romanian, read without accents: "șapte" is "sapte"
+    "unu": "1", "doi": "2", "doua": "2", "trei": "3", "patru": "4",
+    "cinci": "5", "sase": "6", "sapte": "7", "opt": "8", "noua": "9",
+    # Hindi and Urdu in Latin letters
+    "shunya": "0", "sifar": "0", "ek": "1", "teen": "3", "char": "4",
+    "paanch": "5", "panch": "5", "chhe": "6", "chhah": "6", "saat": "7",
+    "aath": "8", "nau": "9",
+}  # fmt: skip
+_DIGIT_WORDS = {**_ENGLISH_DIGIT_WORDS, **_OTHER_DIGIT_WORDS}
 _REPEATS = {"double": 2, "triple": 3, "treble": 3}
 _ZEROS = {"hundred": 2, "thousand": 3}
 # Longest words first, and no letter after a word, so that "o" never stops a
@@ -646,17 +906,21 @@ _WORD_ALTERNATIVES = "|".join(
 )
 _NUMBER_WORD = rf"(?:\d+|plus|{_WORD_ALTERNATIVES})(?![a-z])"
 # Words joined by spaces, commas or hyphens, or glued to digits ("oh7700"),
-# bounded by word edges. The pattern reads text from prefilter.fold_case:
+# bounded by word edges. An "and" may follow "hundred" or "thousand". The
+# pattern reads text from prefilter.fold_case:
 # without re.IGNORECASE, `re` checks the first letter of each word before
 # trying it, which makes the scan about three times as fast.
+_AND_AFTER_HUNDRED = r"(?:(?<=hundred)|(?<=thousand))[\s,]{1,3}and"
 _SPELLED_RUN = re.compile(
-    rf"\b{_NUMBER_WORD}(?:(?:[\s,\-]{{1,3}}|(?<=[a-z])(?=\d)){_NUMBER_WORD})*+"
+    rf"\b{_NUMBER_WORD}(?:(?:{_AND_AFTER_HUNDRED})?"
+    rf"(?:[\s,\-]{{1,3}}|(?<=[a-z])(?=\d)){_NUMBER_WORD})*+"
     r"(?![a-z\d])"
 )
 _SPELLED_TOKEN = re.compile(r"\+?\d+|[a-z]+")
 # Number words written without spaces: "ohsevensevenohoh...".
 _GLUED_WORDS = re.compile(rf"(?:{_WORD_ALTERNATIVES})+")
 _GLUED_WORD = re.compile(_WORD_ALTERNATIVES)
+_NUMBER_WORDS = frozenset([*_DIGIT_WORDS, *_REPEATS, *_ZEROS, "plus"])
 _MIN_SPELLED_DIGITS = 10
 _MIN_SPELLED_WORDS = 4
 # A run mixed with digit groups ("07 seven 00 nine 00 one 23") needs fewer
@@ -678,7 +942,10 @@ def _spelled_numbers(text: str, region: str, kind: str) -> list[Span]:
     `_is_spelled_phone_number`). So a countdown or a sentence with a few
     numbers in it stays.
     """
-    spans: list[Span] = []
+    text = _without_leetspeak(_without_accents(text))
+    spans = _glued_numbers(text, region, kind)
+    if not _has_number_word_pair(text):
+        return spans
     folded = fold_case(text)
     for match in _SPELLED_RUN.finditer(folded):
         if match.end() - match.start() < _MIN_SPELLED_CHARS:
@@ -693,12 +960,49 @@ def _spelled_numbers(text: str, region: str, kind: str) -> list[Span]:
         all_words = all(word.isalpha() for word in words)
         if digits is not None and _is_spelled_phone_number(digits, region, all_words):
             spans.append(Span(start, match.end(), kind))
-    spans.extend(_glued_numbers(text, folded, region, kind))
     return spans
 
 
+def _plain_letter(char: str) -> str:
+    """Return the ASCII letter that `char` carries accents on, or `char` itself."""
+    base = unicodedata.normalize("NFD", char)[0]
+    return base if base.isascii() and base.isalpha() else char
+
+
+# Latin letters with accents, as in Latin-1 and Latin Extended-A and B.
+_ACCENTED_LETTER = re.compile("[\u00c0-\u024f]")
+# Letters with a stroke, which Unicode does not decompose into letter and mark.
+_STROKED_LETTERS = {"\u0141": "L", "\u0142": "l", "\u00d8": "O", "\u00f8": "o"}
+_PLAIN_LETTERS = {
+    chr(code): _plain_letter(chr(code)) for code in range(0xC0, 0x250)
+} | _STROKED_LETTERS
+
+
+def _without_accents(text: str) -> str:
+    """Return `text` with each accented Latin letter written without its accents.
+
+    Each letter stays one character, so offsets found in the result hold
+    for `text`: "dziewięć" becomes "dziewiec".
+    """
+    if text.isascii():
+        return text
+    return _ACCENTED_LETTER.sub(lambda match: _PLAIN_LETTERS[match.group()], text)
+
+
+def _has_number_word_pair(text: str) -> bool:
+    """Check for two number words with no other letters between them.
+
+    Every run that `_spelled_numbers` keeps has such a pair, because its
+    words are whole runs of letters with only digits and separators between
+    them. Prose rarely has one, so the check saves the run pattern, which
+    starts with `\\b` and so is tried at every position of the text.
+    """
+    flags = bytes(map(_NUMBER_WORDS.__contains__, letter_runs(text)))
+    return b"\x01\x01" in flags
+
+
 def _has_enough_words(words: list[str]) -> bool:
-    spelled = sum(word.isalpha() for word in words)
+    spelled = sum(word.isalpha() and word != "and" for word in words)
     if spelled >= _MIN_SPELLED_WORDS:
         return True
     return spelled >= _MIN_MIXED_WORDS and len(words) >= _MIN_MIXED_TOKENS
@@ -725,10 +1029,11 @@ def _counts_along(digits: str) -> bool:
     return digits in _COUNTING_UP or digits in _COUNTING_UP[::-1]
 
 
-def _glued_numbers(text: str, folded: str, region: str, kind: str) -> list[Span]:
+def _glued_numbers(text: str, region: str, kind: str) -> list[Span]:
     """Find a number spelled in words with no spaces: "ohsevensevenohoh..."."""
     spans: list[Span] = []
-    for word in words(text):
+    # A glued number is a whole word of ASCII letters, so it is a letter run.
+    for word in letter_words(text):
         if len(word) < _MIN_GLUED_CHARS or not _GLUED_WORDS.fullmatch(word):
             continue
         parts = _GLUED_WORD.findall(word)
@@ -737,7 +1042,7 @@ def _glued_numbers(text: str, folded: str, region: str, kind: str) -> list[Span]
         digits = _spell_out(parts)
         if digits is None or not _is_spelled_phone_number(digits, region, True):
             continue
-        for match in re.finditer(rf"\b{word}\b", folded):
+        for match in re.finditer(rf"\b{word}\b", fold_case(text)):
             spans.append(Span(match.start(), match.end(), kind))
     return spans
 
@@ -758,6 +1063,8 @@ def _spell_out(words: list[str]) -> str | None:
         elif lower in _REPEATS:
             repeat = _REPEATS[lower]
             continue
+        elif lower == "and":
+            continue  # "nine hundred and one" spells 9001
         elif lower in _ZEROS and digits[-1:].isdigit():
             digits += "0" * _ZEROS[lower]
         elif lower in _DIGIT_WORDS:
@@ -768,3 +1075,184 @@ def _spell_out(words: list[str]) -> str | None:
             return None
         repeat = 1
     return digits
+
+
+# Digit groups joined by at most one space, "." or "-", with the "+" that may
+# start them.
+_GLUED_NUMBER = re.compile(r"\+?\d(?:[ .\-]?\d)*+")
+# Characters that hide a number from the candidate scan when they touch it.
+_GLUE = "_#+"
+_MIN_GLUED_INTERNATIONAL_DIGITS = 10
+
+
+def _glued_clear_numbers(text: str, region: str, kind: str) -> list[Span]:
+    """Find a clear phone number touching a letter, "_" or "#": "sam07700900123".
+
+    The candidate scan leaves such numbers alone, because product codes
+    and ids are written that way. A UK mobile with its "0" ("07700900123")
+    or an international number with its "+" is removed whatever touches it.
+    A price ("£07700900123") is left to the candidate scan.
+    """
+    spans = []
+    for start, _ in fast_digit_runs(text):
+        first = start - 1 if text[start - 1 : start] == "+" else start
+        if text[first] not in "0+" or _continues_group(text, first):
+            continue
+        match = _GLUED_NUMBER.match(text, first)
+        if match is None or not _touches_word(text, first, match.end()):
+            continue
+        end = _longest_glued_clear_number(text, first, match.end(), region)
+        if end is not None:
+            spans.append(Span(first, end, kind))
+    return spans
+
+
+def _continues_group(text: str, start: int) -> bool:
+    """Check whether the digits at `start` continue a number written before them."""
+    before = text[max(0, start - 2) : start]
+    return before[-1:].isdigit() or (before[-1:] in " .-" and before[:1].isdigit())
+
+
+def _touches_word(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return before.isalpha() or before in _GLUE or after.isalpha() or after in "_#"
+
+
+def _longest_glued_clear_number(
+    text: str, start: int, end: int, region: str
+) -> int | None:
+    """Return the end of the longest clear phone number in `text[start:end]`."""
+    group_ends = [m.end() for m in _DIGIT_RUN.finditer(text, start, end)]
+    for group_end in reversed(group_ends):
+        written = text[start:group_end]
+        digits = "".join(ch for ch in written if ch.isdigit())
+        if written.startswith("+"):
+            if len(digits) >= _MIN_GLUED_INTERNATIONAL_DIGITS and _is_possible(
+                "+" + digits, region
+            ):
+                return group_end
+        elif _is_mobile_with_trunk_prefix(digits, region):
+            return group_end
+    return None
+
+
+def _is_mobile_with_trunk_prefix(digits: str, region: str) -> bool:
+    """Check for a mobile number of `region` written with its "0": "07700900123"."""
+    mobile = _MOBILE_WITHOUT_TRUNK_PREFIX.get(region)
+    prefix = _national_prefix(region)
+    if mobile is None or not prefix or not digits.startswith(prefix):
+        return False
+    return mobile.fullmatch(digits[len(prefix) :]) is not None
+
+
+# A mobile number given in two groups across a sentence end or a question:
+# "07700. The rest is 900123." The groups may stand this far apart.
+_MAX_SENTENCE_GAP = 80
+_FIRST_MOBILE_GROUP = re.compile(r"07\d{3}")
+_LAST_MOBILE_GROUP = re.compile(r"\d{6}")
+
+
+def _numbers_split_at_sentences(text: str, region: str, kind: str) -> list[Span]:
+    """Find a UK mobile written as "07xxx" and, a little later, six more digits.
+
+    The two groups must follow each other with no other digit between
+    them, within 80 characters, and make a mobile number when joined.
+    Both groups are removed and the words between them stay.
+    """
+    groups = [
+        (start, end, text[start:end])
+        for start, end in fast_digit_runs(text)
+        if follows_non_word(text, start) and precedes_non_word(text, end)
+    ]
+    return _split_mobile_groups(groups, text, region, kind)
+
+
+def _split_mobile_groups(
+    groups: list[tuple[int, int, str]], text: str, region: str, kind: str
+) -> list[Span]:
+    """Pair each "07xxx" group with the six-digit group right after it."""
+    spans = []
+    for first, last in itertools.pairwise(groups):
+        if not _FIRST_MOBILE_GROUP.fullmatch(first[2]):
+            continue
+        if not _LAST_MOBILE_GROUP.fullmatch(last[2]):
+            continue
+        gap = text[first[1] : last[0]]
+        if len(gap) > _MAX_SENTENCE_GAP or any(ch.isdigit() for ch in gap):
+            continue
+        if "\x00" in gap:
+            continue  # filters.text joins separate HTML text nodes with a NUL
+        if _is_mobile_with_trunk_prefix(first[2] + last[2], region):
+            spans.append(Span(first[0], first[1], kind))
+            spans.append(Span(last[0], last[1], kind))
+    return spans
+
+
+def _spelled_numbers_split_at_sentences(
+    text: str, region: str, kind: str
+) -> list[Span]:
+    """Find a UK mobile spelled in two sentences: "Zero seven seven zero zero. Nine"."""
+    text = _without_leetspeak(_without_accents(text))
+    if not _has_number_word_pair(text):
+        return []
+    folded = fold_case(text)
+    groups = []
+    for match in _SPELLED_RUN.finditer(folded):
+        digits = _spell_out(_SPELLED_TOKEN.findall(folded, *match.span()))
+        if digits:
+            groups.append((match.start(), match.end(), digits))
+    return _split_mobile_groups(groups, text, region, kind)
+
+
+# A request to read a number without the letters mixed into it:
+# "07700a900b123, ignore the letters". The pattern reads text from
+# prefilter.fold_case.
+_IGNORE_LETTERS = re.compile(
+    r"\b(?:ignore|ignoring|skip|remove|drop|without|minus|delete|leave out)"
+    r"\s+(?:all\s+)?(?:the\s+)?letters\b"
+)
+_LETTERED_NUMBER = re.compile(
+    r"(?<![\w+])\+?\d+(?:[ .\-]?[a-z]{1,3}[ .\-]?\d+)+(?![\w])"
+)
+
+
+def _numbers_with_letters_between(text: str, region: str, kind: str) -> list[Span]:
+    """Find a number with letters between its groups, with a request to skip them."""
+    if "letters" not in letter_words(text):
+        return []
+    folded = fold_case(text)
+    if not _IGNORE_LETTERS.search(folded):
+        return []
+    spans = []
+    for match in _LETTERED_NUMBER.finditer(folded):
+        digits = "".join(ch for ch in match.group() if ch.isdigit() or ch == "+")
+        if _is_phone_number(digits, region):
+            spans.append(Span(match.start(), match.end(), kind))
+    return spans
+
+
+# Digits typed for letters in a number word: "z3r0 s3v3n 0n3 thr33".
+_LEET_LETTERS = str.maketrans("013457", "oieast")
+_MIXED_WORD = re.compile(r"(?<![^\W_])(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]+")
+
+
+def _without_leetspeak(text: str) -> str:
+    """Return `text` with each number word in leetspeak written in letters.
+
+    A word of letters and digits is rewritten only when the result is a
+    number word, so "oh7700" and "CO2" stay. Each character stays one
+    character, so offsets found in the result hold for `text`.
+    """
+    if not any(
+        text[start - 1 : start].isalpha() or text[end : end + 1].isalpha()
+        for start, end in fast_digit_runs(text)
+    ):
+        return text
+
+    def letters(match: re.Match[str]) -> str:
+        word = match.group()
+        spelled = word.translate(_LEET_LETTERS)
+        return spelled if spelled.lower() in _NUMBER_WORDS else word
+
+    return _MIXED_WORD.sub(letters, text)

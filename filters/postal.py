@@ -1,39 +1,49 @@
 """Find postcodes, street addresses and map locations.
 
-Postcodes follow the published formats, so a regular expression decides them:
-UK postcodes (also written with look-alike characters, spaced out, over a
-line break, with digits as words or with words between the halves), Irish
-Eircodes, Canadian postal codes, Australian postcodes
-after a state, Dutch postcodes before a town, and US ZIP codes after a state
-abbreviation or the word "zip". Street addresses have no fixed format. The
-filter looks for a house number or a house name, then a street name and a
-street type ("12 Acacia Avenue", "Flat 3, 12 Acacia Avenue", "Rose Cottage,
-Mill Lane", "1234 Main St, Apt 5", "fourteen Station Road"). It then checks
-the letter case and the words around it, because "5 miles down the road" and
-"Chapter 3 The Green Knight" have the same shape. PO boxes, house names
-with a town, flats on an estate, German, Dutch, French, Spanish, Polish,
-Indian, Welsh and Gaelic street forms, and the map locations in
-filters.locations count as street addresses too. Two public addresses
-("10 Downing Street") stay, because they are nobody's home.
+Postcodes follow the published formats, so a regular expression decides them.
+UK postcodes are also found written with look-alike characters, spaced out,
+over a line break, with digits as words, with words between the halves,
+glued to lower-case letters, read aloud letter by letter, or as a town and
+its district number before the inward code ("Leeds 6 2AB"). The filter also
+finds Irish Eircodes, Canadian postal codes, Australian postcodes after a
+state, Dutch postcodes before a town, US ZIP codes after a state
+abbreviation or the word "zip", and Japanese postcodes after "〒".
+
+Street addresses have no fixed format. The filter looks for a house number
+or a house name, then a street name and a street type ("12 Acacia Avenue",
+"Flat 3, 12 Acacia Avenue", "Rose Cottage, Mill Lane", "1234 Main St, Apt
+5", "fourteen Station Road"). It then checks the letter case and the words
+around it, because "5 miles down the road" and "Chapter 3 The Green Knight"
+have the same shape. A house number and a name with no street type count
+after a cue such as "I live at", or on a short line next to a postcode or a
+flat. A street before its number ("Acacia Avenue 14") counts after such a
+cue or before an outward code, and an address typed one word a line is
+searched with its lines joined. PO boxes, house names with a town, flats on
+an estate, German, Dutch, Nordic, French, Spanish, Italian, Portuguese,
+Hungarian, Polish, Indian, Welsh and Gaelic street forms, Japanese, Chinese
+and Korean addresses, and the map locations in filters.locations count as
+street addresses too. Two public addresses ("10 Downing Street") stay,
+because they are nobody's home, and so does "221B Baker Street" on a line
+that mentions Sherlock Holmes or a detective.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
-from itertools import chain
+from collections.abc import Iterable, Iterator
+from itertools import chain, pairwise
 
 from filters.base import FilterContext, Span
 from filters.locations import find_locations
 from filters.prefilter import (
-    digit_runs,
+    fast_digit_runs,
     fold_case,
     follows_non_word,
+    letter_words,
     matches_after,
     matches_at,
-    token_runs,
-    words,
+    word_starts,
 )
 
 log = logging.getLogger(__name__)
@@ -161,7 +171,6 @@ _LABELLED_ZIP = re.compile(
 # Every code but a look-alike one has a digit, so most patterns are tried
 # only around runs of digits. Each code's first digit starts a run, because
 # a letter or a space comes before it.
-_FIVE_DIGITS = re.compile(r"[0-9]{5}")
 # The first digit of a UK postcode is one or two characters after its start,
 # or three to five in "GIR 0AA".
 _UK_DIGIT_OFFSETS = range(1, 6)
@@ -177,7 +186,7 @@ class PostcodeFilter:
     placeholder = "[postcode removed]"
 
     def find(self, text: str, context: FilterContext) -> list[Span]:
-        runs = digit_runs(text)
+        runs = fast_digit_runs(text)
         return [
             Span(start, end, self.kind)
             for finder in _POSTCODE_FINDERS
@@ -218,10 +227,32 @@ def _gapped_postcodes(text: str, runs: Runs) -> Offsets:
             yield match.span()
 
 
-def _spelled_postcodes(text: str, runs: Runs) -> Offsets:
-    if words(text).isdisjoint(_DIGIT_WORDS):
+def _spoken_postcodes(text: str, runs: Runs) -> Offsets:
+    """Find postcodes with digits as words, written or read aloud.
+
+    Both forms are tried only where a digit word starts, found once here.
+    """
+    spelled = [
+        start for digit_word in _DIGIT_WORDS for start in word_starts(text, digit_word)
+    ]
+    if not spelled:
         return
-    for match in _SPELLED_POSTCODE.finditer(text):
+    yield from _spelled_postcodes(text, runs, spelled)
+    yield from _named_postcodes(text, spelled)
+
+
+def _spelled_postcodes(text: str, runs: Runs, spelled: list[int]) -> Offsets:
+    # The district starts with a digit or a digit word, after the area, which
+    # ends in a capital, and a space. So the match starts two to four
+    # characters before the district.
+    district_starts = chain(spelled, (start for start, _ in runs))
+    starts = (
+        start - offset
+        for start in district_starts
+        if text[start - 2 : start - 1].isupper() and text[start - 1] == " "
+        for offset in (2, 3, 4)
+    )
+    for match in matches_at(_SPELLED_POSTCODE, text, starts):
         pieces = re.split(r"[ -]", match.group().lower())
         if _DIGIT_WORDS.keys().isdisjoint(pieces):
             continue
@@ -234,6 +265,131 @@ def _digits_of(spelled: str) -> str:
     """Return `spelled` with digit words as digits and no spaces or hyphens."""
     pieces = re.split(r"[ -]", spelled)
     return "".join(_DIGIT_WORDS.get(piece.lower(), piece) for piece in pieces)
+
+
+# A postcode in capitals glued to lower-case letters, which hides it from
+# the word boundaries of _UK_POSTCODE: "postcodeLS62AB", "LS6 2ABx". Only
+# capitals and digits count as its edges, so lower case may touch it.
+_GLUED_POSTCODE = re.compile(
+    rf"(?<![A-Z0-9])(?P<outward>{_UK_OUTWARD})[ \u00a0]?"
+    rf"(?P<inward>{_UK_INWARD})(?![A-Z0-9])"
+)
+
+
+def _glued_postcodes(text: str, runs: Runs) -> Offsets:
+    starts = (start - offset for start, _ in runs for offset in (1, 2))
+    for match in matches_at(_GLUED_POSTCODE, text, starts):
+        start, end = match.span()
+        glued = not follows_non_word(text, start) or text[end : end + 1].isalpha()
+        if glued and _is_uk_postcode(match["outward"], match["inward"]):
+            yield start, end
+
+
+# A town, then the district number and the inward code: "Leeds 6 2AB". The
+# town stays, as the state does in "NSW 2000". The inward code must be in
+# capitals, so "Leeds 6 Bradford 2" (a score) and "Year 9 2nd" stay, and
+# it must not read as a time or a clothing size ("Size 6 3XL", "Fri 6 2PM").
+_TOWN_DISTRICT = re.compile(
+    rf"[0-9]{{1,2}}[ ](?![0-9](?:AM|PM|XL|XS|XX)){_UK_INWARD}(?![\w])"
+)
+_TOWN_BEFORE = re.compile(r"(?<![\w])([A-Z][A-Za-z]+)[ ]$")
+# Capitalised words before a number that counts something, not a district.
+_NOT_TOWNS = frozenset(
+    """
+    room form year class set group table block level stage key flat unit no
+    number page chapter part section question lesson week day step bus
+    route platform gate seat row team score
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+def _town_district_postcodes(text: str, runs: Runs) -> Offsets:
+    starts = (
+        start
+        for start, end in runs
+        if end - start <= 2 and text[start - 1 : start] == " "
+    )
+    for match in matches_at(_TOWN_DISTRICT, text, starts):
+        town = _TOWN_BEFORE.search(text, max(0, match.start() - 30), match.start())
+        if town is not None and town.group(1).lower() not in _NOT_TOWNS:
+            yield match.span()
+
+
+# A postcode read aloud letter by letter: "ell ess six two ay bee" for LS6
+# 2AB. Each name stands for its letter, and _DIGIT_WORDS for digits. "oh"
+# may be the letter O or the digit 0.
+# NOTE: "double you" for W is not read, and nor are mixes with single
+# capitals ("L S six two A B" is _SPELLED_POSTCODE's).
+_LETTER_NAMES = {
+    "ay": "A", "bee": "B", "cee": "C", "see": "C", "dee": "D", "ee": "E",
+    "ef": "F", "eff": "F", "gee": "G", "aitch": "H", "haitch": "H", "eye": "I",
+    "jay": "J", "kay": "K", "el": "L", "ell": "L", "em": "M", "en": "N",
+    "oh": "O", "pee": "P", "cue": "Q", "queue": "Q", "ar": "R", "arr": "R",
+    "ess": "S", "tee": "T", "you": "U", "vee": "V", "ex": "X", "why": "Y",
+    "wye": "Y", "zed": "Z", "zee": "Z",
+}  # fmt: skip
+_NAMED_CHARACTER = re.compile(r"[A-Za-z]+")
+# The inward code read aloud, which every such postcode ends with.
+_NAMED_INWARD = re.compile(
+    rf"(?i:{'|'.join(_DIGIT_WORDS)})[ -](?i:{'|'.join(_LETTER_NAMES)})"
+    rf"[ -](?i:{'|'.join(_LETTER_NAMES)})(?![\w])"
+)
+# The maximum length of a postcode read aloud before its inward code: four
+# names, none longer than "haitch" and a space, fit in well under this.
+_MAX_NAMED_POSTCODE = 7 * 7
+
+
+def _named_postcodes(text: str, spelled: list[int]) -> Offsets:
+    """Find postcodes read aloud, searched before each inward code read aloud."""
+    found: set[tuple[int, int]] = set()
+    for inward in matches_at(_NAMED_INWARD, text, spelled):
+        window = max(0, inward.start() - _MAX_NAMED_POSTCODE)
+        found.update(_named_postcodes_in(text, window, inward.end()))
+    yield from sorted(found)
+
+
+def _named_postcodes_in(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    tokens = [
+        token
+        for token in _NAMED_CHARACTER.finditer(text, start, end)
+        if token.group().lower() in _LETTER_NAMES
+        or token.group().lower() in _DIGIT_WORDS
+    ]
+    for first in range(len(tokens)):
+        for count in (5, 6, 7):
+            chosen = tokens[first : first + count]
+            if (
+                len(chosen) == count
+                and _are_adjacent(text, chosen)
+                and _reads_as_named_postcode([t.group().lower() for t in chosen])
+            ):
+                yield chosen[0].start(), chosen[-1].end()
+
+
+def _are_adjacent(text: str, tokens: list[re.Match[str]]) -> bool:
+    """Check that only one space or hyphen separates each token from the next."""
+    return all(
+        text[left.end() : right.start()] in (" ", "-")
+        for left, right in pairwise(tokens)
+    ) and follows_non_word(text, tokens[0].start())
+
+
+def _reads_as_named_postcode(names: list[str]) -> bool:
+    """Check that five to seven letter and digit names spell a UK postcode."""
+    inward = names[-3:]
+    inward_read = _DIGIT_WORDS.get(inward[0], "?") + "".join(
+        _LETTER_NAMES.get(name, "?") for name in inward[1:]
+    )
+    for shape in _OUTWARD_SHAPES[len(names) - 3]:
+        outward_read = "".join(
+            _DIGIT_WORDS.get(name, "?") if kind == "9" else _LETTER_NAMES.get(name, "?")
+            for name, kind in zip(names[:-3], shape, strict=True)
+        )
+        if "?" not in outward_read + inward_read and _is_uk_postcode(
+            outward_read, inward_read
+        ):
+            return True
+    return False
 
 
 def _eircodes(text: str, runs: Runs) -> Offsets:
@@ -253,9 +409,16 @@ def _canadian_postal_codes(text: str, runs: Runs) -> Offsets:
 def _four_digit_codes(text: str, runs: Runs) -> Offsets:
     if not any(end - start == 4 for start, end in runs):
         return
-    if not words(text).isdisjoint(_AUSTRALIAN_STATES):
-        for match in matches_after(_AUSTRALIAN_POSTCODE, text, follows_non_word):
-            yield match.span("zip")
+    # A state has two or three letters.
+    starts = (
+        before - offset
+        for start, end in runs
+        if end - start == 4
+        for before in _state_end(text, start)
+        for offset in (2, 3)
+    )
+    for match in _matches_where(_AUSTRALIAN_POSTCODE, text, starts):
+        yield match.span("zip")
     starts = (start for start, end in runs if end - start == 4)
     for match in matches_at(_DUTCH_POSTCODE, text, starts):
         if _DUTCH_LEFT_EDGE.search(text, max(0, match.start() - 20), match.start()):
@@ -265,15 +428,114 @@ def _four_digit_codes(text: str, runs: Runs) -> Offsets:
 def _zip_codes(text: str, runs: Runs) -> Offsets:
     if not any(end - start >= 5 for start, end in runs):
         return
-    if not _FIVE_DIGITS.search(text):
-        return
-    matches = list(matches_after(_US_ZIP, text, follows_non_word))
-    # "zip" may have letters after it ("zipcode", "zipis"), so this is a
-    # substring search, not a lookup in the words of the text.
-    if "zip" in fold_case(text):
-        matches.extend(_LABELLED_ZIP.finditer(text))
+    # A ZIP code after a state is a run of exactly five digits, because `\b`
+    # follows them, and each state has two letters.
+    starts = (
+        before - 2
+        for start, end in runs
+        if end - start == 5
+        for before in _state_end(text, start)
+    )
+    matches = list(_matches_where(_US_ZIP, text, starts))
+    # "zip" may have letters after it ("zipcode", "zipis").
+    labels = word_starts(text, "zip")
+    matches.extend(matches_at(_LABELLED_ZIP, text, labels))
     for match in matches:
         yield match.span("zip")
+
+
+class _WordLookup:
+    """Words to look up without case and without a trailing "." or "/"."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.by_key: dict[str, list[str]] = {}
+        for word in words:
+            self.by_key.setdefault(word.lower().rstrip("./"), []).append(word)
+        self.other_keys = [key for key in self.by_key if not key.isascii()]
+
+    def present(self, text: str) -> list[str]:
+        """Return the words that may occur in `text` as whole words.
+
+        An ASCII key is looked up in `letter_words(text)` and any other key
+        in `fold_case(text)`, so a word left out cannot occur.
+        """
+        keys = set(letter_words(text).intersection(self.by_key))
+        if not text.isascii():
+            keys.update(key for key in self.other_keys if key in fold_case(text))
+        return [word for key in keys for word in self.by_key[key]]
+
+
+def _find_all(text: str, needle: str) -> Iterator[int]:
+    """Yield every position where `needle` occurs in `text`, case and all."""
+    start = text.find(needle)
+    while start != -1:
+        yield start
+        start = text.find(needle, start + 1)
+
+
+def _line_matches(
+    pattern: re.Pattern[str], text: str, positions: Iterable[int]
+) -> Iterator[re.Match[str]]:
+    """Yield what `pattern.finditer(text)` yields on the lines around `positions`.
+
+    The result equals finditer's when `pattern` never matches a line break
+    and each of its matches has a line in `positions`.
+    """
+    searched_to = -1
+    for position in sorted(set(positions)):
+        if position <= searched_to:
+            continue
+        start = text.rfind("\n", 0, position) + 1
+        end = text.find("\n", position)
+        searched_to = len(text) if end == -1 else end
+        yield from pattern.finditer(text, start, searched_to)
+
+
+def _state_end(text: str, start: int) -> Iterator[int]:
+    """Yield where a state ends before the digits at `start`.
+
+    One or more spaces or no-break spaces, with a comma before them, may
+    come between. Nothing is yielded when no space comes first.
+    """
+    before = start
+    while before > 0 and text[before - 1] in " \u00a0":
+        before -= 1
+    if before == start:
+        return
+    yield before - 1 if text[before - 1 : before] == "," else before
+
+
+def _matches_where(
+    pattern: re.Pattern[str], text: str, starts: Iterable[int]
+) -> Iterator[re.Match[str]]:
+    """Yield what `matches_after(pattern, text, follows_non_word)` yields.
+
+    Only `starts` are tried, so it must contain every position where a
+    match with no word character before it can start.
+    """
+    resume = 0
+    for start in sorted(set(starts)):
+        if start < resume:
+            continue
+        match = pattern.match(text, start)
+        if match is not None and follows_non_word(text, start):
+            resume = match.end()
+            yield match
+
+
+# A Japanese postcode after the postal mark or the word for postcode:
+# "〒100-0001", "郵便番号 100-0001". Seven digits alone stay, because phone
+# and order numbers have the same shape.
+_JAPANESE_POSTCODE = re.compile(
+    r"(?:〒|郵便番号:?)[ ]?(?P<code>[0-9]{3}[-\u2212\u30fc]?[0-9]{4})(?![0-9])"
+)
+
+
+def _japanese_postcodes(text: str, runs: Runs) -> Offsets:
+    if text.isascii() or ("〒" not in text and "郵便番号" not in text):
+        return
+    for match in _JAPANESE_POSTCODE.finditer(text):
+        yield match.span("code")
 
 
 _POSTCODE_FINDERS = (
@@ -281,11 +543,14 @@ _POSTCODE_FINDERS = (
     _lookalike_postcodes,
     _spaced_postcodes,
     _gapped_postcodes,
-    _spelled_postcodes,
+    _spoken_postcodes,
+    _glued_postcodes,
+    _town_district_postcodes,
     _eircodes,
     _canadian_postal_codes,
     _four_digit_codes,
     _zip_codes,
+    _japanese_postcodes,
 )
 
 
@@ -435,6 +700,12 @@ _UNIT = r"(?i:flat|apartment|apt|unit|suite|ste)\.?[ ]?[0-9]{1,4}[A-Za-z]?"
 _DIRECTION = r"North|South|East|West|NW|NE|SW|SE"
 # The longest text before the number: "Apartment. " is 11 characters.
 _MAX_DIGIT_OFFSET = 11
+# The labels that _ADDRESS accepts right before a flat or house number,
+# each with an optional dot and space: "No. 12", "number 12", "Apt.4".
+_DIGIT_LABELS = ("no", "number", "flat", "apartment", "apt", "unit", "suite", "ste")
+_AFTER_HOUSE_NUMBER = frozenset(
+    " \t,-\u2013/" + "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
 # The street after the house number or name, with a direction ("Road
 # North", "Ave NW") and a flat or suite after it.
 _STREET = rf"""
@@ -442,7 +713,8 @@ _STREET = rf"""
         (?:[A-Za-z][\w'\u2019.-]*|[0-9]{{1,3}}(?:st|nd|rd|th))
         (?:[ \t]+|[ \t]*\r?\n[ \t]*))
     (?P<type>(?i:{"|".join(_STREET_TYPES)}))
-    (?![\w])
+    # Kisses typed onto the end: "14 Acacia Avenuex".
+    (?:x{{1,3}})?(?![\w])
     (?:[ \t]+(?:{_DIRECTION})(?![\w]))?
     (?:,?[ \t]+{_UNIT}(?![\w]))?
     """
@@ -469,7 +741,6 @@ _SPELLED_ADDRESS = re.compile(
     rf"(?P<number>(?i:number[ ])?{_NUMBER_WORD}(?:[ \t]+(?i:on|in))?),?[ \t]+{_STREET}",
     re.VERBOSE,
 )
-_STREET_TYPE_SET = frozenset(_STREET_TYPES)
 
 
 class StreetAddressFilter:
@@ -479,17 +750,26 @@ class StreetAddressFilter:
     placeholder = "[address removed]"
 
     def find(self, text: str, context: FilterContext) -> list[Span]:
-        matches = chain(_address_matches(text), _spelled_address_matches(text))
-        spans = [
-            Span(match.start(), match.end(), self.kind)
-            for match in matches
-            if _reads_as_address(match)
-            and not _follows_counted_word(match)
-            and not _is_public_address(match.group())
-        ]
-        for finder in _OTHER_ADDRESS_FINDERS:
-            spans.extend(Span(start, end, self.kind) for start, end in finder(text))
+        spans = _street_address_spans(text)
+        spans.extend(Span(start, end, self.kind) for start, end in _word_lines(text))
         return spans
+
+
+def _street_address_spans(text: str) -> list[Span]:
+    """Find street addresses in `text`, except those typed one word a line."""
+    kind = StreetAddressFilter.kind
+    matches = chain(_address_matches(text), _spelled_address_matches(text))
+    spans = [
+        Span(match.start(), match.end(), kind)
+        for match in matches
+        if _reads_as_address(match)
+        and not _follows_counted_word(match)
+        and not _is_public_address(match.group())
+        and not _is_fictional_address(match)
+    ]
+    for finder in _OTHER_ADDRESS_FINDERS:
+        spans.extend(Span(start, end, kind) for start, end in finder(text))
+    return spans
 
 
 # Addresses of public buildings that are nobody's home, and the idiom "a
@@ -507,41 +787,58 @@ def _address_matches(text: str) -> Iterator[re.Match[str]]:
     """Yield what `_ADDRESS.finditer(text)` yields, trying fewer positions.
 
     Without a house name, an address starts with its number, "No." or
-    "number" before it, or a flat before that ("Apartment. 12"), so it
-    starts at most _MAX_DIGIT_OFFSET characters before a run of digits.
+    "number" before it, or a flat before that ("Apartment. 12"). So it
+    starts at a run of digits or at one of _DIGIT_LABELS before one.
     """
     if _may_have_house_name(text):
         return _ADDRESS.finditer(text)
-    starts = (
-        start - offset
-        for start, _ in digit_runs(text)
-        for offset in range(_MAX_DIGIT_OFFSET + 1)
-    )
-    return matches_at(_ADDRESS, text, starts)
+    return matches_at(_ADDRESS, text, _address_starts(text))
+
+
+def _address_starts(text: str) -> Iterator[int]:
+    folded = fold_case(text)
+    for start, end in fast_digit_runs(text):
+        # A flat or house number has one to four digits, and a letter, a
+        # range or the street comes next.
+        if end - start > 4 or text[end : end + 1] not in _AFTER_HOUSE_NUMBER:
+            continue
+        yield start
+        window = folded[max(0, start - _MAX_DIGIT_OFFSET) : start]
+        before = window.removesuffix(" ").removesuffix(".")
+        if not before.endswith(_DIGIT_LABELS):
+            continue
+        for label in _DIGIT_LABELS:
+            if before.endswith(label):
+                yield start - len(window) + len(before) - len(label)
 
 
 def _spelled_address_matches(text: str) -> Iterator[re.Match[str]]:
     """Yield the matches of _SPELLED_ADDRESS, tried where a number word starts.
 
     Such an address must be in title case (see _reads_as_address), so a
-    text without a capitalised street type is skipped, and so is a number
-    word that no capital or hyphen follows.
+    text without a street type spelled as in _STREET_TYPES is skipped, and
+    so is a number word that no capital or hyphen follows.
     """
-    if token_runs(text).isdisjoint(_STREET_TYPE_SET):
-        return
-    found = words(text)
-    if found.isdisjoint(NUMBER_WORDS):
+    if not _has_title_case_street_type(text):
         return
     folded = fold_case(text)
     starts = []
-    for number_word in NUMBER_WORDS.intersection(found):
-        start = folded.find(number_word)
-        while start != -1:
+    for number_word in _NUMBER_WORD_LOOKUP.present(text):
+        for start in word_starts(text, number_word):
             after = text[start + len(number_word) : start + len(number_word) + 5]
-            if follows_non_word(text, start) and _starts_title(after):
+            if _starts_title(after):
                 starts.append(_with_number_label(folded, start))
-            start = folded.find(number_word, start + 1)
     yield from matches_at(_SPELLED_ADDRESS, text, starts)
+
+
+def _has_title_case_street_type(text: str) -> bool:
+    """Check for a street type written as _STREET_TYPES spells it ("Road")."""
+    return any(
+        text.startswith(street_type, start)
+        for street_type in _STREET_TYPE_LOOKUP.present(text)
+        if street_type in text
+        for start in word_starts(text, street_type.lower())
+    )
 
 
 def _with_number_label(folded: str, start: int) -> int:
@@ -555,13 +852,17 @@ def _with_number_label(folded: str, start: int) -> int:
 def _may_have_house_name(text: str) -> bool:
     """Check for a house type such as "Cottage", which may start an address.
 
-    The set of words is folded to lower case, so the case-sensitive search
-    runs only for the types it holds.
+    In a house name the type has a space or tab before it and a comma, space
+    or tab after it.
     """
-    found = words(text)
-    return any(
-        house_type in text for house_type in _HOUSE_TYPES if house_type.lower() in found
-    )
+    for house_type in _HOUSE_TYPE_LOOKUP.present(text):
+        start = text.find(house_type)
+        while start != -1:
+            after = text[start + len(house_type) : start + len(house_type) + 1]
+            if text[start - 1 : start] in (" ", "\t") and after in (",", " ", "\t"):
+                return True
+            start = text.find(house_type, start + 1)
+    return False
 
 
 def _starts_title(after: str) -> bool:
@@ -651,12 +952,13 @@ def _po_boxes(text: str) -> Iterator[tuple[int, int]]:
         yield match.span()
 
 
-# A street name ending in a German or Dutch street word, then the house
-# number: "Hauptstraße 5", "Berliner Straße 12a", "Prinsengracht 263". A
+# A street name ending in a German, Dutch, Swedish, Norwegian or Danish
+# street word, then the house number: "Hauptstraße 5", "Berliner Straße
+# 12a", "Prinsengracht 263", "Kungsgatan 12", "Vesterbrogade 3". A
 # postcode before the town goes with it: "Hauptstraße 5, 10115 Berlin".
 _GERMAN_DUTCH_SUFFIXES = """
     straße strasse str. weg platz allee gasse straat gracht laan plein kade
-    singel dijk
+    singel dijk gatan gata gaten vägen vegen veien vej gade
     """.split()  # noqa: SIM905 - a word list reads better as text
 _GERMAN_DUTCH_ENDINGS = tuple(_GERMAN_DUTCH_SUFFIXES)
 # The longest street name searched before a house number, in characters.
@@ -687,11 +989,12 @@ _FRENCH_STREET = re.compile(
 
 def _european_streets(text: str) -> Iterator[tuple[int, int]]:
     yield from _german_dutch_streets(text)
-    if not _FRENCH_WORDS.isdisjoint(words(text)):
-        starts = (start for start, _ in digit_runs(text))
-        for match in matches_at(_FRENCH_STREET, text, starts):
-            if follows_non_word(text, match.start()):
-                yield match.span()
+    if not _FRENCH_LOOKUP.present(text):
+        return
+    starts = (start for start, _ in fast_digit_runs(text))
+    for match in matches_at(_FRENCH_STREET, text, starts):
+        if follows_non_word(text, match.start()):
+            yield match.span()
 
 
 def _german_dutch_streets(text: str) -> Iterator[tuple[int, int]]:
@@ -702,7 +1005,7 @@ def _german_dutch_streets(text: str) -> Iterator[tuple[int, int]]:
     """
     folded = fold_case(text)
     found: set[tuple[int, int]] = set()
-    for start, end in digit_runs(text):
+    for start, end in fast_digit_runs(text):
         before = folded[max(0, start - 8) : start].rstrip(" ")
         if not before.endswith(_GERMAN_DUTCH_ENDINGS):
             continue
@@ -720,7 +1023,6 @@ _NUMBER_AFTER_STREET = re.compile(
     rf"(?<![\w])(?:[A-Z][\w'\u2019-]*[ \t]+){{1,3}}(?:{'|'.join(_STREET_TYPES)})"
     r"(?![\w]),?[ \t]+(?i:number|no\.?|house|flat)[ \t]*[0-9]{1,4}[A-Za-z]?(?![\w])"
 )
-_NUMBER_LABELS = frozenset({"number", "no", "house", "flat"})
 # A house name and a town with no street: "Rose Cottage, Ambridge". Only
 # names of homes count ("Hall" and "House" also name public buildings), and
 # the town must end the sentence or the line, because "Animal Farm, George
@@ -778,44 +1080,128 @@ _CELTIC_STREET = re.compile(
     r"|Sráid)[ \t]+(?:(?:y|yr|na|an)[ \t]+)?(?:[nht]-)?[A-ZÀ-Ý][\w'-]*"
     r"(?:[ \t]+[A-ZÀ-Ý][\w'-]*){0,2}"
 )
-_CELTIC_WORDS = frozenset(
-    """
-    heol ffordd stryd lôn rhodfa teras cilgant sgwâr sràid rathad bóthar sráid
+_CELTIC_WORDS = """
+    Heol Ffordd Stryd Lôn Rhodfa Teras Cilgant Sgwâr Sràid Rathad Bóthar Sráid
     """.split()  # noqa: SIM905 - a word list reads better as text
-)
+
+
+# The words before a house number that _NUMBER_AFTER_STREET accepts.
+_NUMBER_LABEL_ENDINGS = ("number", "no", "no.", "house", "flat")
+# Words that start a Spanish, Polish or Indian address, as the patterns
+# above spell them.
+_SPANISH_STARTS = (
+    "Calle", "C/", "Avenida", "Avda", "Plaza", "Paseo", "Camino", "Carrer", "Ronda"
+)  # fmt: skip
+_POLISH_STARTS = ("ul.", "al.", "pl.", "os.")
+_INDIAN_STARTS = ("house", "h.", "sector", "phase", "block")
+
+# A pattern runs only when a word it needs occurs in the text.
+_NUMBER_WORD_LOOKUP = _WordLookup(NUMBER_WORDS)
+_STREET_TYPE_LOOKUP = _WordLookup(_STREET_TYPES)
+_HOUSE_TYPE_LOOKUP = _WordLookup(_HOUSE_TYPES)
+_HOME_TYPE_LOOKUP = _WordLookup(_HOME_TYPES)
+_FRENCH_LOOKUP = _WordLookup(_FRENCH_WORDS)
+_CELTIC_LOOKUP = _WordLookup(_CELTIC_WORDS)
+_SPANISH_LOOKUP = _WordLookup(_SPANISH_STARTS)
+_POLISH_LOOKUP = _WordLookup(_POLISH_STARTS)
+_INDIAN_LOOKUP = _WordLookup(_INDIAN_STARTS)
 
 
 def _other_street_forms(text: str) -> Iterator[tuple[int, int]]:
-    found = words(text)
-    if not found.isdisjoint(_NUMBER_LABELS):
-        yield from (m.span() for m in _NUMBER_AFTER_STREET.finditer(text))
-    if not found.isdisjoint(word.lower() for word in _HOME_TYPES):
-        yield from (m.span() for m in _HOME_AND_TOWN.finditer(text))
-    if "estate" in found:
-        yield from _estates(text)
-    if not found.isdisjoint(_CELTIC_WORDS):
-        yield from (m.span() for m in _CELTIC_STREET.finditer(text))
-    yield from _foreign_streets(text, found)
+    """Yield the street forms above, each tried only near the words it needs.
+
+    The patterns tried line by line never match a line break.
+    """
+    labelled = _labelled_numbers(text)
+    yield from (m.span() for m in _line_matches(_NUMBER_AFTER_STREET, text, labelled))
+    homes = (
+        start
+        for home in _HOME_TYPE_LOOKUP.present(text)
+        for start in _find_all(text, home + ",")
+    )
+    yield from (m.span() for m in _line_matches(_HOME_AND_TOWN, text, homes))
+    yield from _estates(text)
+    if _CELTIC_LOOKUP.present(text):
+        starts = (start for start, _ in fast_digit_runs(text))
+        yield from (m.span() for m in matches_at(_CELTIC_STREET, text, starts))
+    yield from _foreign_streets(text)
+
+
+def _labelled_numbers(text: str) -> Iterator[int]:
+    """Yield the start of each run of one to four digits after a number label."""
+    folded = fold_case(text)
+    for start, end in fast_digit_runs(text):
+        if end - start > 4:
+            continue
+        before = start
+        while before > 0 and text[before - 1] in " \t":
+            before -= 1
+        if folded[max(0, before - 6) : before].endswith(_NUMBER_LABEL_ENDINGS):
+            yield start
 
 
 def _estates(text: str) -> Iterator[tuple[int, int]]:
-    for match in _ESTATE.finditer(text):
+    if "estate" not in letter_words(text):
+        return
+    for match in _line_matches(_ESTATE, text, word_starts(text, "estate")):
         if match.group("before") or match.group("after"):
             yield match.span()
 
 
-def _foreign_streets(text: str, found: frozenset[str]) -> Iterator[tuple[int, int]]:
-    spanish = {"calle", "avenida", "avda", "c", "plaza", "paseo", "camino", "carrer"}
-    if not found.isdisjoint(spanish | {"ronda"}):
-        yield from (m.span() for m in _SPANISH_STREET.finditer(text))
-    if not found.isdisjoint({"ul", "al", "pl", "os"}):
-        yield from (m.span() for m in _POLISH_STREET.finditer(text))
-    if not found.isdisjoint({"house", "h", "sector", "phase", "block"}):
-        yield from _indian_addresses(text)
+# Italian and Portuguese: "Via Roma 12, 00184 Roma", "Rua Augusta 100,
+# 1100-053 Lisboa". The street word and the name must be capitalised,
+# because "via" is also an English word.
+_ROMANCE_WORDS = """
+    Via Viale Piazza Piazzale Corso Vicolo Largo Rua Travessa Praça Alameda
+    Estrada
+    """.split()  # noqa: SIM905 - a word list reads better as text
+_ROMANCE_STREET = re.compile(
+    rf"(?<![\w])(?:{'|'.join(_ROMANCE_WORDS)})[ \t]+"
+    r"(?:(?:di|del|della|dei|degli|da|do|dos|das|de)[ \t]+)?"
+    r"[A-ZÀ-Ý][\w'-]*(?:[ \t]+(?:de[ \t]+)?[A-ZÀ-Ý][\w'-]*){0,2}"
+    r",?[ \t]+(?:n\.?[ \t]*)?[0-9]{1,4}[A-Za-z]?(?![\w])"
+    r"(?:,?[ \t]+[0-9]{4}(?:[0-9]|-[0-9]{3})(?=[ \t]+[A-ZÀ-Ý]))?"
+)
+# Hungarian: "Váci utca 12", "Kossuth Lajos tér 3/A".
+_HUNGARIAN_WORDS = ["utca", "út", "útja", "tér", "körút", "köz", "fasor", "sétány"]
+_HUNGARIAN_STREET = re.compile(
+    r"(?<![\w])[A-ZÀ-Ý][\w'-]*(?:[ ][A-ZÀ-Ý][\w'-]*){0,2}"
+    rf"[ ](?:{'|'.join(_HUNGARIAN_WORDS)})[ ][0-9]{{1,4}}[a-z]?"
+    r"(?:/[A-Za-z0-9]{1,3})?(?![\w])"
+)
+_ROMANCE_LOOKUP = _WordLookup(_ROMANCE_WORDS)
+_HUNGARIAN_LOOKUP = _WordLookup(_HUNGARIAN_WORDS)
+
+
+def _precedes_quantity(match: re.Match[str]) -> bool:
+    rest = match.string[match.end() : match.end() + 30].lstrip(" \t")
+    next_word = _FIRST_WORD.match(rest)
+    return next_word is not None and next_word.group().lower() in _QUANTITY_WORDS
+
+
+def _foreign_streets(text: str) -> Iterator[tuple[int, int]]:
+    romance = _ROMANCE_LOOKUP.present(text)
+    starts = (start for word in romance for start in _find_all(text, word))
+    for match in matches_at(_ROMANCE_STREET, text, starts):
+        # "Via Zoom 3 times a week" counts, it names no street.
+        if not _precedes_quantity(match):
+            yield match.span()
+    hungarian = _HUNGARIAN_LOOKUP.present(text)
+    positions = (start for word in hungarian for start in _find_all(text, word))
+    yield from (m.span() for m in _line_matches(_HUNGARIAN_STREET, text, positions))
+    spanish = _SPANISH_LOOKUP.present(text)
+    starts = (start for word in spanish for start in _find_all(text, word))
+    yield from (m.span() for m in matches_at(_SPANISH_STREET, text, starts))
+    polish = _POLISH_LOOKUP.present(text)
+    starts = (start for word in polish for start in word_starts(text, word))
+    yield from (m.span() for m in matches_at(_POLISH_STREET, text, starts))
+    yield from _indian_addresses(text)
 
 
 def _indian_addresses(text: str) -> Iterator[tuple[int, int]]:
-    for match in _INDIAN_ADDRESS.finditer(text):
+    indian = _INDIAN_LOOKUP.present(text)
+    starts = (start for word in indian for start in word_starts(text, word))
+    for match in matches_at(_INDIAN_ADDRESS, text, starts):
         parts = [
             match.group(name) for name in ("house", "sector", "lone_sector", "pin")
         ]
@@ -823,9 +1209,397 @@ def _indian_addresses(text: str) -> Iterator[tuple[int, int]]:
             yield match.start(), match.end()
 
 
+# A house number and a street name with no street type, after words that
+# state where someone lives or where to go: "I live at 12 Acacia", "come to
+# 4 Elm, flat 2". Without such a cue the shape is too common in prose
+# ("page 12 of Macbeth", "section 4 Elm trees").
+_HOME_CUES = (
+    "live at", "lives at", "living at", "lived at", "stay at", "staying at",
+    "stays at", "we're at", "we are at", "i'm at", "i am at", "they're at",
+    "come to", "come round to", "come over to", "pop round to", "moved to",
+    "moving to", "address is", "address:", "house is", "home is", "house is at",
+    "home is at",
+)  # fmt: skip
+# Cues that count only with "number" or "no." before the house number,
+# because "I'm 14" is an age: "I'm number 14 on Acacia".
+_LABELLED_HOME_CUES = ("i'm", "i am", "we're", "we are", "they're", "they are")
+# "number" or "no." may come between the cue and the number.
+_NUMBER_LABEL_BEFORE = re.compile(r"(?:number|no\.?)[ ]*$")
+# The house number is digits or words ("I'm at fourteen Acacia"). After
+# "number" or "no.", "on" may come before the name ("number 14 on Acacia").
+_CUED_HOUSE = re.compile(
+    rf"(?:[0-9]{{1,4}}[A-Za-z]?|{_NUMBER_WORD}),?[ ]+(?P<on>on[ ]+)?"
+    r"(?P<name>[A-Z][a-z'\u2019-]+(?:[ ][A-Z][a-z'\u2019-]+)?)(?![\w])"
+    rf"(?:,?[ ]+{_UNIT}(?![\w]))?"
+)
+# Capitalised words that follow a number in a time, a score, a date or a
+# count rather than in an address.
+_NOT_STREET_NAMES = frozenset(
+    """
+    am pm noon midnight nil all o'clock years year weeks week days day hours
+    hour minutes mins points pts stars sessions lessons people times percent
+    spotify google youtube tiktok instagram netflix amazon duolingo kahoot
+    roblox fortnite minecraft snapchat twitch
+    january february march april may june july august september october
+    november december monday tuesday wednesday thursday friday saturday sunday
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_LONGEST_CUE = max(map(len, _HOME_CUES)) + len("number ")
+# The last character of a cue or of "number" or "no.", in either case.
+_LAST_CUE_CHARACTERS = frozenset("tosrTOSR:.")
+_LOWER_STREET_TYPES = frozenset(street_type.lower() for street_type in _STREET_TYPES)
+_WORDS_AFTER_CUED_ADDRESS = _WORDS_AFTER_ADDRESS | {"with", "now", "since", "so", "but"}
+
+
+def _cued_house_numbers(text: str) -> Iterator[tuple[int, int]]:
+    digit_starts = (start for start, end in fast_digit_runs(text) if end - start <= 4)
+    starts = (
+        start
+        for start in chain(digit_starts, _spaced_number_words(text))
+        if _follows_home_cue(text, start)
+    )
+    for match in matches_at(_CUED_HOUSE, text, starts):
+        if match["on"] and not _follows_number_label(text, match.start()):
+            continue
+        names = match["name"].lower().split()
+        # A name with a street type is the main pattern's to judge, which
+        # leaves public addresses such as "10 Downing Street".
+        if names[-1] in _LOWER_STREET_TYPES:
+            continue
+        if _NOT_STREET_NAMES.isdisjoint(names) and _ends_cued_address(match):
+            yield match.span()
+
+
+def _ends_cued_address(match: re.Match[str]) -> bool:
+    """Check that a lower-case word after the name is one that may end it.
+
+    "come to 4 Elm trees" names trees, but "I live at 12 Acacia with my
+    mum" names a street.
+    """
+    rest = match.string[match.end() : match.end() + 30].lstrip(" \t")
+    next_word = _FIRST_WORD.match(rest)
+    if next_word is None or not next_word.group().islower():
+        return True
+    return next_word.group() in _WORDS_AFTER_CUED_ADDRESS
+
+
+def _follows_home_cue(text: str, start: int) -> bool:
+    before = start
+    while before > 0 and text[before - 1] == " ":
+        before -= 1
+    if text[before - 1 : before] not in _LAST_CUE_CHARACTERS:
+        return False
+    window = fold_case(text)[max(0, start - _LONGEST_CUE) : start]
+    window = window.replace("\u2019", "'").rstrip(" ")
+    unlabelled = _NUMBER_LABEL_BEFORE.sub("", window).rstrip(" ")
+    cues: tuple[str, ...] = _HOME_CUES
+    if unlabelled != window:
+        cues += _LABELLED_HOME_CUES
+    if not unlabelled.endswith(cues):
+        return False
+    return any(
+        unlabelled.endswith(cue)
+        and follows_non_word(unlabelled, len(unlabelled) - len(cue))
+        for cue in cues
+    )
+
+
+def _spaced_number_words(text: str) -> Iterator[int]:
+    """Yield where a number word starts after a space, as after every cue.
+
+    Searching with the space skips the many number words inside other
+    words ("someone", "often").
+    """
+    folded = fold_case(text)
+    for number_word in _NUMBER_WORD_LOOKUP.present(text):
+        for start in _find_all(folded, " " + number_word.lower()):
+            end = start + 1 + len(number_word)
+            if folded[start - 1 : start] in _LAST_CUE_CHARACTERS and _may_name_street(
+                text[end : end + 12]
+            ):
+                yield start + 1
+
+
+def _may_name_street(after: str) -> bool:
+    """Check that a name may follow a number word: "-one", " Elm", ", on Elm"."""
+    after = after.lstrip(",")
+    if after[:1] == "-":
+        return True
+    after = after.lstrip(" ")
+    return after[:1].isupper() or after.startswith("on ")
+
+
+def _follows_number_label(text: str, start: int) -> bool:
+    """Check that "number" or "no." comes right before `start`."""
+    window = fold_case(text)[max(0, start - 10) : start]
+    label = _NUMBER_LABEL_BEFORE.search(window)
+    return label is not None and follows_non_word(window, label.start())
+
+
+# An address typed over short lines, with a house number and a street name
+# on one line and a postcode or a flat on a line next to it:
+# "12 Acacia\nLondon\nLS6 2AB", "Flat 2\n12 Acacia\nLeeds".
+# NOTE: an address split between the subject and the body is not found,
+# because each text part and the subject are filtered apart.
+_HOUSE_LINE = re.compile(
+    r"[ \t]*[0-9]{1,4}[A-Za-z]?,?[ \t]+"
+    r"(?P<name>[A-Z][a-z'\u2019-]+(?:[ \t]+[A-Z][a-z'\u2019-]+){0,2}),?[ \t]*\r?"
+)
+_FLAT_LINE = re.compile(rf"[ \t]*{_UNIT},?[ \t]*\r?")
+_MAX_SHORT_LINE = 40
+
+
+def _house_lines(text: str) -> Iterator[tuple[int, int]]:
+    for start, end in fast_digit_runs(text):
+        if end - start > 4 or text[start - 1 : start] not in ("", "\n", " ", "\t"):
+            continue
+        line_start = text.rfind("\n", 0, start) + 1
+        if text[line_start:start].strip(" \t"):
+            continue
+        line_end = _line_end(text, start)
+        house = _HOUSE_LINE.fullmatch(text, line_start, line_end)
+        if house is None or not _NOT_STREET_NAMES.isdisjoint(
+            house["name"].lower().split()
+        ):
+            continue
+        neighbours = _address_lines_around(text, line_start, line_end)
+        if neighbours is not None:
+            yield line_start, line_end
+            yield from neighbours
+
+
+def _address_lines_around(
+    text: str, line_start: int, line_end: int
+) -> list[tuple[int, int]] | None:
+    """Return the flat lines next to a house line, or None if no line shows an address.
+
+    The line before and the two lines after count, if they are short. A
+    postcode or a flat on one of them shows that the house line is an address.
+    """
+    found = False
+    flats = []
+    for start, end in _nearby_lines(text, line_start, line_end):
+        if end - start > _MAX_SHORT_LINE:
+            continue
+        if _FLAT_LINE.fullmatch(text, start, end):
+            flats.append((start, end))
+            found = True
+        elif _UK_POSTCODE.search(text, start, end):
+            found = True
+    return flats if found else None
+
+
+def _nearby_lines(text: str, line_start: int, line_end: int) -> list[tuple[int, int]]:
+    """Return the line before and the two lines after, up to a NUL line.
+
+    filters.text puts a NUL line between the texts it filters at once, and
+    a line of another text must not count.
+    """
+    lines = []
+    if line_start > 0:
+        before = text.rfind("\n", 0, line_start - 1) + 1
+        if "\x00" not in text[before : line_start - 1]:
+            lines.append((before, line_start - 1))
+    start = line_end
+    for _ in range(2):
+        if start >= len(text):
+            break
+        start += 1
+        end = _line_end(text, start)
+        if "\x00" in text[start:end]:
+            break
+        lines.append((start, end))
+        start = end
+    return lines
+
+
+def _line_end(text: str, index: int) -> int:
+    end = text.find("\n", index)
+    return len(text) if end == -1 else end
+
+
+# Japanese, Chinese and Korean addresses, which run from the largest area
+# to the house and end in its number. A Japanese one names a city, ward,
+# town or village and ends in block numbers ("東京都千代田区 1-1-1",
+# "千代田1丁目1番1号"). A Chinese one ends in a road and a number with 号
+# ("北京市朝阳区建国路88号"). A Korean one names a city, province or
+# district, then a road and the building number ("종로구 세종대로 209") or a
+# neighbourhood and a lot number ("역삼동 123-45").
+_HAN = "\u4e00-\u9fff\u3005\u30f6"
+_KANA = "\u3041-\u3096\u30a1-\u30fa\u30fc"
+_BLOCK_SEPARATOR = "(?:丁目|番地|番|号|の|[-\u2212\u2010\u2011\u30fc])"
+_JAPANESE_ADDRESS = re.compile(
+    rf"(?:[{_HAN}]{{1,6}}[都道府県])?(?:[{_HAN}]{{1,8}}?[市区町村郡]){{1,3}}"
+    rf"[{_HAN}{_KANA}]{{0,10}}[ ]?[0-9]{{1,4}}"
+    rf"(?:{_BLOCK_SEPARATOR}[0-9]{{1,4}}){{1,3}}(?:号|番地?)?"
+    rf"|(?:[{_HAN}]{{1,8}}?[市区町村郡])[{_HAN}{_KANA}]{{0,10}}[0-9]{{1,4}}(?:丁目|番地|号)"
+)
+_CHINESE_ADDRESS = re.compile(
+    rf"(?:[{_HAN}]{{1,8}}?(?:省|市|区|县|镇|乡)){{0,3}}"
+    rf"[{_HAN}]{{1,10}}?(?:路|街|道|巷|弄|胡同)[ ]?[0-9]{{1,5}}[号號]"
+    rf"(?:[{_HAN}]{{0,4}}[0-9]{{1,4}}[室楼樓])?"
+)
+_KOREAN_AREA = r"(?:[가-힣]{1,10}(?:특별시|광역시|특별자치시|시|도|군|구)[ ]+){1,3}"
+_KOREAN_ADDRESS = re.compile(
+    rf"{_KOREAN_AREA}(?:[가-힣0-9]{{1,12}}(?:로|길)[ ]?[0-9]{{1,5}}(?:-[0-9]{{1,4}})?"
+    r"|[가-힣]{1,6}(?:동|리|가)[ ]?[0-9]{1,5}(?:-[0-9]{1,4})?(?:번지)?)"
+    r"(?![0-9가-힣])"
+)
+_EAST_ASIAN_ADDRESSES = (_JAPANESE_ADDRESS, _CHINESE_ADDRESS, _KOREAN_ADDRESS)
+# The maximum length of an address before its house number, in characters.
+_MAX_EAST_ASIAN_ADDRESS = 40
+
+
+def _east_asian_addresses(text: str) -> Iterator[tuple[int, int]]:
+    """Find Japanese, Chinese and Korean addresses, searched before digit runs."""
+    if text.isascii():
+        return
+    found: set[tuple[int, int]] = set()
+    for start, end in fast_digit_runs(text):
+        before = text[max(0, start - 2) : start].rstrip(" ")
+        if not before or before[-1].isascii() or not before[-1].isalpha():
+            continue
+        window = max(0, start - _MAX_EAST_ASIAN_ADDRESS)
+        for pattern in _EAST_ASIAN_ADDRESSES:
+            for match in pattern.finditer(text, window, end + 20):
+                if match.start() < start < match.end():
+                    found.add(match.span())
+    yield from sorted(found)
+
+
+# The street first and the house number after it: "I live at Acacia
+# Avenue 14", "Acacia Av. 14, LS6". The shape is common in titles and
+# songs ("Abbey Road 2"), so it counts only after a cue in _HOME_CUES or
+# before a UK outward code.
+_STREET_THEN_NUMBER = re.compile(
+    rf"(?:[A-Z][\w'\u2019-]*[ \t]+){{1,3}}(?:{'|'.join(_STREET_TYPES)})(?![\w])\.?"
+    r",?[ \t]+[0-9]{1,4}[A-Za-z]?(?![\w])"
+)
+_OUTWARD_AFTER = re.compile(rf",?[ \t]+(?:{_UK_OUTWARD})(?![A-Za-z0-9])")
+_STREET_TYPE_SET = frozenset(_STREET_TYPES)
+_CAPITALISED_WORD = re.compile(r"(?<![\w'\u2019-])[A-Z]")
+# The maximum length of a street name and type searched before a house
+# number, in characters.
+_MAX_STREET_BEFORE_NUMBER = 60
+
+
+def _streets_then_numbers(text: str) -> Iterator[tuple[int, int]]:
+    for start, end in fast_digit_runs(text):
+        if end - start > 4:
+            continue
+        before = text[max(0, start - 16) : start].rstrip(" \t,.")
+        if before[before.rfind(" ") + 1 :] not in _STREET_TYPE_SET:
+            continue
+        window = max(0, start - _MAX_STREET_BEFORE_NUMBER)
+        for word in _CAPITALISED_WORD.finditer(text, window, start):
+            match = _STREET_THEN_NUMBER.match(text, word.start())
+            if match is None or match.end() < end:
+                continue
+            if _follows_home_cue(text, match.start()) or _OUTWARD_AFTER.match(
+                text, match.end()
+            ):
+                yield match.span()
+                break
+
+
+# A house number and a street stated apart in one sentence: "the house
+# number is 14 and the road is Acacia Avenue", or the other way round. The
+# span runs from the number to the street name, or from the name to the
+# number, so the words between go too.
+_HOUSE_NUMBER_IS = r"(?i:house|door)[ ]number(?:[ ]is|[ ]was|'s|[ ]?:)[ ]*"
+_ROAD_IS = r"(?i:road|street)(?:[ ]name)?(?:[ ]is|[ ]was|'s|[ ]?:)[ ]*"
+_NAME = r"[A-Z][\w'\u2019-]*(?:[ ][A-Z][\w'\u2019-]*){0,2}"
+_HOUSE_NUMBER = r"[0-9]{1,4}[A-Za-z]?(?![\w])"
+_SPLIT_ADDRESS = re.compile(
+    rf"{_HOUSE_NUMBER_IS}(?P<number_first>{_HOUSE_NUMBER}[^.!?\n]{{0,40}}?"
+    rf"{_ROAD_IS}{_NAME})"
+    rf"|{_ROAD_IS}(?P<name_first>{_NAME}[^.!?\n]{{0,40}}?"
+    rf"{_HOUSE_NUMBER_IS}{_HOUSE_NUMBER})"
+)
+
+
+def _split_addresses(text: str) -> Iterator[tuple[int, int]]:
+    words = letter_words(text)
+    if "number" not in words or words.isdisjoint({"road", "street"}):
+        return
+    starts = (
+        start
+        for word in ("house", "door", "road", "street")
+        for start in word_starts(text, word)
+    )
+    for match in matches_at(_SPLIT_ADDRESS, text, starts):
+        part = "number_first" if match["number_first"] else "name_first"
+        yield match.span(part)
+
+
+# An address typed one word a line, which no pattern above matches across
+# the line breaks: "14\nAcacia\nAvenue". Runs of three or more lines of one
+# word each are joined with spaces and searched again. A word has no control
+# characters, so the NUL line that filters.text puts between texts ends a
+# run.
+_WORD_LINE = r"[ \t]*[^\s\x00-\x1f\x7f]{1,24}[ \t]*\r?"
+_FIRST_WORD_LINES = re.compile(rf"{_WORD_LINE}(?:\n{_WORD_LINE}){{2,}}(?=\n|\Z)")
+_LATER_WORD_LINES = re.compile(rf"\n{_FIRST_WORD_LINES.pattern}")
+_LINE_WORD = re.compile(r"[^\s]+")
+
+
+def _word_lines(text: str) -> Iterator[tuple[int, int]]:
+    if text.count("\n") < 2:
+        return
+    first = _FIRST_WORD_LINES.match(text)
+    runs = [first.span()] if first is not None else []
+    later = _LATER_WORD_LINES.finditer(text, first.end() if first else 0)
+    runs.extend((match.start() + 1, match.end()) for match in later)
+    for start, end in runs:
+        yield from _addresses_in_joined_words(text, start, end)
+
+
+def _addresses_in_joined_words(
+    text: str, start: int, end: int
+) -> Iterator[tuple[int, int]]:
+    """Yield the addresses in `text[start:end]` read with one space between words.
+
+    Each character of the joined text maps back to its place in `text`, and
+    a space to the character before the next word.
+    """
+    origins: list[int] = []
+    words: list[str] = []
+    for word in _LINE_WORD.finditer(text, start, end):
+        if origins:
+            origins.append(word.start() - 1)
+        origins.extend(range(word.start(), word.end()))
+        words.append(word.group())
+    joined = " ".join(words)
+    for span in _street_address_spans(joined):
+        yield origins[span.start], origins[span.end - 1] + 1
+
+
+# Sherlock Holmes's address in the stories. It stays when a word of
+# _FICTION_CUES is on the same line, so a message about the books keeps
+# it. Anywhere else it is removed, because a participant could live at a
+# 221B on a Baker Street in any town.
+_FICTIONAL_ADDRESS = "221b baker street"
+_FICTION_CUES = ("sherlock", "holmes", "detective", "watson", "conan doyle")
+
+
+def _is_fictional_address(match: re.Match[str]) -> bool:
+    if " ".join(match.group().lower().split()) != _FICTIONAL_ADDRESS:
+        return False
+    text = match.string
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    line = fold_case(text)[line_start : _line_end(text, match.end())]
+    return any(cue in line for cue in _FICTION_CUES)
+
+
 _OTHER_ADDRESS_FINDERS = (
     _po_boxes,
     _european_streets,
     _other_street_forms,
+    _cued_house_numbers,
+    _streets_then_numbers,
+    _split_addresses,
+    _house_lines,
+    _east_asian_addresses,
     find_locations,
 )

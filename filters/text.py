@@ -45,7 +45,23 @@ def redact_text(text: str, context: FilterContext, where: str) -> Redaction:
     `text` (see filters.normalise), and the delivered text loses its
     bidirectional control characters.
     """
-    redaction = apply_spans(text, _find_spans(text, context), TEXT_FILTERS, where)
+    return apply_redaction(text, _find_spans(text, context), where)
+
+
+def find_redaction_spans(text: str, context: FilterContext) -> list[Span]:
+    """Return the merged spans that redact_text replaces in `text`, in text order."""
+    return _find_spans(text, context)
+
+
+def apply_redaction(
+    text: str, spans: Sequence[Span], where: str, offset: int = 0
+) -> Redaction:
+    """Replace `spans` from find_redaction_spans in `text`, as redact_text does.
+
+    The spans' offsets count from `offset`, for spans found in a longer text
+    of which `text` is the part that starts there.
+    """
+    redaction = apply_spans(text, spans, TEXT_FILTERS, where, offset=offset)
     redaction.text = remove_bidi_controls(redaction.text)
     return redaction
 

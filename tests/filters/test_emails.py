@@ -336,3 +336,151 @@ def test_at_sign_lookalike_in_prose_stays(text: str) -> None:
     expected = text.replace("sam@example.net", REMOVED)
 
     assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sam.jones*example.net", REMOVED),
+        ("write to sam_99 * example.co.uk today", f"write to {REMOVED} today"),
+    ],
+)
+def test_asterisk_for_at_sign_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sh*t. at last it works",
+        "the *new* example.com site",
+        "a*b.com",
+    ],
+)
+def test_asterisk_in_prose_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sam.jones2010 on the google one", REMOVED),
+        ("my google mail is sam.jones2010", f"my {REMOVED}"),
+        ("my hotmail is sam.jones2010", f"my {REMOVED}"),
+        ("it's sam.jones2010 at the google mail", f"it's {REMOVED}"),
+        ("add sam.jones2010 on google, ok?", f"add {REMOVED}, ok?"),
+        ("my googlemail account is sam.jones2010", f"my {REMOVED}"),
+        ("google: sam.jones2010", REMOVED),
+        ("it's sam.jones2010 on the hotmail one", f"it's {REMOVED}"),
+    ],
+)
+def test_user_name_with_provider_words_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I saved notes_v2.docx on google drive.",
+        "Dr.Patel at Google runs the workshop.",
+        "Google v2.5 is out, and I left it on the google one.",
+        "We met on the google call at 3.30.",
+        "I'll google st.albans cathedral tonight.",
+        "My google mail is full.",
+    ],
+)
+def test_provider_words_in_prose_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+def test_each_provider_name_gets_its_user_name() -> None:
+    # Both user names sit within one search window, and each must be found.
+    text = "I'm samjones2010 on gmail\nI'm alexk2011 on gmail"
+
+    assert clean(text).text == f"I'm {REMOVED}\nI'm {REMOVED}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("\n".join("sam@example.net"), REMOVED),
+        (
+            "Mail:\n" + "\n".join("sam.j04@example.net") + "\nBye",
+            f"Mail:\n{REMOVED}\nBye",
+        ),
+        (
+            "\n".join(
+                ["sa", "m.", "jo", "ne", "s@", "ex", "am", "pl", "e.", "ne", "t"]
+            ),
+            REMOVED,
+        ),
+        ("\n ".join("sam@example.net"), REMOVED),
+    ],
+)
+def test_address_written_downwards_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a\nb\nc",
+        "\n".join("abcdefghijkl"),
+        "\n".join(["I", "am", "a", "po", "em", "of", "tw", "o", "le", "tt", "er", "s"]),
+        "\n".join("alex.k7q2@relay.example.org"),
+    ],
+)
+def test_short_lines_without_an_address_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "sam.j04@example,net",
+        "sam.j04@example;net",
+        "sam.j04@example:net",
+        "sam.j04@example_net",
+        "sam.j04@example\u00b7net",
+        "sam.j04@example\u2022net",
+        "sam.j04 [@] example [.] net",
+        "sam.j04 (a) example (.) net",
+        "samj04 at example net",
+        "sam.j04 at example full stop net",
+        "samj04 at example dotnet",
+        "sam.j04-at-example-dot-net",
+        "sam.j04 at-sign example period net",
+        "sam.j04 4t example d0t net",
+        "sam.j04 \u00e4t example punkt net",
+    ],
+)
+def test_respelled_address_is_removed(address: str) -> None:
+    assert clean(f"Write to {address} soon").text == f"Write to {REMOVED} soon"
+
+
+def test_name_and_domain_given_apart_are_removed() -> None:
+    text = "My email starts sam.j04. It's an example.net one."
+
+    assert clean(text).text == f"My email starts {REMOVED}. It's an {REMOVED} one."
+
+
+def test_domain_before_name_with_at_sign_hint_is_removed() -> None:
+    text = "take example.net and put sam.j04 and an @ in front"
+
+    assert clean(text).text == f"take {REMOVED} and put {REMOVED} and an @ in front"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "meet at school net practice",
+        "Paris at dusk net worth",
+        "full stop at the end",
+        "a period of time",
+        "Hi @all,it's me.",
+        "Email your coach about week3 plans at example.net events.",
+        "Look at bbc.co.uk for news.",
+    ],
+)
+def test_prose_with_address_words_stays(text: str) -> None:
+    assert clean(text).text == text

@@ -7,7 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from filters.base import FilterContext, Finding, Span
-from filters.normalise import matching_view, remove_bidi_controls
+from filters.normalise import (
+    find_in_joined_lines,
+    joined_short_lines,
+    matching_view,
+    remove_bidi_controls,
+)
 from filters.text import redact_text, redact_texts
 
 CONTEXT = FilterContext(relay_domain="relay.example.org")
@@ -303,3 +308,51 @@ def test_accented_prose_is_delivered_as_sent() -> None:
     text = "Cafe\u0301 au lait, \u0417\u0438\u043c\u0430, 4\u20e3 stars"
 
     assert redact_text(text, CONTEXT, "text/plain").text == text
+
+
+def test_short_lines_are_joined_with_their_origins() -> None:
+    text = "Hello\n" + "\n".join(["s", " a ", "m", "@", "e", "x", "a", "m", "p", "l"])
+
+    (run,) = joined_short_lines(text)
+
+    assert run.text == "sam@exampl"
+    assert run.origins == (6, 9, 12, 14, 16, 18, 20, 22, 24, 26)
+
+
+def test_joined_span_covers_every_line() -> None:
+    text = "Hello\n" + "\n".join("sam@example.net") + "\nBye"
+
+    (run,) = joined_short_lines(text)
+
+    assert run.original_span(Span(0, 15, "email")) == Span(6, 35, "email")
+
+
+def test_nine_short_lines_are_not_joined() -> None:
+    assert joined_short_lines("\n".join("abcdefghi")) == []
+
+
+def test_long_line_splits_runs_of_short_lines() -> None:
+    text = "\n".join("abcdefghij") + "\nlong line\n" + "\n".join("klmnopqrst")
+
+    assert [run.text for run in joined_short_lines(text)] == [
+        "abcdefghij",
+        "klmnopqrst",
+    ]
+
+
+def test_find_in_joined_lines_maps_spans_back() -> None:
+    text = "xyz\n" + "\n".join("0123456789")
+
+    spans = find_in_joined_lines(text, lambda joined: [Span(1, 4, "phone")])
+
+    assert spans == [Span(6, 11, "phone")]
+
+
+def test_lines_of_separate_texts_are_not_joined() -> None:
+    # redact_texts joins texts with a line of one NUL character between them,
+    # and no address may form across text nodes of one character each.
+    texts = list("sam@example.net")
+
+    results = redact_texts(texts, CONTEXT, "text/html")
+
+    assert [result.text for result in results] == texts

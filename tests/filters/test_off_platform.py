@@ -7,6 +7,7 @@ import pytest
 from filters.base import FilterContext, Finding, Redaction, redact
 from filters.html import clean_html
 from filters.off_platform import OffPlatformFilter
+from filters.pipeline import clean_message
 from filters.text import redact_text
 
 CONTEXT = FilterContext()
@@ -354,7 +355,7 @@ def test_handles_without_colon_are_removed(text: str, expected: str) -> None:
         ("follow sam_jones_10 on insta", f"follow {REMOVED} on insta"),
         ("add samj10 on xbox", f"add {REMOVED} on xbox"),
         ("follow samjones on tiktok", f"follow {REMOVED} on tiktok"),
-        ("find sam.j on the gram", "find sam.j on the gram"),
+        ("find sam.j on the gram", f"find {REMOVED} on the gram"),
     ],
 )
 def test_handle_before_service_is_removed(text: str, expected: str) -> None:
@@ -439,3 +440,327 @@ def test_long_link_removed_whole() -> None:
     delivered = clean(text).text
 
     assert delivered == filler + "see [contact link removed] " + filler
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("add me on sn4p samj_04", REMOVED),
+        ("add me on snapch4t samj_04", REMOVED),
+        ("my 1nsta is sam.j", f"my 1nsta is {REMOVED}"),
+        ("d1scord: samj04", f"d1scord: {REMOVED}"),
+        ("add me on instagrm samj_04", REMOVED),
+        ("add me on insta gram samj_04", REMOVED),
+        ("my gram is sam.j", f"my gram is {REMOVED}"),
+        ("find me on the gram, samj_04", REMOVED),
+        ("message me on whatsap", REMOVED),
+        ("message me on watsapp", REMOVED),
+        ("my tik-tok is samj04", f"my tik-tok is {REMOVED}"),
+        ("add me on teleg samj04", REMOVED),
+        ("my snap chat is samj04", f"my snap chat is {REMOVED}"),
+    ],
+)
+def test_disguised_service_names_are_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("snap: s a m j 0 4", f"snap: {REMOVED}"),
+        ("snap is s-a-m-j-0-4", f"snap is {REMOVED}"),
+        ("my insta is s a m j", f"my insta is {REMOVED}"),
+        ("snap is samj_04", f"snap is {REMOVED}"),
+    ],
+)
+def test_spelled_out_handles_are_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("instagram/samj", REMOVED),
+        ("see insta/samj ok", f"see {REMOVED} ok"),
+        ("tiktok/@samj", REMOVED),
+        ("find me at instagram/samj", REMOVED),
+    ],
+)
+def test_service_name_and_slash_handle_are_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "canva.com/design/DAFabc123/view",
+        "https://www.canva.com/design/DAFabc123/edit",
+        "https://samj.notion.site/Notes-abc123",
+        "https://www.notion.so/samj/Plan-abc123",
+        "https://padlet.com/samj/board1",
+        "https://docs.google.com/forms/d/e/1FAIpQL/viewform",
+        "forms.gle/AbC123xyz",
+        "https://forms.office.com/r/AbC123",
+        "https://jamboard.google.com/d/1abc/viewer",
+        "https://sway.office.com/AbCdEf123",
+        "https://1drv.ms/u/s!AbC123",
+        "https://samj-my.sharepoint.com/:w:/g/personal/sam/AbC",
+    ],
+)
+def test_design_form_and_page_links_are_removed(link: str) -> None:
+    assert clean(f"See {link}. Bye").text == f"See {REMOVED}. Bye"
+
+
+def test_at_mention_of_first_name_is_removed() -> None:
+    # A name after "@" may be an account, and "thanks @Handle" is easy to
+    # write, so a mention goes even after a greeting.
+    assert clean("thanks @Sam, see you").text == f"thanks {REMOVED}, see you"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "That was a snap decision.",
+        "Add the gram of flour last.",
+        "I cooked it in the insta-pot.",
+        "Type in a 4 digit code.",
+        "Canva is a good tool for posters.",
+        "Google forms are due on Friday.",
+        "My gram is in hospital.",
+        "My gram is lovely.",
+        "The gram is 0.001 kg.",
+        "Discord is v2.0 now.",
+        "Snapchat is 13+ only.",
+        "Watch it on youtube/netflix.",
+        "Try snap/insta/tiktok.",
+        "Thanks Sam, see you.",
+        "I bought a steam deck for 400.",
+        "The padlet is ready for class.",
+    ],
+)
+def test_near_misses_of_round_three_forms_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+def test_plain_names_keep_offsets_in_long_text() -> None:
+    # A name spelled with digits is rewritten in place, so the spans found
+    # on the rewritten text are the spans of the original.
+    filler = "We went over the plan for the science fair again today. " * 30
+    text = filler + "add me on sn4p samj_04. " + filler
+
+    assert clean(text).text == filler + f"{REMOVED}. " + filler
+
+
+def test_handle_after_list_of_services_is_removed() -> None:
+    assert clean("snap insta samj_04").text == f"snap insta {REMOVED}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "message me on whatsapp\nmessage me on whatsapp",
+            "[contact link removed]\n[contact link removed]",
+        ),
+        (
+            "add me on snap\nadd me on snap: samj_04",
+            "[contact link removed]\n[contact link removed]",
+        ),
+        (
+            "add me on snap\n\nmy insta is sam.j",
+            "[contact link removed]\n\nmy insta is [contact link removed]",
+        ),
+        (
+            "my snap is my snap is samj_04",
+            "my snap is my snap is [contact link removed]",
+        ),
+    ],
+)
+def test_a_repeated_phrase_is_removed_each_time(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("insta @ samj_04", f"insta {REMOVED}"),
+        ("insta @ sam.j", f"insta {REMOVED}"),
+        ("on tiktok @  samj", f"on tiktok {REMOVED}"),
+    ],
+)
+def test_spaced_at_after_service_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("handle: samj_04", f"handle: {REMOVED}"),
+        ("handle: sam.j", f"handle: {REMOVED}"),
+        ("user: samj04", f"user: {REMOVED}"),
+        ("username - samj_04", f"username - {REMOVED}"),
+        ("Username is @samj", f"Username is {REMOVED}"),
+        ("gamertag = samj04", f"gamertag = {REMOVED}"),
+        ("my username is samjones", f"my username is {REMOVED}"),
+        ("Our handle: samjones.", f"Our handle: {REMOVED}."),
+        ("my @ is samj04", f"my @ is {REMOVED}"),
+        ("my @ is samj_04", f"my @ is {REMOVED}"),
+        ("I'm samj04 on everything", f"I'm {REMOVED} on everything"),
+        ("I'm sam.j on every app", f"I'm {REMOVED} on every app"),
+        ("samj04 everywhere", f"{REMOVED} everywhere"),
+        ("samj04 on all the apps", f"{REMOVED} on all the apps"),
+        ("find me as samj04", f"find me as {REMOVED}"),
+        ("search for me as sam.j", f"search for me as {REMOVED}"),
+    ],
+)
+def test_handle_after_unnamed_label_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("samj_04", REMOVED),
+        ("Sam\nsamj_04", f"Sam\n{REMOVED}"),
+        ("Thanks!\nSam\nsam_2009\n", f"Thanks!\nSam\n{REMOVED}\n"),
+        ("#samj_04", REMOVED),
+        ("see you (samj04_)", f"see you ({REMOVED})"),
+        ("s4m_j is me.", f"{REMOVED} is me."),
+        ("I'm samj_04 on everything", f"I'm {REMOVED} on everything"),
+        ("samj_04 everywhere", f"{REMOVED} everywhere"),
+        ("find me as samj_04", f"find me as {REMOVED}"),
+    ],
+)
+def test_handle_shaped_token_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rename file_name before you submit.",
+        "Set max_value_2 to ten.",
+        "It needs python_3 or later.",
+        "x = max_value_10",
+        "Call get_user_42() first.",
+        "Read `total_12` in the code.",
+        "I sent notes_2024.docx to you.",
+        "See IMG_2045 from the trip.",
+        "The covid_19 data set is open.",
+        "Decode it as utf_16 text.",
+        "MAX_RETRY_10 is a constant.",
+        "Email sam_j04@example.org today.",
+        "#TeamGB",
+        "#1 priority",
+        "hashtags like #revision",
+    ],
+)
+def test_snake_case_and_hashtags_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("WA: samj04", f"WA: {REMOVED}"),
+        ("wa samj_04", f"wa {REMOVED}"),
+        ("i.g. samj04", f"i.g. {REMOVED}"),
+        ("I.G.: sam.j", f"I.G.: {REMOVED}"),
+        ("dc sam.j", f"dc {REMOVED}"),
+        ("DC: @samj", f"DC: {REMOVED}"),
+        ("tok samj04", f"tok {REMOVED}"),
+        ("tic toc: samj04", f"tic toc: {REMOVED}"),
+        ("Tick tock - sam.j", f"Tick tock - {REMOVED}"),
+        ("snp: samj04", f"snp: {REMOVED}"),
+        ("snapchst: samj", f"snapchst: {REMOVED}"),
+        ("add me on snapchst", REMOVED),
+        ("snpchat: samj", f"snpchat: {REMOVED}"),
+        ("whattsapp: samj", f"whattsapp: {REMOVED}"),
+        ("ins.ta: samj", f"ins.ta: {REMOVED}"),
+        ("s.n.a.p: samj", f"s.n.a.p: {REMOVED}"),
+        ("s.n.a.p.: samj", f"s.n.a.p.: {REMOVED}"),
+        ("i n s t a: samj", f"i n s t a: {REMOVED}"),
+        ("s n a p c h a t samj04", f"s n a p c h a t {REMOVED}"),
+        ("s-n-a-p is samj", f"s-n-a-p is {REMOVED}"),
+    ],
+)
+def test_handle_after_nickname_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("add me on the yellow ghost app", REMOVED),
+        ("on the yellow ghost app: samj", f"on the yellow ghost app: {REMOVED}"),
+        (
+            "the app where pics disappear: samj_04",
+            f"the app where pics disappear: {REMOVED}",
+        ),
+        (
+            "the app where photos vanish is samj04",
+            f"the app where photos vanish is {REMOVED}",
+        ),
+        ("the app with the ghost: sam.j", f"the app with the ghost: {REMOVED}"),
+        ("follow me on the bird app @samj", REMOVED),
+    ],
+)
+def test_described_app_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my snap is I think samj", f"my snap is I think {REMOVED}"),
+        ("my insta is like, sam.j", f"my insta is like, {REMOVED}"),
+        ("snap: probably samj04", f"snap: probably {REMOVED}"),
+        ("my snap is erm samjones", f"my snap is erm {REMOVED}"),
+    ],
+)
+def test_handle_after_filler_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "user: please log in",
+        "handle: with care",
+        "Handle: the door sticks.",
+        "my username is forgotten",
+        "WA: Western Australia trip",
+        "WA: Perth.",
+        "dc: the capital",
+        "DC: Marvel comics",
+        "tok pisin",
+        "TOK: theory of knowledge essay",
+        "i.g. report",
+        "Tick tock, the clock is running.",
+        "SNP: the party won.",
+        "Discard: old notes",
+        "twister: fun game",
+        "the ghost app is scary",
+        "I love the bird app.",
+        "my snap is I think broken",
+        "my snap is like private",
+        "find me as usual",
+        "See you everywhere!",
+        "I'm Sam on everything.",
+    ],
+)
+def test_lookalike_labels_and_nicknames_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+def test_signature_handle_goes_through_pipeline() -> None:
+    message = (
+        b"From: sam@example.org\r\nTo: alex@example.com\r\nSubject: hi\r\n"
+        b"\r\nSee you Friday.\r\nSam\r\nsamj_04\r\n"
+    )
+
+    result = clean_message(message, CONTEXT)
+
+    body = result.content.get_content()
+    assert body == f"See you Friday.\nSam\n{REMOVED}\n"
+    assert result.hold_reasons == ()

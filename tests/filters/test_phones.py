@@ -161,9 +161,36 @@ def test_price_with_pound_sign_stays() -> None:
     assert clean("It was £07700900123 exactly").text == "It was £07700900123 exactly"
 
 
-def test_number_glued_to_letters_stays() -> None:
-    assert clean("Code 07700900123abc").text == "Code 07700900123abc"
-    assert clean("Code 07700 900123abc").text == "Code 07700 900123abc"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Code 16329601234abc",
+        "Code 1632 960123abc",
+        "SKU AB07700900",
+        "Part X0770090012345Y",
+        "invoice 07700-1",
+    ],
+)
+def test_code_glued_to_letters_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("text me 07700 900123x", f"text me {REMOVED}x"),
+        ("07700900123lol", f"{REMOVED}lol"),
+        ("sam07700900123", f"sam{REMOVED}"),
+        ("#07700900123", f"#{REMOVED}"),
+        ("_07700900123_", f"_{REMOVED}_"),
+        ("ring+447700900123", f"ring{REMOVED}"),
+        ("call07700900123", f"call{REMOVED}"),
+        ("my number is07700900123", f"my number is{REMOVED}"),
+        ("Code 07700 900123abc", f"Code {REMOVED}abc"),
+    ],
+)
+def test_mobile_glued_to_word_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
 
 
 def test_number_before_a_code_is_removed() -> None:
@@ -332,11 +359,26 @@ def test_numbers_after_a_slash_are_removed_separately() -> None:
     assert result.findings == [Finding("phone", "text/plain", 3)]
 
 
-def test_order_number_shaped_like_mobile_is_removed() -> None:
-    # A UK mobile without its "0" still rings a phone, whatever it is called.
-    assert clean("Your order 7700900123 has shipped.").text == (
-        f"Your order {REMOVED} has shipped."
-    )
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your order 7700900123 has shipped.",
+        "order number 7700900123",
+        "Order no. 7700 900123 is on its way.",
+    ],
+)
+def test_order_number_without_leading_zero_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+def test_order_label_keeps_no_mobile_with_leading_zero() -> None:
+    assert clean("order number 07700900123").text == f"order number {REMOVED}"
+
+
+def test_mobile_without_zero_and_no_label_is_removed() -> None:
+    # A UK mobile without its "0" still rings a phone unless an order label
+    # names it.
+    assert clean("Parcel 7700900123 today").text == f"Parcel {REMOVED} today"
 
 
 @pytest.mark.parametrize(
@@ -430,7 +472,11 @@ def test_number_split_by_hashes_is_removed() -> None:
 
 
 def test_hash_reference_stays() -> None:
-    assert clean("Order #07700900123 shipped").text == "Order #07700900123 shipped"
+    assert clean("Order #1632960123 shipped").text == "Order #1632960123 shipped"
+
+
+def test_mobile_after_hash_is_removed_despite_order_label() -> None:
+    assert clean("Order #07700900123 shipped").text == f"Order #{REMOVED} shipped"
 
 
 def test_number_split_by_four_words_is_removed() -> None:
@@ -532,3 +578,276 @@ def test_number_before_a_glued_code_is_removed(mark: str) -> None:
     result = clean(f"Subject: 07700 900123{mark}0A")
 
     assert result.text == f"Subject: {REMOVED}{mark}0A"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "appelle zero sept sept zero zero neuf zero zero un deux trois",
+            f"appelle {REMOVED}",
+        ),
+        (
+            "mi numero es cero siete siete cero cero nueve cero cero uno dos tres",
+            f"mi numero es {REMOVED}",
+        ),
+        ("null sieben sieben null null neun null null eins zwei drei!", f"{REMOVED}!"),
+        (
+            "zero siedem siedem zero zero dziewiec zero zero jeden dwa trzy",
+            REMOVED,
+        ),
+        ("ffonia dim saith saith dim dim naw dim dim un dau tri", f"ffonia {REMOVED}"),
+        ("sifar saat saat sifar sifar nau sifar sifar ek ek teen", REMOVED),
+    ],
+)
+def test_number_spelled_in_other_language_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Deadline: 30 Sept 2026, then six weeks of marking.",
+        "Un café coûte deux euros, trois avec du lait.",
+        "Uno, dos, tres: the Spanish class counts to ten.",
+        "no no no no no no no no no no",
+    ],
+)
+def test_other_language_number_word_in_prose_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("backwards: 321009 00770", f"backwards: {REMOVED}"),
+        ("reverse it 3210090077 0", f"reverse it {REMOVED}"),
+        ("Read it backwards 321-009-00770 ok", f"Read it backwards {REMOVED} ok"),
+    ],
+)
+def test_number_written_backwards_after_a_cue_is_removed(
+    text: str, expected: str
+) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Reverse the order of 1 2 3 and add them.",
+        "In reverse, 2026 2025 2024 were the years.",
+        "321009 00770 backwards",
+    ],
+)
+def test_reverse_cue_without_a_reversed_number_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "0 then 7 then 7 then 0 then 0 then 9 then 0 then 0 then 1 then 2 then 3",
+            REMOVED,
+        ),
+        ("first 0, then 7, 7, 0, 0, 9, 0, 0, 1, 2, 3", f"first {REMOVED}"),
+        ("it's 0 and 7700 and 900 and 123 x", f"it's {REMOVED} x"),
+    ],
+)
+def test_number_given_digit_by_digit_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We scored 0 then 1 then 2 then 3 then 4 then 5 then 6 then 7 then 8 then 9",
+        "The bus leaves at 07:15, 07:45 and 08:15 on weekdays.",
+        "Mocks start on 12/01/2026 and finish on 23/01/2026.",
+        "Grades went 0, then 4, then 6 and then 7 this year.",
+    ],
+)
+def test_digits_in_a_list_with_words_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "zéro sept sept zéro zéro neuf zéro zéro un deux trois",
+            REMOVED,
+        ),
+        (
+            "null sieben sieben null null neun null null eins zwei fünf",
+            REMOVED,
+        ),
+        (
+            "to zero siedem siedem zero zero dziewięć zero zero jeden dwa pięć",
+            f"to {REMOVED}",
+        ),
+        (
+            "es cero siete siete cero cero nueve cero cero uno dos trés.",
+            f"es {REMOVED}.",
+        ),
+        (
+            "ZÉRO SEPT SEPT ZÉRO ZÉRO NEUF ZÉRO ZÉRO UN DEUX TROIS",
+            REMOVED,
+        ),
+    ],
+)
+def test_number_words_with_accents_are_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Trés bien, merci, à bientôt.",
+        "Pięć minut i dziewięć sekund.",
+        "Café crème at the Musée d'Orsay, fünf Sterne.",
+        "zéro sept",
+    ],
+)
+def test_accented_words_in_prose_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("https://example.net/07700900123", f"https://example.net/{REMOVED}"),
+        ("https://example.net/07700-900123 ok", f"https://example.net/{REMOVED} ok"),
+        (
+            "https://example.net/?p=07700%20900123",
+            f"https://example.net/?p={REMOVED}",
+        ),
+        (
+            "https://example.net/?p=07700+900123&x=1",
+            f"https://example.net/?p={REMOVED}&x=1",
+        ),
+        (
+            "https://example.net/?to=%2B447700900123",
+            f"https://example.net/?to={REMOVED}",
+        ),
+        (
+            "www.example.net/call/00447700900123.html",
+            f"www.example.net/call/{REMOVED}.html",
+        ),
+        (
+            "HTTPS://EXAMPLE.NET/p/+33612345678",
+            f"HTTPS://EXAMPLE.NET/p/{REMOVED}",
+        ),
+        ("https://example.net/id07700900123", f"https://example.net/id{REMOVED}"),
+    ],
+)
+def test_phone_number_in_a_link_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://example.net/orders/12345678",
+        "https://example.net/2024/05/17/",
+        "https://example.net/item/0771234567",
+        "https://example.net/id1632960123",
+        "https://example.net/status/1790000000000000000",
+        "https://example.net/help/08001111",
+        "https://example.net/?page=2&size=100",
+    ],
+)
+def test_other_numbers_in_links_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("\n".join("+447700900123"), REMOVED),
+        ("Here:\n" + "\n".join("07700900123") + "\nBye", f"Here:\n{REMOVED}\nBye"),
+        ("\n".join(["+4", "47", "70", "09", "00", "12", "3"]), REMOVED),
+    ],
+)
+def test_number_written_downwards_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1\n2\n3",
+        "\n".join(str(value) for value in range(12)),
+        "\n".join(str(value) for value in range(1, 13)),
+        "\n".join(str(value) for value in range(20, 8, -1)),
+    ],
+)
+def test_numbers_counted_down_the_lines_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "My number starts 07700. The rest is 900123.",
+            f"My number starts {REMOVED}. The rest is {REMOVED}.",
+        ),
+        ("07700! 900123!", f"{REMOVED}! {REMOVED}!"),
+        ("07700... 900123", f"{REMOVED}... {REMOVED}"),
+        ("is it 07700? or 900123?", f"is it {REMOVED}? or {REMOVED}?"),
+        (
+            "Zero seven seven zero zero. Nine zero zero one two three.",
+            f"{REMOVED}. {REMOVED}.",
+        ),
+    ],
+)
+def test_mobile_split_at_sentence_end_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "chapter 7. Page 900",
+        "my locker is 07700 and my bus is 900 and my house is 123",
+        "Room 07700. Then 12345 steps.",
+        "07700. Then 5, then 900123.",
+    ],
+)
+def test_numbers_in_separate_sentences_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "z3r0 s3v3n s3v3n z3r0 z3r0 n1n3 z3r0 z3r0 0n3 tw0 thr33",
+        "07700 nine hundred and one two three",
+        "zero sette sette zero zero nove zero zero uno due tre",
+        "zero sete sete zero zero nove zero zero um dois tres",
+        "zero sapte sapte zero zero noua zero zero unu doi trei",
+    ],
+)
+def test_number_words_in_other_forms_are_removed(text: str) -> None:
+    assert clean(text).text == REMOVED
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("flip it: 321009 00770", f"flip it: {REMOVED}"),
+        ("mirror it 3210090077 0", f"mirror it {REMOVED}"),
+        ("read it right to left 321009 00770", f"read it right to left {REMOVED}"),
+        (
+            "07700a900b123 ignore the letters",
+            f"{REMOVED} ignore the letters",
+        ),
+    ],
+)
+def test_number_with_reading_hint_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+def test_letters_between_digits_without_hint_stay() -> None:
+    assert clean("Batch 07700a900b123 ships").text == "Batch 07700a900b123 ships"

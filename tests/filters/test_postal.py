@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from filters import prefilter
 from filters.base import FilterContext, Finding, Redaction, TextFilter, redact
 from filters.postal import PostcodeFilter, StreetAddressFilter
-from filters.text import redact_text
+from filters.text import redact_text, redact_texts
 
 CONTEXT = FilterContext()
 POSTCODE = "[postcode removed]"
@@ -427,3 +430,323 @@ def test_round_two_locations_are_removed(text: str, expected: str) -> None:
 )
 def test_near_misses_of_round_two_forms_stay(text: str) -> None:
     assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I live at 12 Acacia", f"I live at {ADDRESS}"),
+        (
+            "we're at number 12 Acacia, the blue door",
+            f"we're at number {ADDRESS}, the blue door",
+        ),
+        ("come to 4 Elm, flat 2", f"come to {ADDRESS}"),
+        ("we\u2019re at 12 Acacia.", f"we\u2019re at {ADDRESS}."),
+        ("I live at 12 Acacia with my mum", f"I live at {ADDRESS} with my mum"),
+        ("my address is 14 Oak, Leeds", f"my address is {ADDRESS}, Leeds"),
+    ],
+)
+def test_cued_house_numbers_are_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "page 12 of Macbeth",
+        "I'm 12 and live in Acton",
+        "section 4 Elm trees",
+        "come to 4 Elm trees",
+        "come to 2 Sessions on Friday",
+        "I'm at 12 Noon on Monday",
+        "we're at 2 all now",
+        "I live at 12",
+        "The Prime Minister lives at 10 Downing Street.",
+    ],
+)
+def test_cued_house_near_misses_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my grid ref is SU 12345 67890", f"my grid ref is {ADDRESS}"),
+        ("meet at TQ3080", f"meet at {ADDRESS}"),
+        ("grid ref TQ 30 80.", f"grid ref {ADDRESS}."),
+        ("It is at SU123456 on the map", f"It is at {ADDRESS} on the map"),
+        ("SU 123 456, by the stile", f"{ADDRESS}, by the stile"),
+    ],
+)
+def test_grid_references_are_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Serial number SN 0771 2233 44.",
+        "order no SU123456 is late",
+        "The SN1234 model is cheaper.",
+        "TQ 30 80 was the score.",
+        "See SU1234567 in the list.",
+    ],
+)
+def test_grid_reference_near_misses_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("filled.count.soap", ADDRESS),
+        ("we are at filled.count.soap.", f"we are at {ADDRESS}."),
+        ("(index.home.raft)", f"({ADDRESS})"),
+    ],
+)
+def test_bare_what3words_is_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "file.tar.gz",
+        "v1.2.3",
+        "Open bootstrap.min.css first.",
+        "It is on mail.google.com now.",
+        "Save it as index.html.backup please.",
+        "See notes.final.draft.docx now.",
+        "e.g. this one",
+        "The path is /home/sam/filled.count.soap",
+        "lots.of.dots.here",
+        "alpha.beta.gamma.delta",
+        "call thing.other.stuff(1)",
+    ],
+)
+def test_bare_what3words_near_misses_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("〒100-0001", f"〒{POSTCODE}"),
+        ("郵便番号 150-0041", f"郵便番号 {POSTCODE}"),
+        ("東京都千代田区 1-1-1", ADDRESS),
+        ("住所は東京都渋谷区神南1丁目2番3号です", f"住所は{ADDRESS}です"),
+        ("北京市朝阳区建国路88号", ADDRESS),
+        ("서울특별시 종로구 세종대로 209", ADDRESS),
+        ("강남구 역삼동 123-45", ADDRESS),
+    ],
+)
+def test_east_asian_addresses_are_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "私は12歳です",
+        "2024年12月4日",
+        "第3章を読んだ",
+        "버스로 10분 걸려요",
+        "注文番号 1234567",
+    ],
+)
+def test_east_asian_near_misses_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Via Roma 12, 00184 Roma", f"{ADDRESS} Roma"),
+        ("Rua Augusta 100, 1100-053 Lisboa", f"{ADDRESS} Lisboa"),
+        ("Piazza Navona 5", ADDRESS),
+        ("Kungsgatan 12, Stockholm", f"{ADDRESS}, Stockholm"),
+        ("Storgata 5, Oslo", f"{ADDRESS}, Oslo"),
+        ("Vesterbrogade 3", ADDRESS),
+        ("Váci utca 12, Budapest", f"{ADDRESS}, Budapest"),
+    ],
+)
+def test_more_european_streets_are_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I sent it via Email 2 days ago",
+        "Via Zoom 3 times a week",
+        "Go to Gate 12 at the airport",
+    ],
+)
+def test_european_street_near_misses_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12 Acacia\nLondon\nLS6 2AB", f"{ADDRESS}\nLondon\n{POSTCODE}"),
+        ("Flat 2\n12 Acacia\nLeeds", f"{ADDRESS}\n{ADDRESS}\nLeeds"),
+        ("Sam\n12 Acacia\nLeeds\nLS6 2AB", f"Sam\n{ADDRESS}\nLeeds\n{POSTCODE}"),
+    ],
+)
+def test_address_over_lines_is_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Shopping:\n2 Apples\n3 Pears",
+        "Top scores\n12 Points\nWell done",
+        "Chapter 1\n12 Angry Men\nis on tonight",
+    ],
+)
+def test_short_line_near_misses_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+@given(st.text(alphabet=st.sampled_from([*"ab 019.\n", "\u0660", "\u00e9"])))
+def test_fast_digit_runs_match_regex(text: str) -> None:
+    assert prefilter.fast_digit_runs(text) == prefilter.digit_runs(text)
+
+
+@given(st.text(alphabet=st.sampled_from([*"lat Lx_9 .", "\u0130", "\u00e9"])))
+def test_has_word_matches_words(text: str) -> None:
+    assert prefilter.has_word(text, "lat") == ("lat" in prefilter.words(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("postcodeLS62AB", f"postcode{POSTCODE}"),
+        ("my postcode isLS6 2AB ok", f"my postcode is{POSTCODE} ok"),
+        ("LS6 2ABx", f"{POSTCODE}x"),
+        ("Leeds 6 2AB", f"Leeds {POSTCODE}"),
+        ("I'm in Leeds 6 2AB now", f"I'm in Leeds {POSTCODE} now"),
+        ("ell ess six two ay bee", POSTCODE),
+        ("it's em one one ay ee", f"it's {POSTCODE}"),
+    ],
+)
+def test_glued_and_spoken_postcodes_are_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14 Acacia Avenuex", ADDRESS),
+        ("See you at 14 Acacia Avenuexx!", f"See you at {ADDRESS}!"),
+        ("I'm number 14 on Acacia", f"I'm number {ADDRESS}"),
+        ("We're at number 3 on Elm, Leeds", f"We're at number {ADDRESS}, Leeds"),
+        ("I live at Acacia Avenue 14", f"I live at {ADDRESS}"),
+        ("Acacia Av. 14, LS6", f"{ADDRESS}, LS6"),
+        (
+            "The house number is 14 and the road is Acacia Avenue.",
+            f"The house number is {ADDRESS}.",
+        ),
+        (
+            "The road is Acacia Avenue and the house number is 14.",
+            f"The road is {ADDRESS}.",
+        ),
+        ("I'm at fourteen Acacia, Leeds", f"I'm at {ADDRESS}, Leeds"),
+        ("come to twenty-one Elm with me", f"come to {ADDRESS} with me"),
+    ],
+)
+def test_reordered_and_cued_addresses_are_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14\nAcacia\nAvenue\nLeeds", f"{ADDRESS}\nLeeds"),
+        ("I\nlive\nat\n14\nAcacia", f"I\nlive\nat\n{ADDRESS}"),
+        ("I\nlive\nat\nfourteen\nAcacia", f"I\nlive\nat\n{ADDRESS}"),
+        ("Hi\r\n14\r\nAcacia\r\nAvenue\r\n", f"Hi\r\n{ADDRESS}\r\n"),
+    ],
+)
+def test_address_one_word_a_line_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("53.8175 -1.576", ADDRESS),
+        ("-1.576, 53.8175", ADDRESS),
+        ("-122.4194, 37.7749", ADDRESS),
+        (
+            "the three words for my house are filled count soap",
+            f"the three words for my house are {ADDRESS}",
+        ),
+        ("3 words for our flat: filled count soap", f"3 words for our flat: {ADDRESS}"),
+    ],
+)
+def test_coordinates_and_spaced_what3words_are_removed(
+    text: str, expected: str
+) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "page 14 on Acacia trees",
+        "Room 14",
+        "chapter 14 and the road ahead",
+        "score 53.8 -1.5 points",
+        "Leeds 6 Bradford 2",
+        "Year 9 2nd term starts soon.",
+        "Room 4 3AB is upstairs.",
+        "I'm number 1 in Maths now.",
+        "I'm number 2 on Spotify this week.",
+        "I'm 14 and live in Leeds.",
+        "I'm at one Direction's concert tonight.",
+        "Abbey Road 2 is my favourite track.",
+        "The road is long and the house number is unknown.",
+        "pi is 3.142 and e is 2.718",
+        "The prices were 1.250 2.500 and 3.750 euros.",
+        "The three words that describe me are kind brave funny",
+        "see you at two see you later",
+        "Milk\nEggs\nBread",
+        "Top\n3\nTips\nToday",
+        "It was fun x\nsee you\nsoon",
+        "Size 6 3XL shirts are sold out.",
+        "I'm number 5 on Duolingo this week.",
+        "She scored 14.533 13.875 today.",
+        "Agenda\n1\nIntroductions\n2\nCareers",
+    ],
+)
+def test_scores_rooms_and_ages_stay(text: str) -> None:
+    result = clean(text)
+
+    assert result.text == text
+    assert result.findings == []
+
+
+def test_fictional_address_stays_near_cue() -> None:
+    text = "the detective lives at 221B Baker Street"
+
+    assert clean(text).text == text
+
+
+def test_fictional_address_without_cue_is_removed() -> None:
+    result = clean("I'm at 221B Baker Street, Leeds")
+
+    assert result.text == f"I'm at {ADDRESS}, Leeds"
+
+
+def test_house_line_ignores_the_next_text() -> None:
+    # redact_texts joins texts with a NUL line, and a postcode in the next
+    # text must not make "3 Pears" read as a house line.
+    texts = ["Shopping:\n2 Apples\n3 Pears", "it's LS11 5AB"]
+
+    results = redact_texts(texts, CONTEXT, "text/plain")
+
+    assert results[0].text == "Shopping:\n2 Apples\n3 Pears"
+    assert results[1].text == f"it's {POSTCODE}"

@@ -199,3 +199,29 @@ def test_long_bodies_are_scanned_without_blowup() -> None:
         ProfanityFilter().find(body, CONTEXT)
 
     assert ProfanityFilter().find(ordinary, CONTEXT) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("well f*u*c*k off", "well **** off"),
+        ("f u c k.s h i t", "****.****"),
+        # A run with a longer word in front is no spaced-out word.
+        ("a b c d f u c k", "a b c d f u c k"),
+        ("xf u c k", "xf u c k"),
+    ],
+)
+def test_spaced_run_needs_single_letter_start(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("blow job, BLOW JOB and blow-job", "****, **** and ****"),
+        ("hand job\nhand  job", "****\n****"),
+        ("snowblow job", "snowblow job"),
+    ],
+)
+def test_every_phrase_occurrence_is_found(text: str, expected: str) -> None:
+    assert clean(text).text == expected

@@ -12,7 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from filters.base import FilterContext, Finding
-from filters.text import TEXT_FILTERS, redact_text
+from filters.text import (
+    TEXT_FILTERS,
+    apply_redaction,
+    find_redaction_spans,
+    redact_text,
+)
 
 CONTEXT = FilterContext(relay_domain="relay.example.org")
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "eml"
@@ -62,6 +67,28 @@ def test_where_is_copied_into_findings() -> None:
     result = redact_text("07700 900123", CONTEXT, "subject")
 
     assert result.findings == [Finding("phone", "subject", 1)]
+
+
+def test_spans_applied_later_equal_redact_text() -> None:
+    text = "Ring 07700 900123 or write to sam@example.com\u202e today"
+
+    spans = find_redaction_spans(text, CONTEXT)
+
+    assert apply_redaction(text, spans, "text/html") == redact_text(
+        text, CONTEXT, "text/html"
+    )
+
+
+def test_spans_apply_to_part_with_offset() -> None:
+    # A caller that filters a whole text can replace the spans in a part of
+    # it, with the part's offset in the whole.
+    prefix = "Hello. "
+    part = "Ring 07700 900123"
+    spans = find_redaction_spans(prefix + part, CONTEXT)
+
+    redaction = apply_redaction(part, spans, "text/html", offset=len(prefix))
+
+    assert redaction == redact_text(part, CONTEXT, "text/html")
 
 
 def test_phone_inside_whatsapp_link_is_one_link() -> None:
