@@ -60,6 +60,8 @@ UUENCODE_BEGIN = re.compile(r"(?P<prefix>[ \t>]*)begin [0-7]{3,4} (?P<name>\S.*)
 # which costs the reader little.
 _WORD = re.compile(r"[^\W_]+")
 _HANDLE_WORD = re.compile(r"[^\W\d_]+[0-9]+\w*|[0-9]+[^\W\d_]+\w*|[0-9]{5,}")
+# Characters that could end a notice or start markup in it.
+_UNSAFE_NAME_CHARS = re.compile(r"[\[\]<>{}]")
 # Extensions shown when the name is not: letters first, at most 4 characters.
 _EXTENSION = re.compile(r"[A-Za-z][A-Za-z0-9]{0,3}")
 
@@ -145,19 +147,27 @@ def describe_file(
 ) -> tuple[str, list[Finding]]:
     """Return a safe label for a removed file, and what the text filters removed.
 
-    The label is the file name with control characters removed, shortened to
+    The label is the file name with its spaces collapsed, shortened to
     MAX_NAME_CHARS and passed through the text filters, or `fallback`, a
-    fixed description, when there is no name.
+    fixed description, when there is no name. A name with control
+    characters or brackets may close the notice and add text after it
+    ("a.png]\r\n\r\nhello [b.png"), so it is replaced by its extension.
     """
-    name = " ".join("".join(c if c.isprintable() else " " for c in filename).split())
+    name = " ".join(filename.split())
     if len(name) > MAX_NAME_CHARS:
         name = name[: MAX_NAME_CHARS - 1] + "…"
     if not name:
         return fallback, []
     redaction = redact_text(name, context, "attachment")
-    if redaction.findings or _may_carry_contact(name):
+    if redaction.findings or _is_unsafe(filename) or _may_carry_contact(name):
         return _extension_label(name, fallback), redaction.findings
     return name, []
+
+
+def _is_unsafe(filename: str) -> bool:
+    """Check for control characters or brackets in a file name."""
+    printable = all(char.isprintable() for char in filename)
+    return not printable or _UNSAFE_NAME_CHARS.search(filename) is not None
 
 
 def _may_carry_contact(name: str) -> bool:
@@ -238,7 +248,7 @@ def _uuencoded_block_end(
     """Return the index after a block's last line, or None with no data line."""
     prefix = match["prefix"]
     index = begin + 1
-    while index < len(lines) and _is_uuencoded_line(_unprefixed(lines[index], prefix)):
+    while index < len(lines) and is_uuencoded_line(_unprefixed(lines[index], prefix)):
         index += 1
     if index == begin + 1:
         return None
@@ -253,7 +263,7 @@ def _unprefixed(line: str, prefix: str) -> str:
     return line[len(prefix) :] if line.startswith(prefix) else ""
 
 
-def _is_uuencoded_line(line: str) -> bool:
+def is_uuencoded_line(line: str) -> bool:
     # Each line starts with a character giving its byte count (" " + n),
     # followed by 4 characters per 3 bytes, all between " " and "`". Mailers
     # may strip up to two trailing spaces, and some encoders add a checksum.

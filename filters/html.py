@@ -3,13 +3,15 @@
 nh3 (the Ammonia sanitiser) keeps a small set of formatting tags and drops
 scripts, styles, forms, frames, embedded objects, every image and every
 event-handler attribute. Links may only use http, https or mailto, and a link
-whose address the text filters would change loses its href. The text filters
-then run over each text node and over the title attributes that remain.
+whose address the text filters would change loses its href. The title
+attributes that remain are filtered too.
 
-Contact details split across tags ("07700 <b>900</b> 123") pass a per-node
-check, so the filters also run over the plain text of the whole part. If that
-pass still finds something to remove, the part is replaced by the filtered
-plain text in a <pre> element.
+The text filters then run once over the plain text of the whole part, the
+text a reader sees, so that they read each text node in its context. Each
+span they find that lies inside one text node is replaced in that node. A
+span that crosses a tag ("07700 <b>900</b> 123") cannot be replaced in the
+markup, so then the part is replaced by the filtered plain text in a <pre>
+element.
 """
 
 from __future__ import annotations
@@ -18,14 +20,16 @@ import html
 import logging
 import re
 import urllib.parse
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 
 import nh3
 
-from filters.base import FilterContext, Finding
+from filters.base import FilterContext, Finding, Span
 from filters.mime import Draft, StepResult, TextPart, map_text_parts
-from filters.text import redact_text, redact_texts
+from filters.text import apply_redaction, find_redaction_spans, redact_text
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,9 @@ ALLOWED_TAGS = {
     "th", "thead", "tr", "tt", "u", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
+    # Without a "*" entry, nh3 0.3.8 still allows "lang" and "title" on
+    # every element, so the entry states them.
+    "*": {"lang", "title"},
     "a": {"href", "title"},
     "abbr": {"title"},
     "ol": {"start"},
@@ -53,6 +60,18 @@ ALLOWED_ATTRIBUTES = {
 REMOVED_WITH_CONTENT = {"script", "style", "title", "template", "noscript", "rt", "rp"}
 URL_SCHEMES = {"http", "https", "mailto"}
 FILTERED_ATTRIBUTES = {"href", "title", "alt"}
+# Attributes that pass only in their strict form, because a sender can put
+# any text in them ('<p lang="07700 900123">'). A list or table with 10,000
+# or more items or columns is no ordinary mail, so longer numbers, which
+# may be phone numbers, are dropped.
+STRICT_ATTRIBUTES = {
+    # A BCP 47 language tag such as "en" or "en-GB", of at most 35 characters.
+    "lang": re.compile(r"(?=.{2,35}$)[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*"),
+    "start": re.compile(r"-?[0-9]{1,4}"),
+    "colspan": re.compile(r"[0-9]{1,4}"),
+    "rowspan": re.compile(r"[0-9]{1,4}"),
+    "align": re.compile(r"left|right|center|justify|char", re.IGNORECASE),
+}
 
 # Elements that start a new line when the HTML is read as plain text.
 BLOCK_TAGS = {
@@ -91,14 +110,14 @@ def clean_html(source: str, context: FilterContext) -> CleanHtml:
     findings = _count_images(source)
     sanitised = sanitise(source, context, findings)
 
-    nodes = _TextNodeFilter()
-    nodes.feed(sanitised)
-    nodes.close()
-    filtered, filtered_text, node_findings = _filter_text_nodes(nodes, context)
-    if not _would_redact(filtered_text, context):
-        return CleanHtml(_sanitise_again(filtered), (*findings, *node_findings))
+    nodes = _read_text_nodes(sanitised)
+    layout = nodes.layout()
+    spans = find_redaction_spans(layout.text, context)
+    spans_by_node = layout.spans_by_node(spans)
+    if spans_by_node is not None:
+        return _filter_text_nodes(nodes, layout, spans_by_node, findings)
 
-    redaction = redact_text(nodes.text(nodes.texts), context, WHERE)
+    redaction = apply_redaction(layout.text, spans, WHERE)
     replaced = Finding("html_replaced", WHERE, detail="text split across HTML tags")
     fallback = f"<pre>{html.escape(redaction.text, quote=False)}</pre>"
     return CleanHtml(fallback, (*findings, *redaction.findings, replaced))
@@ -146,7 +165,12 @@ def sanitise(source: str, context: FilterContext, findings: list[Finding]) -> st
 def _filter_attribute(
     attribute: str, value: str, context: FilterContext, findings: list[Finding]
 ) -> str | None:
+    strict_form = STRICT_ATTRIBUTES.get(attribute)
+    if strict_form is not None:
+        return value if strict_form.fullmatch(value.strip()) else None
     if attribute not in FILTERED_ATTRIBUTES:
+        # NOTE: an attribute added to ALLOWED_ATTRIBUTES needs a strict form
+        # or a filter above, because this returns its value unchecked.
         return value
     redaction = redact_text(value, context, WHERE)
     findings.extend(redaction.findings)
@@ -178,20 +202,71 @@ def _sanitise_again(fragment: str) -> str:
     )
 
 
-def _would_redact(text: str, context: FilterContext) -> bool:
-    return redact_text(text, context, WHERE).text != text
-
-
 # Text nodes
+
+# Start and end tags as nh3 0.3.8 writes them: a lower-case name, then
+# attributes that each have a value in double quotes, in which nh3 escapes
+# "&", "<", ">" and '"'. It writes no comments or processing instructions.
+_SANITISED_TAG = re.compile(r'<(/?)([a-z][a-z0-9]*)((?: [a-z][a-z0-9-]*="[^"<>]*")*)>')
+_SANITISED_ATTRIBUTE = re.compile(r' ([a-z][a-z0-9-]*)="([^"]*)"')
+
+
+def _read_text_nodes(sanitised: str) -> _TextNodeFilter:
+    """Parse an nh3-sanitised fragment into its markup and text nodes.
+
+    HTMLParser spends most of its time on checks that nh3's output never
+    needs, so the tags are read with one pattern instead. The result is what
+    HTMLParser gives for such tags, and HTMLParser reads the fragment if any
+    "<" does not start one.
+    """
+    nodes = _TextNodeFilter()
+    if _read_sanitised_tags(sanitised, nodes):
+        return nodes
+
+    nodes = _TextNodeFilter()
+    nodes.feed(sanitised)
+    nodes.close()
+    return nodes
+
+
+def _read_sanitised_tags(sanitised: str, nodes: _TextNodeFilter) -> bool:
+    """Feed the tags and text of `sanitised` to `nodes`.
+
+    Return False, with part of the fragment fed, at a "<" that starts no tag
+    of the form nh3 writes.
+    """
+    position = 0
+    while (bracket := sanitised.find("<", position)) != -1:
+        tag = _SANITISED_TAG.match(sanitised, bracket)
+        if tag is None:
+            return False
+        if bracket > position:
+            nodes.handle_data(html.unescape(sanitised[position:bracket]))
+        closing, name, attributes = tag.groups()
+        if closing:
+            nodes.handle_endtag(name)
+        else:
+            nodes.handle_starttag(name, _unescaped_attributes(attributes))
+        position = tag.end()
+    if position < len(sanitised):
+        nodes.handle_data(html.unescape(sanitised[position:]))
+    return True
+
+
+def _unescaped_attributes(attributes: str) -> list[tuple[str, str | None]]:
+    return [
+        (name, html.unescape(value))
+        for name, value in _SANITISED_ATTRIBUTE.findall(attributes)
+    ]
 
 
 class _TextNodeFilter(HTMLParser):
     """Rebuilds an nh3-sanitised fragment, collecting its text nodes.
 
-    `output` contains markup, and the index in `texts` of each text node, which
-    _filter_text_nodes replaces with the filtered text. `plain` is the same
-    for the text that `extract_text` returns, so the rebuilt fragment's text
-    needs no second parse.
+    `output` contains markup, and the index in `texts` of each text node,
+    which `rebuild` replaces with the filtered text. `plain` is the same for
+    the text that `extract_text` returns, so the fragment's text needs no
+    second parse.
     """
 
     def __init__(self) -> None:
@@ -229,23 +304,186 @@ class _TextNodeFilter(HTMLParser):
         ]
         return _join_lines(pieces)
 
+    def layout(self) -> _TextLayout:
+        """Return the fragment's text with the place of each text node in it."""
+        pieces: list[str] = []
+        starts: list[int] = []
+        position = 0
+        for piece in self.plain:
+            if isinstance(piece, int):
+                starts.append(position)
+                piece = self.texts[piece]
+            pieces.append(piece)
+            position += len(piece)
+        joined = "".join(pieces)
+        ends = [
+            start + len(text) for start, text in zip(starts, self.texts, strict=True)
+        ]
+        return _TextLayout(joined, starts, ends, _removed_line_breaks(joined))
+
+    def rebuild(self, texts: list[str]) -> str:
+        """Return the fragment with `texts` in place of its text nodes, escaped."""
+        return "".join(
+            piece if isinstance(piece, str) else html.escape(texts[piece], quote=False)
+            for piece in self.output
+        )
+
+
+_LINE_BREAK_RUN = re.compile(r"\n{3,}")
+
+
+def _removed_line_breaks(joined: str) -> list[tuple[int, int]]:
+    """Return the ranges of `joined` that `_join_lines` removes, in order.
+
+    `_join_lines` keeps two line breaks of each run of three or more, and
+    strips the line breaks at both ends.
+    """
+    stripped_start = len(joined) - len(joined.lstrip("\n"))
+    if stripped_start == len(joined):
+        return [(0, len(joined))] if joined else []
+    stripped_end = len(joined.rstrip("\n"))
+    removed = [(0, stripped_start)] if stripped_start else []
+    for run in _LINE_BREAK_RUN.finditer(joined, stripped_start, stripped_end):
+        removed.append((run.start() + 2, run.end()))
+    if stripped_end < len(joined):
+        removed.append((stripped_end, len(joined)))
+    return removed
+
+
+class _TextLayout:
+    """The text of a fragment, as `extract_text` returns it, and its text nodes.
+
+    `starts` and `ends` are the offsets of each text node in the text before
+    `_join_lines` removed the line breaks in `removed`, which are ranges of
+    that text too. `text` is the text after the removal.
+    """
+
+    def __init__(
+        self,
+        joined: str,
+        starts: list[int],
+        ends: list[int],
+        removed: list[tuple[int, int]],
+    ) -> None:
+        self.starts = starts
+        self.ends = ends
+        self.text = "".join(_kept_pieces(joined, removed))
+        # For each removal, the offset in `text` from which on offsets in
+        # the joined text are larger by `shifts[i]`.
+        self.shift_from: list[int] = []
+        self.shifts: list[int] = []
+        shift = 0
+        for start, end in removed:
+            self.shift_from.append(start - shift)
+            shift += end - start
+            self.shifts.append(shift)
+
+    def spans_by_node(self, spans: list[Span]) -> list[list[Span]] | None:
+        """Return the spans inside each text node, or None if one crosses nodes.
+
+        The returned spans count from the start of the joined text, as
+        `starts` does.
+        """
+        by_node: list[list[Span]] = [[] for _ in self.starts]
+        for span in spans:
+            start = self._joined_offset(span.start)
+            end = max(start, self._joined_offset(span.end - 1) + 1)
+            node = bisect_right(self.starts, start) - 1
+            if node < 0 or end > self.ends[node]:
+                return None
+            by_node[node].append(Span(start, end, span.kind))
+        return by_node
+
+    def cut(self, texts: list[str], spans: list[tuple[int, int]]) -> list[str]:
+        """Return `texts` without the parts that lie inside `spans` of `text`."""
+        cuts: list[list[tuple[int, int]]] = [[] for _ in texts]
+        for span_start, span_end in spans:
+            start = self._joined_offset(span_start)
+            end = max(start, self._joined_offset(span_end - 1) + 1)
+            node = max(bisect_right(self.starts, start) - 1, 0)
+            while node < len(texts) and self.starts[node] < end:
+                node_start = self.starts[node]
+                low = max(start, node_start) - node_start
+                high = min(end, self.ends[node]) - node_start
+                if low < high:
+                    cuts[node].append((low, high))
+                node += 1
+        return [
+            _without_ranges(text, ranges)
+            for text, ranges in zip(texts, cuts, strict=True)
+        ]
+
+    def _joined_offset(self, offset: int) -> int:
+        index = bisect_right(self.shift_from, offset) - 1
+        return offset + (self.shifts[index] if index >= 0 else 0)
+
+
+def _kept_pieces(joined: str, removed: list[tuple[int, int]]) -> list[str]:
+    pieces = []
+    cursor = 0
+    for start, end in removed:
+        pieces.append(joined[cursor:start])
+        cursor = end
+    pieces.append(joined[cursor:])
+    return pieces
+
 
 def _filter_text_nodes(
-    parser: _TextNodeFilter, context: FilterContext
-) -> tuple[str, str, list[Finding]]:
-    """Return the rebuilt fragment with filtered text nodes, its text, and findings."""
-    # All text nodes are filtered in one call, which gives the same result as
-    # one call per node at a fraction of the cost.
-    redactions = redact_texts(parser.texts, context, WHERE)
-    pieces = [
-        piece
-        if isinstance(piece, str)
-        else html.escape(redactions[piece].text, quote=False)
-        for piece in parser.output
+    nodes: _TextNodeFilter,
+    layout: _TextLayout,
+    spans_by_node: list[list[Span]],
+    findings: list[Finding],
+) -> CleanHtml:
+    """Replace the spans in each text node and rebuild the fragment."""
+    redactions = [
+        apply_redaction(text, spans, WHERE, offset=start)
+        for text, spans, start in zip(
+            nodes.texts, spans_by_node, layout.starts, strict=True
+        )
     ]
-    findings = [finding for redaction in redactions for finding in redaction.findings]
-    text = parser.text([redaction.text for redaction in redactions])
-    return "".join(pieces), text, findings
+    node_findings = [
+        finding for redaction in redactions for finding in redaction.findings
+    ]
+    rebuilt = nodes.rebuild([redaction.text for redaction in redactions])
+    return CleanHtml(_sanitise_again(rebuilt), (*findings, *node_findings))
+
+
+def _without_ranges(text: str, ranges: list[tuple[int, int]]) -> str:
+    for low, high in reversed(ranges):
+        text = text[:low] + text[high:]
+    return text
+
+
+def cut_text_spans(
+    source: str, find_spans: Callable[[str], list[tuple[int, int]]]
+) -> tuple[str, int]:
+    """Remove from `source` the text that `find_spans` finds, and count the spans.
+
+    `find_spans` gets the text as `extract_text` returns it and returns
+    sorted spans that do not overlap. A span may cross tags: each text node
+    loses the part of it that lies inside the span. `source` is returned
+    unchanged when no span is found. Otherwise it is rebuilt from its parsed
+    tags, without comments or declarations, and still needs `clean_html`.
+    """
+    nodes = _MarkupTextNodes()
+    nodes.feed(source)
+    nodes.close()
+    layout = nodes.layout()
+    spans = find_spans(layout.text)
+    if not spans:
+        return source, 0
+    return nodes.rebuild(layout.cut(nodes.texts, spans)), len(spans)
+
+
+class _MarkupTextNodes(_TextNodeFilter):
+    """Reads unsanitised HTML, keeping every tag, with "<br/>" written as "<br>".
+
+    The text of <script> and <style> elements becomes text nodes, which
+    `clean_html` removes later with the elements.
+    """
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
 
 
 class _TextExtractor(HTMLParser):

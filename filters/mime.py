@@ -330,8 +330,17 @@ def read_subject(raw: bytes) -> str:
     RFC 6532 allows. Line breaks and other control characters become spaces.
     """
     headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+    return subject_of(headers)
+
+
+def subject_of(message: Message) -> str:
+    """Return the decoded Subject of a message from `parse_message`, as read_subject.
+
+    Both parse the header block with the same parser, so a message that is
+    parsed anyway needs no second parse for its Subject.
+    """
     value = next(
-        (value for name, value in headers.raw_items() if name.lower() == "subject"),
+        (value for name, value in message.raw_items() if name.lower() == "subject"),
         None,
     )
     if value is None:

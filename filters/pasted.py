@@ -1,140 +1,639 @@
-"""Removal of files pasted into a plain-text body as encoded text.
+"""Removal of files pasted into a text body as encoded text.
 
-A file does not need an attachment to cross: its base64 text pasted into
-the body carries it just as well, and so does a data URI, a
-"begin-base64" block (uuencode -m) or a PEM block ("-----BEGIN ...-----").
-Each such block is removed from text/plain parts, with a finding and a
-notice like those of removed attachments. Classic uuencoded blocks are
+A file does not need an attachment to cross: its encoded text pasted into
+the body carries it just as well. Each pasted file is removed from
+text/plain and text/html parts, with a finding and a notice like those of
+removed attachments. Classic uuencoded blocks with a "begin" line are
 removed by filters.attachments.
 
-Ordinary text must stay, so a run of base64 characters counts only when it
-is long enough to carry a file and mixes upper case, lower case and digits,
-which English words and hexadecimal ids do not. A long run inside a web
-address stays with the address.
+Two general rules find encoded text of any format:
+
+- A run of code: lines drawn from one code alphabet (hexadecimal, base32,
+  base64 and its URL-safe form, Ascii85, uuencode, or yEnc's bytes above
+  0x7F), with at least MIN_CODE_CHARS characters in all. Line numbers in
+  front of lines, spaces between equal groups ("iVBO Rw0K GgoA") and short
+  lines between chunks ("part 2:") do not break a run. The same holds for
+  one long token inside a line.
+- A file signature: a shorter run or token whose decoded bytes start with
+  the magic number of a common file format (FILE_SIGNATURES) goes at any
+  size from MIN_SIGNATURE_CHARS characters.
+
+Markers of known formats remove their blocks whatever the size: data URIs,
+PEM blocks ("-----BEGIN ...-----"), "begin-base64" (uuencode -m), yEnc
+("=ybegin"), BinHex 4.0 and Ascii85 ("<~ ... ~>").
+
+Ordinary text must stay. Each code line must mix the character classes
+that encoded data of its alphabet has (upper case, lower case, digits and,
+for Ascii85, punctuation), which words, numbers and tables of numbers do not.
+MIN_CODE_CHARS lies above the long ids common in mail: a SHA-512 digest in
+hexadecimal has 128 characters. A token inside a web address stays with
+the address, and the base64 value of a "b=" or "bh=" tag, as in a quoted
+DKIM-Signature header, stays unless it is longer than any signature.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from itertools import compress
 
-from filters.attachments import NOTICE
+from filters import html
+from filters.attachments import NOTICE, is_uuencoded_line
 from filters.base import FilterContext, Finding
-from filters.mime import Draft, StepResult, TextPart, map_text_parts
+from filters.mime import Draft, Multipart, Node, StepResult, TextPart
 
 NOTICE_NAME = "file pasted as text"
 
-# Lines of base64 text: at least MIN_RUN_LINES consecutive lines, each of at
-# least MIN_LINE_CHARS characters, or one token of at least MIN_TOKEN_CHARS.
-# Encoders wrap at 64 (PEM) or 76 (MIME) characters.
-MIN_RUN_LINES = 5
-MIN_LINE_CHARS = 40
-MIN_TOKEN_CHARS = 200
+MIN_CODE_CHARS = 160
+MIN_CODE_LINE_CHARS = 16
+MIN_SIGNATURE_CHARS = 12
+# Lines between two chunks of one run, such as "part 2:" or a blank line.
+MAX_JOINING_LINES = 2
+MAX_JOINING_LINE_CHARS = 24
+# An RSA-4096 signature has 684 characters of base64.
+MAX_TAG_VALUE_CHARS = 700
+
+# Magic numbers at the start of common file formats.
+FILE_SIGNATURES = (
+    b"\x89PNG",
+    b"\xff\xd8\xff",  # JPEG
+    b"GIF8",
+    b"%PDF",
+    b"PK\x03\x04",  # ZIP, and Office documents, which are ZIP archives
+    b"\xd0\xcf\x11\xe0",  # older Office documents (OLE2)
+    b"RIFF",  # WAV, WEBP, AVI
+    b"ID3",  # MP3 with an ID3 tag
+    b"OggS",
+    b"7z\xbc\xaf\x27\x1c",
+    b"Rar!\x1a\x07",
+)
+# MP4, MOV and HEIC files have "ftyp" after a 4-byte box size.
+FTYP = b"ftyp"
 
 # Indentation and quote marks ("> ") in front of a pasted line.
 _LINE_PREFIX = " \t>"
-_BASE64_LINE = re.compile(rf"[A-Za-z0-9+/]{{{MIN_LINE_CHARS},}}={{0,2}}")
-_BASE64_TAIL = re.compile(r"[A-Za-z0-9+/]+={0,2}")
-_ARMOUR_LINE = re.compile(r"[A-Za-z0-9+/=]+|[A-Za-z][A-Za-z0-9-]*: .*|")
+_HEX = re.compile(r"[0-9A-Fa-f]+")
+_BASE32 = re.compile(r"[A-Z2-7]+=*")
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")  # standard and URL-safe
+_ASCII85 = re.compile(r"[!-uz]+")
+_URL_SAFE = str.maketrans("-_", "+/")
+_TAIL = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
+_LOWER_THEN_UPPER = re.compile(r"[a-z][A-Z]")
+_LINE_NUMBER = re.compile(r"(?:\d{1,8}[:.)]?|[0-9A-Fa-f]{4,8}:)[ \t]+")
+_TAG_VALUE_START = re.compile(r"(?:^|[;\s])bh?=[A-Za-z0-9+/]*\s*$")
+
+# A line that may be code: one long token, equal groups or a uuencoded
+# line. _CANDIDATE_OR_YENC_LINE adds lines with C1 control characters, which never occur
+# in ordinary text, and is used only when the text has one, because it
+# reads every line to its end.
+_CANDIDATE_FORMS = (
+    r"^[ \t>]*(?:\d{1,8}[:.)]?[ \t]+)?"
+    r"(?:[!-~]{16,}|(?:[!-~]{4,10}[ \t]+){3,}[!-~]{1,10}|[!-`][ -`]{15,}%s)"
+    r"[ \t\r]*$"
+)
+_CANDIDATE_LINE = re.compile(_CANDIDATE_FORMS % "", re.MULTILINE)
+_CANDIDATE_OR_YENC_LINE = re.compile(
+    _CANDIDATE_FORMS % r"|.*[\x80-\x9f].*", re.MULTILINE
+)
+_C1_CONTROL = re.compile(r"[\x80-\x9f]")
+_CODE_RUN = re.compile(rf"[A-Za-z0-9+/_-]{{{MIN_SIGNATURE_CHARS},}}")
+_UUENCODED_LINE = re.compile(r"\n[ \t>]*M[ -`]{58}")
+_CODE_TOKEN = re.compile(
+    rf"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{{{MIN_SIGNATURE_CHARS},}}={{0,2}}"
+)
+_WEB_ADDRESS = re.compile(r"[a-z][a-z0-9+.-]*://|www\.", re.IGNORECASE)
+
 _PEM_BEGIN = re.compile(r"-----BEGIN (?P<label>[A-Z0-9][A-Z0-9 ]*)-----")
+_ARMOUR_LINE = re.compile(r"[A-Za-z0-9+/=]+|[A-Za-z][A-Za-z0-9-]*: .*|")
 # A signed PGP message starts with cleartext that the sender wrote, so only
 # its signature block is removed.
 _CLEARTEXT_LABELS = {"PGP SIGNED MESSAGE"}
 _BEGIN_BASE64 = re.compile(r"begin-base64 [0-7]{3,4} \S.*")
 _BEGIN_BASE64_END = "===="
+_BASE64_TAIL = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+_YENC_BEGIN = "=ybegin "
+_YENC_END = "=yend"
+_BINHEX_LABEL = "converted with BinHex"
+# Text that the first line of a marked block contains.
+_BLOCK_MARKERS = ("-----BEGIN ", "begin-base64 ", _YENC_BEGIN, _BINHEX_LABEL)
+_HTML_MARKERS = (*_BLOCK_MARKERS, "<~", "&lt;~", "data:")
+# Lines of a data URI wrapped by the mail client are full base64 lines.
+_WRAPPED_LINE_CHARS = 40
+_ASCII85_BLOCK = re.compile(r"<~[!-uz\s]+~>")
 _DATA_URI = re.compile(
     r"data:[\w.+/-]*(?:;[\w.+-]+(?:=[\w.+-]*)?)*;base64,[A-Za-z0-9+/=]*"
-    rf"(?:\r?\n[ \t>]*[A-Za-z0-9+/]{{{MIN_LINE_CHARS},}}={{0,2}}(?![^\r\n]))*",
+    rf"(?:\r?\n[ \t>]*[A-Za-z0-9+/]{{{_WRAPPED_LINE_CHARS},}}={{0,2}}(?![^\r\n]))*",
     re.IGNORECASE,
 )
-_LONG_WORD = re.compile(rf"\S{{{MIN_TOKEN_CHARS},}}")
-_BASE64_TOKEN = re.compile(
-    rf"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{{{MIN_TOKEN_CHARS},}}={{0,2}}"
-)
-_WEB_ADDRESS = re.compile(r"[a-z][a-z0-9+.-]*://|www\.", re.IGNORECASE)
+# Markup is left out when an HTML part is checked for code, because style
+# attributes hold long words with digits.
+_TAG = re.compile(r"<[^>]*>")
+_DIGIT_OR_CAPITALS = re.compile(r"[0-9]|[A-Z].*[A-Z]")
+_LETTER_NEXT_TO_DIGIT = re.compile(r"[A-Za-z][0-9]|[0-9][A-Za-z]")
+
+Span = tuple[int, int]
 
 
 def remove_pasted_files(draft: Draft, context: FilterContext) -> StepResult:
-    """Remove files pasted as text from plain-text parts, with a notice each."""
-    removed = 0
+    """Remove files pasted as text from plain and HTML parts, with a notice each.
 
-    def strip(part: TextPart) -> TextPart:
-        nonlocal removed
-        if part.subtype != "plain":
-            return part
-        text, count = strip_pasted_files(part.text)
-        removed += count
-        return replace(part, text=text) if count else part
-
-    body = map_text_parts(draft.body, strip)
+    The alternatives of multipart/alternative carry the same files, so they
+    get as many notices as the alternative with the most files.
+    """
+    findings: list[Finding] = []
+    body, removed = _strip_node(draft.body, findings)
     if not removed:
         return StepResult(draft)
 
     notices = (NOTICE.format(name=NOTICE_NAME),) * removed
-    finding = Finding("attachment", "text/plain", removed, detail=NOTICE_NAME)
-    return StepResult(Draft(body, (*draft.notices, *notices)), (finding,))
+    return StepResult(Draft(body, (*draft.notices, *notices)), tuple(findings))
+
+
+def _strip_node(node: Node, findings: list[Finding]) -> tuple[Node, int]:
+    if isinstance(node, TextPart):
+        return _strip_part(node, findings)
+    if not isinstance(node, Multipart):
+        return node, 0
+
+    results = [_strip_node(child, findings) for child in node.parts]
+    counts = [count for _, count in results]
+    if not any(counts):
+        return node, 0
+    removed = max(counts) if node.subtype == "alternative" else sum(counts)
+    return replace(node, parts=tuple(child for child, _ in results)), removed
+
+
+def _strip_part(part: TextPart, findings: list[Finding]) -> tuple[TextPart, int]:
+    if part.subtype == "plain":
+        text, count = strip_pasted_files(part.text)
+    elif part.subtype == "html":
+        text, count = strip_pasted_html(part.text)
+    else:
+        return part, 0
+    if not count:
+        return part, 0
+    where = f"text/{part.subtype}"
+    findings.append(Finding("attachment", where, count, detail=NOTICE_NAME))
+    return replace(part, text=text), count
 
 
 def strip_pasted_files(text: str) -> tuple[str, int]:
     """Return `text` without its pasted files, and how many were removed."""
-    text, block_count = _strip_blocks(text)
-    text, uri_count = _strip_data_uris(text)
-    text, token_count = _strip_long_tokens(text)
-    return text, block_count + uri_count + token_count
+    spans = find_pasted_files(text)
+    if not spans:
+        return text, 0
+    pieces: list[str] = []
+    cursor = 0
+    for start, end in spans:
+        pieces.append(text[cursor:start])
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces), len(spans)
 
 
-def _completes_base64(data: str, line: str) -> bool:
-    """Check that `line` is the short last line of the base64 text `data`.
+def strip_pasted_html(source: str) -> tuple[str, int]:
+    """Return an HTML part without the pasted files in its text, and their count.
 
-    Base64 text comes in groups of four characters, so the last line makes
-    the length a multiple of four, and it contains padding, a digit, "+" or
-    "/". A word after the data ("Thanks", "Best") does not pass both.
+    The text is read as a reader sees it, one line per block element, so
+    base64 lines split by <br> or held in <pre> are found as in plain text.
     """
-    if _BASE64_TAIL.fullmatch(line) is None:
-        return False
-    if (len(data) + len(line)) % 4 != 0:
-        return False
-    return line.endswith("=") or any(c.isdigit() or c in "+/" for c in line)
+    if _code_words(_TAG.sub(" ", source)) is None and not any(
+        marker in source for marker in _HTML_MARKERS
+    ):
+        return source, 0
+    return html.cut_text_spans(source, find_pasted_files)
 
 
-# Blocks of whole lines
+def find_pasted_files(text: str) -> list[Span]:
+    """Return the spans of `text` that hold pasted files, in order.
+
+    Overlapping finds are merged, so each span counts as one file.
+    """
+    spans: list[Span] = []
+    if any(marker in text for marker in _BLOCK_MARKERS):
+        spans.extend(_marked_blocks(text))
+    if "<~" in text:
+        spans.extend(match.span() for match in _ASCII85_BLOCK.finditer(text))
+    # _DATA_URI ignores case, but no character other than "D", "A" and "T"
+    # lower-cases to "d", "a" or "t", so a match needs "data:" in the
+    # lower-cased text.
+    if "data:" in text.lower():
+        spans.extend(_data_uris(text))
+    words = _code_words(text)
+    if words is not None:
+        spans.extend(_code_runs(text))
+        spans.extend(_code_tokens(text, words))
+    return [_keep_line_break(text, span) for span in _merge(spans)]
 
 
-def _strip_blocks(text: str) -> tuple[str, int]:
-    lines = text.splitlines(keepends=True)
-    kept: list[str] = []
-    count = 0
-    index = 0
-    while index < len(lines):
-        end, pasted = _block_end(lines, index)
-        if pasted:
-            count += 1
+def _code_words(text: str) -> set[str] | None:
+    """Return the words of `text` that may hold code, or None if none may.
+
+    Every code line long enough to count has such a word unless it is yEnc,
+    spaced groups or uuencoded, so for those an empty set is returned.
+    Ordinary text is passed over with one str.split and a test of its long
+    words. Each detailed pattern took 1.5 to 3 ms to scan the 100 KB body of
+    bench/filter_speed.py (Python 3.11), which this check mostly avoids.
+    """
+    all_words = text.split()
+    # compress and map keep the loop over every word in C.
+    long_enough = map((MIN_SIGNATURE_CHARS - 1).__lt__, map(len, all_words))
+    words = set(filter(_is_code_word, compress(all_words, long_enough)))
+    if words:
+        return words
+    if not text.isascii() and _C1_CONTROL.search(text):
+        return words
+    if _UUENCODED_LINE.search(text) or _has_spaced_groups(all_words):
+        return words
+    return None
+
+
+def _has_spaced_groups(all_words: list[str]) -> bool:
+    """Check for three words of four characters that mix letters and digits."""
+    groups = " ".join(compress(all_words, map((4).__eq__, map(len, all_words))))
+    return len(_LETTER_NEXT_TO_DIGIT.findall(groups)) >= 3
+
+
+def _is_code_word(word: str) -> bool:
+    run = _CODE_RUN.search(word)
+    if run is not None and _DIGIT_OR_CAPITALS.search(run.group()):
+        return True
+    return len(word) >= MIN_CODE_LINE_CHARS and _is_ascii85_word(word)
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
-            kept.extend(lines[index:end])
-        index = end
-    return "".join(kept), count
+            merged.append((start, end))
+    return merged
 
 
-def _block_end(lines: list[str], start: int) -> tuple[int, bool]:
-    """Return the index after the lines read from `start`, and if they are a file.
+def _keep_line_break(text: str, span: Span) -> Span:
+    """Leave out the last line break of a span that starts inside a line.
 
-    Lines that were read and are no file are never read again, so a long
-    run of base64-like lines costs linear time.
+    "PDF: data:...\n" loses its data URI and its wrapped lines, and the
+    text before it keeps its line break.
     """
-    content = _content(lines[start])
-    end: int | None = None
-    if content.startswith("-----BEGIN "):
-        end = _pem_block_end(lines, start)
-    elif content.startswith("begin-base64 "):
-        end = _begin_base64_end(lines, start)
-    else:
-        return _base64_run_end(lines, start)
-    return (start + 1, False) if end is None else (end, True)
+    start, end = span
+    if start == 0 or text[start - 1] == "\n" or text[end - 1 : end] != "\n":
+        return span
+    end -= 1
+    return start, end - 1 if text[end - 1 : end] == "\r" else end
 
 
 def _content(line: str) -> str:
     """Return `line` without indentation, quote marks or trailing whitespace."""
     return line.rstrip().lstrip(_LINE_PREFIX)
+
+
+def _lines(text: str) -> tuple[list[str], list[int]]:
+    """Split `text` at line feeds only, and return the lines and their offsets.
+
+    str.splitlines also splits at characters such as U+001C and U+0085,
+    which occur inside yEnc data.
+    """
+    lines = text.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    offsets[-1] = len(text)
+    return lines, offsets
+
+
+# Code alphabets
+
+
+def _code_of_line(line: str) -> str | None:
+    """Return the code that `line` carries, or None if it is no code line.
+
+    Quote marks, a line number in front and spaces between equal groups are
+    left out of the returned code.
+    """
+    content = _content(line)
+    if _is_uuencoded_data(content) or _is_yenc_data(content):
+        return content
+    code = _code_of_content(content)
+    number = _LINE_NUMBER.match(content)
+    if code is None and number is not None:
+        code = _code_of_content(content[number.end() :])
+    return code
+
+
+def _code_of_content(content: str) -> str | None:
+    if " " in content or "\t" in content:
+        joined = _joined_groups(content)
+        if joined is None:
+            return None
+        content = joined
+    if len(content) < MIN_CODE_LINE_CHARS or not is_code(content):
+        return None
+    return content
+
+
+def _joined_groups(content: str) -> str | None:
+    """Join "iVBO Rw0K GgoA ...": at least four groups of one size, 4 to 10."""
+    groups = content.split()
+    size = len(groups[0])
+    if len(groups) < 4 or not 4 <= size <= 10:
+        return None
+    if any(len(group) != size for group in groups[:-1]) or len(groups[-1]) > size:
+        return None
+    return "".join(groups)
+
+
+def is_code(text: str) -> bool:
+    """Check that `text` is drawn from one code alphabet and mixes its classes."""
+    in_hex_or_base32 = _HEX.fullmatch(text) or _BASE32.fullmatch(text)
+    if in_hex_or_base32 and _has_letter_and_digit(text):
+        return True
+    if _BASE64.fullmatch(text) and _mixes_character_classes(text):
+        return True
+    return _ASCII85.fullmatch(text) is not None and _looks_like_ascii85(text)
+
+
+def _has_letter_and_digit(text: str) -> bool:
+    return any(char.isdigit() for char in text) and any(char.isalpha() for char in text)
+
+
+def _mixes_character_classes(text: str) -> bool:
+    """Check for upper case, lower case and digits, as base64 of any file has."""
+    return (
+        any(char.isupper() for char in text)
+        and any(char.islower() for char in text)
+        and any(char.isdigit() for char in text)
+    )
+
+
+def _looks_like_ascii85(text: str) -> bool:
+    # A third of the Ascii85 alphabet is punctuation. Web addresses and
+    # file paths usually have less than a fifth.
+    punctuation = sum(1 for char in text if not char.isalnum())
+    return (
+        punctuation * 5 >= len(text)
+        and _mixes_character_classes(text)
+        and _WEB_ADDRESS.search(text) is None
+    )
+
+
+def _is_uuencoded_data(content: str) -> bool:
+    # Random data puts a space in about one place in 64, and English text
+    # in about one in six.
+    return (
+        len(content) >= MIN_CODE_LINE_CHARS
+        and content.count(" ") * 10 <= len(content)
+        and is_uuencoded_line(content)
+    )
+
+
+def _is_yenc_data(content: str) -> bool:
+    # yEnc shifts each byte by 42, so a quarter or more of its characters
+    # are above U+007F, and some are C1 control characters.
+    if len(content) < MIN_CODE_LINE_CHARS * 2:
+        return False
+    high = sum(1 for char in content if "\x80" <= char <= "\xff")
+    return high * 4 >= len(content) and any(
+        "\x80" <= char <= "\x9f" for char in content
+    )
+
+
+def has_file_signature(code: str) -> bool:
+    """Check whether `code` decodes to bytes that start like a known file."""
+    if len(code) < MIN_SIGNATURE_CHARS:
+        return False
+    return any(
+        data.startswith(FILE_SIGNATURES) or data[4:8] == FTYP
+        for data in _decoded_heads(code[:48])
+    )
+
+
+def _decoded_heads(head: str) -> Iterator[bytes]:
+    """Yield the bytes that the start of `head` decodes to, in each alphabet."""
+    if _HEX.fullmatch(head):
+        yield bytes.fromhex(head[: len(head) // 2 * 2])
+    attempts: tuple[tuple[re.Pattern[str], Callable[[str], bytes]], ...] = (
+        (_BASE64, _decode_base64),
+        (_BASE32, _decode_base32),
+        (_ASCII85, _decode_ascii85),
+    )
+    for pattern, decode in attempts:
+        if pattern.fullmatch(head):
+            try:
+                yield decode(head)
+            except ValueError:
+                continue
+    if is_uuencoded_line(head):
+        try:
+            yield binascii.a2b_uu(head)
+        except binascii.Error:
+            return
+
+
+def _decode_base64(text: str) -> bytes:
+    text = text.rstrip("=").translate(_URL_SAFE)
+    return base64.b64decode(text[: len(text) // 4 * 4], validate=True)
+
+
+def _decode_base32(text: str) -> bytes:
+    return base64.b32decode(text[: len(text) // 8 * 8])
+
+
+def _decode_ascii85(text: str) -> bytes:
+    return base64.a85decode(text[: len(text) // 5 * 5])
+
+
+# Runs of code lines
+
+
+@dataclass
+class _Run:
+    """Consecutive code lines: their span, code length and first line's code."""
+
+    start: int
+    end: int
+    chars: int
+    first_code: str
+
+
+def _code_runs(text: str) -> list[Span]:
+    spans: list[Span] = []
+    run: _Run | None = None
+    lines = _CANDIDATE_OR_YENC_LINE if _C1_CONTROL.search(text) else _CANDIDATE_LINE
+    for line in lines.finditer(text):
+        code = _code_of_line(line.group())
+        if code is None:
+            continue
+        if run is not None and _joins(text, run.end, line.start()):
+            run.end = line.end()
+            run.chars += len(code)
+            continue
+        if run is not None and _is_file(text, run):
+            spans.append(_run_span(text, run))
+        run = _Run(line.start(), line.end(), len(code), code)
+    if run is not None and _is_file(text, run):
+        spans.append(_run_span(text, run))
+    return spans
+
+
+def _joins(text: str, end: int, start: int) -> bool:
+    """Check that only short lines lie between a run's `end` and `start`."""
+    if start - end > (MAX_JOINING_LINES + 1) * (MAX_JOINING_LINE_CHARS + 2):
+        return False
+    between = text[end:start].split("\n")[1:-1]
+    return len(between) <= MAX_JOINING_LINES and all(
+        len(line.strip()) <= MAX_JOINING_LINE_CHARS for line in between
+    )
+
+
+def _is_file(text: str, run: _Run) -> bool:
+    if has_file_signature(run.first_code):
+        return True
+    if run.chars < MIN_CODE_CHARS:
+        return False
+    # The base64 value of a "b=" tag, folded over the next lines, is a quoted
+    # DKIM-Signature header.
+    line_start = text.rfind("\n", 0, max(run.start - 1, 0)) + 1
+    before = text[line_start : run.start]
+    tag_value = _TAG_VALUE_START.search(before) is not None
+    return not tag_value or run.chars > MAX_TAG_VALUE_CHARS
+
+
+def _run_span(text: str, run: _Run) -> Span:
+    """Return the span of a run's lines, with a short last line of the encoding.
+
+    Blank lines may lie between the run and its last line, as where an HTML
+    part has "<br>" and a line break after each line.
+    """
+    end = _line_end(text, run.end)
+    tail_start = end
+    while tail_start < len(text) and text[tail_start] in " \t\r\n":
+        tail_start += 1
+    tail_start = text.rfind("\n", 0, tail_start) + 1
+    if tail_start < end:
+        return run.start, end
+    tail_end = _line_end(text, tail_start)
+    if tail_start < len(text) and _ends_encoding(text[tail_start:tail_end]):
+        return run.start, tail_end
+    return run.start, end
+
+
+def _line_end(text: str, position: int) -> int:
+    """Return the offset after the line break that ends the line at `position`."""
+    newline = text.find("\n", position)
+    return len(text) if newline == -1 else newline + 1
+
+
+def _ends_encoding(line: str) -> bool:
+    """Check that `line` is the short last line of an encoding, not a word.
+
+    "Thanks" and "Sam" stay. The tail of encoded data has a digit, "+", "/",
+    padding or a capital letter after a small one ("JuEfExALTXP"), as words
+    rarely have. A line number and spaces between groups are left out, as
+    in a code line. The tail of yEnc data is any line with a C1 control
+    character.
+    """
+    content = _content(line)
+    if _is_uuencoded_data(content) or _C1_CONTROL.search(content):
+        return True
+    number = _LINE_NUMBER.match(content)
+    if number is not None and number.end() < len(content):
+        content = content[number.end() :]
+    groups = content.split()
+    if len(groups) > 1 and any(len(group) != len(groups[0]) for group in groups[:-1]):
+        return False
+    content = "".join(groups)
+    if _TAIL.fullmatch(content) is None:
+        return False
+    if any(char.isdigit() or char in "+/=" for char in content):
+        return True
+    return len(_LOWER_THEN_UPPER.findall(content)) >= 2
+
+
+# Tokens inside a line
+
+
+def _code_tokens(text: str, words: set[str]) -> list[Span]:
+    """Return the spans of code tokens in `words`, wherever they occur in `text`."""
+    spans: list[Span] = []
+    for word in words:
+        if _WEB_ADDRESS.search(word):
+            continue
+        found = _code_tokens_in_word(word)
+        if not found:
+            continue
+        for start in _word_starts(text, word):
+            spans.extend((start + low, start + high) for low, high in found)
+    return spans
+
+
+def _code_tokens_in_word(word: str) -> list[Span]:
+    if len(word) >= MIN_CODE_CHARS and _is_ascii85_word(word):
+        return [(0, len(word))]
+    return [
+        token.span()
+        for token in _CODE_TOKEN.finditer(word)
+        if _is_file_token(token.group(), word[: token.start()])
+    ]
+
+
+def _word_starts(text: str, word: str) -> Iterator[int]:
+    """Yield where `word` occurs in `text` as a whole whitespace-separated word."""
+    start = text.find(word)
+    while start != -1:
+        end = start + len(word)
+        before_ok = start == 0 or text[start - 1].isspace()
+        if before_ok and (end == len(text) or text[end].isspace()):
+            yield start
+        start = text.find(word, start + 1)
+
+
+def _is_ascii85_word(word: str) -> bool:
+    return _ASCII85.fullmatch(word) is not None and _looks_like_ascii85(word)
+
+
+def _is_file_token(token: str, before: str) -> bool:
+    if has_file_signature(token):
+        return True
+    if len(token) < MIN_CODE_CHARS or not is_code(token):
+        return False
+    tag_value = before.endswith(("b=", "bh="))
+    return not tag_value or len(token) > MAX_TAG_VALUE_CHARS
+
+
+# Blocks with markers
+
+
+def _marked_blocks(text: str) -> list[Span]:
+    lines, offsets = _lines(text)
+    spans: list[Span] = []
+    index = 0
+    while index < len(lines):
+        end = _marked_block_end(lines, index)
+        if end is None:
+            index += 1
+            continue
+        spans.append((offsets[index], offsets[end]))
+        index = end
+    return spans
+
+
+def _marked_block_end(lines: list[str], start: int) -> int | None:
+    """Return the index after the marked block that starts at `start`, if any."""
+    content = _content(lines[start])
+    if content.startswith("-----BEGIN "):
+        return _pem_block_end(lines, start)
+    if content.startswith("begin-base64 "):
+        return _begin_base64_end(lines, start)
+    if content.startswith(_YENC_BEGIN):
+        return _yenc_end(lines, start)
+    if _BINHEX_LABEL in content:
+        return _binhex_end(lines, start)
+    return None
 
 
 def _pem_block_end(lines: list[str], start: int) -> int | None:
@@ -167,37 +666,36 @@ def _begin_base64_end(lines: list[str], start: int) -> int | None:
     return index
 
 
-def _base64_run_end(lines: list[str], start: int) -> tuple[int, bool]:
-    index = start
-    while index < len(lines) and _BASE64_LINE.fullmatch(_content(lines[index])):
+def _yenc_end(lines: list[str], start: int) -> int:
+    # NOTE: without an "=yend" line the block runs to the end of the text,
+    # because nothing in a yEnc line marks where the data ends.
+    index = start + 1
+    while index < len(lines) and not _content(lines[index]).startswith(_YENC_END):
         index += 1
-    if index == start:
-        return start + 1, False
-    if index - start < MIN_RUN_LINES:
-        return index, False
-    if not _mixes_character_classes("".join(lines[start:index])):
-        return index, False
+    return min(index + 1, len(lines))
 
-    # The last line of the encoding is usually shorter.
-    data = "".join(_content(line) for line in lines[start:index])
-    if index < len(lines) and _completes_base64(data, _content(lines[index])):
+
+def _binhex_end(lines: list[str], start: int) -> int | None:
+    """Return the index after a BinHex block: the label line, then ":...:"."""
+    first = start + 1
+    while first < len(lines) and not _content(lines[first]):
+        first += 1
+    if first == len(lines) or not _content(lines[first]).startswith(":"):
+        return None
+    index = first
+    while index < len(lines):
+        content = _content(lines[index])
+        if not content or " " in content:
+            return index
         index += 1
-    return index, True
+        if content.endswith(":") and (index - 1 > first or len(content) > 1):
+            return index
+    return index
 
 
-# Tokens inside a line
-
-
-def _strip_data_uris(text: str) -> tuple[str, int]:
-    pieces: list[str] = []
-    cursor = 0
-    count = 0
+def _data_uris(text: str) -> Iterator[Span]:
     for uri in _DATA_URI.finditer(text):
-        pieces.append(text[cursor : uri.start()])
-        cursor = _data_uri_end(text, uri)
-        count += 1
-    pieces.append(text[cursor:])
-    return "".join(pieces), count
+        yield uri.start(), _data_uri_end(text, uri)
 
 
 def _data_uri_end(text: str, uri: re.Match[str]) -> int:
@@ -215,38 +713,15 @@ def _data_uri_end(text: str, uri: re.Match[str]) -> int:
     return uri.end()
 
 
-def _strip_long_tokens(text: str) -> tuple[str, int]:
-    count = 0
+def _completes_base64(data: str, line: str) -> bool:
+    """Check that `line` is the short last line of the base64 text `data`.
 
-    def strip_word(word: re.Match[str]) -> str:
-        nonlocal count
-        if _WEB_ADDRESS.search(word.group()):
-            return word.group()
-        kept, removed = _without_base64_tokens(word.group())
-        count += removed
-        return kept
-
-    return _LONG_WORD.sub(strip_word, text), count
-
-
-def _without_base64_tokens(word: str) -> tuple[str, int]:
-    pieces: list[str] = []
-    removed = 0
-    cursor = 0
-    for token in _BASE64_TOKEN.finditer(word):
-        if not _mixes_character_classes(token.group()):
-            continue
-        pieces.append(word[cursor : token.start()])
-        removed += 1
-        cursor = token.end()
-    pieces.append(word[cursor:])
-    return "".join(pieces), removed
-
-
-def _mixes_character_classes(text: str) -> bool:
-    """Check for upper case, lower case and digits, as base64 of any file has."""
-    return (
-        any(char.isupper() for char in text)
-        and any(char.islower() for char in text)
-        and any(char.isdigit() for char in text)
-    )
+    Base64 text comes in groups of four characters, so the last line makes
+    the length a multiple of four, and it contains padding, a digit, "+" or
+    "/". A word after the data ("Thanks", "Best") does not pass both.
+    """
+    if _BASE64_TAIL.fullmatch(line) is None:
+        return False
+    if (len(data) + len(line)) % 4 != 0:
+        return False
+    return line.endswith("=") or any(c.isdigit() or c in "+/" for c in line)

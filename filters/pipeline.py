@@ -85,18 +85,18 @@ def clean_message(raw: bytes, context: FilterContext) -> CleanMessage:
 
 
 def _clean(raw: bytes, context: FilterContext) -> CleanMessage:
-    sent_subject = mime.read_subject(raw)
-    subject = redact_text(sent_subject, context, "subject")
-    subject_findings = [
-        *subject.findings,
-        *safeguarding.flag_subject(sent_subject, context),
-    ]
     try:
         message = mime.parse_message(raw)
+    except mime.UnreadableMessage as exc:
+        subject, subject_findings = _filter_subject(mime.read_subject(raw), context)
+        return _held(subject, (str(exc),), subject_findings)
+
+    subject, subject_findings = _filter_subject(mime.subject_of(message), context)
+    try:
         mime.check_limits(message)
         body = mime.read_body(message)
     except mime.UnreadableMessage as exc:
-        return _held(subject.text, (str(exc),), subject_findings)
+        return _held(subject, (str(exc),), subject_findings)
 
     draft = Draft(body)
     findings: list[Finding] = list(subject_findings)
@@ -104,11 +104,20 @@ def _clean(raw: bytes, context: FilterContext) -> CleanMessage:
         result = step(draft, context)
         findings.extend(result.findings)
         if result.hold_reasons:
-            return _held(subject.text, result.hold_reasons, findings)
+            return _held(subject, result.hold_reasons, findings)
         draft = result.draft
 
     content = mime.build_entity(draft.body)
-    return CleanMessage(subject.text, content, merge_findings(findings), ())
+    return CleanMessage(subject, content, merge_findings(findings), ())
+
+
+def _filter_subject(
+    sent_subject: str, context: FilterContext
+) -> tuple[str, list[Finding]]:
+    """Return the filtered subject, and what the text and safeguarding filters found."""
+    subject = redact_text(sent_subject, context, "subject")
+    findings = [*subject.findings, *safeguarding.flag_subject(sent_subject, context)]
+    return subject.text, findings
 
 
 def _held(

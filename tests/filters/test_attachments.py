@@ -348,10 +348,10 @@ def test_begin_line_without_data_is_kept() -> None:
     assert strip_uuencoded(text) == (text, [])
 
 
-def test_describe_file_removes_control_characters() -> None:
+def test_file_name_with_control_characters_is_not_shown() -> None:
     label, findings = describe_file("bad\r\nname\x00.pdf", "file", CONTEXT)
 
-    assert label == "bad name .pdf"
+    assert label == "pdf file"
     assert findings == []
 
 
@@ -419,3 +419,36 @@ def test_pgp_armoured_text_is_held() -> None:
 
     assert result.hold_reasons == (ENCRYPTED,)
     assert b"hQEMA" not in result.content.as_bytes(policy=email.policy.SMTP)
+
+
+def test_file_name_cannot_add_text_after_the_notice() -> None:
+    # The header is written by hand, so that the parser reads the RFC 2231
+    # file name exactly as a sender wrote it.
+    raw = (
+        "From: sam@example.com\r\nTo: alex@example.org\r\nSubject: Files\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n"
+        "--b\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n"
+        "Content-Disposition: attachment; filename*=utf-8''"
+        "a.png%5D%0D%0A%0D%0Ahello%20there%0D%0A%5Bb.png\r\n\r\n"
+        "iVBORw0KGgo=\r\n--b--\r\n"
+    )
+
+    result = clean_message(raw.encode(), CONTEXT)
+
+    assert leaf_texts(result) == ["See attached.\n\n[attachment removed: png file]\n"]
+
+
+@pytest.mark.parametrize(
+    ("filename", "label"),
+    [
+        ("a.png] hello [b.png", "png file"),
+        ("<b>notes</b>.txt", "txt file"),
+        ("{draft}.docx", "docx file"),
+        ("report (1).pdf", "report (1).pdf"),
+        ("Year 10 options.pdf", "Year 10 options.pdf"),
+    ],
+)
+def test_file_name_with_brackets_is_not_shown(filename: str, label: str) -> None:
+    assert describe_file(filename, "file", CONTEXT) == (label, [])

@@ -10,7 +10,7 @@ import pytest
 
 from filters.base import FilterContext
 from filters.html import (
-    _filter_text_nodes,
+    _read_text_nodes,
     _TextNodeFilter,
     clean_html,
     extract_text,
@@ -175,20 +175,93 @@ def test_html_message_is_sanitised() -> None:
         "<ul><li>one &amp; two</li><li>three</li></ul><br/>x<br>y",
         "<table><tr><td>a</td><td>b &lt;c&gt;</td></tr></table>\n\n\n<p>end</p>",
         "plain text with no tags at all",
+        "\n\nleading line breaks<p>and\n\n\n\ninside a node</p>\n\n",
+        "\n\n\n",
+        "",
     ],
 )
 def test_text_from_one_parse_matches_extract_text(source: str) -> None:
-    # clean_html reads the filtered part's text from the parse that filters
-    # its text nodes, instead of parsing the rebuilt fragment again.
+    # clean_html reads the part's text from the parse that collects its text
+    # nodes, instead of parsing the fragment again.
     sanitised = sanitise(source, CONTEXT, [])
     parser = _TextNodeFilter()
     parser.feed(sanitised)
     parser.close()
 
-    rebuilt, text, _ = _filter_text_nodes(parser, CONTEXT)
+    rebuilt = parser.rebuild(parser.texts)
 
-    assert text == extract_text(rebuilt)
     assert parser.text(parser.texts) == extract_text(sanitised)
+    assert parser.layout().text == extract_text(sanitised)
+    assert extract_text(rebuilt) == extract_text(sanitised)
+
+
+def parsed_by_html_parser(fragment: str) -> _TextNodeFilter:
+    parser = _TextNodeFilter()
+    parser.feed(fragment)
+    parser.close()
+    return parser
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        # nh3 output, with escapes in text and attribute values
+        '<a href="https://example.org/?a=1&amp;b=2" title="x &quot;y&quot; &gt;'
+        ' z&nbsp;w" rel="noopener noreferrer">t&amp;u &lt;v&gt; &nbsp; nb</a>',
+        "<p>ab<br>c</p>\n<table><tbody><tr><td>a</td></tr></tbody></table>",
+        '<abbr title="">e</abbr> tail &amp;',
+        # not nh3 output, so HTMLParser reads it
+        "<p>a<!-- c -->b<br/>c<BR>d</p>",
+        "x < y &amp z",
+    ],
+)
+def test_tags_read_as_html_parser_does(fragment: str) -> None:
+    fast = _read_text_nodes(fragment)
+    expected = parsed_by_html_parser(fragment)
+
+    assert fast.output == expected.output
+    assert fast.plain == expected.plain
+    assert fast.texts == expected.texts
+
+
+def test_text_node_is_filtered_in_its_context() -> None:
+    # "samj04" alone is no handle, but after "my snap is" in the node before
+    # it is one.
+    cleaned = clean_html("<p>my snap is <b>samj04</b></p>", CONTEXT)
+
+    assert cleaned.html == "<p>my snap is <b>[contact link removed]</b></p>"
+    assert [f.kind for f in cleaned.findings] == ["off_platform"]
+
+
+def test_nodes_are_filtered_in_place() -> None:
+    source = f"<p>Ring {PHONE}</p><p>or write to <i>{ADDRESS}</i></p>"
+
+    cleaned = clean_html(source, CONTEXT)
+
+    assert cleaned.html == (
+        f"<p>Ring {PHONE_PLACEHOLDER}</p>"
+        f"<p>or write to <i>{ADDRESS_PLACEHOLDER}</i></p>"
+    )
+    assert [f.kind for f in cleaned.findings] == ["phone", "email"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # Line breaks that the text of the part leaves out, before a node,
+        # inside one and at either end, shift the text against the nodes.
+        "<p>Hi</p>\n\n\n\n<p>Ring {phone}</p>",
+        "<pre>Hi\n\n\n\nRing {phone} now</pre>",
+        "\n\nRing {phone}",
+        "Ring {phone}\n\n\n",
+        "<p>\n\n\nHi</p>\n\n\n<div>\n\n\nRing {phone}\n\n\n</div>",
+    ],
+)
+def test_phone_in_shifted_node_is_replaced(source: str) -> None:
+    cleaned = clean_html(source.format(phone=PHONE), CONTEXT)
+
+    assert cleaned.html == source.format(phone=PHONE_PLACEHOLDER)
+    assert [f.kind for f in cleaned.findings] == ["phone"]
 
 
 def test_ruby_annotation_cannot_split_a_phone_number() -> None:
@@ -205,3 +278,45 @@ def test_ruby_annotation_text_is_removed() -> None:
 
     assert result.html == "<p>漢字</p>"
     assert result.findings == ()
+
+
+def html_delivered(source: str) -> str:
+    message = EmailMessage()
+    message["Subject"] = "Hi"
+    message.set_content(source, subtype="html")
+    result = clean_message(message.as_bytes(), CONTEXT)
+    content = result.content.get_content()
+    assert isinstance(content, str)
+    return content.strip()
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (f'<p lang="{PHONE}">Hi</p>', "<p>Hi</p>"),
+        ('<p lang="14 Acacia Avenue">Hi</p>', "<p>Hi</p>"),
+        ('<ol start="14 Acacia Avenue"><li>Hi</li></ol>', "<ol><li>Hi</li></ol>"),
+        ('<ol start="07700900123"><li>Hi</li></ol>', "<ol><li>Hi</li></ol>"),
+        (
+            '<table><tr><td colspan="07700900123" align="sam">x</td></tr></table>',
+            "<table><tbody><tr><td>x</td></tr></tbody></table>",
+        ),
+    ],
+)
+def test_attribute_outside_its_strict_form_is_dropped(
+    source: str, expected: str
+) -> None:
+    assert html_delivered(source) == expected
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '<p lang="en-GB">Hi</p>',
+        '<p lang="zh-Hant-TW">Hi</p>',
+        '<ol start="3"><li>Hi</li></ol>',
+        '<table><tbody><tr><td colspan="2" align="center">x</td></tr></tbody></table>',
+    ],
+)
+def test_attribute_in_its_strict_form_stays(source: str) -> None:
+    assert html_delivered(source) == source

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import email.policy
 from email.message import EmailMessage
 
@@ -10,7 +11,12 @@ import pytest
 
 from filters.base import FilterContext, Finding
 from filters.mime import Draft, Multipart, TextPart
-from filters.pasted import remove_pasted_files, strip_pasted_files
+from filters.pasted import (
+    MIN_CODE_CHARS,
+    remove_pasted_files,
+    strip_pasted_files,
+    strip_pasted_html,
+)
 from filters.pipeline import clean_message
 
 CONTEXT = FilterContext()
@@ -45,10 +51,11 @@ def test_quoted_base64_lines_are_removed() -> None:
     assert count == 1
 
 
-def test_four_base64_lines_stay() -> None:
-    four = "".join(BASE64_LINES.splitlines(keepends=True)[:4])
+def test_base64_lines_under_the_limit_stay() -> None:
+    two = "".join(BASE64_LINES.splitlines(keepends=True)[:2])
 
-    assert strip_pasted_files(four) == (four, 0)
+    assert len(two.replace("\n", "")) == MIN_CODE_CHARS - 8
+    assert strip_pasted_files(two) == (two, 0)
 
 
 def test_single_long_base64_token_is_removed() -> None:
@@ -59,7 +66,7 @@ def test_single_long_base64_token_is_removed() -> None:
 
 
 def test_base64_token_under_the_limit_stays() -> None:
-    token = BASE64_TOKEN[:199]
+    token = BASE64_TOKEN[: MIN_CODE_CHARS - 1]
 
     assert strip_pasted_files(f"File: {token} thanks") == (f"File: {token} thanks", 0)
 
@@ -90,6 +97,16 @@ def test_wrapped_data_uri_is_removed() -> None:
 
 def test_begin_base64_block_is_removed() -> None:
     block = "begin-base64 644 notes.txt\n" + BASE64_LINES[:77] + "====\n"
+
+    text, count = strip_pasted_files("Before\n" + block + "After\n")
+
+    assert text == "Before\nAfter\n"
+    assert count == 1
+
+
+def test_begin_base64_block_of_short_lines_is_removed() -> None:
+    # No line is as long as a base64 line, so only the first line marks it.
+    block = "begin-base64 644 a.txt\nQUJD\n====\n"
 
     text, count = strip_pasted_files("Before\n" + block + "After\n")
 
@@ -165,11 +182,13 @@ def test_step_adds_finding_and_notice_per_file() -> None:
     result = remove_pasted_files(draft, CONTEXT)
 
     assert result.draft.body == Multipart(
-        "alternative", (TextPart("plain", "One \nTwo\nEnd\n"), html)
+        "alternative",
+        (TextPart("plain", "One \nTwo\nEnd\n"), TextPart("html", "<p></p>")),
     )
     assert result.draft.notices == ("earlier", NOTICE, NOTICE)
     assert result.findings == (
         Finding("attachment", "text/plain", 2, detail="file pasted as text"),
+        Finding("attachment", "text/html", 1, detail="file pasted as text"),
     )
 
 
@@ -195,3 +214,189 @@ def test_pasted_file_is_removed_from_delivered_message() -> None:
     assert Finding("attachment", "text/plain", 1, detail="file pasted as text") in (
         result.findings
     )
+
+
+# Encoded forms of pasted files, and text that looks like them
+
+# An 8 by 8 PNG and a 137-byte PDF: files far smaller than MIN_CODE_CHARS
+# characters of base64, found by their signatures.
+SMALL_PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x08\x00\x00\x00\x08"
+    b"\x08\x02\x00\x00\x00Km)\xdc\x00\x00\x00\x12IDATx\x9cc\xf8\xcf\x80\x04"
+    b"\x18\xa8\x04\x00\xa9\x1d?\xc1\x9f\xb0\x8f\x0f\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+SMALL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n"
+SMALL_PDF += b"%" * (136 - len(SMALL_PDF)) + b"\n"
+PLAIN_DELIVERED = f"here it is\n\n{NOTICE}\n"
+
+
+def delivered_texts(message: EmailMessage) -> list[str]:
+    result = clean_message(message.as_bytes(), CONTEXT)
+    assert result.hold_reasons == ()
+    texts = []
+    for part in result.content.walk():
+        if not part.is_multipart():
+            texts.append(part.get_content().replace("\r\n", "\n"))
+    return texts
+
+
+def plain_message(text: str, charset: str = "utf-8") -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = "File"
+    message.set_content(text, charset=charset)
+    return message
+
+
+# Bytes that yEnc writes as printable Latin-1 characters, because a text
+# part with other control characters is held as binary data.
+YENC_DATA = bytes(byte for byte in FILE_BYTES if (byte + 42) % 256 >= 32)
+
+
+def yenc(data: bytes) -> str:
+    """Return yEnc lines for `data`, read as Latin-1 like a mail client does."""
+    encoded = bytearray()
+    for byte in data:
+        shifted = (byte + 42) % 256
+        if shifted in (0, 10, 13, 61):
+            encoded += bytes((61, (shifted + 64) % 256))
+        else:
+            encoded.append(shifted)
+    lines = [encoded[start : start + 128] for start in range(0, len(encoded), 128)]
+    return "".join(line.decode("latin-1") + "\n" for line in lines)
+
+
+def spaced(code: str) -> str:
+    return " ".join(code[start : start + 4] for start in range(0, len(code), 4))
+
+
+def wrapped(code: str, width: int = 76) -> str:
+    return "".join(code[i : i + width] + "\n" for i in range(0, len(code), width))
+
+
+PASTED_FORMS = {
+    "hex dump": wrapped(FILE_BYTES.hex()),
+    "base32": wrapped(base64.b32encode(FILE_BYTES).decode()),
+    "url-safe base64": wrapped(base64.urlsafe_b64encode(FILE_BYTES).decode()),
+    "numbered lines": "".join(
+        f"{number:04d} {line}\n"
+        for number, line in enumerate(wrapped(BASE64_TOKEN, 60).split())
+    ),
+    "chunks": "\nnext part:\n".join(wrapped(BASE64_TOKEN, 100).split()) + "\n",
+    "spaced groups": "".join(spaced(line) + "\n" for line in BASE64_LINES.split()),
+    "small png": base64.b64encode(SMALL_PNG).decode() + "\n",
+    "small pdf": wrapped(base64.b64encode(SMALL_PDF).decode()),
+    "small hex png": SMALL_PNG.hex() + "\n",
+    "uuencode without begin": "".join(
+        binascii.b2a_uu(FILE_BYTES[start : start + 45]).decode()
+        for start in range(0, len(FILE_BYTES), 45)
+    ),
+    "binhex": "(This file must be converted with BinHex 4.0)\n"
+    ":" + FILE_BYTES[:40].hex() + ":\n",
+    "ascii85": "<~" + base64.a85encode(FILE_BYTES[:60]).decode() + "~>\n",
+    "bare ascii85": wrapped(base64.a85encode(FILE_BYTES).decode()),
+}
+
+
+@pytest.mark.parametrize("form", PASTED_FORMS, ids=str)
+def test_pasted_form_is_removed(form: str) -> None:
+    message = plain_message("here it is\n" + PASTED_FORMS[form])
+
+    assert delivered_texts(message) == [PLAIN_DELIVERED]
+
+
+def test_yenc_block_is_removed() -> None:
+    block = "=ybegin line=128 size=266 name=cv.pdf\n" + yenc(YENC_DATA) + "=yend\n"
+    message = plain_message("here it is\n" + block, charset="iso-8859-1")
+
+    assert delivered_texts(message) == [PLAIN_DELIVERED]
+
+
+def test_yenc_lines_without_markers_are_removed() -> None:
+    message = plain_message("here it is\n" + yenc(YENC_DATA), "iso-8859-1")
+
+    assert delivered_texts(message) == [PLAIN_DELIVERED]
+
+
+def test_base64_in_html_alternative_is_removed() -> None:
+    # Gmail and Outlook send the text twice: as plain text, and as HTML
+    # with a <br> after each line.
+    lines = BASE64_LINES.split()
+    message = plain_message("here is my cv\n\n" + BASE64_LINES)
+    message.add_alternative(
+        "<div>here is my cv</div><div>" + "<br>".join(lines) + "</div>",
+        subtype="html",
+    )
+
+    plain, html = delivered_texts(message)
+
+    assert plain == f"here is my cv\n\n{NOTICE}\n"
+    # NOTE: the <br> elements between the removed lines stay.
+    assert html == (
+        f"<div>here is my cv</div><div><br><br><br><br><br></div>\n\n<p>{NOTICE}</p>\n"
+    )
+
+
+def test_base64_in_html_pre_is_removed() -> None:
+    message = EmailMessage()
+    message["Subject"] = "File"
+    message.set_content(
+        f"<html><body><p>cv:</p><pre>{BASE64_LINES}</pre></body></html>",
+        subtype="html",
+    )
+
+    assert delivered_texts(message) == [f"<p>cv:</p><pre></pre>\n\n<p>{NOTICE}</p>\n"]
+
+
+def test_html_without_code_is_unchanged() -> None:
+    source = '<p style="font-size:14px">Relationships 2024 and alex.s.2008</p>'
+
+    assert strip_pasted_html(source) == (source, 0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://www.example.com/s?session=" + BASE64_TOKEN[:150] + " for details\n",
+        "Message-ID: <CAKx9+vR3mXy7pQz8L2nW5tB4kJ6hF1dG0sA3eC9uY7@mail.gmail.com>\n",
+        "sha256 "
+        + "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d\n",
+        "sha512 " + "ab12" * 32 + "\n",
+        "".join(f"{'ab12' * 16}  notes{number}.txt\n" for number in range(6)),
+        "".join(
+            f"123e4567-e89b-12d3-a456-42661417400{number}\n" for number in range(8)
+        ),
+        "Fingerprint: 3A1F 9C2B 7D4E 8F60 1A2B  3C4D 5E6F 7081 92A3 B4C5\n",
+        "".join(
+            f"{2019 + n} {1200 + n} {3400 + n} {5600 + n} {7800 + n}\n"
+            for n in range(12)
+        ),
+        "".join(f"{n}.25 {n}.50 {n}.75 {n}.00 1{n}.5\n" for n in range(12)),
+        "Donaudampfschifffahrtselektrizitaetenhauptbetriebswerkbauunterbeamtengesellschaft\n",
+        "N,N-Dimethyl-4-aminopyridine and 1,2,3,4-tetrahydroacridin-9-amine\n",
+        "PLEASE BRING YOUR CV AND TWO REFERENCES TO THE INTERVIEW ON 12 MAY!!\n" * 4,
+        "Tracking: JD014600006573812345, JD014600006573812346\n",
+        ("-=" * 36 + "\n") * 6,
+        "Thanks\nSam\n",
+    ],
+)
+def test_text_that_looks_encoded_stays(text: str) -> None:
+    assert strip_pasted_files(text) == (text, 0)
+
+
+def test_quoted_dkim_signature_stays() -> None:
+    signature_lines = wrapped(BASE64_TOKEN[:344], 70)
+    header = (
+        "> DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s1;\n"
+        ">        bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\n"
+        ">        b=\n"
+        + "".join(f">        {line}\n" for line in signature_lines.split())
+    )
+
+    assert strip_pasted_files(header) == (header, 0)
+
+
+def test_dkim_tag_longer_than_any_signature_is_removed() -> None:
+    value = wrapped(base64.b64encode(FILE_BYTES * 3).decode()[:760], 70)
+    text = "b=\n" + value
+
+    assert strip_pasted_files(text) == ("b=\n", 1)

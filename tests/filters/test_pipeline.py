@@ -10,7 +10,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from filters import pipeline
+from filters import mime, pipeline
 from filters.base import FilterContext
 from filters.mime import MAX_DEPTH, MAX_PARTS, MAX_TEXT_CHARS, Draft, StepResult
 from filters.pipeline import HELD_PLACEHOLDER, INTERNAL_ERROR, clean_message
@@ -96,7 +96,9 @@ def test_phone_in_plain_text_is_removed() -> None:
 
     assert result.hold_reasons == ()
     assert delivered_texts(result) == [f"Ring me on {PHONE_PLACEHOLDER} tonight.\n"]
-    assert sum(f.count for f in result.findings if f.where == "text/plain") == 1
+    assert [
+        (f.kind, f.where, f.count) for f in result.findings if f.kind == "phone"
+    ] == [("phone", "text/plain", 1)]
 
 
 def test_encoded_subject_is_filtered() -> None:
@@ -118,6 +120,33 @@ def test_missing_subject_is_empty() -> None:
     raw = b"Content-Type: text/plain\r\n\r\nHi\r\n"
 
     assert clean_message(raw, CONTEXT).subject == ""
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        b"=?utf-8?q?Caf=C3=A9_chat?=",
+        "Café at four".encode(),
+        b"A long subject\r\n folded onto a second line",
+        b"Line\x00break and\ttab",
+    ],
+)
+def test_subject_of_equals_read_subject(subject: bytes) -> None:
+    raw = raw_message(b"Hi\r\n", subject=subject)
+
+    assert mime.subject_of(mime.parse_message(raw)) == mime.read_subject(raw)
+
+
+def test_subject_of_unparseable_nest_is_filtered() -> None:
+    raw = nested_multipart(3000).replace(
+        b"Subject: deep", b"Subject: ring " + PHONE.encode()
+    )
+
+    result = clean_message(raw, CONTEXT)
+
+    assert result.subject == f"ring {PHONE_PLACEHOLDER}"
+    assert "levels deep" in result.hold_reasons[0]
+    assert [f.where for f in result.findings] == ["subject"]
 
 
 def test_content_has_no_identity_headers() -> None:
