@@ -56,11 +56,18 @@ SENTENCE_WINDOW_CHARS = 300
 
 # Between two words of a phrase: any run of spaces, line breaks and
 # punctuation that does not end a sentence. A blank line ends one too.
-SEPARATOR = r"(?:[^\w.!?\n]|\n(?![^\S\n]*\n))+"
+# The quantifier is possessive ("++", Python 3.11 and later) because a
+# word character always follows, so giving characters back cannot help.
+SEPARATOR = r"(?:[^\w.!?\n]|\n(?![^\S\n]*\n))++"
 # Apostrophes: straight, and the right single quotation mark (U+2019) that
 # many clients type instead.
 APOSTROPHES = "'\u2019"
-ANY_WORD = rf"\w+(?:[{APOSTROPHES}]\w+)*"
+# One word of a "..." gap. Each run of letters is possessive: without it,
+# a failed match after a gap retried every shorter piece of each skipped
+# word, which made gaps the slowest part of matching. The part after an
+# apostrophe may still be given back, so "said he'd kill" leaves "'d" for
+# a phrase word.
+ANY_WORD = rf"\w++(?:[{APOSTROPHES}]\w++)*"
 # "..." in a phrase stands for up to this many words, and "...N" for up
 # to N words, at most MAX_GAP_WORDS.
 GAP_WORDS = 3
@@ -70,6 +77,12 @@ SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n[^\S\n]*\n")
 # or "...N", or a word.
 PHRASE_TOKEN = re.compile(r"\(([^()\[\]]*)\)|\[([^()\[\]]*)\]|\.\.\.(\d*)|[^\s()\[\]]+")
 CATEGORY_NAME = re.compile(r"[a-z][a-z0-9-]*")
+# "{name}" in a phrase stands for the choices of the group `name` in the
+# rules file's [groups] table.
+GROUP_REFERENCE = re.compile(r"\{([^{}]*)\}")
+GROUP_NAME = re.compile(r"[a-z][a-z0-9_-]*")
+# A group choice is plain words, without brackets, braces, "|" or "...".
+GROUP_CHOICE = re.compile(r"[^()\[\]{}|.]+(?:\.(?!\.)[^()\[\]{}|.]*)*")
 RULE_KEYS = {"category", "severity", "phrases", "patterns", "unless"}
 VOWELS = set("aeiou")
 # Escapes in a pattern that stand for a class of characters, a position or a
@@ -106,6 +119,7 @@ SPELLINGS = {
     "cos": "because",
     "coz": "because",
     "cuz": "because",
+    "dnt": "don't",
     "ppl": "people",
     "sum": "some",
     "smth": "something",
@@ -188,7 +202,7 @@ class RulesError(ValueError):
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule of a rules file, as written there."""
+    """One rule of a rules file, with each "{group}" replaced by its choices."""
 
     category: str
     severity: str
@@ -250,8 +264,9 @@ def parse_rules(data: dict[str, Any], source: str) -> SafeguardingRules:
     tables = data.get("rules")
     if not isinstance(tables, list) or not tables:
         raise RulesError(f"{source} has no [[rules]] tables: add at least one")
+    groups = _parse_groups(data.get("groups", {}), source)
     rules = tuple(
-        _parse_rule(table, f"{source}: rule {number}")
+        _parse_rule(table, f"{source}: rule {number}", groups)
         for number, table in enumerate(tables, start=1)
     )
     parsed = SafeguardingRules(rules, source)
@@ -259,7 +274,63 @@ def parse_rules(data: dict[str, Any], source: str) -> SafeguardingRules:
     return parsed
 
 
-def _parse_rule(table: Any, label: str) -> Rule:
+def _parse_groups(table: Any, source: str) -> dict[str, str]:
+    """Check the [groups] table and return each group's choices joined by "|"."""
+    if not isinstance(table, dict):
+        raise RulesError(f'{source} [groups] is not a table: write name = ["a b"]')
+    groups: dict[str, str] = {}
+    for name, choices in table.items():
+        if not GROUP_NAME.fullmatch(name):
+            raise RulesError(
+                f"{source} group name {name!r} is invalid: use lower-case "
+                'letters, digits, "_" and "-", such as "private_place"'
+            )
+        if not isinstance(choices, list) or not choices:
+            raise RulesError(
+                f'{source} group {name} must be a non-empty list, such as ["a b"]'
+            )
+        for choice in choices:
+            if not isinstance(choice, str) or not GROUP_CHOICE.fullmatch(choice):
+                raise RulesError(
+                    f"{source} group {name} has the choice {choice!r}: write "
+                    'plain words without brackets, braces, "|" or "..."'
+                )
+        groups[name] = "|".join(" ".join(choice.split()) for choice in choices)
+    return groups
+
+
+def expand_groups(phrase: str, groups: dict[str, str], label: str) -> str:
+    """Replace each "{name}" in `phrase` with the choices of group `name`.
+
+    A reference on its own becomes a choice "(a|b c)". Inside brackets,
+    "(x|{name})" or "[{name}]", it adds its choices to theirs, because
+    brackets do not nest.
+    """
+    pieces: list[str] = []
+    cursor = 0
+    for reference in GROUP_REFERENCE.finditer(phrase):
+        name = reference.group(1)
+        if name not in groups:
+            raise RulesError(
+                f"{label} phrase {phrase!r} names the unknown group {{{name}}}: "
+                "define it under [groups]"
+            )
+        pieces.append(phrase[cursor : reference.start()])
+        choices = groups[name]
+        inside = _in_brackets(phrase[: reference.start()])
+        pieces.append(choices if inside else f"({choices})")
+        cursor = reference.end()
+    pieces.append(phrase[cursor:])
+    return "".join(pieces)
+
+
+def _in_brackets(prefix: str) -> bool:
+    """Check that `prefix` leaves a "(" or "[" open."""
+    opened = prefix.count("(") + prefix.count("[")
+    return opened > prefix.count(")") + prefix.count("]")
+
+
+def _parse_rule(table: Any, label: str, groups: dict[str, str]) -> Rule:
     if not isinstance(table, dict):
         raise RulesError(f"{label} is not a table: write it under [[rules]]")
     unknown = sorted(set(table) - RULE_KEYS)
@@ -281,13 +352,20 @@ def _parse_rule(table: Any, label: str) -> Rule:
     rule = Rule(
         category,
         severity,
-        _strings(table, "phrases", label),
+        _phrases(table, "phrases", label, groups),
         _strings(table, "patterns", label),
-        _strings(table, "unless", label),
+        _phrases(table, "unless", label, groups),
     )
     if not rule.phrases and not rule.patterns:
         raise RulesError(f"{label} has no phrases and no patterns: add one")
     return rule
+
+
+def _phrases(
+    table: dict[str, Any], key: str, label: str, groups: dict[str, str]
+) -> tuple[str, ...]:
+    phrases = _strings(table, key, label)
+    return tuple(expand_groups(phrase, groups, label) for phrase in phrases)
 
 
 def _strings(table: dict[str, Any], key: str, label: str) -> tuple[str, ...]:
@@ -327,16 +405,31 @@ class _Phrase:
     to the possible first characters.
     """
 
-    pattern: re.Pattern[str]
+    # The regular expression, compiled on first use by `pattern`.
+    source: str
     required: tuple[frozenset[str], ...]
     anchors: _Anchors | None = None
     # For each anchor word, the words that can come right after it in a
     # match, or None when any word can. Checking the next word first skips
-    # most `Pattern.match` calls at common first words such as "you".
-    followers: dict[str, frozenset[str] | None] | None = None
+    # most `Pattern.match` calls at common first words such as "you". An
+    # anchor with an apostrophe is keyed by the two words the text splits
+    # it into, ("don", "t") for "don't", and maps to the word after those.
+    followers: _Followers | None = None
     # True for a rules-file pattern compiled without re.IGNORECASE, which
     # `_search` runs over `_Text.folded` instead of `_Text.lower`.
     folded: bool = False
+    flags: int = 0
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """The compiled `source`.
+
+        Compiling every phrase of the packaged rules took 1 to 2 s (Python
+        3.11 on a shared two-core machine), and a short message needs few
+        of them, so each is compiled when a text first reaches it. A
+        phrase's syntax is checked when it is parsed.
+        """
+        return re.compile(self.source, self.flags)
 
 
 @dataclass(frozen=True)
@@ -372,8 +465,8 @@ def _rules_file_pattern(pattern: str) -> _Phrase:
     ASCII matches folded text in the same places without the flag.
     """
     if _is_lower_case_ascii(pattern):
-        return _Phrase(re.compile(pattern), (), folded=True)
-    return _Phrase(re.compile(pattern, re.IGNORECASE), ())
+        return _Phrase(pattern, (), folded=True)
+    return _Phrase(pattern, (), flags=re.IGNORECASE)
 
 
 def _is_lower_case_ascii(pattern: str) -> bool:
@@ -403,28 +496,30 @@ def _is_lower_case_ascii(pattern: str) -> bool:
 
 def _phrase(phrase: str, label: str) -> _Phrase:
     tokens = _tokens(phrase, label)
-    pattern = re.compile(_phrase_pattern(tokens, phrase, label))
     return _Phrase(
-        pattern,
+        _phrase_pattern(tokens, phrase, label),
         _required_words(tokens),
         _anchors(tokens[0]),
         _followers(tokens),
     )
 
 
-def _followers(
-    tokens: list[re.Match[str]],
-) -> dict[str, frozenset[str] | None] | None:
+# Anchor words, or the two words of an anchor with an apostrophe, mapped
+# to the words that can follow them (see `_Phrase.followers`).
+_Followers = dict[str | tuple[str, str], frozenset[str] | None]
+
+
+def _followers(tokens: list[re.Match[str]]) -> _Followers:
     """Map each anchor word of a phrase to the words that can follow it.
 
-    A choice "you are" gives "you" the follower "are", "you're" gives "you"
-    the follower "re" (the text splits "you're" there), and a one-word
-    choice takes the first words of the second token. A word with a hyphen
-    or a "*", or a second token that may be absent, leaves the followers of
-    its anchors unknown (None).
+    A choice "you are" gives "you" the follower "are", "you're" gives the
+    two words "you" and "re" (the text splits "you're" there) the
+    followers of "you", and a one-word choice takes the first words of the
+    second token. A word with a hyphen or a "*", or a second token that
+    may be absent, leaves the followers of its anchors unknown (None).
     """
     after = _token_keys(tokens[1]) if len(tokens) > 1 else None
-    followers: dict[str, frozenset[str] | None] = {}
+    followers: _Followers = {}
     for option in _options(tokens[0]):
         words = option.split()
         next_keys = _index_keys(words[1]) if len(words) > 1 else after
@@ -438,20 +533,32 @@ def _followers(
 
 def _anchor_followers(
     word: str, next_keys: set[str] | frozenset[str] | None
-) -> Iterator[tuple[str, frozenset[str] | None]]:
+) -> Iterator[tuple[str | tuple[str, str], frozenset[str] | None]]:
     following = frozenset(next_keys) if next_keys is not None else None
     pieces = re.split(f"[{APOSTROPHES}]", word)
-    if "*" in word or "-" in word or len(pieces) > 2 or "" in pieces:
+    if _is_hyphenated_pair(word):
+        # "no-one" is the words "no" and "one" in the text, or "noone".
+        forms = word_forms(word)
+        yield word.split("-")[0], frozenset(form.split("-")[1] for form in forms)
+        for form in forms:
+            yield form.replace("-", ""), following
+    elif "*" in word or "-" in word or len(pieces) > 2 or "" in pieces:
         for anchor in _index_keys(word) or ():
             yield anchor, None
     elif len(pieces) == 2:
-        yield pieces[0], frozenset({pieces[1]})
+        yield (pieces[0], pieces[1]), following
         yield "".join(pieces), following
         for spelling in _SPELLINGS_OF.get(word, ()):
             yield spelling, following
     else:
         for anchor in with_spellings(word_forms(word)):
             yield anchor, following
+
+
+def _is_hyphenated_pair(word: str) -> bool:
+    """Check that `word` is two runs of letters joined by one hyphen."""
+    head, hyphen, tail = word.partition("-")
+    return bool(hyphen) and head.isalpha() and tail.isalpha()
 
 
 def _token_keys(token: re.Match[str]) -> frozenset[str] | None:
@@ -925,41 +1032,100 @@ def _join_run(
 # Matching
 
 
+# The (rule number, phrase number) of each phrase that may start at a
+# word, or at a word and the word after it.
+_Positions = tuple[tuple[int, int], ...]
+
+
 @dataclass(frozen=True)
 class _PhraseIndex:
     """The phrases that can start at each word, for one pass over the words.
 
-    `by_word` maps a word to the (rule, phrase) positions whose first word
-    it can be, `by_prefix` does the same for "word*" prefixes, and
-    `unanchored` lists the patterns of the rules file, which are searched
-    for in the whole text.
+    `by_pair` maps a word and the word after it to the phrases that start
+    with those two words, `by_word` maps a word to the phrases whose
+    second word is not known (see `_Phrase.followers`), and `by_triple`
+    does the same as `by_pair` for words with an apostrophe. `by_prefix` lists
+    the "word*" prefixes phrases start with, and `unanchored` the patterns
+    of the rules file, which are searched for in the whole text.
     """
 
-    by_word: dict[str, tuple[tuple[int, int], ...]]
+    by_word: dict[str, _Positions]
+    by_pair: dict[tuple[str, str], _Positions]
+    # The phrases that start with a word with an apostrophe, keyed by its
+    # two words and then by the word after them. Each key is in `by_pair`.
+    by_triple: dict[tuple[str, str], dict[str, _Positions]]
     by_prefix: tuple[tuple[str, int, int], ...]
-    unanchored: tuple[tuple[int, int], ...]
+    unanchored: _Positions
 
 
 @functools.lru_cache(maxsize=8)
 def _phrase_index(rules: SafeguardingRules) -> _PhraseIndex:
-    by_word: dict[str, list[tuple[int, int]]] = {}
-    by_prefix: list[tuple[str, int, int]] = []
-    unanchored: list[tuple[int, int]] = []
+    index = _IndexBuilder()
     for rule_number, rule in enumerate(compile_rules(rules)):
         for phrase_number, phrase in enumerate(rule.phrases):
-            position = (rule_number, phrase_number)
-            if phrase.anchors is None:
-                unanchored.append(position)
-                continue
-            for word in phrase.anchors.words:
-                by_word.setdefault(word, []).append(position)
-            for prefix in phrase.anchors.prefixes:
-                by_prefix.append((prefix, *position))
-    return _PhraseIndex(
-        {word: tuple(found) for word, found in by_word.items()},
-        tuple(by_prefix),
-        tuple(unanchored),
-    )
+            index.add((rule_number, phrase_number), phrase)
+    return index.build()
+
+
+class _IndexBuilder:
+    """Collect the phrase positions of a `_PhraseIndex`."""
+
+    def __init__(self) -> None:
+        self.by_word: dict[str, list[tuple[int, int]]] = {}
+        self.by_pair: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        self.by_triple: dict[tuple[str, str], dict[str, list[tuple[int, int]]]] = {}
+        self.by_prefix: list[tuple[str, int, int]] = []
+        self.unanchored: list[tuple[int, int]] = []
+
+    def add(self, position: tuple[int, int], phrase: _Phrase) -> None:
+        if phrase.anchors is None:
+            self.unanchored.append(position)
+            return
+        followers = phrase.followers or {}
+        split_words = {key[0] for key in followers if isinstance(key, tuple)}
+        for word in phrase.anchors.words - split_words - followers.keys():
+            self.by_word.setdefault(word, []).append(position)
+        for key, following in followers.items():
+            if isinstance(key, str):
+                self._add_word(key, following, position)
+            else:
+                self._add_split_word(key, following, position)
+        for prefix in phrase.anchors.prefixes:
+            self.by_prefix.append((prefix, *position))
+
+    def _add_word(
+        self, word: str, following: frozenset[str] | None, position: tuple[int, int]
+    ) -> None:
+        if following is None:
+            self.by_word.setdefault(word, []).append(position)
+        for follower in following or ():
+            self.by_pair.setdefault((word, follower), []).append(position)
+
+    def _add_split_word(
+        self,
+        pair: tuple[str, str],
+        following: frozenset[str] | None,
+        position: tuple[int, int],
+    ) -> None:
+        found = self.by_pair.setdefault(pair, [])
+        if following is None:
+            found.append(position)
+            return
+        by_next = self.by_triple.setdefault(pair, {})
+        for follower in following:
+            by_next.setdefault(follower, []).append(position)
+
+    def build(self) -> _PhraseIndex:
+        return _PhraseIndex(
+            {word: tuple(found) for word, found in self.by_word.items()},
+            {pair: tuple(found) for pair, found in self.by_pair.items()},
+            {
+                pair: {word: tuple(found) for word, found in by_next.items()}
+                for pair, by_next in self.by_triple.items()
+            },
+            tuple(self.by_prefix),
+            tuple(self.unanchored),
+        )
 
 
 def find_concerns(text: str, rules: SafeguardingRules) -> list[Concern]:
@@ -1003,19 +1169,29 @@ def _find_spans(
 ) -> list[list[tuple[int, int]]]:
     """Return the spans of each rule's phrases in `text.lower`, one list per rule.
 
-    Each phrase is tried only where one of its first words starts, and only
-    when the text contains a word for each of its words.
+    Each phrase is tried only where its first word, or its first two words,
+    occur, and only when the text contains a word for each of its words.
     """
     spans: list[list[tuple[int, int]]] = [[] for _ in compiled]
-    by_word, by_pair = _phrase_starts(text, compiled, index)
+    candidates = _Candidates(text, compiled)
+    by_word = _with_prefix_words(text, index)
     words = text.word_list
     # compress() picks the words, or pairs of neighbouring words, that start
     # a phrase at C speed, so the loops below run only where one may match.
     for number in compress(count(), map(by_word.__contains__, words)):
-        _match_at(text, number, by_word[words[number]], spans)
+        word = words[number]
+        _match_at(text, number, candidates.at(word, by_word[word]), spans)
+    by_pair, by_triple = index.by_pair, index.by_triple
     pairs = pairwise(words)
     for number in compress(count(), map(by_pair.__contains__, pairs)):
-        _match_at(text, number, by_pair[words[number], words[number + 1]], spans)
+        pair = (words[number], words[number + 1])
+        if by_pair[pair]:
+            _match_at(text, number, candidates.at(pair, by_pair[pair]), spans)
+        if pair in by_triple and number + 2 < len(words):
+            third = words[number + 2]
+            found = by_triple[pair].get(third)
+            if found:
+                _match_at(text, number, candidates.at((*pair, third), found), spans)
     for rule_number, phrase_number in index.unanchored:
         phrase = compiled[rule_number].phrases[phrase_number]
         if _may_match(phrase, text):
@@ -1023,14 +1199,63 @@ def _find_spans(
     return spans
 
 
+def _with_prefix_words(text: _Text, index: _PhraseIndex) -> dict[str, _Positions]:
+    """Return `index.by_word` with the words of `text` that match a "word*"."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for prefix, rule_number, phrase_number in index.by_prefix:
+        for word in text.words:
+            if word.startswith(prefix):
+                found.setdefault(word, []).append((rule_number, phrase_number))
+    if not found:
+        return index.by_word
+    by_word = dict(index.by_word)
+    for word, positions in found.items():
+        by_word[word] = by_word.get(word, ()) + tuple(positions)
+    return by_word
+
+
 # The (rule number, pattern) pairs of the phrases to try at one word.
-_Candidates = list[tuple[int, re.Pattern[str]]]
+_Patterns = list[tuple[int, re.Pattern[str]]]
+
+
+class _Candidates:
+    """The patterns worth trying at a word or pair of words of one text.
+
+    A phrase is dropped when the text lacks one of its words. Both checks
+    are done once per text, the first time a word or pair needs them.
+    """
+
+    def __init__(self, text: _Text, compiled: tuple[_CompiledRule, ...]) -> None:
+        self._text = text
+        self._compiled = compiled
+        self._possible: dict[tuple[int, int], bool] = {}
+        self._patterns: dict[str | tuple[str, ...], _Patterns] = {}
+
+    def at(self, key: str | tuple[str, ...], positions: _Positions) -> _Patterns:
+        """Return the patterns of `positions` that the text may match."""
+        patterns = self._patterns.get(key)
+        if patterns is None:
+            patterns = [
+                (rule_number, self._compiled[rule_number].phrases[number].pattern)
+                for rule_number, number in positions
+                if self._may_match(rule_number, number)
+            ]
+            self._patterns[key] = patterns
+        return patterns
+
+    def _may_match(self, rule_number: int, phrase_number: int) -> bool:
+        position = (rule_number, phrase_number)
+        possible = self._possible.get(position)
+        if possible is None:
+            phrase = self._compiled[rule_number].phrases[phrase_number]
+            possible = self._possible[position] = _may_match(phrase, self._text)
+        return possible
 
 
 def _match_at(
     text: _Text,
     number: int,
-    candidates: _Candidates,
+    candidates: _Patterns,
     spans: list[list[tuple[int, int]]],
 ) -> None:
     offset = text.word_starts[number]
@@ -1038,38 +1263,6 @@ def _match_at(
         match = pattern.match(text.lower, offset)
         if match is not None:
             spans[rule_number].append(match.span())
-
-
-def _phrase_starts(
-    text: _Text, compiled: tuple[_CompiledRule, ...], index: _PhraseIndex
-) -> tuple[dict[str, _Candidates], dict[tuple[str, str], _Candidates]]:
-    """Map the words of `text` that can start a phrase to those phrases.
-
-    The first map is keyed by a word, for phrases whose second word is not
-    known. The second is keyed by a word and the word after it.
-    """
-    positions: dict[str, list[tuple[int, int]]] = {}
-    for word in text.words.intersection(index.by_word):
-        positions[word] = list(index.by_word[word])
-    for prefix, rule_number, phrase_number in index.by_prefix:
-        for word in text.words:
-            if word.startswith(prefix):
-                positions.setdefault(word, []).append((rule_number, phrase_number))
-    by_word: dict[str, _Candidates] = {}
-    by_pair: dict[tuple[str, str], _Candidates] = {}
-    for word, found in positions.items():
-        for rule_number, phrase_number in found:
-            phrase = compiled[rule_number].phrases[phrase_number]
-            if not _may_match(phrase, text):
-                continue
-            candidate = (rule_number, phrase.pattern)
-            followers = phrase.followers.get(word) if phrase.followers else None
-            if followers is None:
-                by_word.setdefault(word, []).append(candidate)
-                continue
-            for follower in followers.intersection(text.words):
-                by_pair.setdefault((word, follower), []).append(candidate)
-    return by_word, by_pair
 
 
 def _rule_concerns(

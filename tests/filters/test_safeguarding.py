@@ -6,6 +6,7 @@ import asyncio
 import email
 import email.policy
 import pickle
+import re
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -21,7 +22,9 @@ from filters.safeguarding import (
     RulesError,
     SafeguardingRules,
     compile_phrase,
+    compile_rules,
     default_rules,
+    expand_groups,
     find_concerns,
     html_to_text,
     load_rules,
@@ -45,7 +48,7 @@ REQUIRED_CATEGORIES = {
     "bullying",
 }
 # Floors set a little under the values measured when the rules and cases
-# were last changed (precision 0.99, recall 0.99 over all cases).
+# were last changed (precision 0.98, recall 0.99 over all cases).
 PRECISION_FLOOR = 0.95
 RECALL_FLOOR = 0.92
 CATEGORY_RECALL_FLOOR = 0.8
@@ -130,6 +133,48 @@ def test_concern_is_found(text: str, expected: list[str]) -> None:
     ],
 )
 def test_near_miss_is_not_flagged(text: str) -> None:
+    assert categories(text) == []
+
+
+# Each concept rule combines two word groups in new words: a way of
+# concealing with an audience, a way of meeting with a private setting,
+# a move with another channel, and so on. None of these sentences is in
+# the case files.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Your gran doesn't need to know we talk every night.", ["secrecy"]),
+        ("Best not mention me to your form tutor, yeah?", ["secrecy"]),
+        ("If your dad checks your phone, say I'm a mate from school.", ["secrecy"]),
+        ("We could go bowling on Sunday, just the two of us.", ["meeting"]),
+        ("I might bump into you at the bus station on Friday.", ["meeting"]),
+        ("Let's carry on over Discord, it's quicker.", ["leaving-platform"]),
+        ("Ring my personal number tonight instead.", ["leaving-platform"]),
+        ("I've put some credit on your phone for you.", ["gifts-money"]),
+        ("I'll send you one of me if you send one of you.", ["photos"]),
+        ("Are you still a virgin?", ["sexual-content"]),
+        ("I gave away my games, I won't need them soon.", ["self-harm"]),
+        ("My stepdad burned my hand on the cooker.", ["abuse-disclosure"]),
+        ("They trip me up on the stairs.", ["bullying"]),
+    ],
+)
+def test_concept_rule_finds_new_wording(text: str, expected: list[str]) -> None:
+    # Two phrases of one category may match different words of a sentence.
+    assert sorted(set(categories(text))) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My teacher wants to see her after class about my coursework.",
+        "Please do not copy or forward it to anyone else.",
+        "The magician wouldn't tell anyone how the card trick works.",
+        "Reading a chapter gives you something genuine to talk about.",
+        "Coach made us run suicides until we dropped.",
+        "Don't tell anyone but I got the apprenticeship!",
+    ],
+)
+def test_concept_rule_near_miss_is_not_flagged(text: str) -> None:
     assert categories(text) == []
 
 
@@ -295,6 +340,38 @@ def test_optional_choice_may_end_a_phrase() -> None:
     assert concern.matched == "wake up again"
 
 
+def test_choice_matches_every_option() -> None:
+    # Options that share a first word or letters ("meet", "meet up", "mum",
+    # "mom") must each match, with their regular endings.
+    pattern = compile_phrase("tell (mum|mom|mother|meet up|meet) now")
+
+    for text in ["tell mum now", "tell mom now", "tell mothers now", "tell meet now"]:
+        assert re.fullmatch(pattern, text), text
+    assert re.fullmatch(pattern, "tell meeting up now")
+    assert re.fullmatch(pattern, "tell mo now") is None
+
+
+def test_gap_leaves_apostrophe_ending() -> None:
+    rules = rules_from(category="x", severity="low", phrases=["said ... 'd hurt me"])
+
+    [concern] = find_concerns("She said he'd hurt me", rules)
+
+    assert concern.matched == "said he'd hurt me"
+
+
+def test_split_anchor_matches_every_spelling() -> None:
+    # The index keys "no-one" by the text words "no" and "one", and
+    # "don't" by "don", "t" and the word after them.
+    rules = rules_from(
+        category="x", severity="low", phrases=["(no-one|don't) (knows|tell)"]
+    )
+
+    for text in ["no-one knows", "no one knows", "noone knows", "nobody knows"]:
+        assert len(find_concerns(text, rules)) == (text != "nobody knows"), text
+    for text in ["don't tell", "don\u2019t tell", "dont tell", "don't say"]:
+        assert len(find_concerns(text, rules)) == (text != "don't say"), text
+
+
 def test_counted_gap_allows_that_many_words() -> None:
     rules = rules_from(category="x", severity="low", phrases=["dad ...5 hits me"])
 
@@ -337,6 +414,87 @@ def test_invalid_rule_is_rejected(rule: dict[str, object], message_part: str) ->
         parse_rules({"rules": [rule]}, "test rules")
 
 
+# Word groups
+
+
+def test_group_reference_becomes_a_choice() -> None:
+    groups = {"place": "my flat|mine"}
+
+    assert expand_groups("come to {place}", groups, "test") == "come to (my flat|mine)"
+
+
+def test_group_inside_brackets_adds_its_choices() -> None:
+    groups = {"place": "my flat|mine"}
+
+    expanded = expand_groups("come (to|round) [{place}|home]", groups, "test")
+
+    assert expanded == "come (to|round) [my flat|mine|home]"
+
+
+def test_rules_file_phrase_uses_its_groups() -> None:
+    data = {
+        "groups": {"place": ["my flat", "mine"]},
+        "rules": [{"category": "test", "severity": "low", "phrases": ["at {place}"]}],
+    }
+    rules = parse_rules(data, "test rules")
+
+    found = find_concerns("Party at my flat, then back at mine.", rules)
+
+    assert [concern.matched for concern in found] == ["at my flat", "at mine"]
+    assert rules.rules[0].phrases == ("at (my flat|mine)",)
+
+
+def test_group_applies_to_unless_phrases() -> None:
+    data = {
+        "groups": {"team": ["the coordinator", "the team"]},
+        "rules": [
+            {
+                "category": "test",
+                "severity": "low",
+                "phrases": ["meet up"],
+                "unless": ["with {team}"],
+            }
+        ],
+    }
+    rules = parse_rules(data, "test rules")
+
+    assert find_concerns("Meet up with the team on Friday.", rules) == []
+    assert len(find_concerns("Meet up on Friday.", rules)) == 1
+
+
+@pytest.mark.parametrize(
+    ("groups", "phrase", "message_part"),
+    [
+        ({"place": ["mine"]}, "at {home}", "unknown group {home}"),
+        ({"Place": ["mine"]}, "at mine", "group name 'Place' is invalid"),
+        ({"place": []}, "at mine", "non-empty list"),
+        ({"place": ["(mine)"]}, "at mine", "plain words"),
+        ({"place": ["mine|yours"]}, "at mine", "plain words"),
+        ({"place": ["mine ... yours"]}, "at mine", "plain words"),
+    ],
+)
+def test_invalid_group_is_rejected(
+    groups: dict[str, object], phrase: str, message_part: str
+) -> None:
+    data = {
+        "groups": groups,
+        "rules": [{"category": "x", "severity": "low", "phrases": [phrase]}],
+    }
+
+    with pytest.raises(RulesError, match=message_part):
+        parse_rules(data, "test rules")
+
+
+def test_groups_not_a_table_are_rejected() -> None:
+    data = {
+        "groups": ["mine"],
+        "rules": [{"category": "x", "severity": "low", "phrases": ["a"]}],
+    }
+
+    with pytest.raises(RulesError, match=r"\[groups\] is not a table"):
+        parse_rules(data, "test rules")
+
+
 def test_file_without_rules_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "rules.toml"
     path.write_text("# nothing here\n")
@@ -352,6 +510,14 @@ def test_missing_rules_file_is_rejected(tmp_path: Path) -> None:
 
 def test_packaged_file_loads() -> None:
     assert load_rules(DEFAULT_RULES_PATH).rules == default_rules().rules
+
+
+def test_every_packaged_phrase_compiles() -> None:
+    # Phrases compile on first use, so a broken one would otherwise fail
+    # only when a message first reaches it.
+    for rule in compile_rules(default_rules()):
+        for phrase in rule.phrases + rule.unless:
+            assert phrase.pattern.pattern == phrase.source
 
 
 def test_context_with_rules_pickles_for_the_filter_process() -> None:
