@@ -1337,8 +1337,28 @@ def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def rules_for(context: FilterContext) -> SafeguardingRules:
-    """Return the programme's rules, or the packaged ones when none are set."""
-    return context.safeguarding_rules or default_rules()
+    """Return the programme's rules, or the packaged ones when none are set.
+
+    The first call for a rules file compiles all its phrases (see
+    `compile_all`), so that the relay's warm-up message pays for them
+    rather than the first messages under the filter time limit.
+    """
+    rules = context.safeguarding_rules or default_rules()
+    compile_all(rules)
+    return rules
+
+
+@functools.lru_cache(maxsize=8)
+def compile_all(rules: SafeguardingRules) -> None:
+    """Compile every phrase of `rules` and build their index, once per process.
+
+    Loading a rules file leaves its phrases uncompiled, so that commands
+    that only check the configuration start quickly.
+    """
+    for rule in compile_rules(rules):
+        for phrase in (*rule.phrases, *rule.unless):
+            phrase.pattern  # noqa: B018 - the property compiles and caches
+    _phrase_index(rules)
 
 
 def flag_text(text: str, rules: SafeguardingRules, where: str) -> list[Finding]:
