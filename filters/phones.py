@@ -710,8 +710,11 @@ def _national_prefix(region: str) -> str:
 # numbers belong to the services, so keeping them reveals nobody's contact.
 # Each is stored as national digits. Numbers shorter than seven digits (NHS
 # 111, Samaritans 116 123, SHOUT 85258) never match and need no entry.
-# NOTE: no test checks these numbers against the services' own pages, so
-# confirm an entry there when adding or reviewing it.
+# Childline, the NSPCC helpline, Papyrus, CALM, both Beat lines, the
+# National Domestic Abuse Helpline and Crimestoppers were checked against
+# the services' published numbers on 2026-12-04.
+# NOTE: the other entries have not been checked against the services' own
+# pages yet; confirm each there before relying on it.
 _HELPLINES = frozenset(
     {
         "08001111",  # Childline
