@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, pairwise
 
 from filters.base import FilterContext, Span
@@ -186,12 +186,44 @@ class PostcodeFilter:
     placeholder = "[postcode removed]"
 
     def find(self, text: str, context: FilterContext) -> list[Span]:
+        return [*self._find(text), *_in_link_queries(text, self._find)]
+
+    def _find(self, text: str) -> list[Span]:
         runs = fast_digit_runs(text)
         return [
             Span(start, end, self.kind)
             for finder in _POSTCODE_FINDERS
             for start, end in finder(text, runs)
         ]
+
+
+# A "+" between two letters or digits inside a link, as in
+# "maps.example.net/?q=14+Acacia+Avenue+LS6+2AB", which a browser reads
+# as a space.
+_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
+_PLUS_AS_SPACE = re.compile(r"(?<=[^\W_])\+(?=[^\W_])")
+
+
+def _in_link_queries(text: str, find: Callable[[str], list[Span]]) -> list[Span]:
+    """Return what `find` sees in links once each "+" reads as a space.
+
+    Each "+" becomes one space, so offsets stay the same; only spans
+    inside a link count.
+    """
+    if "+" not in text or ("://" not in text and "www." not in text):
+        return []
+    links = [m.span() for m in _LINK.finditer(text) if "+" in m.group()]
+    if not links:
+        return []
+    spaced = list(text)
+    for start, end in links:
+        spaced[start:end] = _PLUS_AS_SPACE.sub(" ", text[start:end])
+    found = find("".join(spaced))
+    return [
+        span
+        for span in found
+        if any(start <= span.start and span.end <= end for start, end in links)
+    ]
 
 
 def _uk_postcodes(text: str, runs: Runs) -> Offsets:
@@ -752,6 +784,7 @@ class StreetAddressFilter:
     def find(self, text: str, context: FilterContext) -> list[Span]:
         spans = _street_address_spans(text)
         spans.extend(Span(start, end, self.kind) for start, end in _word_lines(text))
+        spans.extend(_in_link_queries(text, _street_address_spans))
         return spans
 
 

@@ -750,3 +750,21 @@ def test_house_line_ignores_the_next_text() -> None:
 
     assert results[0].text == "Shopping:\n2 Apples\n3 Pears"
     assert results[1].text == f"it's {POSTCODE}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "https://maps.example.net/?q=14+Acacia+Avenue+LS6+2AB ok",
+            "https://maps.example.net/?q=[address removed]+[postcode removed] ok",
+        ),
+        ("https://example.net/?q=LS6+2AB", "https://example.net/?q=[postcode removed]"),
+        (
+            "see www.example.net/search?q=c%2B%2B+books+2024 and 3+4 = 7",
+            "see www.example.net/search?q=c%2B%2B+books+2024 and 3+4 = 7",
+        ),
+    ],
+)
+def test_an_address_in_a_link_query_is_removed(text: str, expected: str) -> None:
+    assert redact_text(text, CONTEXT, "text/plain").text == expected
