@@ -122,7 +122,7 @@ class PhoneFilter:
 
     def find(self, text: str, context: FilterContext) -> list[Span]:
         region = context.default_region.upper()
-        spans = _written_numbers(text, region, self.kind)
+        spans = _outside_amounts(text, _written_numbers(text, region, self.kind))
         spans.extend(_link_numbers(text, region, self.kind))
         spans.extend(
             find_hidden(
@@ -132,6 +132,29 @@ class PhoneFilter:
             )
         )
         return spans
+
+
+# An amount with thousands separators: "1,200,000". A number that a
+# sender split with commas starts with 0 or +, which this shape never
+# matches after its first group.
+_AMOUNT = re.compile(r"(?<![\d,])\d{1,3}(?:,\d{3})+(?![\d,])")
+
+
+def _outside_amounts(text: str, spans: list[Span]) -> list[Span]:
+    """Drop the spans that start inside an amount, after its first digits.
+
+    "from 1,200,000 to 1,450,000" is two amounts, not the number 000 145 0000.
+    """
+    if "," not in text:
+        return spans
+    inside = [(m.start(), m.end()) for m in _AMOUNT.finditer(text)]
+    if not inside:
+        return spans
+    return [
+        span
+        for span in spans
+        if not any(start < span.start < end for start, end in inside)
+    ]
 
 
 def _written_numbers(text: str, region: str, kind: str) -> list[Span]:

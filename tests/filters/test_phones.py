@@ -9,6 +9,7 @@ import pytest
 from filters.base import FilterContext, Finding, Redaction, redact
 from filters.phones import PhoneFilter
 from filters.pipeline import clean_message
+from filters.text import redact_text
 
 CONTEXT = FilterContext()
 REMOVED = "[phone number removed]"
@@ -851,3 +852,21 @@ def test_number_with_reading_hint_is_removed(text: str, expected: str) -> None:
 
 def test_letters_between_digits_without_hint_stay() -> None:
     assert clean("Batch 07700a900b123 ships").text == "Batch 07700a900b123 ships"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Between 1990 and 2025 the population grew from 1,200,000 to 1,450,000.",
+        "revenue 2,300,000 and 1,450,000 profit",
+    ],
+)
+def test_amounts_with_thousands_separators_stay(text: str) -> None:
+    assert redact_text(text, CONTEXT, "text/plain").text == text
+
+
+def test_number_split_by_commas_still_goes() -> None:
+    assert (
+        redact_text("ring 07,700,900,123 tonight", CONTEXT, "text/plain").text
+        == "ring [phone number removed] tonight"
+    )
