@@ -118,7 +118,18 @@ _YENC_BEGIN = "=ybegin "
 _YENC_END = "=yend"
 _BINHEX_LABEL = "converted with BinHex"
 # Text that the first line of a marked block contains.
-_BLOCK_MARKERS = ("-----BEGIN ", "begin-base64 ", _YENC_BEGIN, _BINHEX_LABEL)
+# PDF and PostScript files can be written all in ASCII, so a whole file
+# pasted as text reads back as a working document. Such a file runs from
+# its header line to its "%%EOF" line.
+_TEXT_FILE_HEADERS = ("%PDF-", "%!PS")
+_TEXT_FILE_END = "%%EOF"
+_BLOCK_MARKERS = (
+    "-----BEGIN ",
+    "begin-base64 ",
+    _YENC_BEGIN,
+    _BINHEX_LABEL,
+    *_TEXT_FILE_HEADERS,
+)
 _HTML_MARKERS = (*_BLOCK_MARKERS, "<~", "&lt;~", "data:")
 # Lines of a data URI wrapped by the mail client are full base64 lines.
 _WRAPPED_LINE_CHARS = 40
@@ -633,7 +644,18 @@ def _marked_block_end(lines: list[str], start: int) -> int | None:
         return _yenc_end(lines, start)
     if _BINHEX_LABEL in content:
         return _binhex_end(lines, start)
+    if content.startswith(_TEXT_FILE_HEADERS):
+        return _text_file_end(lines, start)
     return None
+
+
+def _text_file_end(lines: list[str], start: int) -> int:
+    # Without a "%%EOF" line the file runs to the end of the text, as a
+    # reader could still save a truncated document and open most of it.
+    index = start + 1
+    while index < len(lines) and _content(lines[index]) != _TEXT_FILE_END:
+        index += 1
+    return min(index + 1, len(lines))
 
 
 def _pem_block_end(lines: list[str], start: int) -> int | None:

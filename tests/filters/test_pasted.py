@@ -400,3 +400,25 @@ def test_dkim_tag_longer_than_any_signature_is_removed() -> None:
     text = "b=\n" + value
 
     assert strip_pasted_files(text) == ("b=\n", 1)
+
+
+def test_pdf_written_in_ascii_is_removed() -> None:
+    pdf = (
+        "%PDF-1.1\n"
+        "1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+        "2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+        "3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj\n"
+        "trailer << /Root 1 0 R >>\n"
+        "%%EOF\n"
+    )
+
+    text, count = strip_pasted_files("save this as cv.pdf:\n" + pdf + "Thanks, Sam\n")
+
+    assert text == "save this as cv.pdf:\nThanks, Sam\n"
+    assert count == 1
+
+
+def test_percent_sign_in_prose_stays() -> None:
+    prose = "Sales rose 12%PDF downloads doubled.\n%PDF is not how a line starts here\n"
+
+    assert strip_pasted_files("Hi\n" + prose) == ("Hi\n" + prose, 0)
