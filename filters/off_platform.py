@@ -298,7 +298,7 @@ _LABELS_BEFORE_A_NAME = frozenset({"is", "'s", "its", "it's"})
 # handle with no label. Only a handle that cannot be a word counts: see
 # _unlabelled_handle_span.
 _UNLABELLED = re.compile(
-    rf"\b{_SERVICE}(?:\s+(?:me|us))?(?:\s+{_ACCOUNT_WORD})?[ \t]+"
+    rf"\b{_SERVICE}(?:\s+(?:me|us)(?:\s+at)?)?(?:\s+{_ACCOUNT_WORD})?[ \t]+"
     r"(?P<handle>@?(?:live:)?[A-Za-z_][\w.]{1,29})(?![\w@])",
     re.IGNORECASE,
 )
@@ -392,6 +392,7 @@ _PROFANITY = ProfanityFilter()
 _HANDLE_ON_SERVICE = re.compile(
     r"(?:\b(?P<verb>add|follow|find|search(?:\s+for)?|look\s+up|dm|message)\s+)?"
     r"(?<![\w@.#])(?P<handle>@?[A-Za-z_][\w.]{1,29})"
+    r"(?:\s+(?:is|'s)\s+(?:me|us))?"
     rf"\s+(?:on|at|in|via)\s+(?:the\s+)?{_SERVICE}\b",
     re.IGNORECASE,
 )

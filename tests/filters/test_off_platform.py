@@ -764,3 +764,17 @@ def test_signature_handle_goes_through_pipeline() -> None:
     body = result.content.get_content()
     assert body == f"See you Friday.\nSam\n{REMOVED}\n"
     assert result.hold_reasons == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("samj04 is me on snap", "[contact link removed] is me on snap"),
+        ("snap me at samj04", "snap me at [contact link removed]"),
+        ("insta me at samj04", "insta me at [contact link removed]"),
+        ("snap me at lunch", "snap me at lunch"),
+        ("photos is me on insta", "photos is me on insta"),
+    ],
+)
+def test_handle_with_me_and_at_around_a_service(text: str, expected: str) -> None:
+    assert clean(text).text == expected
