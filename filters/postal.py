@@ -570,7 +570,47 @@ def _japanese_postcodes(text: str, runs: Runs) -> Offsets:
         yield match.span("code")
 
 
+# After the word "postcode", a UK postcode written with any mix of spaces,
+# dots and dashes inside it: "postcode LS6 2 AB", "post code L.S.6 2.A.B".
+_POSTCODE_LABEL = re.compile(r"\bpost ?code\b(?:\s+is)?\s*[:=-]?\s*", re.IGNORECASE)
+_COMPACT_UK_POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}")
+_POSTCODE_SEPARATORS = " .-"
+_MAX_LABELLED_POSTCODE = 20
+
+
+def _labelled_postcodes(text: str, runs: Runs) -> Offsets:
+    if not runs:
+        return
+    folded = fold_case(text)
+    for start in word_starts(text, "post"):
+        label = _POSTCODE_LABEL.match(folded, start)
+        if label is None:
+            continue
+        found = _separated_postcode_end(text, label.end())
+        if found is not None:
+            yield label.end(), found
+
+
+def _separated_postcode_end(text: str, start: int) -> int | None:
+    """Return where a postcode written with separators from `start` ends, if any."""
+    compact = ""
+    end = None
+    limit = min(len(text), start + _MAX_LABELLED_POSTCODE)
+    for index in range(start, limit):
+        char = text[index]
+        if char in _POSTCODE_SEPARATORS:
+            continue
+        if not (char.isascii() and char.isalnum()):
+            break
+        compact += char.upper()
+        at_boundary = index + 1 == len(text) or not text[index + 1].isalnum()
+        if at_boundary and _COMPACT_UK_POSTCODE.fullmatch(compact):
+            end = index + 1
+    return end
+
+
 _POSTCODE_FINDERS = (
+    _labelled_postcodes,
     _uk_postcodes,
     _lookalike_postcodes,
     _spaced_postcodes,

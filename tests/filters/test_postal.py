@@ -768,3 +768,21 @@ def test_house_line_ignores_the_next_text() -> None:
 )
 def test_an_address_in_a_link_query_is_removed(text: str, expected: str) -> None:
     assert redact_text(text, CONTEXT, "text/plain").text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("postcode LS6 2 AB", "postcode [postcode removed]"),
+        ("postcode L.S.6 2.A.B", "postcode [postcode removed]"),
+        ("postcode LS 6 2AB ok", "postcode [postcode removed] ok"),
+        ("Postcode: ls6-2ab.", "Postcode: [postcode removed]."),
+        (
+            "the postcode lottery is a good cause",
+            "the postcode lottery is a good cause",
+        ),
+        ("postcode area LS covers Leeds", "postcode area LS covers Leeds"),
+    ],
+)
+def test_postcode_with_separators_after_the_label(text: str, expected: str) -> None:
+    assert redact_text(text, CONTEXT, "text/plain").text == expected
