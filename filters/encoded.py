@@ -38,9 +38,9 @@ _CACHED_TOKENS = 256
 
 
 def find_hidden(text: str, find: Callable[[str], list[Span]], kind: str) -> list[Span]:
-    """Return what `find` sees only once a token is decoded or short lines are joined.
+    """Return the spans `find` finds once tokens are decoded or short lines joined.
 
-    A decoded token that holds a detail is removed whole, as `kind`; a
+    A decoded token that contains a detail is removed whole, as `kind`. A
     detail written down a run of short lines is removed from every line.
     """
     return [

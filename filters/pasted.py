@@ -650,8 +650,8 @@ def _marked_block_end(lines: list[str], start: int) -> int | None:
 
 
 def _text_file_end(lines: list[str], start: int) -> int:
-    # Without a "%%EOF" line the file runs to the end of the text, as a
-    # reader could still save a truncated document and open most of it.
+    # Without a "%%EOF" line the file runs to the end of the text, because
+    # the lines after a file's header are most likely more of the file.
     index = start + 1
     while index < len(lines) and _content(lines[index]) != _TEXT_FILE_END:
         index += 1

@@ -134,9 +134,9 @@ class PhoneFilter:
         return spans
 
 
-# An amount with thousands separators: "1,200,000". A number that a
-# sender split with commas starts with 0 or +, which this shape never
-# matches after its first group.
+# An amount with thousands separators: "1,200,000". A phone number split
+# with commas ("07,700,900,123") starts at the amount's first digit, so
+# only spans that start later inside an amount are dropped.
 _AMOUNT = re.compile(r"(?<![\d,])\d{1,3}(?:,\d{3})+(?![\d,])")
 
 

@@ -205,10 +205,10 @@ _PLUS_AS_SPACE = re.compile(r"(?<=[^\W_])\+(?=[^\W_])")
 
 
 def _in_link_queries(text: str, find: Callable[[str], list[Span]]) -> list[Span]:
-    """Return what `find` sees in links once each "+" reads as a space.
+    """Return the spans `find` finds in links once each "+" reads as a space.
 
-    Each "+" becomes one space, so offsets stay the same; only spans
-    inside a link count.
+    Each "+" becomes one space, so offsets stay the same. Only spans inside
+    a link are returned.
     """
     if "+" not in text or ("://" not in text and "www." not in text):
         return []

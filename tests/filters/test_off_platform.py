@@ -576,7 +576,7 @@ def test_handle_after_list_of_services_is_removed() -> None:
         ),
     ],
 )
-def test_a_repeated_phrase_is_removed_each_time(text: str, expected: str) -> None:
+def test_invitation_repeated_removed_each_time(text: str, expected: str) -> None:
     assert clean(text).text == expected
 
 
@@ -776,5 +776,5 @@ def test_signature_handle_goes_through_pipeline() -> None:
         ("photos is me on insta", "photos is me on insta"),
     ],
 )
-def test_handle_with_me_and_at_around_a_service(text: str, expected: str) -> None:
+def test_handle_me_at_around_service(text: str, expected: str) -> None:
     assert clean(text).text == expected

@@ -402,7 +402,7 @@ def test_dkim_tag_longer_than_any_signature_is_removed() -> None:
     assert strip_pasted_files(text) == ("b=\n", 1)
 
 
-def test_pdf_written_in_ascii_is_removed() -> None:
+def test_pasted_ascii_pdf_removed() -> None:
     pdf = (
         "%PDF-1.1\n"
         "1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
@@ -418,7 +418,7 @@ def test_pdf_written_in_ascii_is_removed() -> None:
     assert count == 1
 
 
-def test_percent_sign_in_prose_stays() -> None:
+def test_pasted_percent_prose_stays() -> None:
     prose = "Sales rose 12%PDF downloads doubled.\n%PDF is not how a line starts here\n"
 
     assert strip_pasted_files("Hi\n" + prose) == ("Hi\n" + prose, 0)

@@ -861,11 +861,11 @@ def test_letters_between_digits_without_hint_stay() -> None:
         "revenue 2,300,000 and 1,450,000 profit",
     ],
 )
-def test_amounts_with_thousands_separators_stay(text: str) -> None:
+def test_phone_thousands_amounts_stay(text: str) -> None:
     assert redact_text(text, CONTEXT, "text/plain").text == text
 
 
-def test_number_split_by_commas_still_goes() -> None:
+def test_phone_split_by_commas_removed() -> None:
     assert (
         redact_text("ring 07,700,900,123 tonight", CONTEXT, "text/plain").text
         == "ring [phone number removed] tonight"

@@ -766,7 +766,7 @@ def test_house_line_ignores_the_next_text() -> None:
         ),
     ],
 )
-def test_an_address_in_a_link_query_is_removed(text: str, expected: str) -> None:
+def test_address_in_link_query_removed(text: str, expected: str) -> None:
     assert redact_text(text, CONTEXT, "text/plain").text == expected
 
 
@@ -784,5 +784,5 @@ def test_an_address_in_a_link_query_is_removed(text: str, expected: str) -> None
         ("postcode area LS covers Leeds", "postcode area LS covers Leeds"),
     ],
 )
-def test_postcode_with_separators_after_the_label(text: str, expected: str) -> None:
+def test_postcode_separators_after_label(text: str, expected: str) -> None:
     assert redact_text(text, CONTEXT, "text/plain").text == expected

@@ -500,7 +500,7 @@ async def test_digest_once_per_week(programme: Programme) -> None:
     ]
 
 
-async def test_digest_missed_on_its_day_goes_out_next_tick(
+async def test_digest_missed_day_sent_late(
     programme: Programme,
 ) -> None:
     assert (await programme.tick(datetime(2026, 2, 2, 9, 0, tzinfo=UTC))).digests == 1
@@ -518,7 +518,7 @@ async def test_digest_missed_on_its_day_goes_out_next_tick(
     ]
 
 
-async def test_new_relay_sends_no_digest_before_its_first_digest_day(
+async def test_digest_new_relay_waits_for_day(
     programme: Programme,
 ) -> None:
     for day in (3, 5, 8):
