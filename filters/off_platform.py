@@ -952,7 +952,11 @@ def _unlabelled_handles(text: str, start: int, end: int) -> Offsets:
 
 
 def _slashed_handles(text: str, start: int, end: int) -> Offsets:
-    """Find "instagram/samj": the whole phrase goes, service name included."""
+    """Find "instagram/samj": the whole phrase goes, service name included.
+
+    NOTE: any word after "service/" that is not a known non-handle is
+    removed, so "youtube/cooking" loses "cooking".
+    """
     for match in _SLASHED.finditer(text, start, end):
         handle = match.group("handle").rstrip(".")
         name = handle.lstrip("@").lower()

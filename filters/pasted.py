@@ -47,6 +47,8 @@ from filters.mime import Draft, Multipart, Node, StepResult, TextPart
 
 NOTICE_NAME = "file pasted as text"
 
+# NOTE: a bare list of hexadecimal digests, one per line and with no file
+# names, is removed once it is long enough to read as a hex dump.
 MIN_CODE_CHARS = 160
 MIN_CODE_LINE_CHARS = 16
 MIN_SIGNATURE_CHARS = 12
