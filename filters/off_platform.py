@@ -12,10 +12,11 @@ These go:
   "👻 samj04", "instagram/samj"), also with the service name disguised
   ("sn4p", "instagrm", "snapchst", "s.n.a.p", "the gram"), described ("the
   yellow ghost app"), shortened ("WA: samj04", "dc samj04") or the handle
-  spelled out ("s a m j 0 4"), Discord tags ("samj#1234") and Switch friend
-  codes;
+  spelled out ("s a m j 0 4", "samj underscore 04"), Discord tags
+  ("samj#1234") and Switch friend codes;
 - handles after a label that names no service ("username - samj04",
-  "find me as samj04", "samj04 everywhere");
+  "user: samjones", "find me as samj04", "samj04 everywhere", "I'm samjones
+  on there");
 - @handles on their own ("find me @samj_04", "@sam@mastodon.social"), and
   tokens that only a handle has ("samj_04", "#samj_04"): see _HANDLE_SHAPED;
 - links to any site whose shape reaches a person: see _ANY_LINK.
@@ -117,8 +118,10 @@ _TRAILING_PUNCTUATION = ".,;:!?"
 _SPLIT = r"[\s.-]?"
 # Descriptions that name a service without its name: Snapchat's logo is a
 # yellow ghost, its photos disappear after viewing, and Twitter's is a bird.
+# "The yellow ghost" without "app" counts only after "on" ("samj04 on the
+# yellow ghost"), because a story or a costume may have one.
 _DESCRIBED_APP = (
-    r"(?:(?:yellow|little)\s+)*ghost\s+app|bird\s+app"
+    r"(?:(?:yellow|little)\s+)*ghost\s+app|bird\s+app|(?<=\bon\sthe\s)yellow\s+ghost"
     r"|app\s+with\s+the\s+(?:yellow\s+)?ghost"
     r"|app\s+(?:where|that|with)\s+(?:the\s+|your\s+)?"
     r"(?:pics|photos|pictures|messages|snaps|chats|texts)\s+"
@@ -403,6 +406,58 @@ _NOT_HANDLES_AFTER_VERB = frozenset(
     back
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+
+# A handle spelled out in words: "samj underscore 04", "sam dot j dot 04",
+# "samj then an underscore then zero four", "sam j, no spaces, then 04".
+# _SPELLED_TAIL is the part after the first word, which another rule has
+# already found as a handle. It needs at least one joining word, so a single
+# letter or number after a handle ("my snap is samj 4 ever") stays. After
+# "then" or "no spaces" alone only digits or number words count, because
+# "samj04, then we can talk" is prose.
+_NUMBER_WORDS = "zero|oh|one|two|three|four|five|six|seven|eight|nine"
+_SPELLED_DIGITS = (
+    rf"(?:[0-9]+|(?:{_NUMBER_WORDS})(?:[ \t-]+(?:{_NUMBER_WORDS})){{0,11}})(?![\w'])"
+)
+_JOINING_WORD = r"(?:under[ \t-]?score|dash|hyphen|dot|period|full[ \t]stop)"
+_SYMBOL_JOIN = (
+    r"[ \t]*,?[ \t]+(?:then[ \t]+(?:an?[ \t]+)?)?"
+    rf"{_JOINING_WORD}(?:[ \t]+then)?,?[ \t]+"
+)
+_SPACE_JOIN = (
+    r"[ \t]*,?[ \t]+(?:(?:no[ \t]+spaces?|all[ \t]+one[ \t]+word),?[ \t]+)?then[ \t]+"
+    r"|[ \t]*,[ \t]*(?:no[ \t]+spaces?|all[ \t]+one[ \t]+word),?[ \t]+"
+)
+_SPELLED_PART = rf"(?!{_JOINING_WORD}\b|then\b)[^\W_][\w]{{0,29}}(?![\w'])"
+_SINGLE_CHARACTER = r"[ \t]+[^\W_](?![\w'])"
+_SPELLED_STEP = (
+    rf"(?:{_SINGLE_CHARACTER}){{0,4}}(?:{_SYMBOL_JOIN})"
+    rf"(?:{_SPELLED_DIGITS}|{_SPELLED_PART})"
+    rf"|(?:{_SINGLE_CHARACTER}){{0,4}}(?:{_SPACE_JOIN}){_SPELLED_DIGITS}"
+)
+# A handle has at most 30 characters, so a few parts are enough. The bound
+# also keeps each attempt short on a long run of "a dot b dot ...".
+_MAX_SPELLED_STEPS = 6
+_SPELLED_TAIL = re.compile(
+    rf"(?:{_SPELLED_STEP}){{1,{_MAX_SPELLED_STEPS}}}", re.IGNORECASE
+)
+# The start of a tail that joins with a word for a symbol, which marks the
+# word before it as a handle even with no label ("snap samj underscore 04").
+_SYMBOL_TAIL = re.compile(
+    rf"(?:{_SINGLE_CHARACTER}){{0,4}}(?:{_SYMBOL_JOIN})"
+    rf"(?:{_SPELLED_DIGITS}|{_SPELLED_PART})",
+    re.IGNORECASE,
+)
+# Last words of a found span that end an invitation, not a handle.
+_NOT_TAIL_WORDS = _ANCHOR_WORDS | {"app", "gram"}
+# "sam dot j dot 04 on insta": a spelled handle before the service. Only the
+# words for a symbol ("dot", "underscore") join its parts here, because with
+# nothing before it "sam then 04 on insta" may be prose.
+_SPELLED_ON_SERVICE = re.compile(
+    rf"(?<![\w@.#'])(?P<handle>(?P<first>{_SPELLED_PART})"
+    rf"(?:{_SYMBOL_JOIN}(?:{_SPELLED_DIGITS}|{_SPELLED_PART})){{1,{_MAX_SPELLED_STEPS}}})"
+    rf"\s+(?:on|at|in|via)\s+(?:the\s+)?{_SERVICE}\b",
+    re.IGNORECASE,
+)
 # "my @ is samj04": the "@" itself stands for the service.
 _MY_AT = re.compile(
     rf"\b(?:my|our)\s+@\s*(?P<label>\bis\b|'s\b|[:=-])\s*{_HANDLE}",
@@ -546,6 +601,47 @@ _ACCOUNT_LABEL_WORDS = frozenset(
 # "my" or "our" right before an account label.
 _OWNER = re.compile(r"\b(?:my|our)\s+$", re.I)
 _OWNER_MAX = 8
+# With no "my" or "our", a plain word after "user:", "username:", "handle:" or
+# "handle -" counts only when it is the whole value. It is one word that ends
+# the clause (see _CLAUSE_END), in lower case or with a capital inside
+# ("samJones"). It is neither common (_COMMON_WORDS, _NOT_HANDLES) nor a word
+# that describes the account (see _describes). So "user: samjones" goes, and
+# "user: please log in", "handle: with care" and "Handle: the door sticks."
+# stay. A word with only its first letter capital ("User: Sam") stays too,
+# because a first name alone is no handle.
+# NOTE: the project has no dictionary, so a rarer word alone after a label
+# ("handle: gingerly") is removed as a handle.
+_PLAIN_VALUE_LABELS = frozenset(":=-")
+_CLAUSE_END = re.compile(r"[ \t]*(?:$|[\r\n]|[.,;!?)](?!\w)|on\s|there\b)")
+_COMMON_WORDS = frozenset(
+    """
+    always never often rarely seldom usually forever ever nowhere somewhere
+    online offline live away around about busy free paid famous popular known
+    unknown huge rubbish terrible awful useless hopeless okay fine best worst
+    level noob quiet loud nice mean kind funny friend friends nobody someone
+    everyone myself yourself anonymous invisible visible required optional
+    none blank pending unavailable available admin administrator guest
+    student pupil teacher mentor mentee parent staff visitor member default
+    email address name firstname surname yours mine theirs ours below above
+    later care same here there what whatever anything nothing something
+    unique please enter type tbc tba unset shared confident comfortable
+    nervous careful sensible honest positive negative polite respectful
+    responsible awkward anxious worried excited serious genuine friendly
+    helpful curious regular awesome brilliant average typical reliable
+    cautious strict similar familiar grateful thankful jealous patient normal
+    horrible amazing decent
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# "I'm samjones on there", "I'm samjones on snap": a name on a service that
+# "there" stands for. A plain word counts by the rule for a label with no
+# owner (see _PLAIN_VALUE_LABELS), and only from _MIN_PLAIN_NAME letters,
+# because most first names are shorter ("I'm jess on there" stays).
+_I_AM_ON = re.compile(
+    r"\b(?:i['\u2019]?m|i\s+am)\s+(?P<handle>@?[A-Za-z_][\w.]{1,29})"
+    rf"\s+on\s+(?:there\b|(?:the\s+)?{_SERVICE}\b)",
+    re.I,
+)
+_MIN_PLAIN_NAME = 7
 # "find me as samj04": an invitation with no service named.
 _FIND_ME_AS = re.compile(
     rf"\b(?:find|search\s+for|look\s+for|add)\s+me\s+as\s+{_HANDLE}", re.I
@@ -618,6 +714,7 @@ _HINT_WORDS = (
     | _NICKNAME_FIRST_WORDS
     | _ACCOUNT_LABEL_WORDS
     | _EVERYWHERE_WORDS
+    | {"there"}
 )
 
 Offsets = Iterator[tuple[int, int]]
@@ -637,19 +734,46 @@ class OffPlatformFilter:
         # less than one per rule, because `found` is the larger set.
         hints = found & _HINT_WORDS
         plain, leet_names = _plain_service_names(text, hints)
-        offsets = [
-            *_service_links(text, found),
+        handles = [
             *_service_phrases(plain, found | leet_names),
             *_marked_handles(text, found),
             *_nicknamed_handles(text, found, hints),
             *_unnamed_service_handles(text, found, hints),
             *_handle_shaped_tokens(text),
             *_bare_handles(text, context),
+        ]
+        offsets = [
+            *_service_links(text, found),
+            *_with_spelled_tails(text, handles),
             *_ip_links(text),
             *_personal_links(text, found),
             *_disguised_links(text),
         ]
         return [Span(start, end, self.kind) for start, end in offsets]
+
+
+def _with_spelled_tails(text: str, spans: list[tuple[int, int]]) -> Offsets:
+    """Extend each handle by the rest of its spelling: see _SPELLED_TAIL.
+
+    A span that ends with a service name or a word such as "me" is an
+    invitation with no handle, and stays as it is.
+    """
+    for start, end in spans:
+        if end < len(text) and _ends_with_handle(text, start, end):
+            tail = _SPELLED_TAIL.match(text, end)
+            if tail is not None:
+                end = tail.end()
+        yield start, end
+
+
+def _ends_with_handle(text: str, start: int, end: int) -> bool:
+    word_start = end
+    while word_start > start and text[word_start - 1].isalnum():
+        word_start -= 1
+    word = text[word_start:end].lower()
+    if not word:
+        return False
+    return word not in _NOT_HANDLES and word not in _NOT_TAIL_WORDS
 
 
 def _plain_service_names(
@@ -757,6 +881,8 @@ def _unnamed_service_handles(
     )
     if phrases:
         matches.extend(_matches_near(_HANDLE_EVERYWHERE, text, phrases, _PHRASE_MARGIN))
+    if "there" in hints:
+        yield from _handles_on_there(text, _phrase_windows(text, "on there"))
     for match in matches:
         handle = _named_handle_span(match)
         if handle is not None:
@@ -780,8 +906,58 @@ def _account_label_handles(text: str, hints: frozenset[str]) -> Offsets:
             handle = _handle_span(match)
         else:
             handle = _named_handle_span(match)
+        if handle is None and match.group("label") in _PLAIN_VALUE_LABELS:
+            handle = _plain_value_span(text, match, _MIN_UNLABELLED_HANDLE)
         if handle is not None:
             yield handle
+
+
+def _plain_value_span(
+    text: str, match: re.Match[str], min_length: int
+) -> tuple[int, int] | None:
+    """Return the span of a plain-word handle that ends the clause, if any.
+
+    See _PLAIN_VALUE_LABELS for the rule.
+    """
+    name = match.group("handle").rstrip(".")
+    if not _is_plain_handle(name, min_length):
+        return None
+    start = match.start("handle")
+    end = start + len(name)
+    # A spelled tail ("samj underscore 04") marks the word as a handle too.
+    if _CLAUSE_END.match(text, end) is None and not _SPELLED_TAIL.match(text, end):
+        return None
+    return start, end
+
+
+def _is_plain_handle(name: str, min_length: int) -> bool:
+    if not name.isalpha() or len(name) < min_length:
+        return False
+    # All capitals is shouting or a heading, and a capital first letter alone
+    # is a first name or the start of a sentence.
+    if name.isupper() or (name[0].isupper() and name[1:].islower()):
+        return False
+    word = name.lower()
+    return (
+        word not in _COMMON_WORDS and word not in _NOT_HANDLES and not _describes(word)
+    )
+
+
+def _handles_on_there(text: str, windows: list[tuple[int, int]]) -> Offsets:
+    """Find "I'm samjones on there" and "I'm samjones on snap": see _I_AM_ON."""
+    for start, end in windows:
+        for match in _I_AM_ON.finditer(text, start, end):
+            handle = _named_handle_span(match)
+            if handle is None:
+                handle = _plain_value_span(text, match, _MIN_PLAIN_NAME)
+            if handle is not None:
+                yield handle
+
+
+def _phrase_windows(text: str, phrase: str) -> list[tuple[int, int]]:
+    """Return the stretches of text within _PHRASE_MARGIN of each `phrase`."""
+    spans = list(_occurrences(fold_case(text), phrase))
+    return _windows(len(text), spans, _PHRASE_MARGIN) if spans else []
 
 
 def _matches_near(
@@ -932,7 +1108,17 @@ def _service_phrases(text: str, found: frozenset[str]) -> Offsets:
                 if handle is not None and _is_named(match.group("handle")):
                     yield handle
         yield from _handles_before_service(text, start, end)
+        yield from _spelled_handles_before_service(text, start, end)
         yield from _slashed_handles(text, start, end)
+    yield from _handles_on_there(text, windows)
+
+
+def _spelled_handles_before_service(text: str, start: int, end: int) -> Offsets:
+    """Find "sam dot j dot 04 on insta", unless it starts with a common word."""
+    for match in _SPELLED_ON_SERVICE.finditer(text, start, end):
+        first = match.group("first").lower()
+        if first not in _NOT_HANDLES and first not in _COMMON_WORDS:
+            yield match.span("handle")
 
 
 def _unlabelled_handles(text: str, start: int, end: int) -> Offsets:
@@ -1383,15 +1569,20 @@ def _unlabelled_handle_span(match: re.Match[str]) -> tuple[int, int] | None:
 
     With no label, only a handle that cannot be a word counts: it starts
     with "@", or has a digit, "_", "." or a spelling-out space or dash
-    inside, and is at least _MIN_UNLABELLED_HANDLE characters long. So
-    "snap samj04" goes and "insta stories" stays.
+    inside, or a word for a symbol after it ("samj underscore 04"), and is
+    at least _MIN_UNLABELLED_HANDLE characters long. So "snap samj04" goes
+    and "insta stories" stays.
     """
     handle = match.group("handle").rstrip(".")
     name = handle.lstrip("@")
-    marked = handle.startswith("@") or any(ch.isdigit() or ch in "_. -" for ch in name)
+    start = match.start("handle")
+    marked = (
+        handle.startswith("@")
+        or any(ch.isdigit() or ch in "_. -" for ch in name)
+        or _SYMBOL_TAIL.match(match.string, start + len(handle)) is not None
+    )
     if not marked or len(name) < _MIN_UNLABELLED_HANDLE:
         return None
-    start = match.start("handle")
     return start, start + len(handle)
 
 

@@ -778,3 +778,87 @@ def test_signature_handle_goes_through_pipeline() -> None:
 )
 def test_handle_me_at_around_service(text: str, expected: str) -> None:
     assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my snap is samj underscore 04", f"my snap is {REMOVED}"),
+        ("my snap is samj underscore zero four", f"my snap is {REMOVED}"),
+        ("sam dot j dot 04 on insta", f"{REMOVED} on insta"),
+        ("my snap is samj dash 04", f"my snap is {REMOVED}"),
+        ("my snap is sam j, no spaces, then 04", f"my snap is {REMOVED}"),
+        ("my snap is samj then an underscore then 04", f"my snap is {REMOVED}"),
+        ("snap: samj underscore 04. See you", f"snap: {REMOVED}. See you"),
+        ("handle: samj period zero four", f"handle: {REMOVED}"),
+    ],
+)
+def test_spelled_handle_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "my snap is samj04, then we can talk",
+            f"my snap is {REMOVED}, then we can talk",
+        ),
+        ("add me on snap then 4 of us can talk", f"{REMOVED} then 4 of us can talk"),
+        ("facetime me then 5 minutes later", f"{REMOVED} then 5 minutes later"),
+        ("the period one on insta", "the period one on insta"),
+        ("Well dot dot dot on insta", "Well dot dot dot on insta"),
+        ("my snap is samj 4 ever", f"my snap is {REMOVED} 4 ever"),
+    ],
+)
+def test_words_after_handle_stay(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("user: samjones", f"user: {REMOVED}"),
+        ("my username is samjones", f"my username is {REMOVED}"),
+        ("handle - samjones", f"handle - {REMOVED}"),
+        ("username: samJones, see you", f"username: {REMOVED}, see you"),
+        ("handle: samjones on snap", f"handle: {REMOVED} on snap"),
+        ("I'm samjones on there", f"I'm {REMOVED} on there"),
+        ("I'm samjones on snap", f"I'm {REMOVED} on snap"),
+        (
+            "search samjones on the yellow ghost",
+            f"search {REMOVED} on the yellow ghost",
+        ),
+        (
+            "find me at samj04 on the yellow ghost",
+            f"find me at {REMOVED} on the yellow ghost",
+        ),
+    ],
+)
+def test_plain_handle_after_label_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "user: please log in",
+        "username: enter yours below",
+        "handle: with care",
+        "my username is the same as for school",
+        "I'm Sam on the forum",
+        "User: Sam",
+        "user: admin",
+        "Username: required.",
+        "handle: carefully.",
+        "I'm famous on there",
+        "I'm always on there",
+        "I'm jess on there",
+        "I'm Samantha on there",
+        "I'm popular on tiktok",
+        "I dressed as the yellow ghost",
+        "we met on the yellow ghost train",
+    ],
+)
+def test_plain_words_after_label_stay(text: str) -> None:
+    assert clean(text).text == text
