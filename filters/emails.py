@@ -24,6 +24,8 @@ from filters.prefilter import (
     letter_words,
     matches_after,
     matches_at,
+    precedes_non_word,
+    word_starts,
 )
 
 log = logging.getLogger(__name__)
@@ -176,6 +178,7 @@ def _written_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
     spans.extend(_disguised_addresses(text, relay_domain, kind))
     spans.extend(_spaced_out_addresses(text, relay_domain, kind))
     spans.extend(_provider_handles(text, kind))
+    spans.extend(_described_addresses(text, kind))
     spans.extend(_glued_at_addresses(text, relay_domain, kind))
     spans.extend(_reversed_addresses(text, starts, kind))
     windows = _windows_before_tlds(text)
@@ -649,6 +652,180 @@ def _looks_like_mailbox(handle: str) -> bool:
     return any(ch.isdigit() or ch in "._+" for ch in handle)
 
 
+# An address described in parts, with no "@" and no domain written: "my
+# email is sam dot jones and the rest is gmail", "it's samjones04, the
+# google one", "same as my name but at outlook". A user name, then a few
+# linking words, then a provider's name or "the rest is" or "at the end".
+# "outlook", "live", "aol" and "proton" are also ordinary words ("my outlook
+# is good", "live music"), so after them the linking words must end with
+# "at", "on", "@" or "is". The patterns read text from prefilter.fold_case.
+_DESCRIBED_PROVIDERS = _webmail_names | frozenset(["aol", "live", "google"])
+_PROVIDERS_THAT_ARE_WORDS = frozenset(["outlook", "live", "aol", "proton"])
+_PROVIDERS_NAMED_MAIL = frozenset(["gmail", "googlemail", "hotmail"])
+_ADDRESS_CUES = frozenset(["email", "mail", "address", "inbox"])
+# Each phrase with a word of it to look up in `letter_words` first.
+_REST_PHRASES = (("the rest is", "rest"), ("at the end", "end"))
+_LINKING_WORDS = (
+    r"(?:and|then|but|with|on|at|the|is|it's|its|rest|end|just|plus|put|add|@)"
+)
+# Linking words that join a user name and a provider's name into one span:
+# "samjones04 on live", "samjones04, the google one".
+_JOINING_WORDS = frozenset(["on", "at", "the", "@"])
+# The end of a sentence, or a word that may follow "my name at outlook", so
+# "my name on outlook calendar" stays.
+_AFTER_NAME_AT_PROVIDER = re.compile(r"\s*(?:[^\w\s]|\Z|(?:and|but|so|too|x+)\b)")
+_DESCRIBED_HANDLE = re.compile(
+    r"(?<![\w.@])(?P<handle>"
+    r"[a-z][a-z0-9]*\d[a-z0-9]*"
+    r"|[a-z0-9]+(?:(?:[._]|\s+(?:dot|underscore)\s+)[a-z0-9]+)+"
+    r"|(?P<name>my\s+(?:full\s+|first\s+|real\s+|own\s+)?(?:name|surname))"
+    rf")(?P<gap>(?:[\s,]+{_LINKING_WORDS}(?![\w']))*[\s,]*)\Z"
+)
+_DESCRIBED_HANDLE_PARTS = re.compile(r"[._]|\s+(?:dot|underscore)\s+")
+# The words of a provider's name that may follow it: "the google one",
+# "gmail.com", "hotmail account".
+_PROVIDER_TAIL = re.compile(
+    rf"{_PROVIDER_SUFFIX}(?P<tail>\s+(?:one|account|address|inbox|mail)\b)?"
+)
+# A cue such as "my email is" right before a user name, for an address
+# described with "the rest is" and no provider's name.
+_CUE_BEFORE_HANDLE = re.compile(
+    r"\b(?:e-?mail|mail|address|inbox)(?:'s|\s+address)?"
+    r"(?:\s+(?:is|was|starts|starts\s+with|begins\s+with))?\s*:?\s*"
+)
+_ADDRESS_CUE = re.compile(r"\b(?:e-?mail|mail|address|inbox)\b")
+_SENTENCE_END = re.compile(r"[.!?;]\s|\n")
+_MAX_DESCRIPTION = 100
+_MIN_DESCRIBED_HANDLE = 4
+
+
+def _described_addresses(text: str, kind: str) -> list[Span]:
+    """Find a user name with the provider or the rest of the address described.
+
+    The user name is a word of letters and digits ("samjones04"), or words
+    joined by ".", "_" or a spelled-out dot ("sam dot jones"), or "my name".
+    Only the user name and the provider's name are removed.
+    """
+    # NOTE: the user name must come before the provider's name. "gmail, and
+    # the name is samjones04" stays unless `_provider_handles` finds it.
+    found = letter_words(text)
+    providers = _DESCRIBED_PROVIDERS & found
+    phrases = [
+        phrase
+        for phrase, word in _REST_PHRASES
+        if word in found and not _ADDRESS_CUES.isdisjoint(found)
+    ]
+    if not providers and not phrases:
+        return []
+    folded = fold_case(text)
+    spans = []
+    for provider in sorted(providers):
+        for start in word_starts(text, provider):
+            end = start + len(provider)
+            if precedes_non_word(folded, end):
+                spans.extend(_handle_before_provider_name(folded, start, end, kind))
+    for phrase in phrases:
+        for start in word_starts(text, phrase):
+            spans.extend(_handle_before_rest(folded, start, kind))
+    return spans
+
+
+def _sentence_around(folded: str, start: int, end: int) -> tuple[int, int]:
+    """Return the bounds of the sentence around `folded[start:end]`, within a window."""
+    low = max(0, start - _MAX_DESCRIPTION)
+    breaks = [match.end() for match in _SENTENCE_END.finditer(folded, low, start)]
+    high = min(len(folded), end + _MAX_DESCRIPTION)
+    after = _SENTENCE_END.search(folded, end, high)
+    return (breaks[-1] if breaks else low), (after.start() if after else high)
+
+
+def _handle_before_provider_name(
+    folded: str, start: int, end: int, kind: str
+) -> list[Span]:
+    """Return the spans of a user name and the provider's name at `start`."""
+    tail = _PROVIDER_TAIL.match(folded, end)
+    provider_end = tail.end() if tail else end
+    has_tail = bool(tail and tail["tail"])
+    sentence_start, sentence_end = _sentence_around(folded, start, provider_end)
+    handle = _DESCRIBED_HANDLE.search(folded, sentence_start, start)
+    if handle is None:
+        return []
+
+    provider = folded[start:end]
+    gap_words = handle["gap"].replace(",", " ").split()
+    last_word = gap_words[-1] if gap_words else ""
+    if not _may_name_provider(provider, last_word, has_tail):
+        return []
+    provider_span = Span(start, provider_end, kind)
+    if handle["name"] is not None:
+        # "same as my name but at outlook": only the provider is a detail.
+        if last_word in ("at", "on", "@") and _AFTER_NAME_AT_PROVIDER.match(
+            folded, provider_end
+        ):
+            return [provider_span]
+        return []
+
+    has_cue = (
+        has_tail
+        or provider in _PROVIDERS_NAMED_MAIL
+        or _ADDRESS_CUE.search(folded, sentence_start, sentence_end) is not None
+    )
+    if not has_cue or not _is_described_handle(handle["handle"]):
+        return []
+    if set(gap_words) <= _JOINING_WORDS:
+        return [Span(handle.start("handle"), provider_end, kind)]
+    return [Span(handle.start("handle"), handle.end("handle"), kind), provider_span]
+
+
+def _may_name_provider(provider: str, last_word: str, has_tail: bool) -> bool:
+    """Check that a provider's name that is also a word follows a linking word.
+
+    `last_word` is the last linking word before the name. A bare "google"
+    names the company unless "on" or "at" comes before it or a word such as
+    "one" or "mail" follows it.
+    """
+    if provider in _PROVIDERS_THAT_ARE_WORDS:
+        return last_word in ("at", "on", "@", "is")
+    if provider == "google":
+        return has_tail or last_word in ("at", "on")
+    return True
+
+
+def _handle_before_rest(folded: str, start: int, kind: str) -> list[Span]:
+    """Return the span of a user name that an address cue introduces before `start`.
+
+    "my email is samjones04 and the rest is the usual": the user name must
+    follow a cue such as "email is", because "the rest is" also ends
+    ordinary sentences.
+    """
+    low = max(0, start - _MAX_DESCRIPTION)
+    if all(folded.find(cue, low, start) == -1 for cue in _ADDRESS_CUES):
+        return []  # most "at the end" in mail is no address
+    sentence_start, _ = _sentence_around(folded, start, start)
+    for cue in _CUE_BEFORE_HANDLE.finditer(folded, sentence_start, start):
+        handle = _DESCRIBED_HANDLE.fullmatch(folded, cue.end(), start)
+        if handle is None or handle["name"] is not None:
+            continue
+        if _is_described_handle(handle["handle"]):
+            return [Span(handle.start("handle"), handle.end("handle"), kind)]
+    return []
+
+
+def _is_described_handle(handle: str) -> bool:
+    """Check a user name of `_DESCRIBED_HANDLE` for the look of a mailbox.
+
+    It has four letters or digits or more, no part that prose puts before an
+    address (`_NOT_NAME_WORDS`), and no top-level domain after a dot, so "is
+    dot com" and "e.g" are no user names.
+    """
+    parts = _DESCRIBED_HANDLE_PARTS.split(handle)
+    if sum(len(part) for part in parts) < _MIN_DESCRIBED_HANDLE:
+        return False
+    if any(part in _NOT_NAME_WORDS for part in parts):
+        return False
+    return len(parts) == 1 or parts[-1] not in _KNOWN_TLDS
+
+
 # "sam.homeATexample.net": an upper-case "AT" between lower-case words.
 _GLUED_AT = re.compile(
     r"(?P<local>[a-z0-9][a-z0-9._+-]*)AT"
@@ -731,12 +908,13 @@ _RESPELLING = re.compile(
 # Spellings that prose also contains: "the team at example.net", "option
 # (a) example.net". With only these, the name must look like a mailbox.
 _PROSE_SPELLINGS = frozenset(["at", ".", "(a)", "[a]", "{a}", "<a>"])
-# A top-level domain after a dot or one of its respellings. A label may
-# follow "_" ("example_net") or "dot" ("gmaildotcom"), so a word character
-# may come before it. The pattern reads text from prefilter.fold_case.
-_TLD_AFTER_DOT = re.compile(
-    r"(?:[ \t\n._,;:\u00b7\u2022\])}>-]|d[o0]t)"
-    rf"(?:{'|'.join(sorted(_STRICT_TLDS))})(?![\w])"
+# A top-level domain after a dot or one of its respellings: one of these
+# characters, or "dot" or "d0t" glued to it ("gmaildotcom"). The patterns
+# read text from prefilter.fold_case.
+_TLD_SEPARATORS = frozenset(" \t\n._,;:\u00b7\u2022])}>-")
+_WHOLE_TLDS = {tld: re.compile(rf"{tld}(?![\w])") for tld in _STRICT_TLDS}
+_TLD_AFTER_SPELLED_DOT = re.compile(
+    rf"d[o0]t(?:{'|'.join(sorted(_STRICT_TLDS))})(?![\w])"
 )
 _CANONICAL_ADDRESS = re.compile(
     r"(?<![\w.@])(?P<local>[\w+'-]+(?:\.[\w+'-]+)*)@"
@@ -800,14 +978,31 @@ _MAX_RESPELLED_ADDRESS = 120
 def _windows_before_tlds(text: str) -> list[tuple[int, int]]:
     """Return the merged stretches of `text` that end with a top-level domain."""
     windows: list[tuple[int, int]] = []
-    for match in _TLD_AFTER_DOT.finditer(fold_case(text)):
-        end = match.end()
+    for end in _tld_ends(text):
         start = _word_start(text, max(0, end - _MAX_RESPELLED_ADDRESS))
         if windows and start <= windows[-1][1]:
             windows[-1] = (windows[-1][0], end)
         else:
             windows.append((start, end))
     return windows
+
+
+def _tld_ends(text: str) -> list[int]:
+    """Return where each top-level domain after a dot or a respelled dot ends.
+
+    Only the domains that are words of `letter_words(text)` are searched
+    for, each with a pattern that starts with its own letters. One pattern
+    that started with the separators tried a match at every space, and took
+    seven to fifteen times as long on the bench.filter_speed bodies.
+    """
+    folded = fold_case(text)
+    ends = set()
+    for tld in _STRICT_TLDS & letter_words(text):
+        for match in _WHOLE_TLDS[tld].finditer(folded):
+            if folded[match.start() - 1 : match.start()] in _TLD_SEPARATORS:
+                ends.add(match.end())
+    ends.update(match.end() for match in _TLD_AFTER_SPELLED_DOT.finditer(folded))
+    return sorted(ends)
 
 
 def _respelled_view(text: str) -> tuple[str, list[int], list[tuple[int, str]]]:

@@ -145,7 +145,7 @@ def _outside_amounts(text: str, spans: list[Span]) -> list[Span]:
 
     "from 1,200,000 to 1,450,000" is two amounts, not the number 000 145 0000.
     """
-    if "," not in text:
+    if "," not in text or not any(_follows_digit(text, span.start) for span in spans):
         return spans
     inside = [(m.start(), m.end()) for m in _AMOUNT.finditer(text)]
     if not inside:
@@ -155,6 +155,12 @@ def _outside_amounts(text: str, spans: list[Span]) -> list[Span]:
         for span in spans
         if not any(start < span.start < end for start, end in inside)
     ]
+
+
+def _follows_digit(text: str, start: int) -> bool:
+    """Check for a digit or "," before `start`, as inside an amount."""
+    before = text[start - 1 : start]
+    return before == "," or before.isdecimal()
 
 
 def _written_numbers(text: str, region: str, kind: str) -> list[Span]:
@@ -171,7 +177,6 @@ def _written_numbers(text: str, region: str, kind: str) -> list[Span]:
     spans.extend(_numbers_split_at_sentences(digits, region, kind))
     spans.extend(_numbers_with_letters_between(digits, region, kind))
     spans.extend(_spelled_numbers(text, region, kind))
-    spans.extend(_spelled_numbers_split_at_sentences(text, region, kind))
     return [span for span in spans if not _is_kept_number(text, span)]
 
 
@@ -926,20 +931,23 @@ _DIGIT_WORDS = {**_ENGLISH_DIGIT_WORDS, **_OTHER_DIGIT_WORDS}
 _REPEATS = {"double": 2, "triple": 3, "treble": 3}
 _ZEROS = {"hundred": 2, "thousand": 3}
 # Longest words first, and no letter after a word, so that "o" never stops a
-# match that "oh" or "one" would continue. A digit may follow: "oh7700".
+# match that "oh" or "one" would continue. A digit may follow a word
+# ("oh7700"), and a word may follow digits ("07seven00"), but no other
+# letter may follow digits, so "7s" and "100m" end a run.
 _WORD_ALTERNATIVES = "|".join(
     sorted([*_DIGIT_WORDS, *_REPEATS, *_ZEROS], key=len, reverse=True)
 )
-_NUMBER_WORD = rf"(?:\d+|plus|{_WORD_ALTERNATIVES})(?![a-z])"
-# Words joined by spaces, commas or hyphens, or glued to digits ("oh7700"),
-# bounded by word edges. An "and" may follow "hundred" or "thousand". The
-# pattern reads text from prefilter.fold_case:
+_WORD_NOT_GLUED = rf"(?:plus|{_WORD_ALTERNATIVES})(?![a-z])"
+_NUMBER_WORD = rf"(?:\d++(?![a-z])|\d++(?={_WORD_NOT_GLUED})|{_WORD_NOT_GLUED})"
+# Words joined by spaces, commas or hyphens, or glued to digits ("oh7700",
+# "0seven7"), bounded by word edges. An "and" may follow "hundred" or
+# "thousand". The pattern reads text from prefilter.fold_case:
 # without re.IGNORECASE, `re` checks the first letter of each word before
 # trying it, which makes the scan about three times as fast.
 _AND_AFTER_HUNDRED = r"(?:(?<=hundred)|(?<=thousand))[\s,]{1,3}and"
 _SPELLED_RUN = re.compile(
     rf"\b{_NUMBER_WORD}(?:(?:{_AND_AFTER_HUNDRED})?"
-    rf"(?:[\s,\-]{{1,3}}|(?<=[a-z])(?=\d)){_NUMBER_WORD})*+"
+    rf"(?:[\s,\-]{{1,3}}|(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])){_NUMBER_WORD})*+"
     r"(?![a-z\d])"
 )
 _SPELLED_TOKEN = re.compile(r"\+?\d+|[a-z]+")
@@ -966,27 +974,40 @@ def _spelled_numbers(text: str, region: str, kind: str) -> list[Span]:
     A run counts only when it has four words, or two words among five
     tokens, and spells a phone number of ten digits or more (see
     `_is_spelled_phone_number`). So a countdown or a sentence with a few
-    numbers in it stays.
+    numbers in it stays. A UK mobile spelled in two runs across a sentence
+    end counts too: "Zero seven seven zero zero. Nine ...".
     """
     text = _without_leetspeak(_without_accents(text))
     spans = _glued_numbers(text, region, kind)
     if not _has_number_word_pair(text):
         return spans
     folded = fold_case(text)
+    groups = []
     for match in _SPELLED_RUN.finditer(folded):
-        if match.end() - match.start() < _MIN_SPELLED_CHARS:
-            continue
-        start = match.start()
-        if folded[start - 1 : start] == "+":
-            start -= 1  # "+44 seven seven ..."
-        words = _SPELLED_TOKEN.findall(folded, start, match.end())
-        if not _has_enough_words(words):
-            continue
-        digits = _spell_out(words)
-        all_words = all(word.isalpha() for word in words)
-        if digits is not None and _is_spelled_phone_number(digits, region, all_words):
-            spans.append(Span(start, match.end(), kind))
+        digits = _spell_out(_SPELLED_TOKEN.findall(folded, *match.span()))
+        if digits:
+            groups.append((match.start(), match.end(), digits))
+        if match.end() - match.start() >= _MIN_SPELLED_CHARS:
+            spans.extend(_spelled_number(folded, match, region, kind))
+    spans.extend(_split_mobile_groups(groups, text, region, kind))
     return spans
+
+
+def _spelled_number(
+    folded: str, match: re.Match[str], region: str, kind: str
+) -> list[Span]:
+    """Return the span of a run of `_SPELLED_RUN` that spells a phone number."""
+    start = match.start()
+    if folded[start - 1 : start] == "+":
+        start -= 1  # "+44 seven seven ..."
+    words = _SPELLED_TOKEN.findall(folded, start, match.end())
+    if not _has_enough_words(words):
+        return []
+    digits = _spell_out(words)
+    all_words = all(word.isalpha() for word in words)
+    if digits is None or not _is_spelled_phone_number(digits, region, all_words):
+        return []
+    return [Span(start, match.end(), kind)]
 
 
 def _plain_letter(char: str) -> str:
@@ -1213,22 +1234,6 @@ def _split_mobile_groups(
             spans.append(Span(first[0], first[1], kind))
             spans.append(Span(last[0], last[1], kind))
     return spans
-
-
-def _spelled_numbers_split_at_sentences(
-    text: str, region: str, kind: str
-) -> list[Span]:
-    """Find a UK mobile spelled in two sentences: "Zero seven seven zero zero. Nine"."""
-    text = _without_leetspeak(_without_accents(text))
-    if not _has_number_word_pair(text):
-        return []
-    folded = fold_case(text)
-    groups = []
-    for match in _SPELLED_RUN.finditer(folded):
-        digits = _spell_out(_SPELLED_TOKEN.findall(folded, *match.span()))
-        if digits:
-            groups.append((match.start(), match.end(), digits))
-    return _split_mobile_groups(groups, text, region, kind)
 
 
 # A request to read a number without the letters mixed into it:

@@ -484,3 +484,62 @@ def test_domain_before_name_with_at_sign_hint_is_removed() -> None:
 )
 def test_prose_with_address_words_stays(text: str) -> None:
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "my email is sam dot jones and the rest is gmail",
+            f"my email is {REMOVED} and the rest is {REMOVED}",
+        ),
+        (
+            "my email is sam.jones and the rest is gmail.com",
+            f"my email is {REMOVED} and the rest is {REMOVED}",
+        ),
+        ("It's samjones04, the Google one.", f"It's {REMOVED}."),
+        ("samjones04 on hotmail", REMOVED),
+        ("my inbox is samjones04 on live", f"my inbox is {REMOVED}"),
+        ("same as my name but at outlook", f"same as my name but at {REMOVED}"),
+        (
+            "my address is sam_jones04, at the end put hotmail",
+            f"my address is {REMOVED}, at the end put {REMOVED}",
+        ),
+        (
+            "My email's samjones04, then at the end it's yahoo",
+            f"My email's {REMOVED}, then at the end it's {REMOVED}",
+        ),
+        (
+            "email me, I'm sam dot jones and the rest is outlook",
+            f"email me, I'm {REMOVED} and the rest is {REMOVED}",
+        ),
+        (
+            "my email is samjones04 and the rest is the usual",
+            f"my email is {REMOVED} and the rest is the usual",
+        ),
+    ],
+)
+def test_address_described_in_parts_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I use gmail",
+        "sign in with outlook",
+        "my outlook is good",
+        "email me through the programme",
+        "The FY2024 outlook is good, email me.",
+        "Email me about the year9 trip and the rest is fine.",
+        "Send the year9 email and the rest is done.",
+        "my email is down, the rest is fine",
+        "we watched the covid19 and live music, check your email",
+        "I wrote my name on outlook calendar",
+        "my email address is on gmail, the rest is private",
+        "I use yahoo and gmail for school2 stuff",
+        "Thanks, team2 at the end of email",
+    ],
+)
+def test_provider_or_rest_of_address_in_prose_stays(text: str) -> None:
+    assert clean(text).text == text

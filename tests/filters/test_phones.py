@@ -870,3 +870,40 @@ def test_phone_split_by_commas_removed() -> None:
         redact_text("ring 07,700,900,123 tonight", CONTEXT, "text/plain").text
         == "ring [phone number removed] tonight"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Call 0seven7 00 nine00 one23 tonight", f"Call {REMOVED} tonight"),
+        ("it's 07seven00 9 hundred 123.", f"it's {REMOVED}."),
+        ("ring o7seven0o nine0o12three, ok?", f"ring {REMOVED}, ok?"),
+        ("zero7700 nine 0 0 1 2 3", REMOVED),
+        ("07 seven hundred 900 one two three", REMOVED),
+        ("oh seven 7 double oh 9 double 0 1 2 3 x", f"{REMOVED} x"),
+        ("Text 07SEVEN00 9 HUNDRED 123 after 6", f"Text {REMOVED} after 6"),
+        ("+44seven700 nine00 one23", REMOVED),
+    ],
+)
+def test_digits_glued_to_number_words_are_removed(text: str, expected: str) -> None:
+    # A word may follow digits with no space ("0seven7"), as a digit may
+    # follow a word ("oh7700").
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I got 7 out of ten",
+        "one or two 00s",
+        "seven 7s in a row",
+        "the 9 to 5",
+        "top 10 songs, number one is",
+        "two 100m races",
+        "4ever and 2gether, seven 7s, one 1",
+        "page 07 seven 00 of 2",
+        "we scored 3 goals in 90 minutes, two in 2nd half",
+    ],
+)
+def test_digits_beside_number_words_in_prose_stay(text: str) -> None:
+    assert clean(text).text == text
