@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class FilterContext:
-    """Programme settings the filters need."""
+    """Programme settings the filters need, and what one job adds to them."""
 
     relay_domain: str = "relay.example.org"
     default_region: str = "GB"
@@ -27,6 +27,10 @@ class FilterContext:
     allowed_offensive_words: tuple[str, ...] = ()
     # None means the packaged rules in config/safeguarding.toml.
     safeguarding_rules: SafeguardingRules | None = None
+    # The end of the delivered text of the sender's previous message to the
+    # same recipient, set per job by the pipeline runner; "" when there is
+    # none. filters.junctions checks whether the new message continues it.
+    previous_tail: str = ""
 
 
 @dataclass(frozen=True)

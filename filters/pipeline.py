@@ -15,7 +15,15 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from filters import attachments, forwarded, html, mime, pasted, safeguarding
+from filters import (
+    attachments,
+    forwarded,
+    html,
+    junctions,
+    mime,
+    pasted,
+    safeguarding,
+)
 from filters.base import FilterContext, Finding
 from filters.mime import Draft, StepResult, TextPart
 from filters.text import redact_text
@@ -91,7 +99,8 @@ def _clean(raw: bytes, context: FilterContext) -> CleanMessage:
         subject, subject_findings = _filter_subject(mime.read_subject(raw), context)
         return _held(subject, (str(exc),), subject_findings)
 
-    subject, subject_findings = _filter_subject(mime.subject_of(message), context)
+    sent_subject = mime.subject_of(message)
+    subject, subject_findings = _filter_subject(sent_subject, context)
     try:
         mime.check_limits(message)
         body = mime.read_body(message)
@@ -107,8 +116,15 @@ def _clean(raw: bytes, context: FilterContext) -> CleanMessage:
             return _held(subject, result.hold_reasons, findings)
         draft = result.draft
 
-    content = mime.build_entity(draft.body)
-    return CleanMessage(subject, content, merge_findings(findings), ())
+    # Details split between the subject and the body, or between messages,
+    # are looked for in the text as it will be delivered.
+    joined = junctions.remove_split_details(sent_subject, subject, draft, context)
+    findings.extend(joined.findings)
+    if joined.hold_reasons:
+        return _held(joined.subject, joined.hold_reasons, findings)
+
+    content = mime.build_entity(joined.draft.body)
+    return CleanMessage(joined.subject, content, merge_findings(findings), ())
 
 
 def _filter_subject(

@@ -15,10 +15,11 @@ import contextlib
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
+from archive.junctions import previous_message_tail
 from archive.store import (
     Archive,
     FilterOutcome,
@@ -26,6 +27,7 @@ from archive.store import (
     StoredFinding,
     UnreadableOriginalError,
 )
+from archive.subject import html_to_text
 from console.alerts import alert_notices
 from filters.base import FilterContext, Finding
 from filters.pipeline import CleanMessage, clean_message
@@ -56,6 +58,7 @@ FLAGGED_KINDS = {
     "profanity": "offensive language",
     "attachment": "attachment",
     "forwarded": "forwarded message",
+    "split_detail": "split contact details",
 }
 IDLE_POLL_SECONDS = 5.0
 
@@ -118,6 +121,11 @@ class PipelineRunner:
         self._new_filterer = filterer_factory or InlineFilterer
         self._filterers: list[Filterer] = []
 
+    async def _job_context(self, work: PipelineWork) -> FilterContext:
+        """Return the filter context with the end of the sender's previous message."""
+        tail = await previous_message_tail(self._archive, work.message_id)
+        return replace(self._context, previous_tail=tail)
+
     def _filterer(self) -> Filterer:
         filterer = self._new_filterer()
         self._filterers.append(filterer)
@@ -157,7 +165,8 @@ class PipelineRunner:
         try:
             if work.unreadable_reason is not None:
                 raise UnreadableOriginalError(work.unreadable_reason)
-            clean = await filterer.clean(work.raw, self._context)
+            context = await self._job_context(work)
+            clean = await filterer.clean(work.raw, context)
             filtered = _Filtered(clean, read_inbound_headers(work.raw))
             outcome = await self._outcome(work, filtered)
         except FilterTimeout as error:
@@ -286,15 +295,27 @@ def flag_for(findings: tuple[Finding, ...]) -> str | None:
 
 
 def searchable_text(clean: CleanMessage) -> str:
-    """Return the delivered text parts joined, for the full-text index."""
+    """Return the delivered text parts joined, for the full-text index.
+
+    The text/plain parts are used when there are any; a message sent as
+    HTML alone is indexed by its HTML parts' visible text, so that search
+    and the split-detail check see it too.
+    """
+    plain = _part_texts(clean, "text/plain")
+    if plain:
+        return "\n".join(plain)
+    return "\n".join(html_to_text(markup) for markup in _part_texts(clean, "text/html"))
+
+
+def _part_texts(clean: CleanMessage, content_type: str) -> list[str]:
     texts: list[str] = []
     for part in clean.content.walk():
-        if part.get_content_type() == "text/plain":
+        if part.get_content_type() == content_type:
             try:
                 texts.append(part.get_content())
             except (LookupError, ValueError):
                 continue
-    return "\n".join(texts)
+    return texts
 
 
 def _failed_outcome(

@@ -111,3 +111,26 @@ async def test_unfinished_message_has_no_deliverable_copy(
     assert row["status"] == "held"
     assert "MIME parts" in row["hold_reason"]
     assert not row["delivered"]
+
+
+async def test_message_sent_as_html_alone_is_searchable(
+    archive: Archive, config: Config
+) -> None:
+    # Some clients send only text/html; the archive must still index the
+    # visible text, with the filters' removals in it.
+    raw = (
+        b"From: sam@example.org\r\nSubject: html only\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/html; charset=utf-8\r\n\r\n"
+        b"<p>Business plan for the <b>lemonade</b> stall</p>"
+        b"<p>call 07700 900123</p>\r\n"
+    )
+    message_id = await accept_from_sam(archive, raw)
+    runner = PipelineRunner(config, archive, asyncio.Event(), asyncio.Event())
+    assert await runner.run_once()
+    row = await archive.message(str(message_id))
+    assert row is not None
+    assert row["body_text"] == (
+        "Business plan for the lemonade stall\n\ncall [phone number removed]\n"
+    )
+    hits = await archive.search("lemonade")
+    assert [hit["id"] for hit in hits] == [message_id]

@@ -1,0 +1,280 @@
+"""Contact details split over a junction: subject and body, or two messages.
+
+A sender can end the subject with "my number is 07700" and start the body
+with "900123", or end one message with the first half of an address and
+start the next with the rest. Each half alone passes the text filters. This
+module joins the end of the text before the junction (the tail) and the
+start of the text after it (the head) with a line break. It runs the text
+filters on that and removes the parts of a detail that crosses the junction.
+
+The checks run on the body as it will be delivered, after every other step,
+so the text they read is the text the recipient reads.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from dataclasses import dataclass, replace
+
+from filters.base import FilterContext, Finding, Span, merge_spans
+from filters.html import extract_text
+from filters.mime import Draft, Multipart, Node, TextPart, map_text_parts
+from filters.text import TEXT_FILTERS, apply_redaction, find_redaction_spans
+
+log = logging.getLogger(__name__)
+
+# The filters read at most this many characters on each side, so one check
+# costs one filter run over about 600 characters. A contact detail written
+# out in words is far shorter, but that is an estimate, not a measurement.
+TAIL_CHARS = 300
+HEAD_CHARS = 300
+
+KIND = "split_detail"
+# Deliberately splitting a detail is worth a safeguarding officer's look
+# before routine removals, but it is not a disclosure that holds the message.
+SEVERITY = "medium"
+
+# Plain names of what each text filter finds, for findings and hold reasons.
+DETAIL_NAMES = {
+    "phone": "a phone number",
+    "email": "an email address",
+    "off_platform": "a contact handle or link for another service",
+    "postcode": "a postcode",
+    "street_address": "a postal address",
+    "profanity": "an offensive word",
+}
+
+_PLACEHOLDERS = {
+    text_filter.kind: text_filter.placeholder for text_filter in TEXT_FILTERS
+}
+
+# Tags and white space before the first text of an nh3-sanitised fragment.
+# nh3 escapes "<" and ">" inside attribute values, so a tag ends at the first
+# ">".
+_LEADING_MARKUP = re.compile(r"(?:\s|<[^<>]*>)*")
+
+
+@dataclass(frozen=True)
+class SplitDetail:
+    """A detail that runs from `tail[tail_start:]` on into `head[:head_end]`."""
+
+    kind: str
+    tail_start: int
+    head_end: int
+
+
+@dataclass(frozen=True)
+class Joined:
+    """The subject and draft after removing split details, and what was found.
+
+    A message with hold reasons must not be delivered: a part of a detail
+    could not be removed from some alternative of the body.
+    """
+
+    subject: str
+    draft: Draft
+    findings: tuple[Finding, ...] = ()
+    hold_reasons: tuple[str, ...] = ()
+
+
+def find_split_detail(
+    tail: str, head: str, context: FilterContext
+) -> SplitDetail | None:
+    """Find a detail that starts in `tail` and ends in `head`.
+
+    The filters read the last TAIL_CHARS of `tail` and the first HEAD_CHARS
+    of `head`, joined by a line break. A span that crosses the line break is
+    returned unless the tail alone or the head alone also yields a span that
+    overlaps it: such a detail is removed by the ordinary filtering of that
+    side. Merged spans never overlap, so at most one span crosses.
+    The offsets count from the start of `tail` and of `head` as given.
+    """
+    cut_tail = tail[-TAIL_CHARS:]
+    cut_head = head[:HEAD_CHARS]
+    junction = len(cut_tail)
+    joined = f"{cut_tail}\n{cut_head}"
+    crossing = _crossing_span(joined, junction, context)
+    if crossing is None:
+        return None
+
+    # The sides run alone only when a span crosses, which is rare, so the
+    # usual cost stays one filter run.
+    head_end = crossing.end - junction - 1
+    if _overlaps(find_redaction_spans(cut_tail, context), crossing.start, junction):
+        return None
+    if _overlaps(find_redaction_spans(cut_head, context), 0, head_end):
+        return None
+    tail_start = len(tail) - junction + crossing.start
+    return SplitDetail(crossing.kind, tail_start, head_end)
+
+
+def _crossing_span(joined: str, junction: int, context: FilterContext) -> Span | None:
+    """Return the span with text on both sides of the line break at `junction`."""
+    for span in find_redaction_spans(joined, context):
+        before = joined[span.start : junction]
+        after = joined[junction + 1 : span.end]
+        if before.strip() and after.strip():
+            return span
+    return None
+
+
+def _overlaps(spans: list[Span], start: int, end: int) -> bool:
+    return any(span.start < end and start < span.end for span in spans)
+
+
+def remove_split_details(
+    sent_subject: str, subject: str, draft: Draft, context: FilterContext
+) -> Joined:
+    """Remove details split between the subject and the body, or two messages.
+
+    `sent_subject` is the subject as sent and `subject` the filtered one.
+    The previous message's tail comes from `context.previous_tail`. Each
+    alternative at the start of the body (plain and HTML) is checked alone,
+    because a client shows only one of them.
+    """
+    joined = _remove_subject_split(sent_subject, Joined(subject, draft), context)
+    if joined.hold_reasons or not context.previous_tail.strip():
+        return joined
+    return _remove_previous_split(joined, context)
+
+
+def _remove_subject_split(
+    sent_subject: str, joined: Joined, context: FilterContext
+) -> Joined:
+    if not sent_subject.strip():
+        return joined
+    found = _split_heads(sent_subject, joined.draft.body, context)
+    if not found:
+        return joined
+
+    first = min((split for _, split in found), key=lambda split: split.tail_start)
+    subject = _cut_subject(sent_subject, first, context)
+    name = DETAIL_NAMES.get(first.kind, "a contact detail")
+    description = f"The subject and the start of the body together hold {name}."
+    subject_removal = Finding(first.kind, "subject")
+    result = _cut_heads(replace(joined, subject=subject), found, description)
+    return replace(result, findings=(subject_removal, *result.findings))
+
+
+def _remove_previous_split(joined: Joined, context: FilterContext) -> Joined:
+    # NOTE: only the body is joined to the previous message. A new message
+    # whose subject continues the previous message's detail is not checked.
+    found = _split_heads(context.previous_tail, joined.draft.body, context)
+    if not found:
+        return joined
+
+    name = DETAIL_NAMES.get(found[0][1].kind, "a contact detail")
+    description = (
+        f"The start of this message continues {name} begun at the end of "
+        "the sender's previous message to the same recipient."
+    )
+    return _cut_heads(joined, found, description)
+
+
+def _split_heads(
+    tail: str, body: Node, context: FilterContext
+) -> list[tuple[TextPart, SplitDetail]]:
+    """Return each leading text part whose start continues a detail in `tail`."""
+    found = []
+    for part in leading_text_parts(body):
+        split = find_split_detail(tail, _visible_text(part), context)
+        if split is not None:
+            found.append((part, split))
+    return found
+
+
+def _cut_subject(sent_subject: str, split: SplitDetail, context: FilterContext) -> str:
+    """Filter the subject again, with the split detail's part as one more span."""
+    spans = find_redaction_spans(sent_subject, context)
+    spans.append(Span(split.tail_start, len(sent_subject), split.kind))
+    return apply_redaction(sent_subject, merge_spans(spans), "subject").text
+
+
+def _cut_heads(
+    joined: Joined, found: list[tuple[TextPart, SplitDetail]], description: str
+) -> Joined:
+    """Replace the head part of each split detail with its placeholder.
+
+    `description` states the finding in plain words. It becomes a hold reason
+    when a part cannot be removed exactly, and the message is held then.
+    """
+    cuts = {id(part): (part, split) for part, split in found}
+    findings = [Finding(KIND, "message", detail=description, severity=SEVERITY)]
+    failed: list[str] = []
+
+    def cut(part: TextPart) -> TextPart:
+        entry = cuts.get(id(part))
+        if entry is None or entry[0] is not part:
+            return part
+        where = f"text/{part.subtype}"
+        cut_part = _cut_head(part, entry[1])
+        if cut_part is None:
+            failed.append(where)
+            return part
+        findings.append(Finding(entry[1].kind, where))
+        return cut_part
+
+    body = map_text_parts(joined.draft.body, cut)
+    findings_so_far = (*joined.findings, *findings)
+    if failed:
+        log.debug("split detail could not be removed from %s", ", ".join(failed))
+        version = "HTML" if failed[0] == "text/html" else "plain text"
+        reason = (
+            f"{description} The relay could not remove it from the {version} version."
+        )
+        return replace(joined, findings=findings_so_far, hold_reasons=(reason,))
+    draft = replace(joined.draft, body=body)
+    return replace(joined, draft=draft, findings=findings_so_far)
+
+
+def _cut_head(part: TextPart, split: SplitDetail) -> TextPart | None:
+    """Return `part` with the detail's head part replaced, or None if not exact."""
+    placeholder = _PLACEHOLDERS.get(split.kind, "[removed]")
+    if part.subtype != "html":
+        return replace(part, text=placeholder + part.text[split.head_end :])
+
+    head_part = extract_text(part.text)[: split.head_end]
+    markup = _cut_html_head(part.text, head_part, placeholder)
+    return None if markup is None else replace(part, text=markup)
+
+
+def _cut_html_head(markup: str, head_part: str, placeholder: str) -> str | None:
+    """Replace `head_part`, the start of the fragment's text, in `markup`.
+
+    `markup` is nh3 output, which escapes "&", "<", ">" and the no-break
+    space in text. The replacement is exact only when `head_part` lies in
+    one text node, so None is returned when it crosses a tag.
+    """
+    text = head_part.lstrip()
+    escaped = html.escape(text, quote=False).replace("\xa0", "&nbsp;")
+    match = _LEADING_MARKUP.match(markup)
+    start = match.end() if match else 0
+    if not text or not markup.startswith(escaped, start):
+        return None
+    end = start + len(escaped)
+    return markup[:start] + html.escape(placeholder, quote=False) + markup[end:]
+
+
+def leading_text_parts(node: Node) -> list[TextPart]:
+    """Return the text parts a reader sees first, one per alternative.
+
+    A multipart/alternative offers each of its parts; any other multipart
+    starts with its first part that contains text.
+    """
+    if isinstance(node, TextPart):
+        return [node]
+    if not isinstance(node, Multipart):
+        return []
+    if node.subtype == "alternative":
+        return [part for child in node.parts for part in leading_text_parts(child)]
+    for child in node.parts:
+        parts = leading_text_parts(child)
+        if parts:
+            return parts
+    return []
+
+
+def _visible_text(part: TextPart) -> str:
+    return extract_text(part.text) if part.subtype == "html" else part.text

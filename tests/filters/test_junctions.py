@@ -1,0 +1,276 @@
+"""Tests for details split over the subject and the body, or over two messages."""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import replace
+from email.message import EmailMessage
+from email.policy import SMTP
+
+import pytest
+
+from filters import junctions
+from filters.base import FilterContext, Finding, Span
+from filters.junctions import (
+    HEAD_CHARS,
+    TAIL_CHARS,
+    SplitDetail,
+    find_split_detail,
+    leading_text_parts,
+)
+from filters.mime import Multipart, OpaquePart, TextPart
+from filters.pipeline import HELD_PLACEHOLDER, CleanMessage, clean_message
+from filters.text import find_redaction_spans
+
+CONTEXT = FilterContext()
+PHONE_REMOVED = "[phone number removed]"
+EMAIL_REMOVED = "[email address removed]"
+SUBJECT_PHONE = "The subject and the start of the body together hold a phone number."
+PREVIOUS_PHONE = (
+    "The start of this message continues a phone number begun at the end "
+    "of the sender's previous message to the same recipient."
+)
+
+
+def message(subject: str, plain: str | None, html: str | None = None) -> bytes:
+    built = EmailMessage()
+    built["From"] = "Sam Jones <sam@example.org>"
+    built["To"] = "Alex Smith <alex@example.com>"
+    built["Subject"] = subject
+    if plain is not None:
+        built.set_content(plain)
+        if html is not None:
+            built.add_alternative(html, subtype="html")
+    elif html is not None:
+        built.set_content(html, subtype="html")
+    return built.as_bytes(policy=SMTP)
+
+
+def texts(result: CleanMessage) -> dict[str, str]:
+    """Return the delivered text of each leaf part, by content type."""
+    found: dict[str, str] = {}
+    for part in result.content.walk():
+        if not part.is_multipart():
+            found[part.get_content_type()] = str(part.get_content())
+    return found
+
+
+def split_findings(result: CleanMessage) -> list[Finding]:
+    return [f for f in result.findings if f.kind == "split_detail"]
+
+
+# find_split_detail
+
+
+@pytest.mark.parametrize(
+    ("tail", "head", "expected"),
+    [
+        ("my number is 07700", "900123 call me", SplitDetail("phone", 13, 6)),
+        ("my number starts 07700", "900123", SplitDetail("phone", 17, 6)),
+        ("sam.jones04 at", "example dot net", SplitDetail("email", 0, 15)),
+        ("my email is samjones04", "at example dot net", SplitDetail("email", 12, 18)),
+        ("call 01632", "960123 today", SplitDetail("phone", 5, 6)),
+    ],
+)
+def test_split_detail_found_across_junction(
+    tail: str, head: str, expected: SplitDetail
+) -> None:
+    assert find_split_detail(tail, head, CONTEXT) == expected
+
+
+@pytest.mark.parametrize(
+    ("tail", "head"),
+    [
+        ("Week 3 plan", "1. Read chapter 2"),
+        ("see you at 10", "30 people came"),
+        ("my number is 07700 900123", "thanks"),
+        ("", "900123 call me"),
+        ("my number is 07700", ""),
+    ],
+)
+def test_ordinary_text_has_no_split_detail(tail: str, head: str) -> None:
+    assert find_split_detail(tail, head, CONTEXT) is None
+
+
+@pytest.mark.parametrize(
+    ("tail", "head"),
+    [("add me on snap", "samj_04"), ("call 020 7946", "0123 today")],
+)
+def test_detail_found_by_one_side_skipped(tail: str, head: str) -> None:
+    # The ordinary filtering of the tail (and here of "samj_04" too) removes
+    # these already, so the junction reports nothing.
+    assert find_split_detail(tail, head, CONTEXT) is None
+
+
+def test_split_offsets_count_from_whole_tail() -> None:
+    tail = "x" * 400 + " my number is 07700"
+    assert find_split_detail(tail, "900123", CONTEXT) == SplitDetail("phone", 414, 6)
+
+
+def test_filters_read_at_most_both_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[str] = []
+
+    def recording(text: str, context: FilterContext) -> list[Span]:
+        read.append(text)
+        return []
+
+    monkeypatch.setattr(junctions, "find_redaction_spans", recording)
+    find_split_detail("a" * 5000 + " 07700", "900123 " + "b" * 5000, CONTEXT)
+
+    assert len(read) == 1
+    assert len(read[0]) == TAIL_CHARS + 1 + HEAD_CHARS
+    assert read[0].startswith("a" * (TAIL_CHARS - 6) + " 07700\n900123 ")
+
+
+def test_sides_run_alone_only_when_a_span_crosses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    read: list[str] = []
+
+    def recording(text: str, context: FilterContext) -> list[Span]:
+        read.append(text)
+        return find_redaction_spans(text, context)
+
+    monkeypatch.setattr(junctions, "find_redaction_spans", recording)
+    find_split_detail("my number is 07700", "900123 call me", CONTEXT)
+
+    assert read == [
+        "my number is 07700\n900123 call me",
+        "my number is 07700",
+        "900123 call me",
+    ]
+
+
+# leading_text_parts
+
+
+def test_leading_parts_offer_each_alternative() -> None:
+    plain = TextPart("plain", "hello")
+    html = TextPart("html", "<p>hello</p>")
+    later = TextPart("plain", "second")
+    body = Multipart(
+        "mixed",
+        (OpaquePart("image/png"), Multipart("alternative", (plain, html)), later),
+    )
+    parts = leading_text_parts(body)
+    assert len(parts) == 2
+    assert parts[0] is plain
+    assert parts[1] is html
+
+
+def test_leading_parts_of_single_text_part() -> None:
+    plain = TextPart("plain", "hello")
+    assert leading_text_parts(plain) == [plain]
+
+
+# The subject and the body
+
+
+def test_subject_body_phone_split_removed() -> None:
+    result = clean_message(message("my number is 07700", "900123 call me\n"), CONTEXT)
+
+    assert result.subject == f"my number is {PHONE_REMOVED}"
+    assert texts(result) == {"text/plain": f"{PHONE_REMOVED} call me\n"}
+    assert result.hold_reasons == ()
+    assert split_findings(result) == [
+        Finding("split_detail", "message", detail=SUBJECT_PHONE, severity="medium")
+    ]
+    assert Finding("phone", "subject") in result.findings
+    assert Finding("phone", "text/plain") in result.findings
+
+
+def test_phone_split_is_removed_from_both_alternatives() -> None:
+    raw = message("my number is 07700", "900123 call me\n", "<p>900123 call me</p>")
+    result = clean_message(raw, CONTEXT)
+
+    assert result.subject == f"my number is {PHONE_REMOVED}"
+    assert texts(result) == {
+        "text/plain": f"{PHONE_REMOVED} call me\n",
+        "text/html": f"<p>{PHONE_REMOVED} call me</p>\n",
+    }
+    assert result.hold_reasons == ()
+
+
+def test_email_split_into_html_only_removed() -> None:
+    raw = message("sam.jones04 at", None, "<div><p>example dot net</p> thanks</div>")
+    result = clean_message(raw, CONTEXT)
+
+    assert result.subject == EMAIL_REMOVED
+    assert texts(result) == {"text/html": f"<div><p>{EMAIL_REMOVED}</p> thanks</div>\n"}
+    assert [f.detail for f in split_findings(result)] == [
+        "The subject and the start of the body together hold an email address."
+    ]
+
+
+def test_split_across_html_tags_holds_message() -> None:
+    # The HTML part writes the digits in two elements, so its text cannot be
+    # replaced exactly. The message is held, and the hold reason names
+    # what was found.
+    raw = message(
+        "my number is 07700", "900123 call me\n", "<p>900<b>123</b> call me</p>"
+    )
+    result = clean_message(raw, CONTEXT)
+
+    assert result.hold_reasons == (
+        f"{SUBJECT_PHONE} The relay could not remove it from the HTML version.",
+    )
+    assert result.subject == f"my number is {PHONE_REMOVED}"
+    assert texts(result) == {"text/plain": HELD_PLACEHOLDER + "\n"}
+    assert "900123" not in result.hold_reasons[0]
+    assert len(split_findings(result)) == 1
+
+
+def test_ordinary_subject_and_body_stay() -> None:
+    result = clean_message(message("Week 3 plan", "1. Read chapter 2\n"), CONTEXT)
+
+    assert result.subject == "Week 3 plan"
+    assert texts(result) == {"text/plain": "1. Read chapter 2\n"}
+    assert result.findings == ()
+
+
+def test_whole_phone_in_subject_is_not_a_split() -> None:
+    result = clean_message(message("call 07700 900123", "thanks\n"), CONTEXT)
+
+    assert result.subject == f"call {PHONE_REMOVED}"
+    assert texts(result) == {"text/plain": "thanks\n"}
+    assert split_findings(result) == []
+
+
+# Two messages
+
+
+def test_message_continuing_previous_phone_loses_its_start() -> None:
+    context = replace(CONTEXT, previous_tail="Speak soon, my number starts 07700")
+    result = clean_message(message("Hello again", "900123\nSee you Tuesday\n"), context)
+
+    assert result.subject == "Hello again"
+    assert texts(result) == {"text/plain": f"{PHONE_REMOVED}\nSee you Tuesday\n"}
+    assert result.hold_reasons == ()
+    assert split_findings(result) == [
+        Finding("split_detail", "message", detail=PREVIOUS_PHONE, severity="medium")
+    ]
+    assert Finding("phone", "text/plain") in result.findings
+
+
+def test_message_continuing_previous_email_loses_its_start() -> None:
+    context = replace(CONTEXT, previous_tail="my email is samjones04")
+    raw = message("Re: plans", "at example dot net\n", "<p>at example dot net</p>")
+    result = clean_message(raw, context)
+
+    assert texts(result) == {
+        "text/plain": f"{EMAIL_REMOVED}\n",
+        "text/html": f"<p>{EMAIL_REMOVED}</p>\n",
+    }
+
+
+def test_ordinary_message_after_previous_one_stays() -> None:
+    context = replace(CONTEXT, previous_tail="see you at 10")
+    result = clean_message(message("Trip", "30 people came\n"), context)
+
+    assert texts(result) == {"text/plain": "30 people came\n"}
+    assert result.findings == ()
+
+
+def test_context_with_previous_tail_pickles() -> None:
+    context = replace(CONTEXT, previous_tail="my number starts 07700")
+    assert pickle.loads(pickle.dumps(context)) == context

@@ -1,0 +1,132 @@
+"""End to end over real SMTP: a phone number split over two messages."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import smtplib
+from email.message import EmailMessage
+from email.policy import SMTP, default
+
+from archive.junctions import previous_message_tail
+from relay.server import Relay
+from tests.conftest import Cast, Sink
+
+PREVIOUS_PHONE = (
+    "The start of this message continues a phone number begun at the end "
+    "of the sender's previous message to the same recipient."
+)
+
+
+def from_sam(cast: Cast, subject: str, text: str, html: str | None = None) -> bytes:
+    message = EmailMessage()
+    message["From"] = "Sam Jones <sam@example.org>"
+    message["To"] = cast.alex
+    message["Subject"] = subject
+    message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    return message.as_bytes(policy=SMTP)
+
+
+def send(port: int, cast: Cast, raw: bytes) -> None:
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        client.sendmail("sam@example.org", [cast.alex], raw)
+
+
+def delivered_texts(data: bytes) -> dict[str, str]:
+    """Return the decoded text of each leaf part, with "\n" line breaks."""
+    message = email.message_from_bytes(data, policy=default)
+    assert isinstance(message, EmailMessage)
+    return {
+        part.get_content_type(): str(part.get_content()).replace("\r\n", "\n")
+        for part in message.walk()
+        if not part.is_multipart()
+    }
+
+
+async def test_number_split_over_two_messages_is_removed(
+    relay: Relay, sink: Sink, cast: Cast
+) -> None:
+    port = relay.config.smtp.listen.port
+    first = from_sam(cast, "Plans", "See you Tuesday, my number starts 07700\n")
+    await asyncio.to_thread(send, port, cast, first)
+    await sink.wait_for(1)
+    second = from_sam(
+        cast, "Plans again", "900123\nText me first\n", "<p>900123</p><p>Text me</p>"
+    )
+    await asyncio.to_thread(send, port, cast, second)
+    deliveries = await sink.wait_for(2)
+
+    assert delivered_texts(deliveries[0].data) == {
+        "text/plain": "See you Tuesday, my number starts 07700\n"
+    }
+    texts = delivered_texts(deliveries[1].data)
+    assert texts == {
+        "text/plain": "[phone number removed]\nText me first\n",
+        "text/html": "<p>[phone number removed]</p><p>Text me</p>\n",
+    }
+    for text in texts.values():
+        assert "900" not in text
+        assert "123" not in text
+
+    findings = await relay.archive.findings(2)
+    split = [f for f in findings if f.kind == "split_detail"]
+    assert [(f.location, f.detail, f.severity) for f in split] == [
+        ("message", PREVIOUS_PHONE, "medium")
+    ]
+    row = await relay.archive.message("2")
+    assert row is not None
+    assert row["flag"] == "split contact details, contact details"
+
+
+async def test_number_split_after_an_html_only_message_is_removed(
+    relay: Relay, sink: Sink, cast: Cast
+) -> None:
+    # Some clients send HTML alone; its visible text is the tail the next
+    # message is joined to.
+    port = relay.config.smtp.listen.port
+    first = (
+        f"From: Sam Jones <sam@example.org>\r\nTo: {cast.alex}\r\n"
+        "Subject: Plans\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/html; charset=utf-8\r\n\r\n"
+        "<p>See you Tuesday, my number starts <b>07700</b></p>\r\n"
+    ).encode()
+    await asyncio.to_thread(send, port, cast, first)
+    await sink.wait_for(1)
+    second = from_sam(cast, "Plans again", "900123 text me first\n")
+    await asyncio.to_thread(send, port, cast, second)
+    deliveries = await sink.wait_for(2)
+
+    assert delivered_texts(deliveries[1].data) == {
+        "text/plain": "[phone number removed] text me first\n"
+    }
+    findings = await relay.archive.findings(2)
+    assert [f.detail for f in findings if f.kind == "split_detail"] == [PREVIOUS_PHONE]
+
+
+async def test_previous_tail_is_empty_for_first_message(
+    relay: Relay, sink: Sink, cast: Cast
+) -> None:
+    port = relay.config.smtp.listen.port
+    await asyncio.to_thread(
+        send, port, cast, from_sam(cast, "Hi", "my number is 07700\n")
+    )
+    await sink.wait_for(1)
+
+    assert await previous_message_tail(relay.archive, 1) == ""
+
+
+async def test_previous_tail_reads_end_of_last_message(
+    relay: Relay, sink: Sink, cast: Cast
+) -> None:
+    port = relay.config.smtp.listen.port
+    await asyncio.to_thread(
+        send, port, cast, from_sam(cast, "One", "a" * 400 + " 07700\n")
+    )
+    await sink.wait_for(1)
+    await asyncio.to_thread(send, port, cast, from_sam(cast, "Two", "Hello\n"))
+    await sink.wait_for(2)
+
+    assert await previous_message_tail(relay.archive, 2) == "a" * 293 + " 07700\n"
+    assert await previous_message_tail(relay.archive, 2, window_hours=0) == ""
