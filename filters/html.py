@@ -243,8 +243,8 @@ def _read_sanitised_tags(sanitised: str, nodes: _TextNodeFilter) -> bool:
         if bracket > position:
             nodes.handle_data(html.unescape(sanitised[position:bracket]))
         closing, name, attributes = tag.groups()
-        if closing:
-            nodes.handle_endtag(name)
+        if closing or not attributes:
+            nodes.handle_bare_tag(tag.group(), name)
         else:
             nodes.handle_starttag(name, _unescaped_attributes(attributes))
         position = tag.end()
@@ -285,6 +285,16 @@ class _TextNodeFilter(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         self.output.append(f"</{tag}>")
+        if tag in BLOCK_TAGS:
+            self.plain.append("\n")
+
+    def handle_bare_tag(self, markup: str, tag: str) -> None:
+        """Add an end tag, or a start tag without attributes, written as `markup`.
+
+        `markup` must be what handle_starttag or handle_endtag would add for
+        the tag, which saves rendering most tags again.
+        """
+        self.output.append(markup)
         if tag in BLOCK_TAGS:
             self.plain.append("\n")
 

@@ -143,6 +143,12 @@ _SPACED_STARTS = tuple(
     )
     for separator in _SEPARATORS
 )
+# For _ascii_spaced_starts: every ASCII letter and digit becomes "a" and
+# every other byte a space.
+_ALNUM_AS_A = bytes(
+    0x61 if chr(byte).isascii() and chr(byte).isalnum() else 0x20 for byte in range(256)
+)
+_THREE_SHORT_WORDS = re.compile(b" a a a")
 # "Dick" next to another capitalised word is a name, unless that word is one
 # of these, which start an insult as easily as a name.
 _NOT_NAMES = frozenset({"A", "An", "The", "You", "Your", "Such", "What", "Big"})
@@ -304,13 +310,16 @@ def _letter_and_digit_runs(text: str, tokens: set[str]) -> set[str]:
     """Return the lower-cased runs of letters and digits of `text`, and tokens.
 
     The tokens in the set contain "_" or a leet symbol, so no word of an
-    entry equals one. `tokens` are the tokens of `text`.
+    entry equals one. `tokens` are the tokens of `text`. The result may be
+    `tokens` itself, so the caller must not change it.
     """
     if text.isascii():
-        found = set(map(str.lower, tokens))
-        for token in itertools.filterfalse(str.isalnum, list(found)):
-            found.update(_LEET_SYMBOL.split(token))
-        return found
+        # The tokens of ASCII text are lower-case already (_distinct_tokens).
+        with_symbols = lines_with(_LEET_SYMBOL, tokens)
+        if not with_symbols:
+            return tokens
+        parts = (part for token in with_symbols for part in _LEET_SYMBOL.split(token))
+        return tokens.union(parts)
 
     # A run of letters and digits is a `\\w` run of the text, or a part of
     # one between "_", after prefilter.words has split it at leet symbols.
@@ -383,10 +392,15 @@ def _readings(token: str) -> set[str]:
 def _plain_words(
     text: str, tokens: set[str], words: _WordSets
 ) -> Iterator[tuple[int, int]]:
-    candidates = _candidate_tokens(tokens, words.single)
+    if text.isascii():
+        candidates = _listed_lower_tokens(tokens, words.single)
+        searched = fold_case(text)
+    else:
+        candidates = _candidate_tokens(tokens, words.single)
+        searched = text
     if not candidates:
         return
-    for start, end in _token_spans(text, candidates):
+    for start, end in _token_spans(searched, candidates):
         for core_start, core_end in _token_cores(text[start:end]):
             core_start, core_end = start + core_start, start + core_end
             core = text[core_start:core_end]
@@ -421,6 +435,43 @@ def _candidate_tokens(tokens: set[str], single: frozenset[str]) -> frozenset[str
     return frozenset(candidates)
 
 
+def _listed_lower_tokens(tokens: set[str], single: frozenset[str]) -> frozenset[str]:
+    """Return what `_candidate_tokens` returns for lower-case ASCII `tokens`.
+
+    Such a token is made of a-z, digits and leet symbols, so `str.isalpha`
+    tells the plain words from the tokens with a digit or a symbol.
+    """
+    candidates = {token for token in tokens & single if token.isalpha()}
+    odd = set(itertools.filterfalse(str.isalpha, tokens))
+    candidates.update(token for token in odd if _has_listed_core(token, single))
+
+    stretched = _with_three_in_a_row(tokens) - odd
+    candidates.update(word for word in stretched if _readings(word) & single)
+    return frozenset(candidates)
+
+
+def _with_three_in_a_row(tokens: set[str]) -> set[str]:
+    """Return the ASCII `tokens` in which a character occurs three times in a row.
+
+    XOR of the joined tokens' bytes, read as one integer, with itself
+    shifted by one byte leaves a zero byte wherever a byte equals the one
+    before it, so two zero bytes in a row end a triple. That costs about a
+    third of a `(.)\\1\\1` search (timeit, Python 3.11).
+    """
+    joined = "\n".join(tokens).encode("ascii")
+    number = int.from_bytes(joined, "big")
+    repeats = (number ^ (number >> 8)).to_bytes(len(joined), "big")
+    found = set()
+    position = repeats.find(b"\0\0")
+    while position != -1:
+        start = joined.rfind(b"\n", 0, position) + 1
+        end = joined.find(b"\n", position)
+        end = len(joined) if end == -1 else end
+        found.add(joined[start:end].decode("ascii"))
+        position = repeats.find(b"\0\0", end)
+    return found
+
+
 def _has_listed_core(token: str, single: frozenset[str]) -> bool:
     for start, end in _token_cores(token):
         core = token[start:end]
@@ -430,11 +481,12 @@ def _has_listed_core(token: str, single: frozenset[str]) -> bool:
 
 
 def _distinct_tokens(text: str) -> set[str]:
-    """Return the set of tokens of `text`."""
+    """Return the set of tokens of `text`, in lower case if `text` is ASCII."""
     if text.isascii():
         # One bytes translation and a split find the same tokens as the
         # `re` scan below, three to ten times as fast on the bench bodies.
-        ascii_bytes = text.encode("ascii").translate(_TOKEN_BYTES_ONLY)
+        # fold_case is shared with the other filters and keeps each offset.
+        ascii_bytes = fold_case(text).encode("ascii").translate(_TOKEN_BYTES_ONLY)
         return set(ascii_bytes.decode("ascii").split())
 
     tokens = set(token_runs(text))
@@ -495,12 +547,7 @@ def _is_name(text: str, start: int, end: int, hits: set[str]) -> bool:
 
 def _spaced_words(text: str, words: _WordSets) -> Iterator[tuple[int, int]]:
     """Find offensive words spelled with one separator between letters."""
-    starts = [
-        match.start() - 1
-        for separator, pattern in _SPACED_STARTS
-        if separator in text
-        for match in pattern.finditer(text)
-    ]
+    starts = _spaced_starts(text)
     if not starts:
         return
     for match in matches_at(_SPACED, text, starts):
@@ -510,6 +557,36 @@ def _spaced_words(text: str, words: _WordSets) -> Iterator[tuple[int, int]]:
         found = _spaced_word(text, positions, words.spaced)
         if found is not None:
             yield found
+
+
+def _spaced_starts(text: str) -> list[int]:
+    """Return positions that include every start of a `_SPACED` match."""
+    if text.isascii():
+        return list(_ascii_spaced_starts(text))
+    return [
+        match.start() - 1
+        for separator, pattern in _SPACED_STARTS
+        if separator in text
+        for match in pattern.finditer(text)
+    ]
+
+
+def _ascii_spaced_starts(text: str) -> Iterator[int]:
+    """Yield where ASCII `text` has three one-character words in a row.
+
+    Every `_SPACED` match starts so. With letters and digits as "a" and
+    every other character as a space, such a place reads " a a a". A `re`
+    search for that literal skips ahead faster than the `_SPACED_STARTS`
+    patterns, which test a lookbehind at every separator, and faster than
+    `bytes.find`, whose skip table is no help in text of two byte values.
+    """
+    shape = b" " + text.encode("ascii").translate(_ALNUM_AS_A)
+    match = _THREE_SHORT_WORDS.search(shape)
+    while match is not None:
+        # shape[start] is the space before the first word, which is
+        # text[start - 1], so the word starts at text[start].
+        yield match.start()
+        match = _THREE_SHORT_WORDS.search(shape, match.start() + 1)
 
 
 def _spaced_word(

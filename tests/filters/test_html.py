@@ -320,3 +320,27 @@ def test_attribute_outside_its_strict_form_is_dropped(
 )
 def test_attribute_in_its_strict_form_stays(source: str) -> None:
     assert html_delivered(source) == source
+
+
+def test_tags_are_rebuilt_as_sanitised() -> None:
+    # Tags without attributes are copied as nh3 wrote them, and tags with
+    # attributes are written again from their unescaped values.
+    source = (
+        '<div><p>Hi <b>Sam</b>,</p><p title="it\'s &quot;fine&quot;">See '
+        '<a href="https://example.org/?a=1&amp;b=2">this</a><br>and call '
+        f"{PHONE}</p></div>"
+    )
+    nodes = _read_text_nodes(sanitise(source, CONTEXT, []))
+
+    assert nodes.output == [
+        "<div>", "<p>", 0, "<b>", 1, "</b>", 2, "</p>",
+        '<p title="it&#x27;s &quot;fine&quot;">', 3,
+        '<a href="https://example.org/?a=1&amp;b=2" rel="noopener noreferrer">',
+        4, "</a>", "<br>", 5, "</p>", "</div>",
+    ]  # fmt: skip
+    assert nodes.texts == ["Hi ", "Sam", ",", "See ", "this", f"and call {PHONE}"]
+    assert clean_html(source, CONTEXT).html == (
+        '<div><p>Hi <b>Sam</b>,</p><p title="it\'s &quot;fine&quot;">See '
+        '<a href="https://example.org/?a=1&amp;b=2" rel="noopener noreferrer">'
+        f"this</a><br>and call {PHONE_PLACEHOLDER}</p></div>"
+    )

@@ -13,6 +13,7 @@ from filters.base import FilterContext, Finding
 from filters.mime import Draft, Multipart, TextPart
 from filters.pasted import (
     MIN_CODE_CHARS,
+    _has_spaced_groups,
     remove_pasted_files,
     strip_pasted_files,
     strip_pasted_html,
@@ -422,3 +423,20 @@ def test_pasted_percent_prose_stays() -> None:
     prose = "Sales rose 12%PDF downloads doubled.\n%PDF is not how a line starts here\n"
 
     assert strip_pasted_files("Hi\n" + prose) == ("Hi\n" + prose, 0)
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (["ab12", "cd34", "ef56"], True),
+        (["ab12", "cd34", "word", "1234"], False),
+        # Each letter next to a digit counts, so one group can hold two.
+        (["a1b2", "cd34"], True),
+        (["abcd", "2024", "efgh", "5678", "ab12"], False),
+        (["ab12x", "cd345", "ef56"], False),
+    ],
+)
+def test_spaced_groups_need_three_letter_digit_pairs(
+    words: list[str], expected: bool
+) -> None:
+    assert _has_spaced_groups(words) is expected

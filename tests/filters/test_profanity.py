@@ -225,3 +225,43 @@ def test_spaced_run_needs_single_letter_start(text: str, expected: str) -> None:
 )
 def test_every_phrase_occurrence_is_found(text: str, expected: str) -> None:
     assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what the FUCK, Shit and shit",
+        "oh sh1t, @ss and a55",
+        "fuuuuck off",
+        "f u c k and f.u.c.k",
+        "a blow job joke",
+        "Dick Whittington met a dick",
+        "shit_head and f_u_c_k",
+    ],
+)
+def test_ascii_text_is_read_like_unicode_text(text: str) -> None:
+    # ASCII text takes byte-level shortcuts; a trailing "é" forces the
+    # general path, which must find the same words at the same places.
+    ascii_spans = ProfanityFilter().find(text, CONTEXT)
+    unicode_spans = ProfanityFilter().find(text + " caf\u00e9", CONTEXT)
+
+    assert ascii_spans
+    assert ascii_spans == unicode_spans
+
+
+def test_stretched_word_is_found_beside_other_repeats() -> None:
+    result = clean("see www.example.org, fuuuuck, zzz and aaargh")
+
+    assert result.text == "see www.example.org, ****, zzz and aaargh"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("f u c k this", "**** this"),
+        ("f.u.c.k", "****"),
+        ("x y z then s h i t", "x y z then ****"),
+    ],
+)
+def test_spaced_word_is_found_anywhere(text: str, expected: str) -> None:
+    assert clean(text).text == expected
