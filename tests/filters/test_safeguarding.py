@@ -156,6 +156,17 @@ def test_near_miss_is_not_flagged(text: str) -> None:
         ("I gave away my games, I won't need them soon.", ["self-harm"]),
         ("My stepdad burned my hand on the cooker.", ["abuse-disclosure"]),
         ("They trip me up on the stairs.", ["bullying"]),
+        ("Keep schtum about the party at the flat.", ["secrecy"]),
+        ("He says I can sleep over at his place after the gig.", ["meeting"]),
+        ("I'll be waiting on the platform when your train gets in.", ["meeting"]),
+        ("Chat to me on my personal Discord, it's easier.", ["leaving-platform"]),
+        ("I stuck £40 on your card, spend it on whatever.", ["gifts-money"]),
+        ("He said I can pay him back some other way.", ["gifts-money"]),
+        ("The PE teacher filmed us in the showers.", ["photos"]),
+        ("A man on the webcam site exposed himself.", ["sexual-content"]),
+        ("She keeps talking about killing herself.", ["self-harm"]),
+        ("Her boyfriend shoves me around at home.", ["abuse-disclosure"]),
+        ("The other trainees keep mocking the way I talk.", ["bullying"]),
     ],
 )
 def test_concept_rule_finds_new_wording(text: str, expected: list[str]) -> None:
@@ -172,6 +183,12 @@ def test_concept_rule_finds_new_wording(text: str, expected: list[str]) -> None:
         "Reading a chapter gives you something genuine to talk about.",
         "Coach made us run suicides until we dropped.",
         "Don't tell anyone but I got the apprenticeship!",
+        "Between you and me, I reckon the second pitch deck is stronger.",
+        "My dad will come and get me from the station after practice.",
+        "The certificate is on its way to your house by recorded post.",
+        "My little sister kicked me under the table and Mum told her off.",
+        "Grandma sends me a tenner for every good report.",
+        "We kept our quiz answers secret until the reveal.",
     ],
 )
 def test_concept_rule_near_miss_is_not_flagged(text: str) -> None:
