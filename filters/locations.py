@@ -195,21 +195,32 @@ def find_locations(text: str) -> list[tuple[int, int]]:
 
 def _dotted_what3words(text: str) -> Offsets:
     """Find what3words triples, tried only where a dot joins two letters."""
-    starts = [
-        _start_of_token(text, dot.start())
-        for dot in _DOT_BEFORE_LETTER.finditer(text)
-        if text[dot.start() - 1 : dot.start()].islower()
-    ]
+    starts = []
+    previous_dot, token_start = -1, 0
+    for dot in _DOT_BEFORE_LETTER.finditer(text):
+        if text[dot.start() - 1 : dot.start()].islower():
+            token_start = _start_of_token(text, dot.start(), previous_dot, token_start)
+            previous_dot = dot.start()
+            starts.append(token_start)
     for match in matches_at(_DOTTED_W3W, text, starts):
         if _NOT_W3W_WORDS.isdisjoint(match["words"].split(".")):
             yield match.span()
 
 
-def _start_of_token(text: str, index: int) -> int:
-    """Return where the run of letters and dots around `index` starts."""
+def _start_of_token(
+    text: str, index: int, previous_dot: int, previous_start: int
+) -> int:
+    """Return where the run of letters and dots around `index` starts.
+
+    The walk back stops at `previous_dot`, whose run starts at
+    `previous_start`, so that a long run of dotted words is walked once
+    instead of once per dot.
+    """
     start = index
     while start > 0 and (text[start - 1].isalpha() or text[start - 1] == "."):
         start -= 1
+        if start == previous_dot:
+            return previous_start
     return start
 
 

@@ -24,7 +24,12 @@ Hungarian, Polish, Indian, Welsh and Gaelic street forms, Japanese, Chinese
 and Korean addresses, and the map locations in filters.locations count as
 street addresses too. Two public addresses ("10 Downing Street") stay,
 because they are nobody's home, and so does "221B Baker Street" on a line
-that mentions Sherlock Holmes or a detective.
+that mentions Sherlock Holmes or a detective. A house number and a street
+named apart ("I'm at number 14. The road is called Acacia Avenue") are
+removed when they are at most one sentence apart.
+
+Both filters also search each link with its "+" signs and percent escapes
+decoded, for an address typed into a map search ("?q=14%20Acacia%20Avenue").
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, pairwise
 
 from filters.base import FilterContext, Span
+from filters.link_view import decoded_links
 from filters.locations import find_locations
 from filters.prefilter import (
     fast_digit_runs,
@@ -186,7 +192,7 @@ class PostcodeFilter:
     placeholder = "[postcode removed]"
 
     def find(self, text: str, context: FilterContext) -> list[Span]:
-        return [*self._find(text), *_in_link_queries(text, self._find)]
+        return [*self._find(text), *_in_links(text, self._find)]
 
     def _find(self, text: str) -> list[Span]:
         runs = fast_digit_runs(text)
@@ -197,33 +203,26 @@ class PostcodeFilter:
         ]
 
 
-# A "+" between two letters or digits inside a link, as in
-# "maps.example.net/?q=14+Acacia+Avenue+LS6+2AB", which a browser reads
-# as a space.
-_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
-_PLUS_AS_SPACE = re.compile(r"(?<=[^\W_])\+(?=[^\W_])")
+def _in_links(text: str, find: Callable[[str], list[Span]]) -> list[Span]:
+    """Return the spans `find` finds in the links of `text` once decoded.
 
-
-def _in_link_queries(text: str, find: Callable[[str], list[Span]]) -> list[Span]:
-    """Return the spans `find` finds in links once each "+" reads as a space.
-
-    Each "+" becomes one space, so offsets stay the same. Only spans inside
-    a link are returned.
+    A map search typed into a link hides its address behind "+" signs and
+    percent escapes: "?q=14%20Acacia%20Avenue", "?daddr=14%2C+Acacia+Avenue".
+    The links are searched apart from the text around them, as
+    filters.link_view.decoded_links writes them out.
     """
-    if "+" not in text or ("://" not in text and "www." not in text):
+    view = decoded_links(text)
+    if view is None:
         return []
-    links = [m.span() for m in _LINK.finditer(text) if "+" in m.group()]
-    if not links:
-        return []
-    spaced = list(text)
-    for start, end in links:
-        spaced[start:end] = _PLUS_AS_SPACE.sub(" ", text[start:end])
-    found = find("".join(spaced))
-    return [
-        span
-        for span in found
-        if any(start <= span.start and span.end <= end for start, end in links)
-    ]
+    spans = []
+    for span in find(view.text):
+        # A span with the NUL character of link_view.LINK_SEPARATOR in it
+        # would take the text between two links.
+        if "\x00" in view.text[span.start : span.end]:
+            continue
+        start, end = view.original_span(span.start, span.end)
+        spans.append(Span(start, end, span.kind))
+    return spans
 
 
 def _uk_postcodes(text: str, runs: Runs) -> Offsets:
@@ -824,7 +823,7 @@ class StreetAddressFilter:
     def find(self, text: str, context: FilterContext) -> list[Span]:
         spans = _street_address_spans(text)
         spans.extend(Span(start, end, self.kind) for start, end in _word_lines(text))
-        spans.extend(_in_link_queries(text, _street_address_spans))
+        spans.extend(_in_links(text, _street_address_spans))
         return spans
 
 
@@ -1606,6 +1605,206 @@ def _split_addresses(text: str) -> Iterator[tuple[int, int]]:
         yield match.span(part)
 
 
+# A house number and a street named apart, in one sentence or the next:
+# "I'm at number 14. The road is called Acacia Avenue", "Acacia Avenue is
+# my road and my door says 14", "street: Acacia Avenue, house: 14". The
+# number and the street name are removed, and the words around them stay.
+# A ranking keeps its number, so "we are number 14 in the league and the
+# street party is on Acacia Avenue" stays as it is.
+_HOUSE_LABEL_WORDS = frozenset({"house", "door", "flat", "number", "no"})
+_HOUSE_CUE = re.compile(
+    r"(?P<label>(?:house|door|flat)(?:[ ](?:number|no\.?))?|number|no\.?)"
+    r"(?P<verb>[ ]?[:\-\u2013]|[ ](?:is|was|says|reads)(?:[ ](?:number|no\.?))?"
+    r"|['\u2019]s)?"
+    rf"[ ]*(?P<number>[1-9][0-9]{{0,3}}[A-Za-z]?|{_NUMBER_WORD})(?![\w])",
+    re.IGNORECASE,
+)
+# Words before a house label that make its number count something else:
+# "room number 14", "the number 38 bus", "raffle ticket number 117", "he
+# wore number 9".
+_NOT_BEFORE_HOUSE_LABEL = (_COUNTED_WORDS | _NOT_TOWNS | _NOT_STREET_NAMES) - {
+    "flat",
+    "no",
+    "number",
+} | frozenset(
+    """
+    phone mobile tel order ticket raffle candidate student card account
+    reference ref case jersey shirt kit squad locker pin serial model invoice
+    flight train tram item line box size member membership staff id customer
+    booking policy registration charity lottery seed wore wear wears wearing
+    picked chose drew rolled dialled dialed
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Words after a house number that make it count something else: "number 14
+# bus", "house is 14 years old".
+_NOT_AFTER_HOUSE_NUMBER = _QUANTITY_WORDS | frozenset(
+    """
+    bus buses tram train route shirt jersey kit fan fans hit hits single song
+    songs track tracks spot seed pick choice priority player players ranked
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# "number 14 in the charts", "door 14 of the calendar": a ranking or a
+# count, unless a street type follows ("number 14 on the avenue").
+_RANKING_AFTER = re.compile(
+    r"[ ]+(?i:in|on|at|of|out|for|from|with|among)[ ]+"
+    r"(?P<place>[\w'\u2019-]+(?:[ ]+[\w'\u2019-]+)?)"
+)
+# Street types that name a street in title case with no street cue. The
+# other types also end names that are no street ("First Place", "Hyde
+# Park", "No Way"), and "St" and "Dr" are also titles, so they count only
+# after a cue. Names such as "Memory Lane" still count.
+_SPLIT_STREET_TYPES = """
+    Road Rd Street Avenue Ave Lane Close Drive Crescent Cres Gardens Gdns
+    Terrace Terr Tce Grove Mews Boulevard Blvd Wharf Quay Esplanade Wynd
+    Croft Parkway
+    """.split()  # noqa: SIM905 - a word list reads better as text
+_TITLE_WORD = r"[A-Z][a-z'\u2019-]+"
+_NAMED_STREET = re.compile(
+    rf"(?<![\w'\u2019-])(?:{_TITLE_WORD}[ ]){{1,3}}"
+    rf"(?:{'|'.join(_SPLIT_STREET_TYPES)})(?![\w'\u2019-])"
+)
+# A street name after a street cue: "the road is called Acacia Avenue",
+# "street: Acacia Avenue", "the avenue called Acacia", "the street is
+# acacia avenue". A lower-case name must end in a street type.
+_STREET_CUE = re.compile(
+    rf"(?<![\w])(?i:street|road|avenue|lane|close|drive|crescent|terrace|grove)"
+    r"(?:[ ](?i:name))?"
+    r"(?i:(?:[ ](?:is|was)|['\u2019]s)(?:[ ](?:called|named))?|[ ](?:called|named)"
+    r"|[ ]?[:\-\u2013])[ ]+"
+    rf"(?P<name>{_TITLE_WORD}(?:[ ]{_TITLE_WORD}){{0,2}}"
+    rf"|(?:[a-z'\u2019-]+[ ]){{1,2}}(?:{'|'.join(sorted(_LOWERCASE_TYPES))}))"
+    r"(?![\w])"
+)
+# The maximum number of characters between a house number's cue and the
+# street name, and the most sentence ends between them. A blank line or
+# a line break counts as one sentence end.
+_MAX_SPLIT_GAP = 120
+_MAX_SPLIT_SENTENCE_ENDS = 1
+_SENTENCE_ENDS = re.compile(r"(?:[.!?]+(?=\s|$)|\n)(?:[.!?\s]*\n)?")
+# The longest street name or street cue looked for, in characters.
+_MAX_SPLIT_STREET = 60
+
+
+def _house_and_street_apart(text: str) -> Iterator[tuple[int, int]]:
+    words = letter_words(text)
+    if words.isdisjoint(_HOUSE_LABEL_WORDS):
+        return
+    starts = list(_house_cue_starts(text, words))
+    if not starts or not _STREET_TYPE_LOOKUP.present(text):
+        return
+    for cue in matches_at(_HOUSE_CUE, text, starts):
+        if not _is_house_label(cue) or _is_count_or_ranking(cue):
+            continue
+        street = _nearest_street(text, cue.start(), cue.end())
+        if street is not None:
+            yield cue.span("number")
+            yield street
+
+
+def _house_cue_starts(text: str, words: frozenset[str]) -> Iterator[int]:
+    """Yield where a house label may start, looking only for the words present.
+
+    "no" is common, so it is looked for only in the few characters before
+    a digit, which is all that _HOUSE_CUE accepts after "no".
+    """
+    for word in _HOUSE_LABEL_WORDS.intersection(words) - {"no"}:
+        yield from word_starts(text, word)
+    if "no" not in words:
+        return
+    folded = fold_case(text)
+    for start, _ in fast_digit_runs(text):
+        label = folded.rfind("no", max(0, start - 6), start)
+        if (
+            label != -1
+            and not text[label + 2 : start].strip(" .:-\u2013")
+            and follows_non_word(text, label)
+        ):
+            yield label
+
+
+def _is_house_label(cue: re.Match[str]) -> bool:
+    """Check the label of a house number and the word before it."""
+    label = cue["label"].lower()
+    verb = cue["verb"] or ""
+    # "House 3 won sports day" names a school house.
+    if label in ("house", "door") and not verb:
+        return False
+    if cue["number"][0].isalpha() and not (
+        label.endswith(("number", "no.")) or verb.endswith(":")
+    ):
+        return False
+    before = _WORD_BEFORE.search(cue.string, max(0, cue.start() - 20), cue.start())
+    word_before = before.group(1).lower() if before else ""
+    if word_before in _NOT_BEFORE_HOUSE_LABEL:
+        return False
+    if label in ("number", "no.") and word_before in _DETERMINERS:
+        return False
+    # "no" without a dot labels a house only in "at no 14" or "is no 14".
+    return label != "no" or word_before in ("at", "is", "was")
+
+
+def _is_count_or_ranking(cue: re.Match[str]) -> bool:
+    """Recognise a house number that is a percentage, an age or a ranking."""
+    rest = cue.string[cue.end() : cue.end() + 30]
+    if rest[:1] == "%" or (rest[:1] in ("-", ":", ".") and rest[1:2].isalnum()):
+        return True
+    next_word = _FIRST_WORD.match(rest.lstrip(" "))
+    if next_word is not None and next_word.group().lower() in _NOT_AFTER_HOUSE_NUMBER:
+        return True
+    if cue["label"].lower() not in ("number", "no.", "no", "door"):
+        return False
+    ranking = _RANKING_AFTER.match(rest)
+    return ranking is not None and _LOWER_STREET_TYPES.isdisjoint(
+        ranking["place"].lower().split()
+    )
+
+
+def _nearest_street(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Return the nearest street name within two sentences of `text[start:end]`."""
+    low = max(0, start - _MAX_SPLIT_GAP - _MAX_SPLIT_STREET)
+    high = min(len(text), end + _MAX_SPLIT_GAP + _MAX_SPLIT_STREET)
+    nearest: tuple[int, int] | None = None
+    nearest_gap = _MAX_SPLIT_GAP + 1
+    for street_start, street_end in _street_names(text, low, high):
+        if street_start < end and start < street_end:
+            continue
+        gap = text[street_end:start] if street_end <= start else text[end:street_start]
+        if len(gap) < nearest_gap and _is_short_gap(gap):
+            nearest, nearest_gap = (street_start, street_end), len(gap)
+    return nearest
+
+
+def _is_short_gap(gap: str) -> bool:
+    # filters.text puts a NUL line between the texts it filters at once.
+    if len(gap) > _MAX_SPLIT_GAP or "\x00" in gap:
+        return False
+    return len(_SENTENCE_ENDS.findall(gap)) <= _MAX_SPLIT_SENTENCE_ENDS
+
+
+def _street_names(text: str, low: int, high: int) -> Iterator[tuple[int, int]]:
+    for match in _NAMED_STREET.finditer(text, low, high):
+        if _is_street_name(match.group().split()[:-1]):
+            yield match.span()
+    for match in _STREET_CUE.finditer(text, low, high):
+        name = match["name"].split()
+        if name[-1].islower():
+            name = name[:-1]
+        if _is_street_name(name):
+            yield match.span("name")
+
+
+def _is_street_name(words: list[str]) -> bool:
+    """Check that no word of a street name is a prose word ("my road").
+
+    "Downing" alone is left out, because "10 Downing Street" is a public
+    address that the main pattern keeps.
+    """
+    folded = {word.lower() for word in words}
+    if folded == {"downing"}:
+        return False
+    return folded.isdisjoint(_PROSE_WORDS) and folded.isdisjoint(_NOT_STREET_NAMES)
+
+
 # An address typed one word a line, which no pattern above matches across
 # the line breaks: "14\nAcacia\nAvenue". Runs of three or more lines of one
 # word each are joined with spaces and searched again. A word has no control
@@ -1672,6 +1871,7 @@ _OTHER_ADDRESS_FINDERS = (
     _cued_house_numbers,
     _streets_then_numbers,
     _split_addresses,
+    _house_and_street_apart,
     _house_lines,
     _east_asian_addresses,
     find_locations,

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from filters import prefilter
 from filters.base import FilterContext, Finding, Redaction, TextFilter, redact
+from filters.link_view import LINK_SEPARATOR, decoded_links
 from filters.postal import PostcodeFilter, StreetAddressFilter
 from filters.text import redact_text, redact_texts
 
@@ -786,3 +787,155 @@ def test_address_in_link_query_removed(text: str, expected: str) -> None:
 )
 def test_postcode_separators_after_label(text: str, expected: str) -> None:
     assert redact_text(text, CONTEXT, "text/plain").text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "the house is 14, the street is acacia avenue",
+            f"the house is {ADDRESS}, the street is {ADDRESS}",
+        ),
+        (
+            "I'm at number 14. The road is called Acacia Avenue.",
+            f"I'm at number {ADDRESS}. The road is called {ADDRESS}.",
+        ),
+        (
+            "Acacia Avenue is my road and my door says 14",
+            f"{ADDRESS} is my road and my door says {ADDRESS}",
+        ),
+        (
+            "we're number fourteen, on the avenue called Acacia",
+            f"we're number {ADDRESS}, on the avenue called {ADDRESS}",
+        ),
+        (
+            "street: Acacia Avenue, house: 14",
+            f"street: {ADDRESS}, house: {ADDRESS}",
+        ),
+        (
+            "My door number is 7.\nThe road is Church Lane.",
+            f"My door number is {ADDRESS}.\nThe road is {ADDRESS}.",
+        ),
+        (
+            "I live at no. 7. It's on Church Lane.",
+            f"I live at no. {ADDRESS}. It's on {ADDRESS}.",
+        ),
+        (
+            "Street - Mill Lane. House number - 22",
+            f"Street - {ADDRESS}. House number - {ADDRESS}",
+        ),
+        (
+            "I'm at no 22, the road's called Mill Lane",
+            f"I'm at no {ADDRESS}, the road's called {ADDRESS}",
+        ),
+    ],
+)
+def test_house_number_and_street_apart_removed(text: str, expected: str) -> None:
+    assert redact_text(text, CONTEXT, "text/plain").text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A ranking: "number 14 in the league" numbers a team, not a house,
+        # so the street name after it stays too.
+        "we are number 14 in the league and the street party is on Acacia Avenue",
+        "page 14",
+        "room 14",
+        "bus 14",
+        "number 14 in the charts",
+        "the shops on Acacia Avenue",
+        "bus 14 goes past the shops on Acacia Avenue",
+        "The number 38 bus goes down Station Road.",
+        "Room number 14 is at the end of Acacia Avenue.",
+        "My raffle ticket number is 117. The draw is on Station Road.",
+        "The house is 14 miles from Station Road.",
+        "The flat is 20% cheaper on Station Road.",
+        "He wore number 9. We met on Station Road.",
+        "House 3 won sports day. The school is on Station Road.",
+        "I came number 3 in the race down Station Road.",
+        "There are no 14 year olds on Church Lane.",
+        "Coronation Street is number 1 in the ratings again.",
+        # Three sentence ends apart: too far to belong together.
+        "I'm at number 14. I like cake. It is sunny. The road is Acacia Avenue.",
+    ],
+)
+def test_numbers_near_street_names_stay(text: str) -> None:
+    result = clean(text)
+
+    assert result.text == text
+    assert result.findings == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "https://maps.example.com/?q=14%20Acacia%20Avenue%20Leeds",
+            f"https://maps.example.com/?q={ADDRESS}%20Leeds",
+        ),
+        (
+            "https://maps.example.com/?q=LS6%202AB",
+            f"https://maps.example.com/?q={POSTCODE}",
+        ),
+        (
+            "https://maps.example.com/?daddr=14%2C+Acacia+Avenue",
+            f"https://maps.example.com/?daddr={ADDRESS}",
+        ),
+        (
+            "see maps.example.com/?q=14%2520Station%2520Road ok",
+            f"see maps.example.com/?q={ADDRESS} ok",
+        ),
+        (
+            "https://example.com/?q=%4C%536%20%32%41%42",
+            f"https://example.com/?q={POSTCODE}",
+        ),
+        (
+            "https://maps.example.com/place/22%20Mill%20Lane,%20Leeds%20LS6%202AB/",
+            f"https://maps.example.com/place/{ADDRESS},%20Leeds%20{POSTCODE}/",
+        ),
+    ],
+)
+def test_address_in_escaped_link_removed(text: str, expected: str) -> None:
+    assert redact_text(text, CONTEXT, "text/plain").text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://example.com/search?q=chapter%2014%20road%20trip",
+        "https://example.com/report%202024%20final.pdf",
+        "https://example.com/?page=2%20of%206",
+        "https://example.com/files/MP3%20list",
+        "50% off at 14 shops on Acacia Avenue",
+        "a+b=c and 14 + 3",
+    ],
+)
+def test_escaped_link_near_misses_stay(text: str) -> None:
+    assert redact_text(text, CONTEXT, "text/plain").text == text
+
+
+def test_decoded_links_map_escapes_back() -> None:
+    text = "see www.example.com/?q=14%2C+caf%C3%A9 and 3+4"
+
+    view = decoded_links(text)
+
+    assert view is not None
+    assert view.text == "www.example.com/?q=14, café"
+    comma = view.text.index(",")
+    assert text[slice(*view.original_span(comma, comma + 1))] == "%2C"
+    accent = view.text.index("é")
+    assert text[slice(*view.original_span(accent, accent + 1))] == "%C3%A9"
+
+
+def test_decoded_links_separate_links() -> None:
+    text = "www.example.com/a+b and https://example.org/c%20d"
+
+    view = decoded_links(text)
+
+    assert view is not None
+    assert view.text == f"www.example.com/a b{LINK_SEPARATOR}https://example.org/c d"
+
+
+def test_decoded_links_skip_text_without_escaped_link() -> None:
+    assert decoded_links("50% off, 3+4, https://example.com/plain") is None
