@@ -35,12 +35,22 @@ log = logging.getLogger(__name__)
 
 WHERE = "text/html"
 
+# HTML5's sectioning and grouping elements (header, section, address...)
+# are allowed, with no attributes, because they are blocks: removed, their
+# text would run into the text around them, and "sam@example.net" in a
+# <header> followed by "07700 900123" in a <section> would reach the
+# reader as one word that no filter reads as an address.
+SECTION_TAGS = {
+    "address", "article", "aside", "details", "fieldset", "figcaption",
+    "figure", "footer", "header", "hgroup", "legend", "main", "nav",
+    "section", "summary",
+}  # fmt: skip
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "center", "cite", "code",
     "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6",
     "hr", "i", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small",
     "span", "strike", "strong", "sub", "sup", "table", "tbody", "td", "tfoot",
-    "th", "thead", "tr", "tt", "u", "ul",
+    "th", "thead", "tr", "tt", "u", "ul", *SECTION_TAGS,
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     # Without a "*" entry, nh3 0.3.8 still allows "lang" and "title" on
@@ -77,7 +87,7 @@ STRICT_ATTRIBUTES = {
 BLOCK_TAGS = {
     "blockquote", "br", "caption", "center", "dd", "div", "dl", "dt", "h1",
     "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p", "pre", "table", "td",
-    "th", "tr", "ul",
+    "th", "tr", "ul", *SECTION_TAGS,
 }  # fmt: skip
 IMAGE_TAG = re.compile(r"<img\b", re.IGNORECASE)
 

@@ -344,3 +344,22 @@ def test_tags_are_rebuilt_as_sanitised() -> None:
         '<a href="https://example.org/?a=1&amp;b=2" rel="noopener noreferrer">'
         f"this</a><br>and call {PHONE_PLACEHOLDER}</p></div>"
     )
+
+
+@pytest.mark.parametrize(
+    "tag",
+    ["header", "section", "address", "nav", "article", "aside", "footer",
+     "figcaption", "summary", "legend", "main"],
+)  # fmt: skip
+def test_section_elements_keep_details_apart(tag: str) -> None:
+    # Removing these blocks would join their text to the next block's, and
+    # "sam@example.com07700 900123" reads as no address at all.
+    source = f'<{tag} class="x">{ADDRESS}</{tag}><{tag}>{PHONE}</{tag}>'
+    assert clean_html(source, CONTEXT).html == (
+        f"<{tag}>{ADDRESS_PLACEHOLDER}</{tag}><{tag}>{PHONE_PLACEHOLDER}</{tag}>"
+    )
+
+
+def test_street_after_a_section_is_not_joined_to_its_text() -> None:
+    source = "<section>x</section>14 Acacia Avenue"
+    assert clean_html(source, CONTEXT).html == "<section>x</section>[address removed]"
