@@ -23,6 +23,13 @@ FreeSpace = Callable[[Path], int]
 # Only CRLF ends a line in SMTP (RFC 5321 section 2.3.8). A bare CR or bare
 # LF is read differently by different programs, so the stored copy has none.
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+# aiosmtpd removes the doubled dot of RFC 5321 section 4.5.2 only at the
+# start of a CRLF line. A client that ends its lines with a bare LF, such as
+# Python's smtplib given bytes with "\n" endings, still doubles the dot at
+# the start of each of those lines, so ".htaccess" would arrive as
+# "..htaccess". Only a doubled dot is taken back: a line such a client did
+# not stuff keeps its one dot.
+_STUFFED_AFTER_BARE_LF = re.compile(rb"(?<!\r)\n\.(?=\.)")
 _RATE_WINDOW = timedelta(hours=1)
 
 
@@ -65,6 +72,15 @@ async def sender_over_hourly_limit(
 def normalise_line_endings(raw: bytes) -> bytes:
     """Return `raw` with every bare CR and bare LF replaced by CRLF."""
     return _LINE_BREAK.sub(b"\r\n", raw)
+
+
+def normalise_message_data(raw: bytes) -> bytes:
+    """Return DATA as received, with CRLF line endings and no doubled dots.
+
+    aiosmtpd has already removed the doubled dot after each CRLF; this also
+    removes the one a client doubled after a bare LF.
+    """
+    return normalise_line_endings(_STUFFED_AFTER_BARE_LF.sub(b"\n", raw))
 
 
 def header_block_size(raw: bytes) -> int:

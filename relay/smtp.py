@@ -49,6 +49,7 @@ from relay.limits import (
     has_room_for_message,
     header_block_size,
     normalise_line_endings,
+    normalise_message_data,
     required_free_bytes,
     sender_over_hourly_limit,
 )
@@ -353,7 +354,7 @@ class RelayHandler:
 
     async def _end_of_data(self, session: Session, envelope: Envelope) -> str:
         transaction = self._transaction(envelope)
-        raw = normalise_line_endings(envelope.original_content or b"")
+        raw = normalise_message_data(envelope.original_content or b"")
         problem = self._size_problem(raw)
         if problem is not None:
             return problem

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+import smtplib
 import sqlite3
 
 import pytest
 
 from relay import replies
-from relay.limits import normalise_line_endings
+from relay.limits import normalise_line_endings, normalise_message_data
 from relay.server import Relay
 from tests.conftest import Cast, Front, RawSmtp, Sink
 
@@ -88,6 +89,36 @@ async def test_bare_line_endings_are_stored_as_crlf(front: Front, cast: Cast) ->
     (raw,) = stored_messages(front)
     assert raw == (
         b"From: sam@example.org\r\nSubject: Mixed\r\n\r\nOne\r\nTwo\r\nThree\r\n"
+    )
+
+
+async def test_dots_doubled_after_bare_lf_are_taken_back(
+    front: Front, cast: Cast
+) -> None:
+    # smtplib doubles a leading dot after every "\n", even when the lines
+    # end in a bare LF that aiosmtpd does not read as a line end.
+    raw = (
+        b"From: Sam Jones <sam@example.org>\nSubject: Dots\n\n"
+        b".htaccess starts a line\n.\nin 36=\n.9 seconds\n"
+    )
+
+    def send() -> None:
+        with smtplib.SMTP("127.0.0.1", front.port) as client:
+            client.sendmail("sam@example.org", [cast.alex], raw)
+
+    await asyncio.to_thread(send)
+    (stored,) = stored_messages(front)
+    assert stored == (
+        b"From: Sam Jones <sam@example.org>\r\nSubject: Dots\r\n\r\n"
+        # smtplib ends the bare-LF data with its own CRLF.
+        b".htaccess starts a line\r\n.\r\nin 36=\r\n.9 seconds\r\n\r\n"
+    )
+
+
+def test_a_single_dot_after_bare_lf_is_kept() -> None:
+    # A client that did not double the dot keeps it.
+    assert normalise_message_data(b"a\n.htaccess\n...\r\n") == (
+        b"a\r\n.htaccess\r\n..\r\n"
     )
 
 
