@@ -50,7 +50,9 @@ EVERYDAY_WORDS = frozenset(
     gay gays lesbians queer queers transsexual
     sex sexual hiv herpes menses menstruate menstruation ovary ovum ovums tampon
     uterus womb
+    testes testis
     god omg hitler nazi nazism reich slave kill murder napalm sniper
+    damn damned hell
     dong enlargement erect facial fat hemp hoar loin loins mams maxi naked
     niggle oral organ pawn pot revue rum sandbar seaman seamen slope snatch
     strip stroke teat thrust unwed virgin wad weed whiz woody foobar
@@ -84,6 +86,16 @@ HARMLESS_PHRASES = (
     "the screw",
     "screw top",
     "screw cap",
+    "homo sapiens",
+    "homo erectus",
+    "homo habilis",
+    "homo neanderthalensis",
+    "moby dick",
+    "pussy willow",
+    "prick your finger",
+    "prick the",
+    "pin prick",
+    "cock-up",
 )
 
 # Leetspeak letters. "1" and "!" stand for "i" or "l", so both readings are tried.
@@ -407,6 +419,8 @@ def _plain_words(
             if not any(ch.isalpha() for ch in core):
                 continue
             hits = _readings(core.lower()) & words.single
+            if _is_code(core):
+                continue
             if hits and not _is_name(text, core_start, core_end, hits):
                 yield core_start, core_end
                 break
@@ -530,6 +544,15 @@ def _token_cores(token: str) -> list[tuple[int, int]]:
     stripped_start = len(token) - len(token.lstrip("@"))
     cores = [(0, end), (0, stripped_end), (stripped_start, stripped_end)]
     return [(s, e) for s, e in dict.fromkeys(cores) if s < e]
+
+
+def _is_code(core: str) -> bool:
+    """Return whether `core` is a capital and digits: a road or a model, "A55".
+
+    Read as leetspeak, "A55" is "ass", but the A55 to Holyhead and a Galaxy
+    A55 phone are far more common in a mentee's mail.
+    """
+    return len(core) > 1 and core[0].isupper() and core[1:].isdigit()
 
 
 def _is_name(text: str, start: int, end: int, hits: set[str]) -> bool:
