@@ -17,16 +17,19 @@ around it, because "5 miles down the road" and "Chapter 3 The Green Knight"
 have the same shape. A house number and a name with no street type count
 after a cue such as "I live at", or on a short line next to a postcode or a
 flat. A street before its number ("Acacia Avenue 14") counts after such a
-cue or before an outward code, and an address typed one word a line is
-searched with its lines joined. PO boxes, house names with a town, flats on
-an estate, German, Dutch, Nordic, French, Spanish, Italian, Portuguese,
-Hungarian, Polish, Indian, Welsh and Gaelic street forms, Japanese, Chinese
-and Korean addresses, and the map locations in filters.locations count as
-street addresses too. Two public addresses ("10 Downing Street") stay,
-because they are nobody's home, and so does "221B Baker Street" on a line
-that mentions Sherlock Holmes or a detective. A house number and a street
-named apart ("I'm at number 14. The road is called Acacia Avenue") are
-removed when they are at most one sentence apart.
+cue, before an outward code, or at the end of a sentence or line. A street
+alone counts after "I live on" or "my road is". An address typed one word
+a line is searched with its lines joined, and the lines of an address laid
+out like an envelope above a postcode are removed together. PO boxes,
+house names with a town, flats on an estate, German, Dutch, Nordic,
+French, Spanish, Italian, Portuguese, Hungarian, Polish, Indian, Welsh and
+Gaelic street forms, Japanese, Chinese and Korean addresses, and the map
+locations in filters.locations count as street addresses too. Two public
+addresses ("10 Downing Street") stay, because they are nobody's home, and
+so does "221B Baker Street" on a line that mentions Sherlock Holmes or a
+detective. A house number and a street named apart ("I'm at number 14.
+The road is called Acacia Avenue") are removed when they are at most one
+sentence apart.
 
 Both filters also search each link with its "+" signs and percent escapes
 decoded, for an address typed into a map search ("?q=14%20Acacia%20Avenue").
@@ -687,14 +690,35 @@ _LOWERCASE_TYPES = frozenset(
     """
     road rd street st avenue ave lane ln crescent cres terrace tce terr drive dr
     grove gr gardens gdns close cl court ct place pl square sq way wy park pk
-    mews row hill walk rise view green parade blvd pkwy hwy steet avnue
+    mews row hill walk rise view green parade blvd pkwy hwy steet avnue av
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # Lower-case types that are also everyday words ("a 10 minute walk", "the
-# way"): the address must also end where an address ends (see _ends_address).
+# way") or abbreviations ("av" for audio-visual): the address must also end
+# where an address ends (see _ends_address).
 _EVERYDAY_TYPES = frozenset(
     """
-    court place square way park row hill walk rise view green parade
+    court place square way park row hill walk rise view green parade av
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Lower-case types that count after a number in words or a cue with no
+# number ("fourteen acacia avenue", "I live on acacia avenue"): whole words
+# that are not everyday words, and "ave".
+_SPELLED_LOWERCASE_TYPES = frozenset(
+    """
+    road street avenue ave lane crescent terrace drive grove gardens close mews
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# The most characters searched after a number word for a lower-case street
+# type: _STREET allows three name words before it.
+_MAX_SPELLED_NAME = 60
+# Lower-case words that describe a road rather than name it: "one main road
+# in", "two busy lanes". A house number in words before them is prose.
+_ROAD_ADJECTIVES = frozenset(
+    """
+    main busy quiet big small little long short wide narrow new old back side
+    country dirt ring slip toll private public same next last first only
+    cycle bike fast slow middle inside outside left dead open closed
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # Words that may follow a lower-case address that ends in an everyday word:
@@ -887,20 +911,56 @@ def _address_starts(text: str) -> Iterator[int]:
 def _spelled_address_matches(text: str) -> Iterator[re.Match[str]]:
     """Yield the matches of _SPELLED_ADDRESS, tried where a number word starts.
 
-    Such an address must be in title case (see _reads_as_address), so a
-    text without a street type spelled as in _STREET_TYPES is skipped, and
-    so is a number word that no capital or hyphen follows.
+    Such an address is in title case or all in lower case (see
+    _reads_as_address). A text without a street type in the matching case
+    is skipped, and so is a number word that no such word or hyphen follows.
     """
-    if not _has_title_case_street_type(text):
+    title = _has_title_case_street_type(text)
+    lower_types = letter_words(text).intersection(_SPELLED_LOWERCASE_TYPES)
+    if not (title or lower_types):
         return
     folded = fold_case(text)
     starts = []
-    for number_word in _NUMBER_WORD_LOOKUP.present(text):
-        for start in word_starts(text, number_word):
-            after = text[start + len(number_word) : start + len(number_word) + 5]
-            if _starts_title(after):
-                starts.append(_with_number_label(folded, start))
+    if title:
+        for number_word in _NUMBER_WORD_LOOKUP.present(text):
+            for start in word_starts(text, number_word):
+                after = text[start + len(number_word) : start + len(number_word) + 5]
+                if _starts_title(after):
+                    starts.append(_with_number_label(folded, start))
+    starts.extend(_number_words_before_types(text, lower_types))
     yield from matches_at(_SPELLED_ADDRESS, text, starts)
+
+
+# A number word before a lower-case word, as a lower-case spelled address
+# starts: "fourteen acacia", "twenty-one station", "number six mill".
+_LOWERCASE_SPELLED_START = re.compile(
+    rf"(?<![\w])(?:(?i:number)[ ])?{_NUMBER_WORD}(?=[ -][a-z])"
+)
+
+
+_NON_LETTERS = re.compile(r"[\W\d_]+")
+
+
+def _number_words_before_types(text: str, street_types: Iterable[str]) -> list[int]:
+    """Return where a number word starts a name before a lower-case street type.
+
+    Only the few characters before each street type are searched, because
+    number words are common and lower-case street types are not.
+    """
+    starts: list[int] = []
+    folded = fold_case(text)
+    for street_type in street_types:
+        for type_start in word_starts(text, street_type):
+            window = max(0, type_start - _MAX_SPELLED_NAME)
+            # The number word is one to three words before the street type.
+            words = _NON_LETTERS.split(folded[window:type_start].rstrip())[-4:-1]
+            if NUMBER_WORDS.isdisjoint(words):
+                continue
+            starts.extend(
+                match.start()
+                for match in _LOWERCASE_SPELLED_START.finditer(text, window, type_start)
+            )
+    return starts
 
 
 def _has_title_case_street_type(text: str) -> bool:
@@ -953,7 +1013,9 @@ def _reads_as_address(match: re.Match[str]) -> bool:
     title_case = _is_capitalised(street_type) and _is_title_case_name(words)
     if match.re is _SPELLED_ADDRESS:
         # "One Way Street sign": a number in words needs more evidence.
-        return title_case and _ends_address(match)
+        if not _ends_address(match):
+            return False
+        return title_case or _is_lowercase_spelled_address(match, words, street_type)
     if title_case:
         return True
     if match.groupdict().get("house"):
@@ -961,6 +1023,21 @@ def _reads_as_address(match: re.Match[str]) -> bool:
     if not _is_lowercase_address(words, street_type) or _follows_determiner(match):
         return False
     return street_type not in _EVERYDAY_TYPES or _ends_address(match)
+
+
+def _is_lowercase_spelled_address(
+    match: re.Match[str], words: list[str], street_type: str
+) -> bool:
+    """Accept "fourteen acacia avenue", but not "one main road" or "a two way street".
+
+    Number words are common in prose, so the street type must not be an
+    everyday word and the name must not describe the road.
+    """
+    if street_type not in _SPELLED_LOWERCASE_TYPES:
+        return False
+    if not _ROAD_ADJECTIVES.isdisjoint(words) or _follows_determiner(match):
+        return False
+    return _is_lowercase_address(words, street_type)
 
 
 def _ends_address(match: re.Match[str]) -> bool:
@@ -1541,13 +1618,21 @@ def _east_asian_addresses(text: str) -> Iterator[tuple[int, int]]:
 
 
 # The street first and the house number after it: "I live at Acacia
-# Avenue 14", "Acacia Av. 14, LS6". The shape is common in titles and
-# songs ("Abbey Road 2"), so it counts only after a cue in _HOME_CUES or
-# before a UK outward code.
+# Avenue 14", "Acacia Av. 14, LS6", "Acacia Avenue 14". The shape also
+# names sequels and songs ("Abbey Road 2"). So with no cue in _HOME_CUES
+# and no UK outward code after it, the street type must be one of
+# _SPLIT_STREET_TYPES and the house number one to three digits. Only
+# punctuation, a line end or a word of _PLACE_WORDS may follow it.
 _STREET_THEN_NUMBER = re.compile(
-    rf"(?:[A-Z][\w'\u2019-]*[ \t]+){{1,3}}(?:{'|'.join(_STREET_TYPES)})(?![\w])\.?"
-    r",?[ \t]+[0-9]{1,4}[A-Za-z]?(?![\w])"
+    rf"(?P<name>(?:[A-Z][\w'\u2019-]*[ \t]+){{1,3}})"
+    rf"(?P<type>{'|'.join(_STREET_TYPES)})(?![\w])\.?"
+    r",?[ \t]+(?P<number>[0-9]{1,4}[A-Za-z]?)(?![\w])"
 )
+_BARE_HOUSE_NUMBER = re.compile(r"[1-9][0-9]{0,2}[A-Za-z]?")
+# The end of a bare "Acacia Avenue 14": the end of the text or line, or
+# punctuation that no digit follows ("14.5" and "14:30" stay).
+_PLACE_WORDS = frozenset({"near", "in", "by", "off", "opposite", "next", "behind"})
+_END_AFTER_NUMBER = re.compile(r"[ \t]*(?:$|\r?\n|[,;!?)]|\.(?![0-9]))")
 _OUTWARD_AFTER = re.compile(rf",?[ \t]+(?:{_UK_OUTWARD})(?![A-Za-z0-9])")
 _STREET_TYPE_SET = frozenset(_STREET_TYPES)
 _CAPITALISED_WORD = re.compile(r"(?<![\w'\u2019-])[A-Z]")
@@ -1568,11 +1653,28 @@ def _streets_then_numbers(text: str) -> Iterator[tuple[int, int]]:
             match = _STREET_THEN_NUMBER.match(text, word.start())
             if match is None or match.end() < end:
                 continue
-            if _follows_home_cue(text, match.start()) or _OUTWARD_AFTER.match(
-                text, match.end()
+            if (
+                _follows_home_cue(text, match.start())
+                or _OUTWARD_AFTER.match(text, match.end())
+                or _is_bare_street_number(match)
             ):
                 yield match.span()
                 break
+
+
+def _is_bare_street_number(match: re.Match[str]) -> bool:
+    """Check an "Acacia Avenue 14" with no cue before it: see _STREET_THEN_NUMBER."""
+    if match["type"] not in _SPLIT_STREET_TYPES:
+        return False
+    if not _BARE_HOUSE_NUMBER.fullmatch(match["number"]):
+        return False
+    if not _is_street_name(match["name"].split()):
+        return False
+    text = match.string
+    if _END_AFTER_NUMBER.match(text, match.end()):
+        return True
+    next_word = _FIRST_WORD.match(text[match.end() : match.end() + 30].lstrip(" \t"))
+    return next_word is not None and next_word.group() in _PLACE_WORDS
 
 
 # A house number and a street stated apart in one sentence: "the house
@@ -1864,15 +1966,267 @@ def _is_fictional_address(match: re.Match[str]) -> bool:
     return any(cue in line for cue in _FICTION_CUES)
 
 
+# "no. 14 acacia": "no." with its dot, a house number and a name of one
+# word, or two capitalised words, that ends the sentence, the line or the
+# text, or comes before a comma. "No." without a dot is a common word,
+# "number 14" more often counts a bus, a shirt or a ranking, and a longer
+# tail reads as prose ("Chanel No. 5 is lovely").
+_LABELLED_HOUSE = re.compile(
+    r"(?<![\w])(?i:no)\.[ \t]?(?P<number>[1-9][0-9]{0,3}[A-Za-z]?),?[ \t]+"
+    r"(?P<name>[A-Z][a-z'\u2019-]+[ \t][A-Z][a-z'\u2019-]+|[A-Za-z][a-z'\u2019-]+)"
+    r"(?=[ \t]*(?:$|\r?\n|[,;!?]|\.(?![0-9])))"
+)
+
+
+def _labelled_house_names(text: str) -> Iterator[tuple[int, int]]:
+    folded = fold_case(text)
+    starts = (
+        start for start in _find_all(folded, "no.") if follows_non_word(text, start)
+    )
+    for match in matches_at(_LABELLED_HOUSE, text, starts):
+        words = match["name"].lower().split()
+        if words[-1] in _LOWER_STREET_TYPES or _is_counted_house_word(words):
+            continue
+        before = _WORD_BEFORE.search(text, max(0, match.start() - 20), match.start())
+        if before is None or before.group(1).lower() not in _NOT_BEFORE_HOUSE_LABEL:
+            yield match.span()
+
+
+def _is_counted_house_word(words: list[str]) -> bool:
+    """Recognise a word that makes a number count something: "no. 1 fan"."""
+    return not (
+        _PROSE_WORDS.isdisjoint(words)
+        and _NOT_STREET_NAMES.isdisjoint(words)
+        and _NOT_AFTER_HOUSE_NUMBER.isdisjoint(words)
+    )
+
+
+# A street with no house number after words that say where someone lives:
+# "I live on Acacia Avenue", "she lives in acacia avenue", "my road is
+# called Acacia Avenue". "the shops on Acacia Avenue" has no such words
+# and stays, and so does "live in Abbey Road studios", because a lower-case
+# word after the street must be one that may end an address. Street types
+# that also end district names ("Ladbroke Grove", "Canary Wharf") are left
+# out.
+_LIVING_CUE = (
+    r"(?<![\w])(?i:(?:live|lives|living)[ ](?:on|in|at)"
+    r"|(?:my|our)[ ](?:road|street)(?:[ ]is|['\u2019]s)(?:[ ](?:called|named))?)"
+    r"[ ]+"
+)
+_CUED_STREET_TYPES = sorted(
+    {*_SPLIT_STREET_TYPES, "Rd", "St", "Ln", "Way"}
+    - {"Grove", "Gardens", "Gdns", "Wharf", "Quay", "Esplanade"}
+)
+_CUED_STREET = re.compile(
+    _LIVING_CUE
+    + rf"(?P<street>(?P<title>(?:{_TITLE_WORD}[ ]){{1,3}}"
+    + rf"(?:{'|'.join(_CUED_STREET_TYPES)}))"
+    + r"|(?P<lower>(?:[a-z'\u2019-]+[ ]){1,2}"
+    + rf"(?:{'|'.join(sorted(_SPELLED_LOWERCASE_TYPES))})))(?![\w'\u2019-])"
+)
+_LIVING_WORDS = ("live", "lives", "living")
+
+
+def _living_cue_starts(text: str) -> Iterator[int]:
+    """Yield where "live", "my road" or "our street" and the like start."""
+    words = letter_words(text)
+    if not words.isdisjoint(_LIVING_WORDS):
+        yield from word_starts(text, "live")
+    folded = fold_case(text)
+    for street in ("road", "street"):
+        if street not in words:
+            continue
+        for start in word_starts(text, street):
+            for owner in ("my ", "our "):
+                owner_start = start - len(owner)
+                if folded.startswith(owner, owner_start) and follows_non_word(
+                    text, owner_start
+                ):
+                    yield owner_start
+
+
+def _streets_after_living_cues(text: str) -> Iterator[tuple[int, int]]:
+    for match in matches_at(_CUED_STREET, text, _living_cue_starts(text)):
+        name = match["street"].split()[:-1]
+        if not _is_street_name(name) or not _ends_cued_address(match):
+            continue
+        if match["lower"] and not _ROAD_ADJECTIVES.isdisjoint(name):
+            continue
+        yield match.span("street")
+
+
+# An address laid out like an envelope, one part a line, above a UK
+# postcode line: "14\nAcacia Avenue\nLeeds\nLS6 2AB". Up to two town lines
+# may come between the postcode and a street line ("Acacia Avenue", "14
+# Acacia Avenue") or a house line ("14 Acacia"). A number line or a flat
+# line above them belongs to the address too. These lines are removed
+# together, and the postcode is PostcodeFilter's. With no postcode, a bare
+# number line right above a title-case street line still counts ("14\nAcacia
+# Avenue"), but a town line after them stays, since a sign-off ("Thanks")
+# has the same shape, and so does a numbered list ("2\nMain Road").
+_TOWN_WORDS = r"[A-Za-z][A-Za-z'\u2019-]*(?:[ ][A-Za-z][A-Za-z'\u2019-]*){0,2}"
+_TOWN_LINE = re.compile(rf"[ \t]*{_TOWN_WORDS},?[ \t]*\r?")
+_POSTCODE_LINE = re.compile(
+    rf"[ \t]*(?:{_TOWN_WORDS},?[ \t]+)?(?i:{_UK_OUTWARD})[ \u00a0]?(?i:{_UK_INWARD})"
+    r"[ \t]*\r?"
+)
+_STREET_LINE = re.compile(
+    rf"[ \t]*(?P<number>{_NUMBER},?[ \t]+)?"
+    rf"(?P<name>(?:[A-Za-z][\w'\u2019.-]*[ \t]+){{1,3}})"
+    rf"(?P<type>(?i:{'|'.join(_STREET_TYPES)}))\.?(?:[ \t]+(?:{_DIRECTION}))?"
+    r",?[ \t]*\r?"
+)
+_NUMBER_LINE = re.compile(rf"[ \t]*(?:(?i:no\.?|number)[ ]?)?{_NUMBER},?[ \t]*\r?")
+# The maximum number of town lines between a street line and a postcode line.
+_MAX_TOWN_LINES = 2
+
+
+def _address_blocks(text: str) -> Iterator[tuple[int, int]]:
+    if "\n" not in text:
+        return
+    searched_to = -1
+    for start, _ in fast_digit_runs(text):
+        if start <= searched_to:
+            continue
+        # Postcode and number lines are short, so a digit on a long line
+        # is skipped without searching the whole line.
+        low = max(0, start - _MAX_SHORT_LINE)
+        line_start = text.rfind("\n", low, start) + 1
+        if line_start == 0 and low > 0:
+            continue
+        line_end = text.find("\n", start, start + _MAX_SHORT_LINE)
+        if line_end == -1:
+            line_end = len(text) if len(text) - start <= _MAX_SHORT_LINE else -1
+        if line_end == -1:
+            continue
+        searched_to = line_end
+        if _POSTCODE_LINE.fullmatch(text, line_start, line_end):
+            yield from _block_above_postcode(text, line_start)
+        elif _NUMBER_LINE.fullmatch(text, line_start, line_end):
+            yield from _number_line_and_street(text, line_start, line_end)
+
+
+def _block_above_postcode(text: str, line_start: int) -> Iterator[tuple[int, int]]:
+    """Yield the street, house, number, flat and town lines above a postcode."""
+    above = _lines_above(text, line_start, _MAX_TOWN_LINES + 2)
+    for index, (start, end) in enumerate(above[: _MAX_TOWN_LINES + 1]):
+        street = _STREET_LINE.fullmatch(text, start, end)
+        if street is not None and _is_street_line(street):
+            has_number = street["number"] is not None
+        elif _is_house_line(text, start, end):
+            has_number = True
+        elif _TOWN_LINE.fullmatch(text, start, end):
+            continue
+        else:
+            return
+        yield from above[: index + 1]
+        yield from _number_or_flat_line(text, above[index + 1 :], has_number)
+        return
+
+
+def _number_or_flat_line(
+    text: str, above: list[tuple[int, int]], has_number: bool
+) -> list[tuple[int, int]]:
+    """Return the first of `above` if it is a flat line, or a needed number line."""
+    if not above:
+        return []
+    start, end = above[0]
+    if _FLAT_LINE.fullmatch(text, start, end):
+        return [above[0]]
+    if not has_number and _NUMBER_LINE.fullmatch(text, start, end):
+        return [above[0]]
+    return []
+
+
+def _number_line_and_street(
+    text: str, line_start: int, line_end: int
+) -> Iterator[tuple[int, int]]:
+    below = _lines_below(text, line_end, 1)
+    if not below:
+        return
+    street = _STREET_LINE.fullmatch(text, *below[0])
+    if (
+        street is not None
+        and street["number"] is None
+        and street["type"] in _SPLIT_STREET_TYPES
+        and _is_street_line(street)
+        and _ROAD_ADJECTIVES.isdisjoint(street["name"].lower().split())
+    ):
+        yield line_start, line_end
+        yield below[0]
+
+
+def _is_street_line(street: re.Match[str]) -> bool:
+    words = street["name"].split()
+    if not _is_street_name(words):
+        return False
+    title_case = _is_capitalised(street["type"]) and _is_title_case_name(words)
+    return title_case or _is_lowercase_address(words, street["type"])
+
+
+def _is_house_line(text: str, start: int, end: int) -> bool:
+    house = _HOUSE_LINE.fullmatch(text, start, end)
+    return house is not None and _NOT_STREET_NAMES.isdisjoint(
+        house["name"].lower().split()
+    )
+
+
+def _lines_above(text: str, line_start: int, count: int) -> list[tuple[int, int]]:
+    """Return up to `count` lines of the block above `line_start`, nearest first.
+
+    One blank line may come between two lines of a block, as HTML with a
+    line break after each <br> or <div> reads. Two blank lines, or the NUL
+    line that filters.text puts between texts, end the block.
+    """
+    lines: list[tuple[int, int]] = []
+    blank = False
+    end = line_start - 1
+    while end >= 0 and len(lines) < count:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if "\x00" in line or (blank and not line.strip()):
+            break
+        blank = not line.strip()
+        if not blank:
+            lines.append((start, end))
+        end = start - 1
+    return lines
+
+
+def _lines_below(text: str, line_end: int, count: int) -> list[tuple[int, int]]:
+    """Return up to `count` lines of the block below `line_end`, nearest first.
+
+    The block ends as in _lines_above.
+    """
+    lines: list[tuple[int, int]] = []
+    blank = False
+    start = line_end + 1
+    while start <= len(text) and line_end < len(text) and len(lines) < count:
+        end = _line_end(text, start)
+        line = text[start:end]
+        if "\x00" in line or (blank and not line.strip()):
+            break
+        blank = not line.strip()
+        if not blank:
+            lines.append((start, end))
+        if end >= len(text):
+            break
+        start = end + 1
+    return lines
+
+
 _OTHER_ADDRESS_FINDERS = (
     _po_boxes,
     _european_streets,
     _other_street_forms,
     _cued_house_numbers,
     _streets_then_numbers,
+    _labelled_house_names,
+    _streets_after_living_cues,
     _split_addresses,
     _house_and_street_apart,
     _house_lines,
+    _address_blocks,
     _east_asian_addresses,
     find_locations,
 )

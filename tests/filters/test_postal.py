@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from filters import prefilter
 from filters.base import FilterContext, Finding, Redaction, TextFilter, redact
+from filters.html import clean_html
 from filters.link_view import LINK_SEPARATOR, decoded_links
 from filters.postal import PostcodeFilter, StreetAddressFilter
 from filters.text import redact_text, redact_texts
@@ -161,7 +162,6 @@ def test_full_address_loses_street_and_postcode() -> None:
         "We did 3 laps of the park.",
         "There were 20 cars on the road.",
         "Take the 2nd left into Mill Lane.",
-        "I live on Mill Lane.",
         "Top 10 Park Rides of the year.",
         "I have 2 dogs and a cat.",
         "Only 4 more weeks to go.",
@@ -590,9 +590,9 @@ def test_european_street_near_misses_stay(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("12 Acacia\nLondon\nLS6 2AB", f"{ADDRESS}\nLondon\n{POSTCODE}"),
+        ("12 Acacia\nLondon\nLS6 2AB", f"{ADDRESS}\n{ADDRESS}\n{POSTCODE}"),
         ("Flat 2\n12 Acacia\nLeeds", f"{ADDRESS}\n{ADDRESS}\nLeeds"),
-        ("Sam\n12 Acacia\nLeeds\nLS6 2AB", f"Sam\n{ADDRESS}\nLeeds\n{POSTCODE}"),
+        ("Sam\n12 Acacia\nLeeds\nLS6 2AB", f"Sam\n{ADDRESS}\n{ADDRESS}\n{POSTCODE}"),
     ],
 )
 def test_address_over_lines_is_removed(text: str, expected: str) -> None:
@@ -939,3 +939,124 @@ def test_decoded_links_separate_links() -> None:
 
 def test_decoded_links_skip_text_without_escaped_link() -> None:
     assert decoded_links("50% off, 3+4, https://example.com/plain") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("fourteen acacia avenue in leeds", f"{ADDRESS} in leeds"),
+        ("twenty-one station road, leeds", f"{ADDRESS}, leeds"),
+        ("i live at fourteen acacia avenue", f"i live at {ADDRESS}"),
+        ("14 acacia av", ADDRESS),
+        ("14 acacia av, leeds", f"{ADDRESS}, leeds"),
+        ("14 acacia avenue, leeds", f"{ADDRESS}, leeds"),
+    ],
+)
+def test_lowercase_address_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Acacia Avenue 14", ADDRESS),
+        ("Acacia Avenue 14, Leeds", f"{ADDRESS}, Leeds"),
+        ("Church Street 3b near the park", f"{ADDRESS} near the park"),
+        ("no. 14 acacia", ADDRESS),
+        ("No. 14 Acacia, Leeds", f"{ADDRESS}, Leeds"),
+        ("I live on Acacia Avenue", f"I live on {ADDRESS}"),
+        (
+            "she lives in acacia avenue with her mum",
+            f"she lives in {ADDRESS} with her mum",
+        ),
+        ("my road is Acacia Avenue", f"my road is {ADDRESS}"),
+        ("our street's called Station Road.", f"our street's called {ADDRESS}."),
+    ],
+)
+def test_reordered_address_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "14\nAcacia Avenue\nLeeds\nLS6 2AB",
+            f"{ADDRESS}\n{ADDRESS}\n{ADDRESS}\n{POSTCODE}",
+        ),
+        (
+            "Flat 2\n14 acacia avenue\nHeadingley\nleeds\nls6 2ab",
+            f"{ADDRESS}\n{ADDRESS}\n{ADDRESS}\n{ADDRESS}\n{POSTCODE}",
+        ),
+        ("12 Acacia\nLeeds\nLS6 2AB", f"{ADDRESS}\n{ADDRESS}\n{POSTCODE}"),
+        (
+            "Sam\n14 Acacia Avenue\nLeeds\nLS6 2AB\n\nSee you soon",
+            f"Sam\n{ADDRESS}\n{ADDRESS}\n{POSTCODE}\n\nSee you soon",
+        ),
+        ("14\nAcacia Avenue\nLeeds", f"{ADDRESS}\n{ADDRESS}\nLeeds"),
+        # HTML with a line break after each <br> reads with blank lines.
+        (
+            "14\n\nAcacia Avenue\n\nLeeds\n\nLS6 2AB",
+            f"{ADDRESS}\n\n{ADDRESS}\n\n{ADDRESS}\n\n{POSTCODE}",
+        ),
+    ],
+)
+def test_envelope_address_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+def test_envelope_address_in_html_keeps_markup() -> None:
+    html = "<p>14<br>\nAcacia Avenue<br>\nLeeds<br>\nLS6 2AB</p>"
+
+    cleaned = clean_html(html, CONTEXT)
+
+    assert cleaned.html == (
+        f"<p>{ADDRESS}<br>\n{ADDRESS}<br>\n{ADDRESS}<br>\n{POSTCODE}</p>"
+    )
+    kinds = [finding.kind for finding in cleaned.findings]
+    assert kinds.count("street_address") == 3
+    assert kinds.count("postcode") == 1
+
+
+def test_lowercase_address_in_html_is_removed() -> None:
+    cleaned = clean_html("<p>fourteen acacia avenue in leeds</p>", CONTEXT)
+
+    assert cleaned.html == f"<p>{ADDRESS} in leeds</p>"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2 main roads into town",
+        "we walked 3 streets over",
+        "14 avenues of research",
+        "chapter 14 road safety",
+        "the 5 lane motorway",
+        "Year 9\nMaths\nLeeds\n",
+        "I live in Leeds",
+        "the shops on Park Road",
+        "the shops on Acacia Avenue",
+        "there's one main road in town",
+        "it's a one way street",
+        "we need one cycle lane.",
+        "I have three acacia avenue friends",
+        "Chanel No. 5 is lovely",
+        "She is the no. 1 seed.",
+        "the no. 38 bus",
+        "Coronation Street 2023 was great",
+        "Station Road 5 minutes away",
+        "Penny Lane 2 and Abbey Road 3 were hits",
+        "Meet at Oxford Street 3.5 km away",
+        "Hyde Park 2",
+        "I live in Canary Wharf",
+        "My cousin lives in Ladbroke Grove",
+        "i live on the main road",
+        "I'd love to live in Abbey Road studios",
+        "Holmes lived in Baker Street.",
+        "See you soon\nLeeds",
+        "1\nIntroduction\n2\nMain Road",
+        "Chapter 14\nRoad Safety",
+    ],
+)
+def test_roads_in_prose_and_lists_stay(text: str) -> None:
+    assert clean(text).text == text
