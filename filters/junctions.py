@@ -1,11 +1,15 @@
-"""Contact details split over a junction: subject and body, or two messages.
+"""Contact details split over a junction: subject and body, or messages.
 
 A sender can end the subject with "my number is 07700" and start the body
 with "900123", or end one message with the first half of an address and
-start the next with the rest. Each half alone passes the text filters. This
-module joins the end of the text before the junction (the tail) and the
-start of the text after it (the head) with a line break. It runs the text
-filters on that and removes the parts of a detail that crosses the junction.
+start the next with the rest, or spread a detail over three or four short
+messages. Each part alone passes the text filters. This module joins the
+end of the text before the junction (the tail) and the start of the text
+after it (the head) with a line break. It runs the text filters on that and
+removes the part of a detail that crosses the junction from the head.
+For messages, the tail is the end of the sender's last few messages to the
+same recipient, joined by line breaks (see archive.junctions), so the
+message that completes a detail loses its part of it.
 
 The checks run on the body as it will be delivered, after every other step,
 so the text they read is the text the recipient reads.
@@ -127,10 +131,10 @@ def _overlaps(spans: list[Span], start: int, end: int) -> bool:
 def remove_split_details(
     sent_subject: str, subject: str, draft: Draft, context: FilterContext
 ) -> Joined:
-    """Remove details split between the subject and the body, or two messages.
+    """Remove details split between the subject and the body, or messages.
 
     `sent_subject` is the subject as sent and `subject` the filtered one.
-    The previous message's tail comes from `context.previous_tail`. Each
+    The earlier messages' tail comes from `context.previous_tail`. Each
     alternative at the start of the body (plain and HTML) is checked alone,
     because a client shows only one of them.
     """
@@ -159,8 +163,8 @@ def _remove_subject_split(
 
 
 def _remove_previous_split(joined: Joined, context: FilterContext) -> Joined:
-    # NOTE: only the body is joined to the previous message. A new message
-    # whose subject continues the previous message's detail is not checked.
+    # NOTE: only the body is joined to the earlier messages. A new message
+    # whose subject continues their detail is not checked.
     found = _split_heads(context.previous_tail, joined.draft.body, context)
     if not found:
         return joined
@@ -168,7 +172,7 @@ def _remove_previous_split(joined: Joined, context: FilterContext) -> Joined:
     name = DETAIL_NAMES.get(found[0][1].kind, "a contact detail")
     description = (
         f"The start of this message continues {name} begun at the end of "
-        "the sender's previous message to the same recipient."
+        "the sender's earlier messages to the same recipient."
     )
     return _cut_heads(joined, found, description)
 

@@ -421,7 +421,7 @@ _SPELLED_DIGITS = (
 _JOINING_WORD = r"(?:under[ \t-]?score|dash|hyphen|dot|period|full[ \t]stop)"
 _SYMBOL_JOIN = (
     r"[ \t]*,?[ \t]+(?:then[ \t]+(?:an?[ \t]+)?)?"
-    rf"{_JOINING_WORD}(?:[ \t]+then)?,?[ \t]+"
+    rf"{_JOINING_WORD},?(?:[ \t]+then)?,?[ \t]+"
 )
 _SPACE_JOIN = (
     r"[ \t]*,?[ \t]+(?:(?:no[ \t]+spaces?|all[ \t]+one[ \t]+word),?[ \t]+)?then[ \t]+"
@@ -458,6 +458,76 @@ _SPELLED_ON_SERVICE = re.compile(
     rf"\s+(?:on|at|in|via)\s+(?:the\s+)?{_SERVICE}\b",
     re.IGNORECASE,
 )
+# A handle spelled as a run of short parts: "sam j 04", "sam jay oh four",
+# "sierra alpha mike juliet zero four". A part is one letter, digits, a
+# number word, the name of a letter ("jay") or a NATO spelling word, and
+# spaces, "_" or "-" join the parts. After a handle that a rule has found,
+# the run up to the end of the clause belongs to it (see _with_spelled_tails).
+_LETTER_NAMES = frozenset(
+    "jay kay zed zee aitch ess vee dee cee ef el em en ar".split()  # noqa: SIM905
+)
+_NATO_WORDS = frozenset(
+    """
+    alpha alfa bravo charlie delta echo foxtrot golf hotel india juliet juliett
+    kilo lima mike november oscar papa quebec romeo sierra tango uniform victor
+    whiskey whisky xray yankee zulu
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_RUN_PART = (
+    rf"(?:{_NUMBER_WORDS}|{'|'.join(sorted(_LETTER_NAMES | _NATO_WORDS))}"
+    r"|[0-9]+|[^\W\d_])(?![^\W_]|')"
+)
+_RUN_STEP = rf"[ \t_-]+{_RUN_PART}"
+_MAX_RUN_STEPS = 12
+# The run must reach the end of the clause: the end of the text, or a
+# character that is neither a letter, a digit nor a space ("snap: sam j 04."
+# or "sam j 04\n"). So "my snap is samj 4 ever" keeps "4 ever".
+_RUN_TAIL = re.compile(
+    rf"(?:{_RUN_STEP}){{1,{_MAX_RUN_STEPS}}}(?=[ \t]*(?:$|[^\w \t]))", re.I
+)
+# "sam j 04 on insta", "sam jay oh four on snap": a run before the service.
+_RUN_ON_SERVICE = re.compile(
+    rf"(?<![\w@.#'])(?P<handle>(?P<first>[A-Za-z][A-Za-z0-9]{{0,29}})"
+    rf"(?P<parts>(?:{_RUN_STEP}){{1,{_MAX_RUN_STEPS}}}))"
+    rf"[ \t]+(?:on|at|in|via)[ \t]+(?:the[ \t]+)?{_SERVICE}\b",
+    re.I,
+)
+# "samj 04 📸": a run before the camera or ghost emoji, which stand for
+# Instagram and Snapchat (see _APP_EMOJI).
+_RUN_BEFORE_EMOJI = re.compile(
+    rf"(?<![\w@.#'])(?P<handle>(?P<first>[A-Za-z][\w.]{{1,29}})"
+    rf"(?P<parts>(?:{_RUN_STEP}){{0,{_MAX_RUN_STEPS}}}))"
+    r"[ \t]*[:=-]?[ \t]*[\U0001F47B\U0001F4F8]"
+)
+_RUN_PART_WORDS = re.compile(r"[^\W_]+")
+_NUMBER_WORD_SET = frozenset(_NUMBER_WORDS.split("|"))
+# Words that start ordinary phrases before "on insta" or a number: "part 2
+# on youtube", "Monday 6 30 on zoom", "follow j 04 on snap".
+_NOT_RUN_STARTS = frozenset(
+    """
+    add follow find search look dm message msg see saw watch watched posted
+    post got get go went day days monday tuesday wednesday thursday friday
+    saturday sunday january february march april may june july august
+    september october november december episode series season number top
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# "S-A-M-J-_-0-4": single characters joined by dashes, with letters and a
+# digit or "_". _DASH_PROBE starts with a literal "-", so `re` skips ahead
+# to it fast, and the full pattern is tried only where it matched.
+_DASH_SPELLED = re.compile(r"(?<![\w-])(?:\w-){4,29}\w(?![\w-])")
+_DASH_PROBE = re.compile(r"-\w-\w-\w-")
+# "my insta is the snap one but with no underscore: samj04", "my snap
+# backwards: 40_jmas": a service named earlier in the clause, then a colon
+# and a token with a letter and a digit or "_". A time ("10am") stays.
+_COLON_AFTER_SERVICE = re.compile(
+    rf"\b{_SERVICE}\b[^\n.!?:]{{1,80}}?:[ \t]*"
+    r"(?P<handle>[A-Za-z0-9_][\w.]{3,29})(?![\w@])",
+    re.I,
+)
+_TIME_OR_SIZE = re.compile(
+    r"[0-9]+(?:[.:][0-9]+)?(?:am|pm|k|m|gb|mb|kb|st|nd|rd|th|s)", re.I
+)
+
 # "my @ is samj04": the "@" itself stands for the service.
 _MY_AT = re.compile(
     rf"\b(?:my|our)\s+@\s*(?P<label>\bis\b|'s\b|[:=-])\s*{_HANDLE}",
@@ -740,6 +810,7 @@ class OffPlatformFilter:
             *_nicknamed_handles(text, found, hints),
             *_unnamed_service_handles(text, found, hints),
             *_handle_shaped_tokens(text),
+            *_dash_spelled_tokens(text),
             *_bare_handles(text, context),
         ]
         offsets = [
@@ -763,7 +834,107 @@ def _with_spelled_tails(text: str, spans: list[tuple[int, int]]) -> Offsets:
             tail = _SPELLED_TAIL.match(text, end)
             if tail is not None:
                 end = tail.end()
+            run = _RUN_TAIL.match(text, end)
+            if run is not None and not _is_lone_letter(run.group()):
+                end = run.end()
         yield start, end
+
+
+def _is_lone_letter(run: str) -> bool:
+    """Recognise a run of one letter, such as the kiss in "@samj x"."""
+    part = run.strip(" \t_-")
+    return len(part) == 1 and part.isalpha()
+
+
+def _is_spelled_run(first: str, parts: str) -> bool:
+    """Check that a word and the short parts after it spell a handle.
+
+    The parts need a digit or a number word. They also need a sign that
+    they spell rather than count: one letter other than "a" or "i", digits
+    with a leading zero ("04"), "oh", the name of a letter, two NATO words
+    or an "_". Three or more NATO words or letter names count without a
+    number.
+    So "sam j 04" and "sierra alpha mike juliet zero four" are handles, and
+    "part 2", "Monday 6 30" and "saw mike 2" are not.
+    """
+    if first.lower() in _NOT_RUN_STARTS or _is_common(first.lower()):
+        return False
+    words = [word.lower() for word in _RUN_PART_WORDS.findall(parts)]
+    numbers = [word for word in words if word.isdigit() or word in _NUMBER_WORD_SET]
+    letter_names = [word for word in words if word in _LETTER_NAMES]
+    nato = [word for word in words if word in _NATO_WORDS]
+    if len(letter_names) + len(nato) >= 3:
+        return True
+    if not numbers:
+        return False
+    return (
+        "_" in parts
+        or "oh" in words
+        or bool(letter_names)
+        or len(nato) >= 2
+        or any(len(word) == 1 and word.isalpha() and word not in "ai" for word in words)
+        or any(len(word) > 1 and word.startswith("0") for word in words)
+    )
+
+
+def _is_common(word: str) -> bool:
+    return word in _NOT_HANDLES or word in _COMMON_WORDS or word in _TECHNICAL_PARTS
+
+
+def _runs_before_service(text: str, start: int, end: int) -> Offsets:
+    """Find "sam j 04 on insta": see _RUN_ON_SERVICE and _is_spelled_run.
+
+    A rejected match is tried again from its second word, so "follow sam j
+    04 on insta" finds "sam j 04".
+    """
+    position = start
+    while match := _RUN_ON_SERVICE.search(text, position, end):
+        if _is_spelled_run(match.group("first"), match.group("parts")):
+            yield match.span("handle")
+            position = match.end()
+        else:
+            position = match.end("first")
+
+
+def _runs_before_emoji(text: str) -> Offsets:
+    """Find "samj 04 📸", or a marked handle alone before the emoji."""
+    for match in _RUN_BEFORE_EMOJI.finditer(text):
+        first, parts = match.group("first"), match.group("parts")
+        if parts:
+            accepted = _is_spelled_run(first, parts)
+        else:
+            accepted = _unlabelled_handle_span(match) is not None
+        if accepted:
+            yield match.span("handle")
+
+
+def _dash_spelled_tokens(text: str) -> Offsets:
+    """Find "S-A-M-J-_-0-4": see _DASH_SPELLED."""
+    resume = 0
+    for probe in _DASH_PROBE.finditer(text):
+        if probe.start() <= resume:
+            continue
+        match = _DASH_SPELLED.match(text, probe.start() - 1)
+        if match is None:
+            continue
+        resume = match.end()
+        characters = match.group().replace("-", "")
+        letters = sum(char.isalpha() for char in characters)
+        marked = any(char.isdigit() or char == "_" for char in characters)
+        if letters >= 2 and marked:
+            yield match.span()
+
+
+def _colon_after_service(text: str, start: int, end: int) -> Offsets:
+    """Find "my insta is the snap one but with no underscore: samj04"."""
+    for match in _COLON_AFTER_SERVICE.finditer(text, start, end):
+        handle = match.group("handle").rstrip(".")
+        has_letter = any(char.isalpha() for char in handle)
+        marked = any(char.isdigit() or char == "_" for char in handle)
+        if not has_letter or not marked or _TIME_OR_SIZE.fullmatch(handle):
+            continue
+        if _VERSION.fullmatch(handle) is None:
+            yield match.start("handle"), match.start("handle") + len(handle)
 
 
 def _ends_with_handle(text: str, start: int, end: int) -> bool:
@@ -992,6 +1163,42 @@ def _handle_shaped_tokens(text: str) -> Offsets:
             continue
         if not _CODE_LINE.search(_line_around(text, start)):
             yield match.span()
+    yield from _broken_handle_tokens(text)
+
+
+def _broken_handle_tokens(text: str) -> Offsets:
+    """Find a handle-shaped token split by a line break: "samj\n_04".
+
+    The word that ends one line and the word that starts the next are
+    joined when "_" touches the line break, and both go when the join is
+    handle-shaped. Lines that read as code stay.
+    """
+    for line_break in _line_breaks_by_underscores(text):
+        before = line_break
+        if before > 0 and text[before - 1] == "\r":
+            before -= 1
+        start = before
+        while start > 0 and _is_word(text[start - 1]):
+            start -= 1
+        end = line_break + 1
+        while end < len(text) and _is_word(text[end]):
+            end += 1
+        if start > 0 and text[start - 1] not in _BEFORE_HANDLE_TOKEN:
+            continue
+        joined = text[start:before] + text[line_break + 1 : end]
+        if _HANDLE_SHAPED.fullmatch(joined) is None or not _is_handle_shaped(joined):
+            continue
+        lines = _line_around(text, start) + "\n" + _line_around(text, end - 1)
+        if not _CODE_LINE.search(lines):
+            yield start, end
+
+
+def _line_breaks_by_underscores(text: str) -> Iterator[int]:
+    """Yield each line break with "_" right after it or right before it."""
+    breaks = {at for at, _ in _occurrences(text, "\n_")}
+    breaks.update(at + 1 for at, _ in _occurrences(text, "_\n"))
+    breaks.update(at + 2 for at, _ in _occurrences(text, "_\r\n"))
+    return iter(sorted(breaks))
 
 
 def _underscore_token_starts(text: str) -> Iterator[int]:
@@ -1109,6 +1316,8 @@ def _service_phrases(text: str, found: frozenset[str]) -> Offsets:
                     yield handle
         yield from _handles_before_service(text, start, end)
         yield from _spelled_handles_before_service(text, start, end)
+        yield from _runs_before_service(text, start, end)
+        yield from _colon_after_service(text, start, end)
         yield from _slashed_handles(text, start, end)
     yield from _handles_on_there(text, windows)
 
@@ -1305,6 +1514,7 @@ def _marked_handles(text: str, found: frozenset[str]) -> Offsets:
     if "\U0001f47b" in text or "\U0001f4f8" in text:
         for match in _APP_EMOJI.finditer(text):
             yield from _labelled_or_marked(match, strict=False)
+        yield from _runs_before_emoji(text)
     if "#" in text:
         yield from _discord_tags(text)
     if ("sw" in found or "code" in found) and _has_four_digits(text):

@@ -28,7 +28,7 @@ EMAIL_REMOVED = "[email address removed]"
 SUBJECT_PHONE = "The subject and the start of the body together hold a phone number."
 PREVIOUS_PHONE = (
     "The start of this message continues a phone number begun at the end "
-    "of the sender's previous message to the same recipient."
+    "of the sender's earlier messages to the same recipient."
 )
 
 
@@ -274,3 +274,42 @@ def test_ordinary_message_after_previous_one_stays() -> None:
 def test_context_with_previous_tail_pickles() -> None:
     context = replace(CONTEXT, previous_tail="my number starts 07700")
     assert pickle.loads(pickle.dumps(context)) == context
+
+
+# Three or more messages
+
+
+def test_email_over_three_messages_loses_last_part() -> None:
+    # The runner joins the ends of the earlier messages with line breaks.
+    context = replace(CONTEXT, previous_tail="sam.j04\nat example")
+    result = clean_message(message("Re: plans", "dot net\n"), context)
+
+    assert texts(result) == {"text/plain": f"{EMAIL_REMOVED}\n"}
+    assert [f.detail for f in split_findings(result)] == [
+        "The start of this message continues an email address begun at the "
+        "end of the sender's earlier messages to the same recipient."
+    ]
+
+
+def test_postcode_over_four_messages_loses_last_part() -> None:
+    tail = "house number 14\nacacia avenue\nLS6"
+    context = replace(CONTEXT, previous_tail=tail)
+    result = clean_message(message("Re: address", "2AB\n"), context)
+
+    assert texts(result) == {"text/plain": "[postcode removed]\n"}
+    assert len(split_findings(result)) == 1
+
+
+def test_phone_over_three_messages_loses_last_part() -> None:
+    context = replace(CONTEXT, previous_tail="my number\n07700")
+    result = clean_message(message("Re: call", "900\n"), context)
+
+    assert texts(result) == {"text/plain": f"{PHONE_REMOVED}\n"}
+
+
+def test_ordinary_chatter_over_three_messages_stays() -> None:
+    context = replace(CONTEXT, previous_tail="ok\nsee you at 10")
+    result = clean_message(message("Trip", "30 people came\n"), context)
+
+    assert texts(result) == {"text/plain": "30 people came\n"}
+    assert result.findings == ()

@@ -862,3 +862,75 @@ def test_plain_handle_after_label_removed(text: str, expected: str) -> None:
 )
 def test_plain_words_after_label_stay(text: str) -> None:
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sam j 04 on insta", f"{REMOVED} on insta"),
+        ("follow sam j 04 on insta", f"follow {REMOVED} on insta"),
+        ("sam jay oh four on snap", f"{REMOVED} on snap"),
+        ("sierra alpha mike juliet zero four on snap", f"{REMOVED} on snap"),
+        ("samj 04 \U0001f4f8", f"{REMOVED} \U0001f4f8"),
+        ("snap: sam j 04", f"snap: {REMOVED}"),
+        ("snap: sam j 04. See you", f"snap: {REMOVED}. See you"),
+        ("my snap is samj, underscore, then 04", f"my snap is {REMOVED}"),
+        ("S-A-M-J-_-0-4", REMOVED),
+        ("samj\n_04", REMOVED),
+        ("hi\nsamj_\n04\nbye", f"hi\n{REMOVED}\nbye"),
+    ],
+)
+def test_handle_spelled_in_short_parts_is_removed(text: str, expected: str) -> None:
+    assert redact_text(text, CONTEXT, "text/plain").text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "my insta is the snap one but with no underscore: samj04",
+            f"my insta is the snap one but with no underscore: {REMOVED}",
+        ),
+        ("my snap backwards: 40_jmas", f"my snap backwards: {REMOVED}"),
+    ],
+)
+def test_handle_after_colon_later_in_clause_is_removed(
+    text: str, expected: str
+) -> None:
+    assert redact_text(text, CONTEXT, "text/plain").text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I posted part 2 on youtube",
+        "see you Monday 6 30 on zoom",
+        "I saw mike 2 on youtube",
+        "I got a 9 on the test",
+        "check out episode 3 on youtube",
+        "I came top 10 on tiktok",
+        "the youtube video explains it: 10am start",
+        "my insta has loads of followers: 2k now",
+        "we did plan b 2 on teams",
+        "X-M-A-S party",
+        "B-2-B sales",
+        "great day \U0001f4f8",
+        "year 10 \U0001f4f8",
+        "max_\nvalue",
+        "see you\n_soon_",
+    ],
+)
+def test_short_parts_in_prose_stay(text: str) -> None:
+    assert redact_text(text, CONTEXT, "text/plain").text == text
+
+
+def test_lone_letter_after_handle_stays() -> None:
+    # A kiss after a handle is no part of it.
+    assert redact_text("thanks @Sam x", CONTEXT, "text/plain").text == (
+        f"thanks {REMOVED} x"
+    )
+
+
+def test_number_after_handle_before_more_words_stays() -> None:
+    result = redact_text("my snap is samj 4 ever", CONTEXT, "text/plain")
+    assert result.text == f"my snap is {REMOVED} 4 ever"

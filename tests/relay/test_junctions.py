@@ -14,7 +14,7 @@ from tests.conftest import Cast, Sink
 
 PREVIOUS_PHONE = (
     "The start of this message continues a phone number begun at the end "
-    "of the sender's previous message to the same recipient."
+    "of the sender's earlier messages to the same recipient."
 )
 
 
@@ -128,5 +128,40 @@ async def test_previous_tail_reads_end_of_last_message(
     await asyncio.to_thread(send, port, cast, from_sam(cast, "Two", "Hello\n"))
     await sink.wait_for(2)
 
-    assert await previous_message_tail(relay.archive, 2) == "a" * 293 + " 07700\n"
+    assert await previous_message_tail(relay.archive, 2) == "a" * 293 + " 07700"
     assert await previous_message_tail(relay.archive, 2, window_hours=0) == ""
+
+
+async def test_previous_tail_joins_last_four_messages_oldest_first(
+    relay: Relay, sink: Sink, cast: Cast
+) -> None:
+    port = relay.config.smtp.listen.port
+    for number, text in enumerate(["one", "two", "three", "four", "five", "six"]):
+        raw = from_sam(cast, f"Note {number}", f"{text}\n")
+        await asyncio.to_thread(send, port, cast, raw)
+        await sink.wait_for(number + 1)
+
+    assert await previous_message_tail(relay.archive, 6) == "two\nthree\nfour\nfive"
+    assert await previous_message_tail(relay.archive, 6, messages=1) == "five"
+    assert await previous_message_tail(relay.archive, 6, chars=8) == "our\nfive"
+
+
+async def test_address_given_over_four_messages_loses_postcode(
+    relay: Relay, sink: Sink, cast: Cast
+) -> None:
+    # Each message alone holds nothing the filters remove. The last one
+    # completes the postcode begun in the one before.
+    port = relay.config.smtp.listen.port
+    parts = ["house number 14", "acacia avenue", "LS6", "2AB"]
+    for number, text in enumerate(parts):
+        raw = from_sam(cast, f"Part {number}", f"{text}\n")
+        await asyncio.to_thread(send, port, cast, raw)
+        await sink.wait_for(number + 1)
+    deliveries = await sink.wait_for(4)
+
+    assert delivered_texts(deliveries[3].data) == {"text/plain": "[postcode removed]\n"}
+    findings = await relay.archive.findings(4)
+    assert [f.detail for f in findings if f.kind == "split_detail"] == [
+        "The start of this message continues a postcode begun at the end "
+        "of the sender's earlier messages to the same recipient."
+    ]
