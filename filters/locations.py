@@ -112,7 +112,7 @@ _SPOKEN_COORDINATES = re.compile(
 _DEGREES = r"-?[0-9]{1,3}\.[0-9]{3,}"
 _DECIMAL_COORDINATES = re.compile(
     rf"(?P<latitude>{_DEGREES})°?(?:[ ]?[NS])?(?:[ ]*,[ ]*|[ ]+)"
-    rf"(?P<longitude>{_DEGREES})°?(?:[ ]?[EW])?(?![\w.])"
+    rf"(?P<longitude>{_DEGREES})°?(?:[ ]?[EW])?(?![\w]|\.[0-9])"
 )
 # Decimal places that each number needs, and that one of the two needs.
 _MIN_DECIMAL_PLACES = 3
@@ -164,12 +164,19 @@ _GRID_REFERENCE = re.compile(
     r"(?![\w]|[ ]?[-/]?[ ]?[0-9])"
 )
 _GRID_CUES = frozenset({"grid", "ref", "reference", "os", "at", "near"})
-# A code after one of these words is a serial or order number.
+# A code after one of these words is a serial, order or registration
+# number. Scottish companies and charities are numbered "SC" and six
+# digits, and "SC" is also a grid square.
 _NOT_GRID_CUES = frozenset(
-    {"number", "no", "serial", "model", "part", "order", "product", "invoice", "code"}
+    """
+    number no serial model part order product invoice code company charity
+    registration registered reg vat licence license
+    """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _MIN_UNCUED_GRID_DIGITS = 6
-_GRID_WORD_BEFORE = re.compile(r"([A-Za-z]+)[.:]?[ ]*$")
+# The word before a code, skipping an "is" or "was" after it, so that
+# "our company no. is SC123456" reads the label "no".
+_GRID_WORD_BEFORE = re.compile(r"([A-Za-z]+)[.:]*(?:[ ]+(?:is|was)[ ]*:?)?[ ]*$")
 
 
 def find_locations(text: str) -> list[tuple[int, int]]:

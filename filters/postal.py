@@ -815,7 +815,9 @@ _STREET = rf"""
     """
 _ADDRESS = re.compile(
     rf"""
-    (?<![\w£$€])
+    # Digits after a price sign or a decimal point ("1.4701 W") are no
+    # house number.
+    (?<![\w£$€])(?<![0-9]\.)
     (?:
         (?P<flat>{_UNIT},?[ \t]+(?:{_BUILDING}[ \t]+)?)?
         (?P<number>
@@ -1008,6 +1010,8 @@ def _starts_title(after: str) -> bool:
 
 
 def _reads_as_address(match: re.Match[str]) -> bool:
+    if "\n" in match.group("name") and not _ends_wrapped_line(match):
+        return False
     words = match.group("name").split()
     street_type = match.group("type")
     title_case = _is_capitalised(street_type) and _is_title_case_name(words)
@@ -1047,6 +1051,23 @@ def _ends_address(match: re.Match[str]) -> bool:
     if next_word is None or not next_word.group().islower():
         return True
     return next_word.group() in _WORDS_AFTER_ADDRESS
+
+
+# The text allowed after a street type that a wrapped line moved to the
+# start of the next line: the line end, a comma before the town, or the
+# punctuation that ends a sentence.
+_WRAPPED_ADDRESS_END = re.compile(r"[ \t]*(?:,|[.;!?)]+(?=\s|\Z)|\r?\n|\Z)")
+
+
+def _ends_wrapped_line(match: re.Match[str]) -> bool:
+    """Check that a street type on the line after its name ends that line.
+
+    A client that wraps "I live at 12 Acacia Avenue" may move "Avenue" to
+    the next line, where it is alone or before a comma. A line that
+    goes on in words after it starts a new sentence: "Top 5 Tips" over
+    "Row your boat on Sunday", or "1.4701 W." over "Walk 12 km".
+    """
+    return _WRAPPED_ADDRESS_END.match(match.string, match.end()) is not None
 
 
 def _follows_determiner(match: re.Match[str]) -> bool:

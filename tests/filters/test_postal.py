@@ -1060,3 +1060,77 @@ def test_lowercase_address_in_html_is_removed() -> None:
 )
 def test_roads_in_prose_and_lists_stay(text: str) -> None:
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Top 5 Tips\nRow your boat on Sunday.",
+            "Top 5 Tips\nRow your boat on Sunday.",
+        ),
+        ("Top 5 Tips\nWalk 5 km today", "Top 5 Tips\nWalk 5 km today"),
+        ("Come to 12 Acacia\nAvenue. See you", f"Come to {ADDRESS}. See you"),
+        ("Come to 12 Acacia\nAvenue, Leeds", f"Come to {ADDRESS}, Leeds"),
+        ("Come to 12 Acacia\r\nAvenue\r\nThanks", f"Come to {ADDRESS}\r\nThanks"),
+    ],
+)
+def test_street_type_on_next_line_must_end_it(text: str, expected: str) -> None:
+    # A wrapped address leaves the street type alone on the next line, but a
+    # heading over a sentence that starts with "Row" or "Walk" is no address.
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The meeting point is 53.3811 N, 1.4701 W.\nWalk 12 km on day 1",
+            f"The meeting point is {ADDRESS}.\nWalk 12 km on day 1",
+        ),
+        (
+            "The meeting point is 53.3811 N, 1.4701 W.\nWalk",
+            f"The meeting point is {ADDRESS}.\nWalk",
+        ),
+        ("Meet at 53.3811, -1.4701. Then walk.", f"Meet at {ADDRESS}. Then walk."),
+    ],
+)
+def test_coordinates_at_line_end_leave_next_line(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ratings: 8.5 Hyde Park, 9.0 Green Park",
+        "Her time was 12.45 Oak Lane Run.",
+    ],
+)
+def test_decimal_places_are_no_house_number(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our company no. is SC123456 in Scotland.",
+        "Our company number is NI123456.",
+        "Company no.: SC123456",
+        "Registered in Scotland, company SC123456.",
+        "Our Scottish charity number is SC012345.",
+        "Our LLP number was SO301234.",
+    ],
+)
+def test_company_and_charity_numbers_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The grid ref is TQ3080", f"The grid ref is {ADDRESS}"),
+        ("It was SC123456 on the map", f"It was {ADDRESS} on the map"),
+    ],
+)
+def test_grid_reference_after_is_still_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
