@@ -181,6 +181,7 @@ def _written_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
     spans.extend(_described_addresses(text, kind))
     spans.extend(_glued_at_addresses(text, relay_domain, kind))
     spans.extend(_reversed_addresses(text, starts, kind))
+    spans.extend(_line_broken_addresses(text, starts, relay_domain, kind))
     windows = _windows_before_tlds(text)
     spans.extend(_respelled_addresses(text, windows, relay_domain, kind))
     spans.extend(_handle_and_domain_apart(text, windows, relay_domain, kind))
@@ -226,6 +227,47 @@ def _plain_addresses(
         end = _extend_over_query(text, end) if match.group("mailto") else end
         start, end = _widen_over_brackets(text, start, end)
         spans.append(Span(start, end, kind))
+    return spans
+
+
+# The domain of an address broken over one or two line breaks, read from
+# its "@": "sam.j04@exam\nple.net". An HTML part's text has a line break
+# for each block element, so "<div>sam.j04@exam</div><div>ple.net</div>"
+# reads the same way.
+_BROKEN_DOMAIN = re.compile(
+    r"@(?P<head>[\w.-]*)[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*"
+    r"(?P<tail>\.?[\w-]+(?:\.[\w-]+)*)"
+)
+
+
+def _line_broken_addresses(
+    text: str, starts: list[int], relay_domain: str, kind: str
+) -> list[Span]:
+    """Find an address whose domain runs on after a line break.
+
+    Only a domain that is no domain before the break, and that ends with a
+    top-level domain after it, counts. So "sam@example.net" at the end of a
+    line leaves the next line alone.
+    """
+    if "\n" not in text:
+        return []
+    spans = []
+    for start in starts:
+        at = text.find("@", start)
+        match = _BROKEN_DOMAIN.match(text, at)
+        if match is None or _trim_domain(match.group("head")) is not None:
+            continue
+        head = match.group("head")
+        domain = _trim_domain(head + match.group("tail"))
+        if domain is None or len(domain) <= len(head) or "." not in domain:
+            continue
+        if domain.lower() == relay_domain:
+            continue
+        first = start
+        while first < at and not _is_word_char(text[first]):
+            first += 1
+        end = match.start("tail") + len(domain) - len(head)
+        spans.append(Span(first, end, kind))
     return spans
 
 
@@ -309,16 +351,25 @@ def _trim_domain(domain: str) -> str | None:
 
     The pattern may swallow a trailing "." or a hyphenated word after the
     address, so labels are dropped from the right until the last one is
-    alphabetic.
+    alphabetic. A well-known top-level domain with digits or "_" glued to
+    it ("example.net07700", "example.net_") is cut back to the domain.
     """
     if domain.startswith("[") or _IPV4.fullmatch(domain):
         return domain
     labels = domain.split(".")
     while len(labels) > 1 and not _is_tld(labels[-1]):
+        glued = _GLUED_TLD.match(labels[-1])
+        if glued is not None and glued.group(1).lower() in _KNOWN_TLDS:
+            labels[-1] = glued.group(1)
+            break
         labels.pop()
     if len(labels) < 2 or any(not label or label.startswith("-") for label in labels):
         return None
     return ".".join(labels)
+
+
+# A top-level domain followed straight away by a digit or "_".
+_GLUED_TLD = re.compile(r"([^\W\d_]{2,})[\d_]")
 
 
 def _is_tld(label: str) -> bool:
@@ -357,7 +408,7 @@ def _disguised_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
             continue
         start = match.start()
         if match.group("at").strip().lower().startswith("at"):
-            start = _start_with_name_word(text, start)
+            start = _start_with_spelled_name(text, _start_with_name_word(text, start))
         spans.append(Span(start, match.start("domain") + len(domain), kind))
     return spans
 
@@ -381,6 +432,42 @@ def _start_with_name_word(text: str, start: int) -> int:
     if word is None or word.group(1).lower() in _NOT_NAME_WORDS:
         return start
     return word.start(1)
+
+
+# Words that spell the digits and marks of a user name: "sam dot j zero
+# four at example dot net" stands for sam.j04@example.net.
+_SPELLED_NAME_WORDS = frozenset(
+    """
+    zero oh one two three four five six seven eight nine
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_SPELLED_NAME_MARK = re.compile(
+    r"(?<![\w'.-])([^\W_][\w'-]*) (?:dot|underscore|dash|hyphen) $", re.IGNORECASE
+)
+_MAX_SPELLED_NAME_WORDS = 12
+
+
+def _start_with_spelled_name(text: str, start: int) -> int:
+    """Move a spelled-out address's start back over the rest of its user name.
+
+    The name may go on with digit words and the word they follow ("j zero
+    four"), and with words joined by a spelled-out "dot" or "underscore"
+    ("sam dot j").
+    """
+    for _ in range(_MAX_SPELLED_NAME_WORDS):
+        low = max(0, start - 2 * _MAX_NAME_WORD - 12)
+        joined = _SPELLED_NAME_MARK.search(text, low, start)
+        if joined is not None and joined.group(1).lower() not in _NOT_NAME_WORDS:
+            start = joined.start(1)
+            continue
+        word = _WORD_BEFORE.search(text, max(0, start - _MAX_NAME_WORD - 1), start)
+        if word is None or word.group(1).lower() in _NOT_NAME_WORDS:
+            return start
+        first_word = text[start:].split(maxsplit=1)[0].lower()
+        if not _SPELLED_NAME_WORDS.intersection((word.group(1).lower(), first_word)):
+            return start
+        start = word.start(1)
+    return start
 
 
 def _spaced_out_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
@@ -886,9 +973,10 @@ _STRICT_TLDS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # Spellings of "@" and of the dot beyond those of _DISGUISED_ADDRESS: "[@]",
-# "-at-", "at-sign", "4t", "ät", "[.]", "(.)", "-dot-", "d0t", "full stop",
-# "period", "punkt", "dotnet", and ",", ";", ":", "_", "·" or "•" between
-# two labels. Each is read as "@" or "." and the result must be an address.
+# "-at-", "at-sign", "4t", "ät", "arroba", "[.]", "(.)", "-dot-", "d0t",
+# "full stop", "period", "punkt", "dotnet", and ",", ";", ":", "_", "·" or
+# "•" between two labels. Each is read as "@" or "." and the result must be
+# an address.
 _RESPELLED_AT = (
     r"\s*[\[({<]\s*(?:at|@|a|4t)\s*[\])}>]\s*"
     r"|(?<=\w)-(?:at|@|4t)-(?=\w)"
@@ -905,9 +993,45 @@ _RESPELLED_DOT = (
 _RESPELLING = re.compile(
     rf"(?P<at>{_RESPELLED_AT})|(?P<dot>{_RESPELLED_DOT})", re.IGNORECASE
 )
+# Rarer spellings: " @ ", "on", "chez", "bei", the Italian, Dutch and
+# Polish words for "@", "ponto", "punt" and "kropka" for the dot, a spaced
+# "•", and a top-level domain named after the domain ("example, the .net
+# one"). Each branch adds to the cost of every window, so these are tried
+# only in a window that contains one of _RARE_SPELLING_MARKS.
+_RARE_AT = (
+    r"\s+(?:chiocciola|apenstaartje|malpa|ma\u0142pa)\s+"
+    r"|\s+(?:on|chez|bei)\s+"
+    r"|\s+@\s*|@\s+"
+)
+_RARE_DOT = (
+    r"\s+(?:ponto|punt|kropka)\s+"
+    r"|(?<=[^\W_])\s*[\u00b7\u2022\u2219\u22c5]\s*(?=[^\W_])"
+    r"|,?\s+the\s+(?:\.|dot\s*)(?=(?:com|net|org|co\.uk|org\.uk)\b)"
+)
+# A top-level domain written one letter at a time: "example.n e t".
+_SPACED_LETTERS = r"(?<=\.)[a-z](?: [a-z]){1,3}(?![\w])"
+_ALL_RESPELLINGS = re.compile(
+    rf"(?P<at>{_RESPELLED_AT}|{_RARE_AT})|(?P<dot>{_RESPELLED_DOT}|{_RARE_DOT})"
+    rf"|(?P<letters>{_SPACED_LETTERS})",
+    re.IGNORECASE,
+)
+_RARE_SPELLING_MARKS = (
+    *("chez", " bei ", "chiocciola", "apenstaartje", "malpa", "ma\u0142pa"),
+    *("ponto", " punt ", "kropka", "\u00b7", "\u2022", "\u2219", "\u22c5"),
+    *(" the .", " the dot", " @", "@ "),
+)
+_SPELLED_DOT_WORDS = (" dot ", " point ", " punkt ", " punto ", " ponto ", " punt ")
+_SPACED_LETTERS_MARK = re.compile(r"\.[a-z] [a-z]", re.IGNORECASE)
 # Spellings that prose also contains: "the team at example.net", "option
-# (a) example.net". With only these, the name must look like a mailbox.
-_PROSE_SPELLINGS = frozenset(["at", ".", "(a)", "[a]", "{a}", "<a>"])
+# (a) example.net", "she is on example.net", "dinner chez example.net",
+# "Sam at Example, the .NET team". With only these, the name must look like
+# a mailbox.
+_PROSE_SPELLINGS = frozenset(
+    [
+        *("at", "on", "chez", "bei", ".", "(a)", "[a]", "{a}", "<a>"),
+        *(", the .", "the .", ", the dot", "the dot"),
+    ]
+)
 # A top-level domain after a dot or one of its respellings: one of these
 # characters, or "dot" or "d0t" glued to it ("gmaildotcom"). The patterns
 # read text from prefilter.fold_case.
@@ -916,9 +1040,11 @@ _WHOLE_TLDS = {tld: re.compile(rf"{tld}(?![\w])") for tld in _STRICT_TLDS}
 _TLD_AFTER_SPELLED_DOT = re.compile(
     rf"d[o0]t(?:{'|'.join(sorted(_STRICT_TLDS))})(?![\w])"
 )
+_SPACED_TLD = re.compile(r"\.[ \t]?([a-z](?: [a-z]){1,3})(?![\w])")
 _CANONICAL_ADDRESS = re.compile(
     r"(?<![\w.@])(?P<local>[\w+'-]+(?:\.[\w+'-]+)*)@"
-    r"(?P<domain>[\w-]+(?:\.[\w-]+)*)(?: (?P<spaced_tld>[a-z]{2,4}))?(?![\w@])",
+    r"(?P<domain>[\w-]+(?:\.[\w-]+)*)"
+    rf"(?: (?P<spaced_tld>{'|'.join(sorted(_STRICT_TLDS))}))?(?![\w@])",
     re.IGNORECASE,
 )
 
@@ -953,7 +1079,10 @@ def _respelled_addresses(
 
 # Every spelling of "@" in _RESPELLED_AT contains one of these, so a window
 # without any of them is skipped before the costlier respellings pattern.
-_AT_MARKS = ("@", "at", "4t", "\u00e4t", "arob", "klammer", "a)", "a]", "a}", "a>")
+_AT_MARKS = (
+    *("@", "at", "4t", "\u00e4t", "arob", "klammer", "a)", "a]", "a}", "a>"),
+    *(" on ", "chez", " bei ", "chiocciola", "apenstaartje", "malpa", "ma\u0142pa"),
+)
 
 
 def _word_start(text: str, index: int) -> int:
@@ -996,13 +1125,32 @@ def _tld_ends(text: str) -> list[int]:
     seven to fifteen times as long on the bench.filter_speed bodies.
     """
     folded = fold_case(text)
+    found = letter_words(text)
     ends = set()
-    for tld in _STRICT_TLDS & letter_words(text):
+    for tld in _STRICT_TLDS & found:
         for match in _WHOLE_TLDS[tld].finditer(folded):
             if folded[match.start() - 1 : match.start()] in _TLD_SEPARATORS:
                 ends.add(match.end())
     ends.update(match.end() for match in _TLD_AFTER_SPELLED_DOT.finditer(folded))
+    if any(found.issuperset(tld) for tld in _STRICT_TLDS):
+        # Each letter of a top-level domain is a word of its own: "n e t".
+        for match in _SPACED_TLD.finditer(folded):
+            if match.group(1).replace(" ", "") in _STRICT_TLDS:
+                ends.add(match.end())
     return sorted(ends)
+
+
+def _respelling_pattern(text: str) -> re.Pattern[str]:
+    """Return _ALL_RESPELLINGS if `text` may use a rare spelling, else _RESPELLING."""
+    folded = text.lower()
+    if any(mark in folded for mark in _RARE_SPELLING_MARKS):
+        return _ALL_RESPELLINGS
+    # "on" is common in prose, so it counts only with a spelled-out dot.
+    if " on " in folded and any(dot in folded for dot in _SPELLED_DOT_WORDS):
+        return _ALL_RESPELLINGS
+    if _SPACED_LETTERS_MARK.search(text):
+        return _ALL_RESPELLINGS
+    return _RESPELLING
 
 
 def _respelled_view(text: str) -> tuple[str, list[int], list[tuple[int, str]]]:
@@ -1015,11 +1163,17 @@ def _respelled_view(text: str) -> tuple[str, list[int], list[tuple[int, str]]]:
     origins: list[int] = []
     respelled: list[tuple[int, str]] = []
     cursor = 0
-    for match in _RESPELLING.finditer(text):
+    for match in _respelling_pattern(text).finditer(text):
         pieces.append(text[cursor : match.start()])
         origins.extend(range(cursor, match.start()))
+        if match.lastgroup == "letters":
+            letters = match.group().replace(" ", "")
+            pieces.append(letters)
+            origins.extend(range(match.start(), match.end(), 2))
+            cursor = match.end()
+            continue
         position = len(origins)
-        respelled.append((position, match.group().strip().lower()))
+        respelled.append((position, " ".join(match.group().lower().split())))
         pieces.append("@" if match.group("at") is not None else ".")
         origins.append(match.start())
         cursor = match.end()
@@ -1056,7 +1210,9 @@ def _is_respelled_address(
 _MAX_HINT_WINDOW = 80
 _HINT_DOMAIN = re.compile(r"(?<![\w@.])[a-z0-9-]+(?:\.[a-z0-9-]+)+(?![\w@]|\.\w)")
 _HINT_HANDLE = re.compile(r"(?<![\w@.])[a-z][\w+-]*(?:\.[\w+-]+)*(?![\w@]|\.\w)")
-_ADDRESS_HINT_WORDS = frozenset(["email", "mail", "address"])
+_ADDRESS_HINT_WORDS = frozenset(
+    ["email", "mail", "address", "username", "inbox", "mailbox"]
+)
 
 
 def _handle_and_domain_apart(
@@ -1067,7 +1223,10 @@ def _handle_and_domain_apart(
     The name must have letters, a digit and a ".", "_" or "+" ("sam.j04"),
     the domain must end in a top-level domain of `_STRICT_TLDS`, and the
     two must stand within 80 characters of each other. The hint is the
-    word "email", "mail" or "address", or an "@" sign, in the text.
+    word "email", "mail", "address", "username", "inbox" or "mailbox", or
+    an "@" sign, in the name's own sentence: "My email starts sam.j04" is
+    one, "I renamed the script to stock.count_v2" after a sentence about
+    email is none.
     """
     found = letter_words(text)
     if _STRICT_TLDS.isdisjoint(found):
@@ -1088,10 +1247,39 @@ def _handle_and_domain_apart(
         for handle in _HINT_HANDLE.finditer(folded, window_start, window_end):
             between = folded[min(handle.end(), end) : max(handle.start(), start)]
             # filters.text joins separate HTML text nodes with a NUL.
-            if _is_hint_handle(handle.group()) and "\x00" not in between:
+            if (
+                _is_hint_handle(handle.group())
+                and "\x00" not in between
+                and _hinted_sentence(folded, handle.start(), handle.end())
+            ):
                 spans.append(Span(handle.start(), handle.end(), kind))
                 spans.append(Span(start, end, kind))
     return spans
+
+
+# Where a sentence ends: ".", "!" or "?" before a space or line break, a
+# blank line, or the NUL that filters.text puts between HTML text nodes. A
+# single line break is no end, because plain-text mail is wrapped.
+_HINT_SENTENCE_END = re.compile(r"[.!?]+(?=\s)|\n[ \t]*\n|\x00")
+_SENTENCE_HINT = re.compile(
+    r"@|(?<![a-z])(?:e-?mail|mail|address|username|inbox|mailbox)(?![a-z])"
+)
+
+
+def _hinted_sentence(folded: str, start: int, end: int) -> bool:
+    """Check the sentence around `folded[start:end]` for an email hint.
+
+    Only `_MAX_HINT_WINDOW` characters either side are read, which keeps
+    the cost of each name small in a long body.
+    """
+    begin = max(0, start - _MAX_HINT_WINDOW)
+    for before in _HINT_SENTENCE_END.finditer(folded, begin, start):
+        begin = before.end()
+    stop = min(len(folded), end + _MAX_HINT_WINDOW)
+    after = _HINT_SENTENCE_END.search(folded, end, stop)
+    if after is not None:
+        stop = after.start()
+    return _SENTENCE_HINT.search(folded, begin, stop) is not None
 
 
 def _is_hint_domain(domain: str, relay_domain: str) -> bool:

@@ -52,14 +52,17 @@ _CANDIDATE = re.compile(
 # A candidate's first digit starts a run of digits, and only "+", "+ ", "(" or
 # "(+" may come before it.
 _CANDIDATE_DIGIT_OFFSETS = range(3)
-# Letters typed for digits: O for 0, and l or I for 1 ("O77OO 9OO l23").
-_LETTER_DIGITS = str.maketrans("OoIl", "0011")
-_LETTERS_FOR_DIGITS = "OoIl"
+# Letters typed for digits: O for 0, l or I for 1, and Z for 2 ("O77OO 9OO
+# l23", "o77oo 9oo1z3").
+_LETTER_DIGITS = str.maketrans("OoIlZz", "001122")
+_LETTERS_FOR_DIGITS = "OoIlZz"
 # A run of digits and such letters, with no other letter next to it.
-_LETTER_DIGIT_RUN = re.compile(r"(?<![^\W\d_])[0-9OoIl]*[0-9][0-9OoIl]*(?![^\W\d_])")
+_LETTER_DIGIT_RUN = re.compile(
+    r"(?<![^\W\d_])[0-9OoIlZz]*[0-9][0-9OoIlZz]*(?![^\W\d_])"
+)
 # One character class first lets `re` skip ahead, whereas
 # "[Oo][0-9]|[0-9][Oo]" would try a match at every position.
-_LETTER_BY_DIGIT = re.compile(r"[0-9OoIl](?:(?<=[OoIl])[0-9]|(?<=[0-9])[OoIl])")
+_LETTER_BY_DIGIT = re.compile(r"[0-9OoIlZz](?:(?<=[OoIlZz])[0-9]|(?<=[0-9])[OoIlZz])")
 _DIGIT_RUN = re.compile(r"\d+")
 _SEPARATORS = " \t\r\n\u00a0.-\u2013\u2014\u2212()[]_/:,*|;#x~'"
 # Separators that may stand between two numbers written one after another.
@@ -71,6 +74,10 @@ _PLAIN_SEPARATORS = str.maketrans(dict.fromkeys("_/:,*|;#x~'[]\u2014\u2212", " "
 # Layouts that look like numbers but are something else.
 _DATE = re.compile(r"\d{1,4}[-./]\d{1,2}[-./]\d{1,4}")
 _ISBN_10 = re.compile(r"\d{1,5}-\d{1,7}-\d{1,7}-\d")
+# A decimal such as "0.142857" or "3.14159265": one point, after "0" or one
+# or two digits without a leading "0". A dotted phone number has two points
+# ("07700.900.123") and a first group of three digits or more.
+_DECIMAL = re.compile(r"(?:0|[1-9]\d?)\.\d+")
 _NANP = re.compile(r"(?:1[ .\-])?\(?\d{3}\)?[ .\-]?\d{3}[ .\-]\d{4}")
 # The text between two digit groups of a number split by words or emoji: up to
 # four words ("07700, the last six are 900123"), and no sentence end or line
@@ -83,6 +90,15 @@ _ANOTHER_THING = re.compile(
     r"\b(?:my|his|her|our|their|your)\s+"
     r"(?!(?:number|mobile|phone|cell|digits|num|no)\b)[^\W\d_]+\s+(?:is|was|are)\b",
     re.IGNORECASE,
+)
+# A name in a gap: a capitalised word, as in "Greggs (00502851), Gymshark
+# (08130873)". Such a word names the next value, unless it is a word about
+# the same number written with a capital ("07700 Then 900123").
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][^\W\d_]*")
+_SAME_NUMBER_WORDS = frozenset(
+    """
+    then and the last first rest next ends is are digits followed by plus
+    """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # A clock time, "10:30" or "10:30:15", as a whole group of digits and colons.
 _TIME = re.compile(r"(?<![\d:])\d{1,2}(?::\d{2}){1,2}(?![\d:])")
@@ -165,7 +181,7 @@ def _follows_digit(text: str, start: int) -> bool:
 
 def _written_numbers(text: str, region: str, kind: str) -> list[Span]:
     """Find the numbers written in `text` itself, except helplines and labelled ones."""
-    digits = _letters_as_digits(text)
+    digits = _cjk_digits_as_ascii(_letters_as_digits(text))
     spans = _candidate_numbers(digits, region, kind)
     spans.extend(_split_numbers(digits, region, kind))
     spans.extend(_listed_numbers(digits, region, kind))
@@ -177,7 +193,89 @@ def _written_numbers(text: str, region: str, kind: str) -> list[Span]:
     spans.extend(_numbers_split_at_sentences(digits, region, kind))
     spans.extend(_numbers_with_letters_between(digits, region, kind))
     spans.extend(_spelled_numbers(text, region, kind))
-    return [span for span in spans if not _is_kept_number(text, span)]
+    spans.extend(_morse_numbers(text, region, kind))
+    return [
+        _with_whole_brackets(text, span)
+        for span in spans
+        if not _is_kept_number(text, span)
+    ]
+
+
+def _with_whole_brackets(text: str, span: Span) -> Span:
+    """Return `span` with both brackets of a pair, or neither.
+
+    "ring (0191 281 7721) today" loses the number and both brackets,
+    not the "(" alone.
+    """
+    written = text[span.start : span.end]
+    opened = written.count("(") - written.count(")")
+    if opened > 0 and text[span.end : span.end + 1] == ")":
+        return Span(span.start, span.end + 1, span.kind)
+    if opened < 0 and span.start > 0 and text[span.start - 1] == "(":
+        return Span(span.start - 1, span.end, span.kind)
+    if opened > 0 and written.startswith("("):
+        return Span(span.start + 1, span.end, span.kind)
+    return span
+
+
+# Chinese and Japanese digits, which Unicode does not class as decimal
+# digits, so the matching view keeps them. "\u3007" is the ideographic zero.
+_CJK_DIGITS = str.maketrans(
+    "\u3007\u96f6\u4e00\u4e8c\u4e09\u56db\u4e94\u516d\u4e03\u516b\u4e5d", "00123456789"
+)
+# Only a run this long is read as digits, because "\u4e00" (one) is also
+# part of many ordinary words.
+_CJK_DIGIT_RUN = re.compile(
+    "[\u3007\u96f6\u4e00\u4e8c\u4e09\u56db\u4e94\u516d\u4e03\u516b\u4e5d]{7,}"
+)
+
+
+def _cjk_digits_as_ascii(text: str) -> str:
+    """Return `text` with each run of seven or more CJK digits in ASCII digits.
+
+    Each character stays one character, so offsets hold for `text`.
+    """
+    if text.isascii():
+        return text
+    return _CJK_DIGIT_RUN.sub(lambda match: match.group().translate(_CJK_DIGITS), text)
+
+
+# Morse code for the digits: five dots and dashes each. The codes stand
+# apart with spaces, and "/" or "|" may stand between words.
+_MORSE_DIGITS = {
+    "-----": "0", ".----": "1", "..---": "2", "...--": "3", "....-": "4",
+    ".....": "5", "-....": "6", "--...": "7", "---..": "8", "----.": "9",
+}  # fmt: skip
+# Dashes and dots as typed on phones and in word processors.
+_MORSE_MARK_CHARS = "\u2013\u2014\u2212\u00b7\u2022"
+_MORSE_MARKS = str.maketrans(_MORSE_MARK_CHARS, "---..")
+_MORSE_RUN = re.compile(
+    r"(?<![\w.\-])[.\-]{5}(?:[ \t]{1,3}(?:[/|][ \t]{1,3})?[.\-]{5})+(?![\w.\-])"
+)
+_MORSE_CODE = re.compile(r"[.\-]{5}")
+
+
+def _morse_numbers(text: str, region: str, kind: str) -> list[Span]:
+    """Find a phone number written in Morse code: "----- --... --... ...".
+
+    A run of codes counts only when each code is a digit and the digits make
+    a phone number of ten digits or more.
+    """
+    if not text.isascii() and any(mark in text for mark in _MORSE_MARK_CHARS):
+        text = text.translate(_MORSE_MARKS)
+    # Every digit code except those of 4, 5 and 6 contains "--", so only a
+    # number made of those three digits alone is skipped here.
+    if "--" not in text:
+        return []
+    spans = []
+    for match in _MORSE_RUN.finditer(text):
+        codes = _MORSE_CODE.findall(match.group())
+        digits = "".join(_MORSE_DIGITS.get(code, "x") for code in codes)
+        if len(digits) < _MIN_SPLIT_DIGITS or not digits.isdigit():
+            continue
+        if _is_phone_number(digits, region):
+            spans.append(Span(match.start(), match.end(), kind))
+    return spans
 
 
 def _candidate_numbers(text: str, region: str, kind: str) -> list[Span]:
@@ -237,7 +335,7 @@ def _end_before_glued_word(text: str, start: int, end: int) -> int:
 
 
 def _letters_as_digits(text: str) -> str:
-    """Return `text` with each O, l or I in a run of digits replaced by its digit.
+    """Return `text` with each O, l, I or Z in a run of digits replaced by its digit.
 
     The result has the same length, so offsets found in it hold for `text`.
     A run must stand apart from other letters and be three characters long
@@ -430,6 +528,8 @@ def _looks_like_other_number(written: str, digits: int) -> bool:
     """Recognise dates, times, ISBNs and counted lists in a phone layout."""
     if _DATE.fullmatch(written) or _ISBN_10.fullmatch(written):
         return True
+    if _DECIMAL.fullmatch(written):
+        return True
     if _TIME_RANGE.fullmatch(written):
         return True
     if ":" in written and _TIME.search(written):
@@ -513,7 +613,7 @@ def _split_number_from(
         gap = text[previous[1] : start]
         if end - start < 2 or not _SPLIT_GAP.fullmatch(gap):
             break
-        if _ANOTHER_THING.search(gap):
+        if _ANOTHER_THING.search(gap) or _gap_separates_values(gap):
             break
         digits += text[start:end]
         if sum(ch.isdigit() for ch in digits) > limit:
@@ -529,6 +629,21 @@ def _split_number_from(
         ):
             longest = (first, end)
     return longest
+
+
+def _gap_separates_values(gap: str) -> bool:
+    """Check whether a gap between digit groups shows two separate values.
+
+    Each group in its own brackets ("(00502851), and (08130873") is a value
+    of its own, and so is a group after a name. The gap's words would be
+    removed with the groups, so a doubtful gap keeps them apart.
+    """
+    if "(" in gap and ")" in gap:
+        return True
+    return any(
+        word.lower() not in _SAME_NUMBER_WORDS and word.lower() not in _NUMBER_WORDS
+        for word in _CAPITALISED_WORD.findall(gap)
+    )
 
 
 # The text between two digits of a number given a digit at a time: up to
@@ -604,13 +719,25 @@ _REVERSED_NUMBER = re.compile(
     r"\s*[:,\-]?\s*(?P<number>\d(?:[ .\-]{0,2}\d)*+)(?![\w])"
 )
 
+# The same cue right after the number: "321009 00770 (backwards)", "321009
+# 00770 - read it backwards", "3210090077 0, reversed".
+_REVERSED_NUMBER_BEFORE_CUE = re.compile(
+    r"(?<![\w+])(?P<number>\d(?:[ .\-]{0,2}\d)*+)"
+    r"[ \t]*[(\[,:\-\u2013]?[ \t]*(?:(?:read|write|written|say|said|but|it|its|it's"
+    r"|is|this|that|all)[ \t]+){0,3}"
+    r"(?:backwards?|reversed?|in reverse|flip(?:ped)?|mirror(?:ed)?|right to left)\b"
+)
+
 
 def _reversed_numbers(text: str, region: str, kind: str) -> list[Span]:
-    """Find a phone number written backwards right after a cue such as "backwards"."""
+    """Find a phone number written backwards next to a cue such as "backwards"."""
     if not _REVERSE_CUE_WORDS & letter_words(text):
         return []
     folded = fold_case(text)
     spans = []
+    for match in _REVERSED_NUMBER_BEFORE_CUE.finditer(folded):
+        if _is_phone_number(match.group("number")[::-1], region):
+            spans.append(Span(match.start("number"), match.end("number"), kind))
     for match in _REVERSED_NUMBER.finditer(folded):
         written = match.group("number")
         if follows_non_word(folded, match.start()) and _is_phone_number(
@@ -784,6 +911,21 @@ _ORDER_LABEL = re.compile(
     r"\border\b(?:[ \t:#.\-]*(?:id|no|number|num|ref|reference)\b)?[ \t:#.\-]*$",
     re.IGNORECASE,
 )
+# A label right before a number that names a business or reference number:
+# "Company No. 09876543", "Ticket reference 0012345678", "Batch code 01 2345
+# 6789". The number stays unless it is a UK mobile with its "0" or starts
+# with "+", which are contact details whatever label stands before them.
+# A number that phonenumbers reads as a valid UK number ("ref 020 7946
+# 0123") is removed too, so a label cannot carry a working landline; a
+# barcode's digits often read as one, so after "barcode" the number stays.
+# NOTE: a landline in a range phonenumbers does not know as assigned stays
+# after such a label, since its shape cannot tell it from a reference.
+_NUMBER_LABEL = re.compile(
+    r"\b(?:compan(?:y|ies)(?:[ \t]+house)?|order|ticket|reference|ref|invoice"
+    r"|batch|serial|part|tracking|barcode|account)\b"
+    r"(?:[ \t:#.\-]*(?:id|no|number|num|code|ref|reference|is)\b)*[ \t:#.\-]*$",
+    re.IGNORECASE,
+)
 _NHS_LABEL = re.compile(r"\bnhs\b" + _LABEL_BEFORE, re.IGNORECASE)
 _NHS_NUMBER = re.compile(r"\d{3}[ -]?\d{3}[ -]?\d{4}")
 _LABEL_WINDOW = 60
@@ -802,11 +944,31 @@ def _is_kept_number(text: str, span: Span) -> bool:
         return True
     if not written.startswith(("0", "+", "(")) and _ORDER_LABEL.search(before):
         return True
+    label = _NUMBER_LABEL.search(before)
+    if label and (
+        label.group().lower().startswith("barcode")
+        or not _is_contact_after_label(written, digits)
+    ):
+        return True
     return bool(
         _NHS_NUMBER.fullmatch(written)
         and _has_nhs_check_digit(digits)
         and _NHS_LABEL.search(before)
     )
+
+
+def _is_contact_after_label(written: str, digits: str) -> bool:
+    """Check for a "+" number, a UK mobile with its "0" or a valid UK number."""
+    if written.lstrip("(").startswith("+"):
+        return True
+    national = _national_digits(written, digits)
+    if _is_mobile_with_trunk_prefix(national, "GB"):
+        return True
+    try:
+        number = phonenumbers.parse(national, "GB")
+    except NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number)
 
 
 def _national_digits(written: str, digits: str) -> str:
@@ -928,6 +1090,19 @@ _OTHER_DIGIT_WORDS = {
     "aath": "8", "nau": "9",
 }  # fmt: skip
 _DIGIT_WORDS = {**_ENGLISH_DIGIT_WORDS, **_OTHER_DIGIT_WORDS}
+# English words for 10 to 90, read as whole numbers: "twenty three" is 23,
+# and "nine hundred thousand one hundred and twenty three" is 900123.
+_TENS_WORDS = {
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_UNIT_WORDS = {
+    word: int(digit)
+    for word, digit in _ENGLISH_DIGIT_WORDS.items()
+    if word.isalpha() and digit != "0"
+}
 _REPEATS = {"double": 2, "triple": 3, "treble": 3}
 _ZEROS = {"hundred": 2, "thousand": 3}
 # Longest words first, and no letter after a word, so that "o" never stops a
@@ -935,7 +1110,7 @@ _ZEROS = {"hundred": 2, "thousand": 3}
 # ("oh7700"), and a word may follow digits ("07seven00"), but no other
 # letter may follow digits, so "7s" and "100m" end a run.
 _WORD_ALTERNATIVES = "|".join(
-    sorted([*_DIGIT_WORDS, *_REPEATS, *_ZEROS], key=len, reverse=True)
+    sorted([*_DIGIT_WORDS, *_TENS_WORDS, *_REPEATS, *_ZEROS], key=len, reverse=True)
 )
 _WORD_NOT_GLUED = rf"(?:plus|{_WORD_ALTERNATIVES})(?![a-z])"
 _NUMBER_WORD = rf"(?:\d++(?![a-z])|\d++(?={_WORD_NOT_GLUED})|{_WORD_NOT_GLUED})"
@@ -954,7 +1129,7 @@ _SPELLED_TOKEN = re.compile(r"\+?\d+|[a-z]+")
 # Number words written without spaces: "ohsevensevenohoh...".
 _GLUED_WORDS = re.compile(rf"(?:{_WORD_ALTERNATIVES})+")
 _GLUED_WORD = re.compile(_WORD_ALTERNATIVES)
-_NUMBER_WORDS = frozenset([*_DIGIT_WORDS, *_REPEATS, *_ZEROS, "plus"])
+_NUMBER_WORDS = frozenset([*_DIGIT_WORDS, *_TENS_WORDS, *_REPEATS, *_ZEROS, "plus"])
 _MIN_SPELLED_DIGITS = 10
 _MIN_SPELLED_WORDS = 4
 # A run mixed with digit groups ("07 seven 00 nine 00 one 23") needs fewer
@@ -1004,7 +1179,10 @@ def _spelled_number(
     if not _has_enough_words(words):
         return []
     digits = _spell_out(words)
-    all_words = all(word.isalpha() for word in words)
+    # A run with "twenty" or "ninety" in it may list years ("nineteen ninety
+    # nine, twenty twenty"), so it counts only as a number with its "0",
+    # its "+" or the shape of a mobile.
+    all_words = all(word.isalpha() and word not in _TENS_WORDS for word in words)
     if digits is None or not _is_spelled_phone_number(digits, region, all_words):
         return []
     return [Span(start, match.end(), kind)]
@@ -1101,9 +1279,17 @@ def _spell_out(words: list[str]) -> str | None:
     """
     digits = ""
     repeat = 1
-    for position, word in enumerate(words):
+    next_position = 0
+    while next_position < len(words):
+        position = next_position
+        next_position += 1
+        word = words[position]
         lower = word.lower()
-        if lower == "plus" and position == 0:
+        cardinal = _read_cardinal(words, position)
+        if cardinal is not None:
+            digits += cardinal[0]
+            next_position = cardinal[1]
+        elif lower == "plus" and position == 0:
             digits = "+"
         elif word.startswith("+") and position == 0:
             digits = word
@@ -1122,6 +1308,55 @@ def _spell_out(words: list[str]) -> str | None:
             return None
         repeat = 1
     return digits
+
+
+def _read_cardinal(words: list[str], start: int) -> tuple[str, int] | None:
+    """Read an English cardinal with "twenty" or "thousand" in it at `start`.
+
+    Returns its digits and the position after it: "one hundred and twenty
+    three" gives "123". Returns None for a cardinal of units and "hundred"
+    only, which `_spell_out` reads a word at a time, as a phone number is
+    read aloud: "nine hundred and one" gives "9001".
+    """
+    group = _read_hundreds(words, start)
+    if group is None:
+        return None
+    value, end, has_tens = group
+    if end < len(words) and words[end] == "thousand":
+        after = end + 2 if words[end + 1 : end + 2] == ["and"] else end + 1
+        rest = _read_hundreds(words, after)
+        if rest is not None:
+            return str(value * 1000 + rest[0]), rest[1]
+        return (str(value * 1000), end + 1) if has_tens else None
+    return (str(value), end) if has_tens else None
+
+
+def _read_hundreds(words: list[str], start: int) -> tuple[int, int, bool] | None:
+    """Read a cardinal below 1000 at `start`: its value, end and whether it has tens."""
+    if words[start + 1 : start + 2] == ["hundred"] and words[start] in _UNIT_WORDS:
+        hundreds = _UNIT_WORDS[words[start]] * 100
+        after = start + 2
+        if words[after : after + 1] == ["and"]:
+            after += 1
+        rest = _read_tens(words, after)
+        if rest is None:
+            return hundreds, start + 2, False
+        return hundreds + rest[0], rest[1], rest[2]
+    return _read_tens(words, start)
+
+
+def _read_tens(words: list[str], start: int) -> tuple[int, int, bool] | None:
+    """Read "twenty three", "twelve" or "three" at `start`."""
+    word = words[start] if start < len(words) else ""
+    if word in _UNIT_WORDS:
+        return _UNIT_WORDS[word], start + 1, False
+    if word not in _TENS_WORDS:
+        return None
+    value = _TENS_WORDS[word]
+    unit = words[start + 1] if start + 1 < len(words) else ""
+    if value % 10 == 0 and value > 10 and unit in _UNIT_WORDS:
+        return value + _UNIT_WORDS[unit], start + 2, True
+    return value, start + 1, True
 
 
 # Digit groups joined by at most one space, "." or "-", with the "+" that may
@@ -1205,7 +1440,8 @@ def _numbers_split_at_sentences(text: str, region: str, kind: str) -> list[Span]
 
     The two groups must follow each other with no other digit between
     them, within 80 characters, and make a mobile number when joined.
-    Both groups are removed and the words between them stay.
+    Both groups are removed and the words between them stay, unless a line
+    break is between them: then the words go too.
     """
     groups = [
         (start, end, text[start:end])
@@ -1230,7 +1466,15 @@ def _split_mobile_groups(
             continue
         if "\x00" in gap:
             continue  # filters.text joins separate HTML text nodes with a NUL
-        if _is_mobile_with_trunk_prefix(first[2] + last[2], region):
+        if not _is_mobile_with_trunk_prefix(first[2] + last[2], region):
+            continue
+        if "\n" in gap or gap.isspace():
+            # One span across the line break, so that filters.junctions finds
+            # a number split between the subject and the body as one. Groups
+            # with only spaces between them are one number, and a label
+            # before it is checked against the whole number.
+            spans.append(Span(first[0], last[1], kind))
+        else:
             spans.append(Span(first[0], first[1], kind))
             spans.append(Span(last[0], last[1], kind))
     return spans

@@ -543,3 +543,106 @@ def test_address_described_in_parts_is_removed(text: str, expected: str) -> None
 )
 def test_provider_or_rest_of_address_in_prose_stays(text: str) -> None:
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sam.j04@exam\nple.net", REMOVED),
+        ("sam.j04@example.\nnet", REMOVED),
+        ("write sam.j04@example\n.net soon", f"write {REMOVED} soon"),
+        ("sam.j04@exam\n\nple.net", REMOVED),
+    ],
+)
+def test_address_broken_over_lines_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mail sam@example.net\nThanks.bye",
+        "sam@relay.example.org\nhi",
+        "We met @home\nexample.net has the notes",
+    ],
+)
+def test_line_break_after_an_address_leaves_next_line(text: str) -> None:
+    expected = text.replace("sam@example.net", REMOVED)
+    assert clean(text).text == expected
+
+
+def test_html_address_split_over_blocks_is_removed() -> None:
+    message = EmailMessage()
+    message["From"] = "sam@example.com"
+    message["To"] = "alex.k7q2@relay.example.org"
+    message["Subject"] = "hi"
+    message.set_content("hello\n")
+    message.add_alternative("<div>sam.j04@exam</div><div>ple.net</div>", subtype="html")
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    html_part = result.content.get_body(("html",))
+    assert html_part is not None
+    assert html_part.get_content() == f"<pre>{REMOVED}</pre>\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sam.j04 @ example • net", REMOVED),
+        ("sam.j04 @ example.n e t", REMOVED),
+        ("sam.j04 at example, the .net one", f"{REMOVED} one"),
+        ("sam.j04 on example dot net", REMOVED),
+        ("example.net, username sam.j04", f"{REMOVED}, username {REMOVED}"),
+        ("sam.j04 chez example point net", REMOVED),
+        ("sam.j04 chiocciola example punto net", REMOVED),
+        ("sam.j04 bei example punkt de", REMOVED),
+        ("sam dot j zero four at example dot net", REMOVED),
+        (
+            "my email is sam dot j zero four at example dot net thanks",
+            f"my email is {REMOVED} thanks",
+        ),
+    ],
+)
+def test_more_email_obfuscations_are_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She is on example.net most days.",
+        "We had dinner chez Marie. net result: fun",
+        "Maths • English • Science",
+        "I work at Contoso, the .NET team.",
+        "Sam at Contoso, the .NET framework is great",
+        "See the notes on the website.",
+        "My username is on the card.",
+    ],
+)
+def test_email_near_misses_of_new_spellings_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Email me when the new shop site at alexcandles.co.uk is live.\n"
+        "I renamed the script to stock.count_v2 like you said.",
+        "Email me when www.bbc.co.uk has the story. I saved it as notes.week_3.",
+    ],
+)
+def test_name_in_sentence_without_hint_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail sam.j@example.net07700 900123", f"mail {REMOVED}07700 900123"),
+        ("mail sam.j@example.net_ thanks", f"mail {REMOVED}_ thanks"),
+        ("sam@relay.example.org_ thanks", "sam@relay.example.org_ thanks"),
+    ],
+)
+def test_address_before_glued_digits_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected

@@ -637,7 +637,8 @@ def test_number_written_backwards_after_a_cue_is_removed(
     [
         "Reverse the order of 1 2 3 and add them.",
         "In reverse, 2026 2025 2024 were the years.",
-        "321009 00770 backwards",
+        "Count 10 9 8 7 6 5 4 3 2 1 backwards.",
+        "My code 2024 1234 reversed the trend.",
     ],
 )
 def test_reverse_cue_without_a_reversed_number_stays(text: str) -> None:
@@ -907,3 +908,156 @@ def test_digits_glued_to_number_words_are_removed(text: str, expected: str) -> N
 )
 def test_digits_beside_number_words_in_prose_stay(text: str) -> None:
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("o77oo 9oo1z3", REMOVED),
+        ("ring O77OO 9OO 1Z3 tonight", f"ring {REMOVED} tonight"),
+        ("零七七零零九零零一二三", REMOVED),
+        ("电话〇七七〇〇九〇〇一二三。", f"电话{REMOVED}。"),
+        (
+            "----- --... --... ----- ----- / ----. ----- ----- .---- ..--- ...--",
+            REMOVED,
+        ),
+        (
+            "morse: ----- --... --... ----- ----- ----. ----- ----- .---- ..--- ...--"
+            " x",
+            f"morse: {REMOVED} x",
+        ),
+        ("321009 00770 (backwards)", f"{REMOVED} (backwards)"),
+        ("3210090077 0 - read it backwards", f"{REMOVED} - read it backwards"),
+    ],
+)
+def test_phone_in_letters_scripts_and_codes_is_removed(
+    text: str, expected: str
+) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "07700 then nine hundred thousand one hundred and twenty three",
+            f"{REMOVED} then {REMOVED}",
+        ),
+        (
+            "seven seven hundred, nine hundred, one twenty three, with a zero in front",
+            f"{REMOVED}, with a zero in front",
+        ),
+        ("oh seven seven oh oh, nine oh oh, one twenty three", REMOVED),
+    ],
+)
+def test_phone_spelled_with_tens_words_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nineteen ninety nine, twenty twenty, twenty twenty one",
+        "I have twenty three students and forty two mentors",
+        "one hundred and twenty three, four hundred and fifty six",
+        "2019 backwards and forwards",
+        "We counted 1z2 and o7 in the game.",
+        "一二三四五六七八九十",
+        "-- ... -- ..",
+        ".---- ..--- ...-- ....- .....",
+    ],
+)
+def test_phone_near_misses_of_new_layouts_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+def test_phone_split_between_subject_and_body_is_removed() -> None:
+    message = EmailMessage()
+    message["From"] = "sam@example.com"
+    message["To"] = "alex.k7q2@relay.example.org"
+    message["Subject"] = "my number starts 07700"
+    message.set_content("and ends 900123\nsee you\n")
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    assert result.subject == f"my number starts {REMOVED}"
+    assert result.content.get_content() == f"{REMOVED}\nsee you\n"
+
+
+def test_phone_groups_across_a_line_break_go_as_one() -> None:
+    text = "starts 07700\nthe rest is 900123 ok"
+    assert clean(text).text == f"starts {REMOVED} ok"
+
+
+def test_names_between_bracketed_numbers_stay() -> None:
+    text = "Greggs (00502851), Gymshark (08130873) and Boots (00928555)."
+
+    assert clean(text).text == (
+        f"Greggs {REMOVED}, Gymshark {REMOVED} and Boots {REMOVED}."
+    )
+
+
+def test_bracketed_number_goes_with_both_brackets() -> None:
+    assert clean("ring (0191 281 7721) today").text == f"ring {REMOVED} today"
+
+
+def test_capitalised_filler_word_still_joins_a_split_number() -> None:
+    assert clean("Text 07700 Then 900 Then 123 ok").text == f"Text {REMOVED} ok"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The answer is 0.142857 recurring.",
+        "Pi to eight places is 3.14159265, near enough.",
+    ],
+)
+def test_decimal_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+def test_number_with_one_dot_and_long_first_group_is_removed() -> None:
+    assert clean("It is 07700.900123 ok").text == f"It is {REMOVED} ok"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Company No. 09876543.",
+        "Companies House number: 01234567.",
+        "Order number 0198765432 was shipped.",
+        "Ticket reference 0012345678",
+        "The product barcode is 0 12345 67890 5.",
+        "Batch code 01 2345 6789 on the tin.",
+    ],
+)
+def test_labelled_business_or_reference_number_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Serial no. 07912 345678", f"Serial no. {REMOVED}"),
+        ("part number 07700-900-123", f"part number {REMOVED}"),
+        ("Order ref +44 1632 960123 today", f"Order ref {REMOVED} today"),
+    ],
+)
+def test_mobile_or_plus_number_after_reference_label_is_removed(
+    text: str, expected: str
+) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ref 020 7946 0123", f"ref {REMOVED}"),
+        ("Order number 0113 496 0000 please", f"Order number {REMOVED} please"),
+    ],
+)
+def test_valid_landline_after_reference_label_is_removed(
+    text: str, expected: str
+) -> None:
+    # A label must not carry a working landline past the filter.
+    assert clean(text).text == expected
