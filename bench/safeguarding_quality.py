@@ -7,11 +7,14 @@ Run by hand from the repository root:
     python -m bench.safeguarding_quality --misses         # list the errors
     python -m bench.safeguarding_quality --files holdout.txt
     python -m bench.safeguarding_quality --json
+    python -m bench.safeguarding_quality --model          # rules and model
 
 The labelled set is tests/data/safeguarding_cases/*.txt; its README gives
 the format. A sentence counts as flagged with a category when any rule of
-that category matches it. Precision and recall are counted per category
-over (sentence, category) pairs, and the "all" row adds up every pair.
+that category matches it (with --model, also when the learned model in
+filters.concern_model flags it with that category). Precision and recall
+are counted per category over (sentence, category) pairs, and the "all"
+row adds up every pair.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from filters.base import FilterContext
 from filters.safeguarding import (
     SafeguardingRules,
     default_rules,
     find_concerns,
     load_rules,
+    model_findings,
 )
 
 CASES_DIR = (
@@ -98,15 +103,24 @@ def parse_case(line: str, categories: tuple[str, ...], source: str) -> Case | No
     return Case(match.group(2), labels, source)
 
 
-def flagged_categories(case: Case, rules: SafeguardingRules) -> frozenset[str]:
-    return frozenset(concern.category for concern in find_concerns(case.text, rules))
+def flagged_categories(
+    case: Case, rules: SafeguardingRules, use_model: bool = False
+) -> frozenset[str]:
+    concerns = find_concerns(case.text, rules)
+    flagged = {concern.category for concern in concerns}
+    if use_model:
+        found = model_findings(case.text, concerns, "text/plain", FilterContext())
+        flagged.update(finding.category for finding in found)
+    return frozenset(flagged)
 
 
-def score(cases: list[Case], rules: SafeguardingRules) -> list[Score]:
+def score(
+    cases: list[Case], rules: SafeguardingRules, use_model: bool = False
+) -> list[Score]:
     """Return one Score per category of `rules`, then the total as "all"."""
     counts = {category: [0, 0, 0] for category in rules.categories}
     for case in cases:
-        flagged = flagged_categories(case, rules)
+        flagged = flagged_categories(case, rules, use_model)
         for category in flagged | case.categories:
             row = counts.setdefault(category, [0, 0, 0])
             if category in flagged and category in case.categories:
@@ -120,11 +134,13 @@ def score(cases: list[Case], rules: SafeguardingRules) -> list[Score]:
     return [*scores, Score("all", *total)]
 
 
-def misses(cases: list[Case], rules: SafeguardingRules) -> list[str]:
+def misses(
+    cases: list[Case], rules: SafeguardingRules, use_model: bool = False
+) -> list[str]:
     """Return one line per case whose flags differ from its labels."""
     lines = []
     for case in cases:
-        flagged = flagged_categories(case, rules)
+        flagged = flagged_categories(case, rules, use_model)
         if flagged != case.categories:
             expected = ",".join(sorted(case.categories)) or "none"
             got = ",".join(sorted(flagged)) or "none"
@@ -158,11 +174,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--misses", action="store_true", help="list wrong cases")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--model",
+        action="store_true",
+        help="add the learned model's flags to the rules' (default: rules only)",
+    )
     args = parser.parse_args(argv)
 
     rules = load_rules(args.rules) if args.rules else default_rules()
     cases = load_cases(args.cases, rules.categories, args.files)
-    scores = score(cases, rules)
+    scores = score(cases, rules, args.model)
     if args.json:
         figures = [
             {**asdict(s), "precision": s.precision, "recall": s.recall} for s in scores
@@ -171,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(format_table(scores, len(cases)))
     if args.misses:
-        print("\n".join(misses(cases, rules)), file=sys.stderr)
+        print("\n".join(misses(cases, rules, args.model)), file=sys.stderr)
     return 0
 
 

@@ -27,9 +27,13 @@ class FilterContext:
     allowed_offensive_words: tuple[str, ...] = ()
     # None means the packaged rules in config/safeguarding.toml.
     safeguarding_rules: SafeguardingRules | None = None
-    # The end of the delivered text of the sender's previous message to the
-    # same recipient, set per job by the pipeline runner; "" when there is
-    # none. filters.junctions checks whether the new message continues it.
+    # Whether the learned model (filters.concern_model) adds its estimates
+    # to the safeguarding rules' flags.
+    safeguarding_model: bool = True
+    # The ends of the delivered text of the sender's last few messages to
+    # the same recipient, oldest first, set per job by the pipeline runner;
+    # "" when there are none. filters.junctions checks whether the new
+    # message continues a detail they begin.
     previous_tail: str = ""
 
 

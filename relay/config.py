@@ -83,6 +83,8 @@ class FilterSettings:
     hold_flagged: bool
     parse_timeout_seconds: float
     safeguarding_rules: Path = DEFAULT_RULES_PATH
+    # Whether the learned model adds medium-severity estimates to the rules.
+    safeguarding_model: bool = True
 
 
 @dataclass(frozen=True)
@@ -303,6 +305,7 @@ def _build(path: Path, data: dict[str, Any]) -> Config:
                 "filters.parse_timeout_seconds", float, 10.0, check=_positive
             ),
             safeguarding_rules=_rules_path(keys, base),
+            safeguarding_model=keys.get("filters.safeguarding_model", bool, True),
         ),
         auth=AuthSettings(
             policy=keys.get(

@@ -76,6 +76,7 @@ def filter_context(config: Config) -> FilterContext:
         extra_offensive_words=config.filters.extra_offensive_words,
         allowed_offensive_words=config.filters.allowed_offensive_words,
         safeguarding_rules=load_rules(config.filters.safeguarding_rules),
+        safeguarding_model=config.filters.safeguarding_model,
     )
 
 
@@ -122,7 +123,7 @@ class PipelineRunner:
         self._filterers: list[Filterer] = []
 
     async def _job_context(self, work: PipelineWork) -> FilterContext:
-        """Return the filter context with the end of the sender's previous message."""
+        """Return the filter context with the end of the sender's recent messages."""
         tail = await previous_message_tail(self._archive, work.message_id)
         return replace(self._context, previous_tail=tail)
 

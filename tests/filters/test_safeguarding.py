@@ -21,6 +21,12 @@ from filters.safeguarding import (
     DEFAULT_RULES_PATH,
     RulesError,
     SafeguardingRules,
+    _needs_rewriting,
+    _phrase_index,
+    _prepare,
+    _present_bits,
+    _with_prefix_words,
+    _words_and_starts,
     compile_phrase,
     compile_rules,
     default_rules,
@@ -774,3 +780,100 @@ def test_config_defaults_to_packaged_rules(relay_dir: Path) -> None:
     config = load_config(relay_dir / "relay.toml")
 
     assert config.filters.safeguarding_rules == DEFAULT_RULES_PATH
+
+
+# Finding words without a regular expression, and skipping phrases early
+
+
+def test_word_split_gives_words_and_offsets() -> None:
+    found = _words_and_starts("don\u2019t  tell_me 42!")
+
+    assert found == (["don", "t", "tell_me", "42"], [0, 4, 7, 15])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "...",
+        "word",
+        "  keep it secret, ok?  ",
+        "snake_case, 42 words\tand\x1ctabs\n\nnew paragraph",
+        "curly \u2019quotes\u2019 and\u00a0no-break\u00a0spaces \U0001f600 end",
+        "a " + "x" * 300 + " b",
+    ],
+)
+def test_word_split_agrees_with_regex(text: str) -> None:
+    expected = [(match.group(), match.start()) for match in re.finditer(r"\w+", text)]
+
+    found = _words_and_starts(text)
+
+    assert found is not None
+    words, starts = found
+    assert list(zip(words, starts, strict=True)) == expected
+
+
+def test_word_split_declines_letters_outside_ascii() -> None:
+    assert _words_and_starts("caf\u00e9 au lait") is None
+
+
+def test_rewriting_needed_for_spaced_letters_and_text_speak() -> None:
+    for text, expected in [
+        ("k e e p it", True),
+        ("r u a", True),
+        ("wanna meet", True),
+        ("keep it secret", False),
+        ("a b", False),
+    ]:
+        words = text.split()
+        assert _needs_rewriting(words, frozenset(words)) is expected, text
+
+
+def test_phrase_needs_a_bit_per_required_word() -> None:
+    rules = rules_from(
+        category="local",
+        severity="low",
+        phrases=["blue whale", "red (fox|hen)", "sext*"],
+    )
+    index = _phrase_index(rules)
+    needed = index.masks.needed
+
+    assert needed == {(0, 0): 0b11, (0, 1): 0b1100, (0, 2): 0}
+    assert index.masks.by_word["whales"] == 0b10
+    assert index.masks.by_word["hen"] == 0b1000
+
+
+def test_text_words_set_the_bits_they_contain() -> None:
+    rules = rules_from(category="local", severity="low", phrases=["red (fox|hen)"])
+    masks = _phrase_index(rules).masks.by_word
+
+    assert _present_bits(_prepare("A red hen and a red fox."), masks) == 0b11
+    assert _present_bits(_prepare("A red car."), masks) == 0b01
+    assert _present_bits(_prepare("Nothing here."), masks) == 0
+
+
+def test_phrase_is_found_beside_non_ascii_separators() -> None:
+    text = "We can meet up\u00a0on Saturday, just the two of us \U0001f600"
+
+    concerns = find_concerns(text, default_rules())
+
+    assert [(c.category, c.matched, c.start, c.end) for c in concerns] == [
+        ("meeting", "meet up", 7, 14),
+        ("meeting", "just the two of us", 28, 46),
+    ]
+
+
+def test_prefix_phrase_matches_longer_word() -> None:
+    rules = rules_from(category="local", severity="low", phrases=["sext*"])
+
+    concerns = find_concerns("Stop sexting me", rules)
+
+    assert [(c.matched, c.start, c.end) for c in concerns] == [("sexting", 5, 12)]
+
+
+def test_text_without_prefix_words_keeps_word_index() -> None:
+    rules = rules_from(category="local", severity="low", phrases=["sext*", "blue"])
+    index = _phrase_index(rules)
+
+    assert _with_prefix_words(_prepare("Blue sky"), index) is index.by_word
+    assert _with_prefix_words(_prepare("Sexts"), index)["sexts"] == ((0, 0),)
