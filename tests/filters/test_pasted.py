@@ -5,6 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import email.policy
+import itertools
+import random
+import re
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 
 import pytest
@@ -440,3 +444,157 @@ def test_spaced_groups_need_three_letter_digit_pairs(
     words: list[str], expected: bool
 ) -> None:
     assert _has_spaced_groups(words) is expected
+
+
+# Files pasted in lines of any width
+
+SURVIVING_WINDOW = 64
+FILE_HEADERS = {
+    "random": b"",
+    "zip": b"PK\x03\x04\x14\x00\x00\x00\x08\x00\x8a\x5c",
+    "png": SMALL_PNG[:33],
+    "pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\n",
+}
+ENCODINGS: dict[str, Callable[[bytes], str]] = {
+    "base64": lambda data: base64.b64encode(data).decode(),
+    "base32": lambda data: base64.b32encode(data).decode(),
+    "hex": lambda data: data.hex(),
+}
+# Text between two lines of the pasted file, and text in front of each.
+LAYOUTS = {
+    "lines": ("", ""),
+    "blank lines": ("\n", ""),
+    "quoted lines": ("", "> "),
+    "quoted blank lines": ("> \n", ""),
+}
+
+
+def pasted_file(header: bytes, seed: int) -> bytes:
+    rng = random.Random(seed)
+    size = 200 + rng.randrange(300)
+    return header + bytes(rng.randrange(256) for _ in range(size))
+
+
+def paste(code: str, width: int, layout: str, newline: str) -> str:
+    between, prefix = LAYOUTS[layout]
+    lines = [prefix + code[i : i + width] for i in range(0, len(code), width)]
+    return (newline + between.replace("\n", newline)).join(lines) + newline
+
+
+def windows(text: str) -> set[str]:
+    return {
+        text[start : start + SURVIVING_WINDOW]
+        for start in range(len(text) - SURVIVING_WINDOW + 1)
+    }
+
+
+def pasted_cases() -> Iterator[tuple[str, str]]:
+    """Yield a name and the encoded text of each pasted file, one per seed."""
+    seed = 0
+    for kind, header in FILE_HEADERS.items():
+        for encoding, encode in ENCODINGS.items():
+            seed += 1
+            yield f"{kind} in {encoding}", encode(pasted_file(header, seed))
+
+
+@pytest.mark.parametrize(("name", "code"), list(pasted_cases()))
+def test_file_in_lines_of_any_width_is_removed(name: str, code: str) -> None:
+    # No line of 4, 8 or 12 characters is long enough to count alone, so
+    # the lines are judged together as one block.
+    encoded_windows = windows(code)
+    escaped: list[str] = []
+    for width, layout, newline in itertools.product(
+        range(1, 81), LAYOUTS, ("\n", "\r\n")
+    ):
+        before, after = f"Here it is:{newline}", f"Thanks, Sam{newline}"
+        pasted = paste(code, width, layout, newline)
+
+        text, count = strip_pasted_files(before + pasted + after)
+
+        flat = re.sub(r"[\s>]", "", text)
+        if count != 1 or text != before + after or encoded_windows & windows(flat):
+            escaped.append(f"{width} {layout} {newline!r}: {count} {text[:80]!r}")
+    assert escaped == []
+
+
+@pytest.mark.parametrize("width", [4, 8, 12])
+def test_short_lines_of_zip_leave_one_notice(width: int) -> None:
+    code = base64.b64encode(pasted_file(FILE_HEADERS["zip"], width)).decode()
+    message = plain_message("here it is\n" + paste(code, width, "lines", "\n"))
+
+    assert delivered_texts(message) == [PLAIN_DELIVERED]
+
+
+def test_signature_line_takes_the_whole_block() -> None:
+    # A small PNG then a zip, each in lines of 12. The line with the PNG
+    # signature must not go alone and leave the zip. The PNG's base64 has
+    # no padding to end it, so both are read as one block.
+    png = base64.b64encode(SMALL_PNG).decode()
+    zipped = base64.b64encode(pasted_file(FILE_HEADERS["zip"], 7)).decode()
+    pasted = paste(png, 12, "lines", "\n") + paste(zipped, 12, "lines", "\n")
+
+    text, count = strip_pasted_files("Hi\n" + pasted + "Bye\n")
+
+    assert text == "Hi\nBye\n"
+    assert count == 1
+
+
+def test_padding_ends_a_block() -> None:
+    first = base64.b64encode(pasted_file(b"", 8)[:250]).decode()
+    second = base64.b64encode(pasted_file(b"", 9)).decode()
+    pasted = paste(first, 8, "lines", "\n") + paste(second, 8, "lines", "\n")
+
+    text, count = strip_pasted_files("Hi\n" + pasted + "Bye\n")
+
+    assert first.endswith("=")
+    assert text == "Hi\nBye\n"
+    assert count == 2
+
+
+def test_block_in_html_lines_is_removed() -> None:
+    code = base64.b64encode(pasted_file(FILE_HEADERS["zip"], 3)).decode()
+    lines = [code[i : i + 8] for i in range(0, len(code), 8)]
+    source = "<div>cv</div><div>" + "<br>".join(lines) + "</div>"
+
+    text, count = strip_pasted_html(source)
+
+    assert text == "<div>cv</div><div>" + "<br>" * (len(lines) - 1) + "</div>"
+    assert count == 1
+
+
+ORDINARY_SHORT_LINES = {
+    "days": "Mon\nTue\nWed\nThu\nFri\nSat\nSun\n" * 8,
+    "times": "".join(f"Mon\n{n}am\nTue\n{n + 1}pm\n" for n in range(1, 21)),
+    "poem": "Rain\nagain\nOn\nthe\nwindow\nI\nwait\nfor\nMay\n" * 6,
+    "scores": "".join(f"W{n % 4}-{n % 3}\nL{n % 2}-{n % 5}\n" for n in range(30)),
+    "order numbers": "".join(f"ORD{n:05d}\n" for n in range(10020, 10060)),
+    "order numbers in two cases": "".join(
+        f"Ord{n:05d}x\nord{n + 7:05d}Y\n" for n in range(10020, 10040)
+    ),
+    "postcodes": "".join(f"SW1A{n}AA\nB{n}3QT\nEC2A{n}BB\n" for n in range(1, 10)),
+    "code": "for\nitem\nin\nitems\nx1\n+=\nitem\nreturn\nx1\n" * 6,
+    "room numbers": "".join(f"Room{n}\nBlock{n}B\n" for n in range(1, 30)),
+    "words then data": "Hi\nSam\n" + ("Mon\n9am\n" * 40) + "Thanks\nAlex\n",
+}
+
+
+@pytest.mark.parametrize("name", ORDINARY_SHORT_LINES)
+def test_ordinary_short_lines_stay(name: str) -> None:
+    text = ORDINARY_SHORT_LINES[name]
+
+    assert strip_pasted_files(text) == (text, 0)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("Hi\n", "Thanks\nSam\n"),
+        ("hi sam\n\n", "\nBye\n"),
+        ("Dear\nAlex\n", "Sam\n"),
+    ],
+)
+def test_words_next_to_short_lines_stay(before: str, after: str) -> None:
+    code = base64.b64encode(pasted_file(FILE_HEADERS["zip"], 11)).decode()
+    pasted = paste(code, 8, "lines", "\n")
+
+    assert strip_pasted_files(before + pasted + after) == (before + after, 1)
