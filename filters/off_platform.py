@@ -27,7 +27,13 @@ them, because they ask to move the conversation to a private channel.
 Links to other sites stay. Links to YouTube, GitHub and LinkedIn go too,
 although a programme for adults might want them: a channel, a profile or a
 comment thread reaches the person, and removal is the safe default for young
-people. No setting keeps them.
+people. No setting keeps them. Links to a YouTube video and to a GitHub
+repository stay, because they share content: see _CONTENT_LINK.
+
+Code that looks like a handle stays: decorators, CSS at-rules and npm scopes
+("@property", "@media", "@types/node"), and snake_case names in a sentence
+that reads as code ("Variables: total_2024, q1_sales"): see _CODE_AT_WORDS
+and _reads_as_identifier.
 """
 
 from __future__ import annotations
@@ -111,6 +117,23 @@ _SERVICE_LINK = re.compile(
 _HOST_LABELS = tuple((host, frozenset(re.findall("[a-z]+", host))) for host in _HOSTS)
 _HOST_VOCABULARY = frozenset().union(*(labels for _, labels in _HOST_LABELS))
 _TRAILING_PUNCTUATION = ".,;:!?"
+# Links to content on YouTube and GitHub stay: a video ("youtube.com/watch?v=",
+# "/shorts/", "youtu.be/ID") and a repository ("github.com/owner/repo").
+# GitHub has no private messages. Channel links ("/@samj", "/channel/", "/c/",
+# "/user/") and GitHub profiles ("github.com/samj") still go, because a
+# channel or a profile lists the owner's other accounts.
+_CONTENT_LINK = re.compile(
+    r"(?:https?://)?(?:www\.|m\.)?(?P<host>youtube\.com|youtu\.be|github\.com)"
+    r"(?P<path>[/?#]\S*)?",
+    re.IGNORECASE,
+)
+_YOUTUBE_VIDEO = re.compile(
+    r"/(?:watch\?v=|(?:shorts|embed|live)/)[\w-]{6,}(?![\w-])", re.IGNORECASE
+)
+_YOUTU_BE_VIDEO = re.compile(r"/[\w-]{6,}(?:\?\S*)?")
+# First path segments on github.com that name no repository owner.
+# "github.com/sponsors/samj" is a page for sending the owner money.
+_GITHUB_NOT_OWNERS = frozenset({"sponsors", "orgs", "users", "settings", "login"})
 
 # Names people use for the services in prose, including short forms, common
 # misspellings ("instagrm", "watsapp") and names split by a space, dot or
@@ -328,6 +351,30 @@ _AT_WORDS = frozenset(
     a my your church gym club practice training library station here everyone
     all
     """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+# Code that starts with "@": Python decorators ("@property", "@app.route(")
+# and CSS and Sass at-rules ("@media", "@font-face"). A name in this list
+# stays anywhere. Any other "@name" stays when "(" follows it ("@retry(3)"),
+# when it is an npm scope ("@types/node"), or when it starts a line and the
+# next line starts a definition ("@cache\ndef load():").
+# NOTE: "@samj/notes" stays as an npm scope; only a service name after the
+# "/" ("@samj/insta") makes it a handle.
+_CODE_AT_WORDS = frozenset(
+    """
+    property dataclass staticmethod classmethod abstractmethod cached_property
+    lru_cache cache wraps contextmanager asynccontextmanager override overload
+    final total_ordering singledispatch setter getter deleter fixture
+    media import keyframes font-face supports charset namespace page layer
+    container counter-style font-feature-values tailwind apply include mixin
+    extend use forward
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_AT_RULE = re.compile(r"[A-Za-z_][\w-]*")
+_NPM_PACKAGE = re.compile(r"/(?P<package>[a-z0-9][\w.-]*)")
+# Decorators may stack, so the lines between may hold more of them.
+_DEFINITION = re.compile(
+    r"[^\n]*(?:\n[ \t]*@[^\n]*)*\n[ \t]*(?:async[ \t]+def|def|class)[ \t]"
 )
 
 # A link to an IP address names no site, so it can reach anyone's server:
@@ -776,6 +823,38 @@ _TECHNICAL_PARTS = frozenset(
     tests q v1 v2 v3 v4 v5
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+# Parts of a handle-shaped token that mark it as a name in code when no
+# service or handle cue is near: "demo_user2", "q1_sales", "orders_2026".
+# Digits at the end of a part are ignored ("admin1" is "admin").
+# A year alone is no such mark, because birth years are common in handles
+# ("sam_2009").
+_CODE_PARTS = frozenset(
+    """
+    user admin id test demo table total sales orders reports level player file
+    var tmp temp data db q
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Words in a sentence that make the snake_case names in it read as code.
+_CODE_CUES = frozenset(
+    """
+    variable variables function functions table tables column columns folder
+    folders file files filename script scripts field fields database
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_TEST_LOGIN = re.compile(
+    r"\btest(?:ing)?\s+(?:accounts?|logins?)\b|\blogins?\s+for\s+testing\b", re.I
+)
+# Words that hand out an account, so a token near them stays a handle.
+_HANDLE_CUES = frozenset(
+    """
+    handle handles username usernames gamertag ign socials hmu dm dms pm
+    everywhere
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_ASKING_VERBS = frozenset(
+    {"add", "follow", "find", "message", "msg", "text", "contact", "reach", "ping"}
+)
+_SNAKE_CASE = re.compile(r"(?<![\w@#])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+")
 # Every word that the rules for unnamed services, nicknames and misspellings
 # look up in the text's words.
 _HINT_WORDS = (
@@ -1157,13 +1236,67 @@ def _handle_shaped_tokens(text: str) -> Offsets:
     """Find tokens that can only be handles: see _HANDLE_SHAPED."""
     if "_" not in text:
         return
+    # Many tokens share a line, and searching the line once per token made
+    # a long one-line body cost time quadratic in its length.
+    code_lines: dict[int, bool] = {}
     for start in _underscore_token_starts(text):
         match = _HANDLE_SHAPED.match(text, start)
         if match is None or not _is_handle_shaped(match.group("token")):
             continue
-        if not _CODE_LINE.search(_line_around(text, start)):
+        line_start = text.rfind("\n", 0, start) + 1
+        if line_start not in code_lines:
+            line = _line_around(text, start)
+            code_lines[line_start] = _CODE_LINE.search(line) is not None
+        if code_lines[line_start]:
+            continue
+        if not _reads_as_identifier(text, match.group("token"), start):
             yield match.span()
     yield from _broken_handle_tokens(text)
+
+
+def _reads_as_identifier(text: str, token: str, at: int) -> bool:
+    """Check whether a handle-shaped token reads as a name in code.
+
+    It does when its sentence names no service and has no handle cue, and
+    the token has a word from _CODE_PARTS as a part, or the sentence has
+    another snake_case name or a word from _CODE_CUES. So "My test accounts
+    are demo_user2 and level2_boss" keeps both, and "Sam\nsamj_04" in a
+    signature and "add me: demo_user2" still lose the name.
+    NOTE: two handles in one sentence with no cue ("samj_04, samk_05") stay.
+    """
+    sentence = _sentence_around(text, at)
+    words = letter_words(sentence)
+    if _service_names(fold_case(sentence), words):
+        return False
+    if not words.isdisjoint(_HANDLE_CUES) or ("me" in words and "@" in sentence):
+        return False
+    if not words.isdisjoint(_ASKING_VERBS) and "me" in words:
+        return False
+    parts = {part.rstrip("0123456789") for part in token.lower().split("_")}
+    if not parts.isdisjoint(_CODE_PARTS):
+        return True
+    if len(_SNAKE_CASE.findall(sentence)) >= 2:
+        return True
+    return not words.isdisjoint(_CODE_CUES) or _TEST_LOGIN.search(sentence) is not None
+
+
+def _sentence_around(text: str, at: int) -> str:
+    """Return the sentence or line around `text[at]`, at most _SENTENCE_MARGIN
+    characters either side, which keeps the cost per token bounded.
+    """
+    low = max(0, at - _SENTENCE_MARGIN)
+    high = min(len(text), at + _SENTENCE_MARGIN)
+    start = max(
+        low - 1,
+        text.rfind("\n", low, at),
+        *(text.rfind(end, low, at) for end in (". ", "! ", "? ")),
+    )
+    ends = [text.find(end, at, high) for end in ("\n", ". ", "! ", "? ")]
+    end = min((found for found in ends if found != -1), default=high)
+    return text[start + 1 : end]
+
+
+_SENTENCE_MARGIN = 300
 
 
 def _broken_handle_tokens(text: str) -> Offsets:
@@ -1286,7 +1419,27 @@ def _service_links(text: str, found: frozenset[str]) -> Offsets:
     ]
     for start, end in _windows(len(text), hosts, _LINK_MARGIN):
         for match in _SERVICE_LINK.finditer(text, start, end):
-            yield match.start(), _link_end(match)
+            if not _is_content_link(match.group()):
+                yield match.start(), _link_end(match)
+
+
+def _is_content_link(link: str) -> bool:
+    """Recognise a link to a YouTube video or a GitHub repository.
+
+    A kept link that carries another link ("...&u=https://...") still goes,
+    because _personal_links checks every link.
+    """
+    parts = _CONTENT_LINK.fullmatch(link.rstrip(_TRAILING_PUNCTUATION))
+    if parts is None:
+        return False
+    host = parts.group("host").lower()
+    path = parts.group("path") or ""
+    if host == "youtu.be":
+        return _YOUTU_BE_VIDEO.fullmatch(path) is not None
+    if host == "youtube.com":
+        return _YOUTUBE_VIDEO.match(path) is not None
+    segments = [segment for segment in path.split("/") if segment]
+    return len(segments) >= 2 and segments[0].lower() not in _GITHUB_NOT_OWNERS
 
 
 def _service_phrases(text: str, found: frozenset[str]) -> Offsets:
@@ -1601,7 +1754,28 @@ def _bare_handles(text: str, context: FilterContext) -> Offsets:
         name = match.group("handle").rstrip(".")
         if name.lower() in _AT_WORDS or _is_offensive("@" + name, context):
             continue
+        if _is_code_at(text, match.start(), match.start("handle") + len(name)):
+            continue
         yield match.start(), match.start("handle") + len(name)
+
+
+def _is_code_at(text: str, start: int, end: int) -> bool:
+    """Recognise a decorator, a CSS at-rule or an npm scope: see _CODE_AT_WORDS."""
+    word = _AT_RULE.match(text, start + 1)
+    if word is not None and word.group().lower() in _CODE_AT_WORDS:
+        return True
+    after = text[end : end + 1]
+    if after == "(":
+        return True
+    scoped = _NPM_PACKAGE.match(text, end)
+    if scoped is not None:
+        return scoped.group("package").lower() not in _ONE_WORD_SERVICES
+    return _starts_line(text, start) and _DEFINITION.match(text, end) is not None
+
+
+def _starts_line(text: str, at: int) -> bool:
+    line_start = text.rfind("\n", 0, at) + 1
+    return text[line_start:at].strip() == ""
 
 
 def _starts_handle(text: str, at: int) -> bool:

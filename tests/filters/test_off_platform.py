@@ -156,7 +156,7 @@ def deliver(text: str) -> str:
         "reddit.com/u/samj",
         "twitch.tv/samj",
         "https://www.youtube.com/@samj",
-        "youtu.be/abc123",
+        "youtube.com/channel/UC123abc",
         "github.com/samj",
         "roblox.com/users/123/profile",
         "steamcommunity.com/id/samj",
@@ -934,3 +934,98 @@ def test_lone_letter_after_handle_stays() -> None:
 def test_number_after_handle_before_more_words_stays() -> None:
     result = redact_text("my snap is samj 4 ever", CONTEXT, "text/plain")
     assert result.text == f"my snap is {REMOVED} 4 ever"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My test accounts are demo_user2, shop_admin1, player_one and level2_boss.",
+        "Variables: total_2024, q1_sales, sales_q1_2026, user_id, user2_id.",
+        "The table is orders_2026",
+        "The folder is reports_2026.",
+        "The script file is mentee_04.",
+        "I use the login for testing: qa_tester9",
+    ],
+)
+def test_code_identifiers_in_prose_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Thanks for today!\nSam\nsamj_04", f"Thanks for today!\nSam\n{REMOVED}"),
+        ("add me: demo_user2", f"add me: {REMOVED}"),
+        ("handle demo_user2", f"handle {REMOVED}"),
+        ("demo_user2 tiktok lol", f"{REMOVED} tiktok lol"),
+        ("The file is ok\nsam_2009", f"The file is ok\n{REMOVED}"),
+    ],
+)
+def test_code_like_handle_near_cue_is_removed(text: str, expected: str) -> None:
+    # A code word in the token keeps it only in a sentence that names no
+    # service and hands out no account.
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@property",
+        "@dataclass",
+        "@staticmethod",
+        "@classmethod",
+        '@app.route("/basket")',
+        "@retry(3)",
+        "@cache_result\ndef load():",
+        "@media (max-width: 600px)",
+        "@import url(print.css);",
+        "@keyframes spin",
+        "@font-face",
+        "npm install @types/node",
+    ],
+)
+def test_decorators_at_rules_and_npm_scopes_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sam\n@samj_04", f"Sam\n{REMOVED}"),
+        ("@samj\n@samk\nbye", f"{REMOVED}\n{REMOVED}\nbye"),
+        ("@samj/insta", f"{REMOVED}/insta"),
+    ],
+)
+def test_code_like_at_handle_is_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        "https://m.youtube.com/watch?v=dQw4w9WgXcQ&t=42s",
+        "https://youtu.be/dQw4w9WgXcQ",
+        "youtube.com/shorts/AbCdEf123",
+        "https://github.com/python/cpython",
+        "github.com/python/cpython/pull/123",
+    ],
+)
+def test_video_and_repository_links_stay(link: str) -> None:
+    assert deliver(f"See {link}. Bye") == f"See {link}. Bye"
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://www.youtube.com/@samj",
+        "https://www.youtube.com/c/samj",
+        "https://www.youtube.com/user/samj",
+        "youtu.be/@samj",
+        "https://github.com/sponsors/samj",
+        "github.com/samj?tab=repositories",
+        "https://youtube.com/watch?v=abc12345&u=https://evil.example.com",
+    ],
+)
+def test_channel_and_profile_links_are_removed(link: str) -> None:
+    assert deliver(f"See {link}. Bye") == f"See {REMOVED}. Bye"
