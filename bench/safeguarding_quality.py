@@ -23,6 +23,7 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -118,9 +119,20 @@ def score(
     cases: list[Case], rules: SafeguardingRules, use_model: bool = False
 ) -> list[Score]:
     """Return one Score per category of `rules`, then the total as "all"."""
-    counts = {category: [0, 0, 0] for category in rules.categories}
-    for case in cases:
-        flagged = flagged_categories(case, rules, use_model)
+    flags = [flagged_categories(case, rules, use_model) for case in cases]
+    return score_flags(cases, flags, rules.categories)
+
+
+def score_flags(
+    cases: Sequence[Case], flags: Sequence[frozenset[str]], categories: Iterable[str]
+) -> list[Score]:
+    """Score `flags[i]` against the labels of `cases[i]`, per category and "all".
+
+    A category outside `categories` that a case is labelled with or flagged
+    for gets a row of its own after them.
+    """
+    counts = {category: [0, 0, 0] for category in categories}
+    for case, flagged in zip(cases, flags, strict=True):
         for category in flagged | case.categories:
             row = counts.setdefault(category, [0, 0, 0])
             if category in flagged and category in case.categories:

@@ -42,10 +42,10 @@ from pathlib import Path
 from bench.safeguarding_quality import (
     CASES_DIR,
     Case,
-    Score,
     flagged_categories,
     format_table,
     load_cases,
+    score_flags,
 )
 from filters.concern_model import (
     DEFAULT_MODEL_PATH,
@@ -367,25 +367,6 @@ def run_fold(fold: Fold, settings: Settings = SETTINGS) -> FoldResult:
         for case in fold.held
     ]
     return FoldResult(fold.name, fold.held, rule_flags, model_flags)
-
-
-def score_flags(
-    cases: Sequence[Case], flags: Sequence[frozenset[str]], categories: tuple[str, ...]
-) -> list[Score]:
-    """Score `flags[i]` against the labels of `cases[i]`, per category and "all"."""
-    counts = {category: [0, 0, 0] for category in categories}
-    for case, flagged in zip(cases, flags, strict=True):
-        for category in flagged | case.categories:
-            row = counts[category]
-            if category in flagged and category in case.categories:
-                row[0] += 1
-            elif category in flagged:
-                row[1] += 1
-            else:
-                row[2] += 1
-    scores = [Score(category, *row) for category, row in counts.items()]
-    total = [sum(row[i] for row in counts.values()) for i in range(3)]
-    return [*scores, Score("all", *total)]
 
 
 def report(results: list[FoldResult]) -> str:

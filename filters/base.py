@@ -31,9 +31,9 @@ class FilterContext:
     # to the safeguarding rules' flags.
     safeguarding_model: bool = True
     # The ends of the delivered text of the sender's last few messages to
-    # the same recipient, oldest first, set per job by the pipeline runner;
-    # "" when there are none. filters.junctions checks whether the new
-    # message continues a detail they begin.
+    # the same recipient, oldest first, or "" when there are none. The
+    # pipeline runner sets it per job, and filters.junctions checks whether
+    # the new message continues a detail they begin.
     previous_tail: str = ""
 
 

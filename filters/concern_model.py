@@ -119,7 +119,7 @@ class ConcernModel:
 
     @functools.cached_property
     def seen(self) -> dict[tuple[str, ...], list[tuple[str, float]]]:
-        """Scores of word sequences scored before, emptied when it holds SEEN_LIMIT.
+        """Scores of word sequences scored before, emptied once it reaches SEEN_LIMIT.
 
         Mail repeats itself: the plain and HTML alternatives carry the same
         sentences, and a reply quotes the messages before it, so most

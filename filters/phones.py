@@ -914,12 +914,12 @@ _ORDER_LABEL = re.compile(
 # A label right before a number that names a business or reference number:
 # "Company No. 09876543", "Ticket reference 0012345678", "Batch code 01 2345
 # 6789". The number stays unless it is a UK mobile with its "0" or starts
-# with "+", which are contact details whatever label stands before them.
+# with "+", because those are contact details whatever label comes before.
 # A number that phonenumbers reads as a valid UK number ("ref 020 7946
-# 0123") is removed too, so a label cannot carry a working landline; a
+# 0123") is removed too, so a label cannot carry a working landline. A
 # barcode's digits often read as one, so after "barcode" the number stays.
-# NOTE: a landline in a range phonenumbers does not know as assigned stays
-# after such a label, since its shape cannot tell it from a reference.
+# NOTE: a landline in a range that phonenumbers does not treat as assigned
+# stays after such a label, because its shape looks like a reference.
 _NUMBER_LABEL = re.compile(
     r"\b(?:compan(?:y|ies)(?:[ \t]+house)?|order|ticket|reference|ref|invoice"
     r"|batch|serial|part|tracking|barcode|account)\b"

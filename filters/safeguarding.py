@@ -48,8 +48,8 @@ DEFAULT_RULES_PATH = (
 )
 SEVERITIES = ("low", "medium", "high")
 KIND = "safeguarding"
-# The severity of the learned model's findings. Medium never holds a
-# message, so an estimate alone only puts it in front of the officer.
+# The severity of the learned model's findings. A medium finding does not
+# hold a message, so an estimate alone only puts it in front of the officer.
 MODEL_SEVERITY = "medium"
 
 # Matched text longer than this is cut, because a finding points the officer

@@ -298,9 +298,9 @@ def flag_for(findings: tuple[Finding, ...]) -> str | None:
 def searchable_text(clean: CleanMessage) -> str:
     """Return the delivered text parts joined, for the full-text index.
 
-    The text/plain parts are used when there are any; a message sent as
-    HTML alone is indexed by its HTML parts' visible text, so that search
-    and the split-detail check see it too.
+    The text/plain parts are used when there are any. A message sent as
+    HTML alone is indexed by the visible text of its HTML parts, so that
+    search and the split-detail check see it too.
     """
     plain = _part_texts(clean, "text/plain")
     if plain:

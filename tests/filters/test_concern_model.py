@@ -268,7 +268,7 @@ def test_training_twice_gives_the_same_file() -> None:
     assert first.startswith('{\n "biases": {\n  "abuse-disclosure": ')
 
 
-def test_repeated_sentences_are_looked_up_with_the_same_estimates() -> None:
+def test_repeated_sentence_reuses_its_score() -> None:
     model = load_model(DEFAULT_MODEL_PATH)
     text = f"{OTHER_ADDRESS} I got a B in maths. {OTHER_ADDRESS}"
     fresh = estimate_concerns(text, model)

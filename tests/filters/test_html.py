@@ -360,6 +360,6 @@ def test_section_elements_keep_details_apart(tag: str) -> None:
     )
 
 
-def test_street_after_a_section_is_not_joined_to_its_text() -> None:
+def test_section_text_stays_apart_from_street() -> None:
     source = "<section>x</section>14 Acacia Avenue"
     assert clean_html(source, CONTEXT).html == "<section>x</section>[address removed]"

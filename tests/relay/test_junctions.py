@@ -80,7 +80,7 @@ async def test_number_split_over_two_messages_is_removed(
     assert row["flag"] == "split contact details, contact details"
 
 
-async def test_number_split_after_an_html_only_message_is_removed(
+async def test_split_after_html_only_message_removed(
     relay: Relay, sink: Sink, cast: Cast
 ) -> None:
     # Some clients send HTML alone; its visible text is the tail the next

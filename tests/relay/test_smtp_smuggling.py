@@ -115,7 +115,7 @@ async def test_dots_doubled_after_bare_lf_are_taken_back(
     )
 
 
-def test_a_single_dot_after_bare_lf_is_kept() -> None:
+def test_single_dot_after_bare_lf_stays() -> None:
     # A client that did not double the dot keeps it.
     assert normalise_message_data(b"a\n.htaccess\n...\r\n") == (
         b"a\r\n.htaccess\r\n..\r\n"
