@@ -27,6 +27,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+if __package__ in (None, ""):
+    # Run by path (`python bench/NAME.py`): Python then puts bench/ on the
+    # import path instead of the repository root, so add the root.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from archive.store import Archive
 from bench._common import DOMAIN, create_relay, run_cli
 from relay.config import archive_cipher, load_config

@@ -32,7 +32,13 @@ import json
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+if __package__ in (None, ""):
+    # Run by path (`python bench/NAME.py`): Python then puts bench/ on the
+    # import path instead of the repository root, so add the root.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.filter_cases import (
     KINDS,

@@ -55,6 +55,11 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):
+    # Run by path (`python bench/NAME.py`): Python then puts bench/ on the
+    # import path instead of the repository root, so add the root.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from bench._common import machine_facts, median, percentile, sample_message
 from filters import mime, prefilter
 from filters.base import FilterContext, TextFilter

@@ -33,6 +33,11 @@ import aiosmtplib
 import aiosqlite
 from aiosmtpd.smtp import SMTP
 
+if __package__ in (None, ""):
+    # Run by path (`python bench/NAME.py`): Python then puts bench/ on the
+    # import path instead of the repository root, so add the root.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from archive.store import Archive, Participant
 from bench._common import (
     BenchRelay,

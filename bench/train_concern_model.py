@@ -39,6 +39,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+if __package__ in (None, ""):
+    # Run by path (`python bench/NAME.py`): Python then puts bench/ on the
+    # import path instead of the repository root, so add the root.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from bench.safeguarding_quality import (
     CASES_DIR,
     Case,
