@@ -17,7 +17,7 @@ SCRIPTS = sorted(
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: path.name)
-def test_script_runs_by_path_from_another_directory(script, tmp_path):
+def test_script_runs_by_path(script, tmp_path):
     # Run from an unrelated directory so that only the script's own path
     # handling can make the repository's packages importable.
     result = subprocess.run(
