@@ -57,9 +57,13 @@ UUENCODE_BEGIN = re.compile(r"(?P<prefix>[ \t>]*)begin [0-7]{3,4} (?P<name>\S.*)
 # A file name keeps its name in the notice only if no word in it mixes
 # letters and digits ("samj04", "2010sam") or has five or more digits, which
 # may be part of a phone number. Camera names ("IMG_1234") lose theirs too,
-# which costs the reader little.
+# which costs the reader little. One letter before at most three digits is a
+# version, quarter or year group ("v2", "Q3", "Y10"), and digits before "st",
+# "nd", "rd" or "th" an ordinal ("2nd"). Both are shorter than most handles,
+# so they keep the name.
 _WORD = re.compile(r"[^\W_]+")
 _HANDLE_WORD = re.compile(r"[^\W\d_]+[0-9]+\w*|[0-9]+[^\W\d_]+\w*|[0-9]{5,}")
+_SHORT_MARK = re.compile(r"[A-Za-z][0-9]{1,3}|[0-9]{1,3}(?:st|nd|rd|th)", re.I)
 # Characters that could end a notice or start markup in it.
 _UNSAFE_NAME_CHARS = re.compile(r"[\[\]<>{}]")
 # Extensions shown when the name is not: letters first, at most 4 characters.
@@ -184,7 +188,10 @@ def _may_carry_contact(name: str) -> bool:
         return True
     if "@" in stem or "_" in stem:
         return True
-    return any(_HANDLE_WORD.fullmatch(word) for word in _WORD.findall(stem))
+    return any(
+        _HANDLE_WORD.fullmatch(word) and not _SHORT_MARK.fullmatch(word)
+        for word in _WORD.findall(stem)
+    )
 
 
 def _extension_label(name: str, fallback: str) -> str:

@@ -834,6 +834,26 @@ _CODE_PARTS = frozenset(
     var tmp temp data db q
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+# Words that name a piece of work, a school subject or a version. A
+# handle-shaped token made only of these and numbers reads as a file name
+# when no service or handle cue is near ("budget_2026", "statement_draft2",
+# "Re: hw_wk3"). Digits at the end of a part are ignored, as for _CODE_PARTS,
+# so "v12" is "v" and "term2" is "term".
+_DOCUMENT_PARTS = frozenset(
+    """
+    draft drafts final finals budget budgets statement statements personal
+    essay essays note notes report reports result results summary minutes
+    agenda plan plans figures accounts invoice sheet spreadsheet worksheet
+    slides presentation doc docs letter application form forms portfolio
+    cv cvs resume cover photo photos copy edit edited new old latest rev
+    ver version v y yr t wk p pt ch sec section topic module task tasks
+    homework hw assignment coursework project revision practice past paper
+    papers qp ms mark marks scheme answers questions quiz mock mocks exam
+    exams feedback review update term terms semester sem timetable options
+    maths math english science physics chemistry biology history geography
+    french spanish german art music drama computing ict pe re pshe
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
 # Words in a sentence that make the snake_case names in it read as code.
 _CODE_CUES = frozenset(
     """
@@ -1255,13 +1275,14 @@ def _handle_shaped_tokens(text: str) -> Offsets:
 
 
 def _reads_as_identifier(text: str, token: str, at: int) -> bool:
-    """Check whether a handle-shaped token reads as a name in code.
+    """Check whether a handle-shaped token reads as a name in code or of a file.
 
     It does when its sentence names no service and has no handle cue, and
-    the token has a word from _CODE_PARTS as a part, or the sentence has
-    another snake_case name or a word from _CODE_CUES. So "My test accounts
-    are demo_user2 and level2_boss" keeps both, and "Sam\nsamj_04" in a
-    signature and "add me: demo_user2" still lose the name.
+    the token has a word from _CODE_PARTS as a part, or every part is a
+    word from _DOCUMENT_PARTS or a number, or the sentence has another
+    snake_case name or a word from _CODE_CUES. So "My test accounts are
+    demo_user2 and level2_boss" and "Re: budget_2026" keep the names, and
+    "Sam\nsamj_04" in a signature and "add me: demo_user2" lose them.
     NOTE: two handles in one sentence with no cue ("samj_04, samk_05") stay.
     """
     sentence = _sentence_around(text, at)
@@ -1275,9 +1296,17 @@ def _reads_as_identifier(text: str, token: str, at: int) -> bool:
     parts = {part.rstrip("0123456789") for part in token.lower().split("_")}
     if not parts.isdisjoint(_CODE_PARTS):
         return True
+    if _names_a_document(parts):
+        return True
     if len(_SNAKE_CASE.findall(sentence)) >= 2:
         return True
     return not words.isdisjoint(_CODE_CUES) or _TEST_LOGIN.search(sentence) is not None
+
+
+def _names_a_document(parts: set[str]) -> bool:
+    """Check whether a token's parts, without end digits, are document words."""
+    words = {part.lstrip("#") for part in parts} - {""}
+    return bool(words) and words <= _DOCUMENT_PARTS | _TECHNICAL_PARTS
 
 
 def _sentence_around(text: str, at: int) -> str:

@@ -65,9 +65,35 @@ EVERYDAY_WORDS = frozenset(
 # another capitalised word ("Dick Whittington", "Moby Dick", "Willy Wonka",
 # "Fanny Price"), they are read as a name and kept. Anywhere else they go.
 NAME_WORDS = frozenset({"dick", "fanny", "willy"})
+# Words after which a capitalised NAME_WORDS entry is a first name in any
+# case: relatives, forms of address and naming verbs ("my great-grandmother
+# Fanny", "my uncle Dick", "a girl called Fanny"). "my", "your" and "her"
+# are not among them, so "her Fanny" is still removed.
+NAME_INTRODUCERS = frozenset(
+    """
+    aunt auntie aunty uncle cousin gran granny grandma grandmother nan nana
+    nanna grandad granddad grandpa grandfather mum mother mom dad father
+    sister brother daughter son niece nephew wife husband friend mrs miss
+    ms mr sir lady lord saint st called named
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
 # Surnames that the list spells like an insult. Written with a capital
 # ("Hoare's Bank"), they are kept wherever they stand.
 SURNAMES = frozenset({"hoare"})
+# Listed words that are also the word for a female dog. They are kept when
+# their sentence has one of BREEDING_WORDS and does not address a person
+# ("you stupid bitch", "bitch please").
+DOG_WORDS = frozenset({"bitch", "bitches"})
+BREEDING_WORDS = frozenset(
+    """
+    puppy puppies pup pups litter litters whelp whelps whelped whelping dog
+    dogs spaniel spaniels breed breeds breeder breeders breeding bred kennel
+    kennels stud studs crufts sire sires sired dam dams hound hounds terrier
+    terriers retriever retrievers labrador labradors collie collies whippet
+    whippets lurcher lurchers greyhound greyhounds beagle beagles poodle
+    poodles pedigree
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
 
 # Listed words that are harmless in a fixed phrase: birds, household things,
 # school subjects. The listed word is kept only inside the phrase.
@@ -164,6 +190,13 @@ _THREE_SHORT_WORDS = re.compile(b" a a a")
 # "Dick" next to another capitalised word is a name, unless that word is one
 # of these, which start an insult as easily as a name.
 _NOT_NAMES = frozenset({"A", "An", "The", "You", "Your", "Such", "What", "Big"})
+# Words that make "bitch" an insult aimed at a person, whatever its sentence
+# is about, when one of them is among the two words before it ("you stupid
+# bitch"). "please" right after it ("bitch please") does the same.
+_ADDRESSING_WORDS = frozenset({"you", "u", "ya", "ye", "ur", "youre"})
+_SENTENCE_MARGIN = 200
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n\s*\n")
+_ASCII_WORD = re.compile(r"[a-z]+(?:['\u2019][a-z]+)?")
 # Single-letter words that may stand before or after a spaced-out word:
 # "a f u c k", "f u c k u".
 _LETTER_WORDS = frozenset("aiu")
@@ -421,9 +454,12 @@ def _plain_words(
             hits = _readings(core.lower()) & words.single
             if _is_code(core):
                 continue
-            if hits and not _is_name(text, core_start, core_end, hits):
-                yield core_start, core_end
-                break
+            if not hits or _is_name(text, core_start, core_end, hits):
+                continue
+            if _is_dog_word(text, core_start, core_end, hits):
+                continue
+            yield core_start, core_end
+            break
 
 
 def _candidate_tokens(tokens: set[str], single: frozenset[str]) -> frozenset[str]:
@@ -565,7 +601,51 @@ def _is_name(text: str, start: int, end: int, hits: set[str]) -> bool:
     before = re.search(r"([A-Z][\w'\u2019]*)\.? $", text[max(0, start - 40) : start])
     after = re.match(r" ([A-Z][\w'\u2019]*)", text[end : end + 40])
     neighbours = [m.group(1) for m in (before, after) if m is not None]
-    return any(n.istitle() and n not in _NOT_NAMES for n in neighbours)
+    if any(n.istitle() and n not in _NOT_NAMES for n in neighbours):
+        return True
+    return _word_before(text, start) in NAME_INTRODUCERS
+
+
+def _word_before(text: str, start: int) -> str:
+    """Return the lower-case word of letters right before `text[start]`, or ""."""
+    match = re.search(r"([A-Za-z]+)\.? $", text[max(0, start - 40) : start])
+    return "" if match is None else match.group(1).lower()
+
+
+def _is_dog_word(text: str, start: int, end: int, hits: set[str]) -> bool:
+    """Check whether "bitch" at `text[start:end]` means a female dog.
+
+    It does when spelled plainly, in a sentence with a word about dogs or
+    breeding, unless it is aimed at a person. A disguise ("b1tch") is
+    always an insult.
+    NOTE: an insult in a sentence about a dog ("that bitch kicked my dog")
+    is kept.
+    """
+    if not hits <= DOG_WORDS or not text[start:end].isalpha():
+        return False
+    before, after = _sentence_words(text, start, end)
+    if not _ADDRESSING_WORDS.isdisjoint(before[-2:]) or after[:1] == ["please"]:
+        return False
+    return not BREEDING_WORDS.isdisjoint(before + after)
+
+
+def _sentence_words(text: str, start: int, end: int) -> tuple[list[str], list[str]]:
+    """Return the lower-case words of the sentence before and after `text[start:end]`.
+
+    Apostrophes are dropped ("you're" is "youre"). The sentence is cut at
+    _SENTENCE_MARGIN characters either side.
+    """
+    head = fold_case(text[max(0, start - _SENTENCE_MARGIN) : start])
+    tail = fold_case(text[end : end + _SENTENCE_MARGIN])
+    head = _SENTENCE_END.split(head)[-1]
+    tail = _SENTENCE_END.split(tail)[0]
+    before = [_drop_apostrophe(word) for word in _ASCII_WORD.findall(head)]
+    after = [_drop_apostrophe(word) for word in _ASCII_WORD.findall(tail)]
+    return before, after
+
+
+def _drop_apostrophe(word: str) -> str:
+    return word.replace("'", "").replace("\u2019", "")
 
 
 def _spaced_words(text: str, words: _WordSets) -> Iterator[tuple[int, int]]:

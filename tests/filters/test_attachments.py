@@ -194,6 +194,59 @@ def test_file_name_with_contact_is_not_shown(
     assert [finding.kind for finding in findings] == kinds
 
 
+@pytest.mark.parametrize(
+    ("filename", "notice", "kinds"),
+    [
+        (
+            "14 Acacia Avenue LS6 2AB.pdf",
+            "[attachment removed: pdf file]",
+            ["street_address", "postcode"],
+        ),
+        ("07700900123.jpg", "[attachment removed: jpg file]", ["phone"]),
+        ("sam.j@example.net.vcf", "[attachment removed: vcf file]", ["email"]),
+        ("snap samj_04.png", "[attachment removed: png file]", ["off_platform"]),
+        ("Acacia Avenue.pdf", "[attachment removed: Acacia Avenue.pdf]", []),
+        ("CV final v2.docx", "[attachment removed: CV final v2.docx]", []),
+        ("Year 10 timetable.pdf", "[attachment removed: Year 10 timetable.pdf]", []),
+        (
+            "Y10 options 2nd draft.pdf",
+            "[attachment removed: Y10 options 2nd draft.pdf]",
+            [],
+        ),
+    ],
+)
+def test_notice_names_file_only_without_contact(
+    filename: str, notice: str, kinds: list[str]
+) -> None:
+    message = message_with_text()
+    message.add_attachment(
+        b"data", maintype="application", subtype="octet-stream", filename=filename
+    )
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    assert leaf_texts(result) == [f"See attached.\n\n{notice}\n"]
+    removed = [f.kind for f in result.findings if f.where == "attachment"]
+    assert removed == kinds
+
+
+@pytest.mark.parametrize(
+    ("filename", "label"),
+    [
+        ("samj4.png", "png file"),
+        ("sj04.png", "png file"),
+        ("LS6.pdf", "pdf file"),
+        ("v2.docx", "v2.docx"),
+        ("Q3 figures.xlsx", "Q3 figures.xlsx"),
+        ("3rd draft.docx", "3rd draft.docx"),
+    ],
+)
+def test_short_version_marks_keep_the_name(filename: str, label: str) -> None:
+    # One letter and up to three digits, or an ordinal, is shorter than most
+    # handles. Two letters with digits may be one, so the name is hidden.
+    assert describe_file(filename, "file", CONTEXT) == (label, [])
+
+
 def test_contact_in_file_name_never_reaches_the_notice() -> None:
     message = message_with_text()
     message.add_attachment(

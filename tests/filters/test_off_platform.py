@@ -967,6 +967,60 @@ def test_code_like_handle_near_cue_is_removed(text: str, expected: str) -> None:
     assert deliver(text) == expected
 
 
+def subject_of_cleaned(subject: str) -> str:
+    message = (
+        f"From: sam@example.org\r\nTo: alex@example.com\r\nSubject: {subject}"
+        "\r\n\r\nSee you Friday.\r\n"
+    ).encode()
+    return clean_message(message, CONTEXT).subject
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Re: budget_v2 spreadsheet",
+        "Week_3 notes",
+        "draft_2 of my statement",
+        "Q3_2026 figures",
+        "Re: budget_2026 spreadsheet",
+        "Re: draft_10 of my statement",
+        "Fwd: statement_draft2",
+        "Re: personal_statement_v12",
+        "Term2_report",
+        "maths_hw3",
+        "CV_2026",
+    ],
+)
+def test_file_names_in_subject_stay(subject: str) -> None:
+    assert subject_of_cleaned(subject) == subject
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("my snap is draft_10", f"my snap is {REMOVED}"),
+        ("add me draft_10", f"add me {REMOVED}"),
+        ("Re: maths_queen_09", f"Re: {REMOVED}"),
+    ],
+)
+def test_handle_in_subject_is_removed(subject: str, expected: str) -> None:
+    # Document words keep a token only with no cue near it, and a token
+    # with any other word ("queen") is still read as a handle.
+    assert subject_of_cleaned(subject) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've finished essay_final2 at last.",
+        "The notes are in hw_wk3, see you Friday.",
+        "Can you read cv_final3 before Monday?",
+    ],
+)
+def test_file_names_in_body_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
 @pytest.mark.parametrize(
     "text",
     [

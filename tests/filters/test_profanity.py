@@ -135,6 +135,81 @@ def test_name_word_outside_a_name_is_removed(text: str, expected: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "Fanny Price is the heroine of Mansfield Park",
+        "Aunt Fanny",
+        "Fanny Burney wrote Evelina",
+        "my great-grandmother Fanny",
+        "my great-grandmother Fanny was born in 1890.",
+        "a girl called Fanny",
+        "my uncle Dick lives in Leeds",
+        "your Fanny Adams",
+    ],
+)
+def test_name_word_as_first_name_stays(text: str) -> None:
+    result = clean(text)
+
+    assert result.text == text
+    assert result.findings == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("your fanny", "your ****"),
+        ("her Fanny", "her ****"),
+        ("my Fanny", "my ****"),
+        ("Fanny", "****"),
+        ("my aunt is a fanny", "my aunt is a ****"),
+    ],
+)
+def test_name_word_as_body_part_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "our bitch had six puppies",
+        "the bitch is a working cocker spaniel",
+        "dog or bitch",
+        "Our Bitch had six puppies.",
+        "Both bitches were whelped at the same kennel.",
+        "The sire is a champion and the bitch has won at Crufts.",
+    ],
+)
+def test_bitch_about_dog_breeding_stays(text: str) -> None:
+    result = clean(text)
+
+    assert result.text == text
+    assert result.findings == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("you stupid bitch", "you **** ****"),
+        ("she's a bitch", "she's a ****"),
+        ("son of a bitch", "****"),
+        ("bitch please", "**** please"),
+        ("you bitch, I'll set my dog on you", "you ****, I'll set my dog on you"),
+        ("bitch please, that dog is mine", "**** please, that dog is mine"),
+        ("you're a bitch and so is your dog", "you're a **** and so is your dog"),
+        ("our b1tch had puppies", "our **** had puppies"),
+        (
+            "We bred her last year. The bitch is late.",
+            "We bred her last year. The **** is late.",
+        ),
+    ],
+)
+def test_bitch_as_insult_is_removed(text: str, expected: str) -> None:
+    # A word about dogs counts only in the same sentence, and never for a
+    # disguised spelling or a word aimed at the reader.
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Spotted a blue tit and two great tits.",
         "The door knob came off.",
         "Add a knob of butter.",
