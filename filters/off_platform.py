@@ -40,9 +40,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from filters.base import FilterContext, Span
+from filters.encoded import find_encoded
 from filters.link_view import link_view, may_be_disguised
 from filters.prefilter import (
     fast_digit_runs,
@@ -896,6 +897,19 @@ class OffPlatformFilter:
     placeholder = "[contact link removed]"
 
     def find(self, text: str, context: FilterContext) -> list[Span]:
+        spans = self._written(text, context)
+        spans.extend(
+            _across_soft_breaks(text, lambda joined: self._written(joined, context))
+        )
+        spans.extend(
+            find_encoded(
+                text, lambda decoded: bool(self._written(decoded, context)), self.kind
+            )
+        )
+        return spans
+
+    def _written(self, text: str, context: FilterContext) -> list[Span]:
+        """Find the links and handles written in `text` itself."""
         # Each pattern runs only when the text has the words or characters
         # it needs, so most text costs one lookup per pattern.
         found = letter_words(text)
@@ -920,6 +934,43 @@ class OffPlatformFilter:
             *_disguised_links(text),
         ]
         return [Span(start, end, self.kind) for start, end in offsets]
+
+
+# A line that ends with a space is a soft line break in format=flowed text
+# (RFC 3676 4.2), and with DelSp=yes the client may break a line inside a
+# word: "samj \n_04 on Snapchat" was "samj_04 on Snapchat". Such a break
+# is joined only before "_" or ".", which start no word in prose, so two
+# prose words on either side of a line break are not read as one.
+_SOFT_BREAK_BEFORE_SYMBOL = re.compile(r" +\r?\n(?=[_.]\w)")
+
+
+def _across_soft_breaks(text: str, find: Callable[[str], list[Span]]) -> list[Span]:
+    """Return what `find` finds across soft line breaks, in offsets of `text`.
+
+    Each break before "_" or "." is removed, with its spaces, and `find`
+    reads the joined text. Only the spans that cross a removed break are
+    returned, because `find` reads the rest in `text` itself.
+    """
+    if "\n" not in text:
+        return []
+    breaks = list(_SOFT_BREAK_BEFORE_SYMBOL.finditer(text))
+    if not breaks:
+        return []
+    pieces: list[str] = []
+    origins: list[int] = []
+    cursor = 0
+    for soft_break in breaks:
+        pieces.append(text[cursor : soft_break.start()])
+        origins.extend(range(cursor, soft_break.start()))
+        cursor = soft_break.end()
+    pieces.append(text[cursor:])
+    origins.extend(range(cursor, len(text)))
+    spans = []
+    for span in find("".join(pieces)):
+        start, end = origins[span.start], origins[span.end - 1] + 1
+        if end - start > span.end - span.start:
+            spans.append(Span(start, end, span.kind))
+    return spans
 
 
 def _with_spelled_tails(text: str, spans: list[tuple[int, int]]) -> Offsets:

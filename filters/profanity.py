@@ -80,10 +80,10 @@ NAME_INTRODUCERS = frozenset(
 # Surnames that the list spells like an insult. Written with a capital
 # ("Hoare's Bank"), they are kept wherever they stand.
 SURNAMES = frozenset({"hoare"})
-# Listed words that are also the word for a female dog. They are kept when
-# their sentence has one of BREEDING_WORDS and does not address a person
-# ("you stupid bitch", "bitch please").
-DOG_WORDS = frozenset({"bitch", "bitches"})
+# Listed words that also name an animal, a place or a sports position. Each
+# is kept, spelled plainly, when its sentence has one of the words that
+# select that sense, unless the word is aimed at a person (see
+# _is_aimed_at_person) or follows another listed word ("stupid ass").
 BREEDING_WORDS = frozenset(
     """
     puppy puppies pup pups litter litters whelp whelps whelped whelping dog
@@ -94,6 +94,87 @@ BREEDING_WORDS = frozenset(
     poodles pedigree
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+# The donkey of the Bible and of A Midsummer Night's Dream.
+DONKEY_WORDS = frozenset(
+    """
+    donkey donkeys mule mules ox oxen colt colts foal foals bray brays brayed
+    braying manger saddled balaam balaams nativity titania oberon
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Bird names shared by the male bird ("a cock pheasant") and the seabird
+# ("a shag on the rocks"), which birdwatchers list side by side.
+BIRD_NAMES = frozenset(
+    """
+    pheasant pheasants partridge partridges grouse robin robins sparrow
+    sparrows blackbird blackbirds chaffinch chaffinches cormorant cormorants
+    gannet gannets puffin puffins guillemot guillemots razorbill razorbills
+    kittiwake kittiwakes gull gulls heron herons curlew curlews seabird
+    seabirds birdwatching rspb
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# "bird" and "chick" are also slang for a woman, so they select only the
+# farmyard sense of "cock", not the seabird sense of "shag".
+FARM_BIRD_WORDS = BIRD_NAMES | frozenset(
+    """
+    bird birds hen hens chicken chickens chick chicks rooster roosters
+    cockerel cockerels poultry coop farmyard crow crows crowed crowing
+    feathers
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+SEABIRD_WORDS = BIRD_NAMES | frozenset({"cliff", "cliffs", "nest", "nesting"})
+# A dyke in the Fens or the Netherlands is a drainage ditch or a bank.
+DRAINAGE_WORDS = frozenset(
+    """
+    flood floods flooded flooding fen fens fenland drain drains drainage
+    ditch ditches embankment canal canals dutch holland netherlands levee
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+RUGBY_WORDS = frozenset(
+    """
+    rugby scrum scrums lineout lineouts prop props flanker flankers
+    tighthead loosehead ruck rucks maul mauls sevens
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+@dataclass(frozen=True)
+class SecondSense:
+    """A harmless sense of some listed words, and what selects it in a sentence."""
+
+    words: frozenset[str]
+    context: frozenset[str]
+    # Nouns after the word's possessive that only the harmless sense has:
+    # "an ass's head", "the cock's comb".
+    possessed: frozenset[str] = frozenset()
+    # Whether the word is a position in a team sport, which a play verb
+    # right before it ("playing hooker") or an age group in its sentence
+    # ("for the under 16s") also selects.
+    sport_position: bool = False
+
+
+SECOND_SENSES = (
+    SecondSense(frozenset({"bitch", "bitches"}), BREEDING_WORDS),
+    SecondSense(
+        frozenset({"ass", "asses"}),
+        DONKEY_WORDS,
+        possessed=frozenset({"head", "ears", "milk", "colt", "foal", "jawbone"}),
+    ),
+    SecondSense(
+        frozenset({"cock", "cocks"}),
+        FARM_BIRD_WORDS,
+        possessed=frozenset({"comb", "crow", "feathers", "tail", "wattle"}),
+    ),
+    SecondSense(frozenset({"shag", "shags"}), SEABIRD_WORDS),
+    SecondSense(frozenset({"dyke", "dykes"}), DRAINAGE_WORDS),
+    SecondSense(frozenset({"hooker", "hookers"}), RUGBY_WORDS, sport_position=True),
+)
+# Listed words that are the plain, neutral term for what they name, as in
+# history lessons and set texts ("Jack the Ripper's victims were
+# prostitutes"). They are kept unless aimed at a person.
+NEUTRAL_TERMS = frozenset({"prostitute", "prostitutes"})
+# Words that make a listed word a place name when it is written with a
+# capital next to another capitalised word: "Offa's Dyke", "Dyke Road".
+PLACE_WORDS = frozenset({"dyke", "dykes"})
 
 # Listed words that are harmless in a fixed phrase: birds, household things,
 # school subjects. The listed word is kept only inside the phrase.
@@ -122,6 +203,13 @@ HARMLESS_PHRASES = (
     "prick the",
     "pin prick",
     "cock-up",
+    "spotted dick",
+    "oilseed rape",
+    "rape seed",
+    "cum laude",
+    "William the Bastard",
+    "shag pile",
+    "shag carpet",
 )
 
 # Leetspeak letters. "1" and "!" stand for "i" or "l", so both readings are tried.
@@ -190,9 +278,8 @@ _THREE_SHORT_WORDS = re.compile(b" a a a")
 # "Dick" next to another capitalised word is a name, unless that word is one
 # of these, which start an insult as easily as a name.
 _NOT_NAMES = frozenset({"A", "An", "The", "You", "Your", "Such", "What", "Big"})
-# Words that make "bitch" an insult aimed at a person, whatever its sentence
-# is about, when one of them is among the two words before it ("you stupid
-# bitch"). "please" right after it ("bitch please") does the same.
+# Words that aim a listed word at a person, whatever its sentence is about,
+# when one of them is among the two words before it ("you stupid bitch").
 _ADDRESSING_WORDS = frozenset({"you", "u", "ya", "ye", "ur", "youre"})
 _SENTENCE_MARGIN = 200
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n\s*\n")
@@ -208,6 +295,31 @@ _HARMLESS = re.compile(
     ),
     re.IGNORECASE,
 )
+# Latin "cum" ("with") joining two words: "kitchen-cum-diner",
+# "Chorlton-cum-Hardy".
+_JOINING_CUM = re.compile(r"(?<=[^\W\d_]-)cum(?=-[^\W\d_])", re.IGNORECASE)
+# A word aimed at a person has one of _ADDRESSING_WORDS among the two words
+# before it, or one of these right after it: "bitch please", "shag me".
+_AIMED_AFTER = re.compile(
+    r"[ \t]+(?:please|me|you|u|ya|her|him|them|us|his|your|ur)\b", re.IGNORECASE
+)
+_PLAY_VERBS = frozenset({"play", "plays", "playing", "played"})
+# An age group in youth sport: "under 16s", "U16", "under-12s".
+_AGE_GROUP = re.compile(r"\b(?:under|u)[ -]?\d{1,2}s?\b", re.IGNORECASE)
+_POSSESSED = re.compile(r"['\u2019]s\s+([a-z]+)", re.IGNORECASE)
+# Verbs that give a name, and the pronouns that may stand between them and
+# the name: "we call him Dick", "they named her Fanny".
+_NAMING_VERBS = frozenset(
+    """
+    call calls called calling name names named naming nickname nicknamed
+    christened
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_NAMED_PRONOUNS = frozenset({"him", "her", "them", "me", "it", "us"})
+_POSSESSIVE_END = re.compile(r"['\u2019]s$")
+# Words before a NEUTRAL_TERMS entry that call a person by it: "she's a
+# prostitute". A dog or a bird is "she" too, so the other senses ignore them.
+_PERSON_SUBJECTS = frozenset({"shes", "hes", "theyre", "youre", "ur"})
 
 
 @dataclass(frozen=True)
@@ -244,7 +356,10 @@ class ProfanityFilter:
         ]
         if not found:
             return []
-        harmless = [m.span() for m in _HARMLESS.finditer(text)]
+        harmless = [
+            *(m.span() for m in _HARMLESS.finditer(text)),
+            *(m.span() for m in _JOINING_CUM.finditer(text)),
+        ]
         return [
             Span(start, end, self.kind)
             for start, end in found
@@ -456,7 +571,7 @@ def _plain_words(
                 continue
             if not hits or _is_name(text, core_start, core_end, hits):
                 continue
-            if _is_dog_word(text, core_start, core_end, hits):
+            if _is_second_sense(text, core_start, core_end, hits, words.single):
                 continue
             yield core_start, core_end
             break
@@ -596,37 +711,108 @@ def _is_name(text: str, start: int, end: int, hits: set[str]) -> bool:
     word = text[start:end]
     if hits <= SURNAMES and word[:1].isupper():
         return True
-    if not hits <= NAME_WORDS or not word.istitle():
+    if not hits <= NAME_WORDS | PLACE_WORDS or not word.istitle():
         return False
-    before = re.search(r"([A-Z][\w'\u2019]*)\.? $", text[max(0, start - 40) : start])
-    after = re.match(r" ([A-Z][\w'\u2019]*)", text[end : end + 40])
-    neighbours = [m.group(1) for m in (before, after) if m is not None]
-    if any(n.istitle() and n not in _NOT_NAMES for n in neighbours):
+    if _has_capitalised_neighbour(text, start, end):
         return True
-    return _word_before(text, start) in NAME_INTRODUCERS
+    if not hits <= NAME_WORDS:
+        return False
+    previous, last = _words_before(text, start)
+    if last in NAME_INTRODUCERS:
+        return True
+    return last in _NAMED_PRONOUNS and previous in _NAMING_VERBS
 
 
-def _word_before(text: str, start: int) -> str:
-    """Return the lower-case word of letters right before `text[start]`, or ""."""
-    match = re.search(r"([A-Za-z]+)\.? $", text[max(0, start - 40) : start])
-    return "" if match is None else match.group(1).lower()
+def _has_capitalised_neighbour(text: str, start: int, end: int) -> bool:
+    """Check for a capitalised word beside `text[start:end]`, as in a name.
 
-
-def _is_dog_word(text: str, start: int, end: int, hits: set[str]) -> bool:
-    """Check whether "bitch" at `text[start:end]` means a female dog.
-
-    It does when spelled plainly, in a sentence with a word about dogs or
-    breeding, unless it is aimed at a person. A disguise ("b1tch") is
-    always an insult.
-    NOTE: an insult in a sentence about a dog ("that bitch kicked my dog")
-    is kept.
+    "and", "&" or "or" may stand between them, as in a list of characters
+    ("Fanny and Willy"). The words in _NOT_NAMES do not count.
     """
-    if not hits <= DOG_WORDS or not text[start:end].isalpha():
+    before = re.search(
+        r"([A-Z][\w'\u2019]*)\.?(?: (?:and|&|or))? $", text[max(0, start - 40) : start]
+    )
+    after = re.match(r"(?: (?:and|&|or))? ([A-Z][\w'\u2019]*)", text[end : end + 40])
+    # A possessive "'s" would fail str.istitle: "Offa's Dyke".
+    neighbours = [
+        _POSSESSIVE_END.sub("", m.group(1)) for m in (before, after) if m is not None
+    ]
+    return any(n.istitle() and n not in _NOT_NAMES for n in neighbours)
+
+
+def _words_before(text: str, start: int) -> tuple[str, str]:
+    """Return the two lower-case words of letters right before `text[start]`.
+
+    A word that is missing is "". The last word may end with a full stop
+    ("Mr. Dick").
+    """
+    match = re.search(
+        r"(?:([A-Za-z]+) )?([A-Za-z]+)\.? $", text[max(0, start - 40) : start]
+    )
+    if match is None:
+        return "", ""
+    return (match.group(1) or "").lower(), match.group(2).lower()
+
+
+def _is_second_sense(
+    text: str, start: int, end: int, hits: set[str], listed: frozenset[str]
+) -> bool:
+    """Check whether the word at `text[start:end]` has a harmless sense there.
+
+    See SECOND_SENSES and NEUTRAL_TERMS. A disguise ("b1tch", "c0ck") is
+    always an insult.
+    NOTE: an insult in a sentence about the harmless sense ("that bitch
+    kicked my dog", "he's a cock, said the farmer to the hens") is kept.
+    """
+    if not text[start:end].isalpha():
+        return False
+    sense = next((sense for sense in SECOND_SENSES if hits <= sense.words), None)
+    if sense is None and not hits <= NEUTRAL_TERMS:
         return False
     before, after = _sentence_words(text, start, end)
-    if not _ADDRESSING_WORDS.isdisjoint(before[-2:]) or after[:1] == ["please"]:
+    if _is_aimed_at_person(text, end, before):
         return False
-    return not BREEDING_WORDS.isdisjoint(before + after)
+    if before[-1:] and before[-1] in listed:
+        return False
+    if sense is None:
+        return _PERSON_SUBJECTS.isdisjoint(before[-2:])
+    return not sense.context.isdisjoint(before + after) or _has_sense_marker(
+        text, start, end, sense, before
+    )
+
+
+def _is_aimed_at_person(text: str, end: int, before: list[str]) -> bool:
+    """Check whether the word that ends at `end` addresses or targets a person."""
+    if not _ADDRESSING_WORDS.isdisjoint(before[-2:]):
+        return True
+    return _AIMED_AFTER.match(text, end) is not None
+
+
+def _has_sense_marker(
+    text: str, start: int, end: int, sense: SecondSense, before: list[str]
+) -> bool:
+    """Check for what selects `sense` other than its context words.
+
+    These are a noun after the word's possessive with an article before it
+    ("an ass's head", but not "your ass's head") and, for a sports position,
+    a play verb right before it ("playing hooker", "plays at hooker") or an
+    age group in its sentence ("under 16s").
+    """
+    possessed = _POSSESSED.match(text, end)
+    if (
+        possessed is not None
+        and possessed.group(1).lower() in sense.possessed
+        and before[-1:] in (["a"], ["an"], ["the"])
+    ):
+        return True
+    if not sense.sport_position:
+        return False
+    if before[-1:] and before[-1] in _PLAY_VERBS:
+        return True
+    if before[-2:-1] and before[-2] in _PLAY_VERBS and before[-1] == "at":
+        return True
+    head, tail = _sentence_around(text, start, end)
+    return _AGE_GROUP.search(head) is not None or _AGE_GROUP.search(tail) is not None
 
 
 def _sentence_words(text: str, start: int, end: int) -> tuple[list[str], list[str]]:
@@ -635,13 +821,20 @@ def _sentence_words(text: str, start: int, end: int) -> tuple[list[str], list[st
     Apostrophes are dropped ("you're" is "youre"). The sentence is cut at
     _SENTENCE_MARGIN characters either side.
     """
-    head = fold_case(text[max(0, start - _SENTENCE_MARGIN) : start])
-    tail = fold_case(text[end : end + _SENTENCE_MARGIN])
-    head = _SENTENCE_END.split(head)[-1]
-    tail = _SENTENCE_END.split(tail)[0]
+    head, tail = _sentence_around(text, start, end)
     before = [_drop_apostrophe(word) for word in _ASCII_WORD.findall(head)]
     after = [_drop_apostrophe(word) for word in _ASCII_WORD.findall(tail)]
     return before, after
+
+
+def _sentence_around(text: str, start: int, end: int) -> tuple[str, str]:
+    """Return the lower-case text of the sentence before and after `text[start:end]`.
+
+    The sentence is cut at _SENTENCE_MARGIN characters either side.
+    """
+    head = fold_case(text[max(0, start - _SENTENCE_MARGIN) : start])
+    tail = fold_case(text[end : end + _SENTENCE_MARGIN])
+    return _SENTENCE_END.split(head)[-1], _SENTENCE_END.split(tail)[0]
 
 
 def _drop_apostrophe(word: str) -> str:

@@ -1083,3 +1083,52 @@ def test_video_and_repository_links_stay(link: str) -> None:
 )
 def test_channel_and_profile_links_are_removed(link: str) -> None:
     assert deliver(f"See {link}. Bye") == f"See {REMOVED}. Bye"
+
+
+def test_handle_in_base64_token_is_removed() -> None:
+    # The token is base64 for "Leeds LS6 2AB, add samj_04 on Snapchat".
+    token = "TGVlZHMgTFM2IDJBQiwgYWRkIHNhbWpfMDQgb24gU25hcGNoYXQ="
+
+    result = clean(f"here you go {token} x")
+
+    assert result.text == f"here you go {REMOVED} x"
+    assert result.findings == [Finding("off_platform", "text/plain", 1)]
+
+
+def test_base64_without_handle_stays() -> None:
+    # Base64 of "Leeds is lovely in the spring".
+    text = "TGVlZHMgaXMgbG92ZWx5IGluIHRoZSBzcHJpbmc="
+
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("samj \n_04 on Snapchat", f"{REMOVED} on Snapchat"),
+        ("add samj \n_04 on Snapchat", f"add {REMOVED} on Snapchat"),
+        ("my insta is sam \n.j04", f"my insta is {REMOVED}"),
+    ],
+)
+def test_handle_across_soft_break_is_removed(text: str, expected: str) -> None:
+    # format=flowed ends a soft line break with a space, so the two lines
+    # are one line as the sender wrote it.
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I like \n_underscores_ in names",
+        "See you at the end \n. Bye",
+        "my insta is private \nand that is that",
+    ],
+)
+def test_soft_break_in_prose_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+def test_hard_line_break_is_not_joined() -> None:
+    # Without the space the line break is hard, so the next line is read
+    # on its own.
+    assert clean("my insta is sam\n.j04").text == f"my insta is {REMOVED}\n.j04"
