@@ -533,5 +533,29 @@ def extract_text(fragment: str) -> str:
     return _join_lines(parser.pieces)
 
 
+def extract_text_start(fragment: str, length: int) -> str:
+    """Return a prefix of `extract_text(fragment)` of at least `length` characters.
+
+    The whole text is returned when it is shorter. Only as much of the
+    fragment is read as the prefix needs: the fragment is cut before a
+    "<", and the text of the part before the cut is a prefix of the whole
+    text. `fragment` should be nh3 output, such as a part after
+    `filter_html`, which is read with the tag pattern of `_read_text_nodes`.
+    Any other fragment is read whole by `extract_text`.
+    """
+    cut = 4 * length
+    while True:
+        end = fragment.find("<", cut)
+        if end == -1:
+            end = len(fragment)
+        nodes = _TextNodeFilter()
+        if not _read_sanitised_tags(fragment[:end], nodes):
+            return extract_text(fragment)
+        text = nodes.text(nodes.texts)
+        if len(text) >= length or end == len(fragment):
+            return text
+        cut = 2 * end
+
+
 def _join_lines(pieces: list[str]) -> str:
     return re.sub(r"\n{3,}", "\n\n", "".join(pieces)).strip("\n")

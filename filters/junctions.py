@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, replace
 
 from filters.base import FilterContext, Finding, Span, merge_spans
-from filters.html import extract_text
+from filters.html import extract_text, extract_text_start
 from filters.mime import Draft, Multipart, Node, TextPart, map_text_parts
 from filters.text import TEXT_FILTERS, apply_redaction, find_redaction_spans
 
@@ -183,7 +183,7 @@ def _split_heads(
     """Return each leading text part whose start continues a detail in `tail`."""
     found = []
     for part in leading_text_parts(body):
-        split = find_split_detail(tail, _visible_text(part), context)
+        split = find_split_detail(tail, _visible_head(part), context)
         if split is not None:
             found.append((part, split))
     return found
@@ -280,5 +280,8 @@ def leading_text_parts(node: Node) -> list[TextPart]:
     return []
 
 
-def _visible_text(part: TextPart) -> str:
-    return extract_text(part.text) if part.subtype == "html" else part.text
+def _visible_head(part: TextPart) -> str:
+    """Return at least the first HEAD_CHARS of the text a reader sees in `part`."""
+    if part.subtype != "html":
+        return part.text
+    return extract_text_start(part.text, HEAD_CHARS)

@@ -41,7 +41,7 @@ from filters.html import BLOCK_TAGS, REMOVED_WITH_CONTENT
 from filters.mime import Draft, StepResult, iter_text_parts
 from filters.normalise import matching_view
 from filters.prefilter import fold_case
-from filters.text import redact_text
+from filters.text import redact_texts
 
 DEFAULT_RULES_PATH = (
     Path(__file__).resolve().parents[1] / "config" / "safeguarding.toml"
@@ -1496,6 +1496,13 @@ def model_findings(
     # NOTE: the model was trained on the packaged rules' categories. With a
     # programme's own rules file it still reports those categories, and
     # its estimates never suppress a rule of another name.
+    estimates = [
+        estimate
+        for estimate in estimate_concerns(text, default_model())
+        if not _overlaps_concern(estimate, concerns)
+    ]
+    sentences = [text[estimate.start : estimate.end] for estimate in estimates]
+    redacted = _redacted_sentences(sentences, context)
     return [
         Finding(
             KIND,
@@ -1503,16 +1510,29 @@ def model_findings(
             detail=f"model estimate {estimate.probability:.2f}, not a rule match",
             category=estimate.category,
             severity=MODEL_SEVERITY,
-            matched=_redacted_sentence(text, estimate, context),
+            matched=redacted[sentence],
         )
-        for estimate in estimate_concerns(text, default_model())
-        if not _overlaps_concern(estimate, concerns)
+        for estimate, sentence in zip(estimates, sentences, strict=True)
     ]
 
 
-def _redacted_sentence(text: str, estimate: Estimate, context: FilterContext) -> str:
-    sentence = text[estimate.start : estimate.end]
-    return matched_text(redact_text(sentence, context, "safeguarding").text)
+def _redacted_sentences(sentences: list[str], context: FilterContext) -> dict[str, str]:
+    """Map each of `sentences` to its redacted text, as a finding shows it.
+
+    One `redact_texts` pass over all the sentences pays the fixed cost per
+    call of each filter once: six short sentences took about 0.25 ms
+    instead of 0.7 ms one by one (timeit, shared 2-CPU machine). A sentence
+    that occurs twice, such as one flagged for two categories or repeated
+    in a quoted reply, is redacted once.
+    """
+    distinct = list(dict.fromkeys(sentences))
+    if not distinct:
+        return {}
+    redactions = redact_texts(distinct, context, "safeguarding")
+    return {
+        sentence: matched_text(redaction.text)
+        for sentence, redaction in zip(distinct, redactions, strict=True)
+    }
 
 
 def _overlaps_concern(estimate: Estimate, concerns: list[Concern]) -> bool:

@@ -14,6 +14,7 @@ from filters.html import (
     _TextNodeFilter,
     clean_html,
     extract_text,
+    extract_text_start,
     sanitise,
 )
 from filters.pipeline import clean_message
@@ -363,3 +364,34 @@ def test_section_elements_keep_details_apart(tag: str) -> None:
 def test_section_text_stays_apart_from_street() -> None:
     source = "<section>x</section>14 Acacia Avenue"
     assert clean_html(source, CONTEXT).html == "<section>x</section>[address removed]"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<p>Call <b>07700</b> 900123</p><div>or not</div>",
+        "<ul><li>one &amp; two</li><li>three</li></ul><br>x<br>y",
+        "\n\nleading line breaks<p>and\n\n\n\ninside a node</p>\n\n",
+        "<p>" + "A long paragraph of words. " * 40 + "</p><p>tail</p>" * 30,
+        "plain text with no tags at all",
+        "",
+    ],
+)
+@pytest.mark.parametrize("length", [1, 10, 300, 5000])
+def test_text_start_is_a_prefix_of_extract_text(source: str, length: int) -> None:
+    sanitised = sanitise(source, CONTEXT, [])
+    whole = extract_text(sanitised)
+
+    start = extract_text_start(sanitised, length)
+
+    assert whole.startswith(start)
+    assert len(start) >= length or start == whole
+
+
+def test_text_start_reads_other_markup_whole() -> None:
+    # A comment is not nh3 output, so once the text before it is too short
+    # the whole fragment is read by HTMLParser, which skips the comment.
+    fragment = "<p>one</p><!-- <p>two</p> --><p>three</p>"
+
+    assert extract_text_start(fragment, 2) == "one"
+    assert extract_text_start(fragment, 100) == "one\n\nthree"
