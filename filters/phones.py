@@ -194,6 +194,7 @@ def _written_numbers(text: str, region: str, kind: str) -> list[Span]:
     spans.extend(_numbers_with_letters_between(digits, region, kind))
     spans.extend(_spelled_numbers(text, region, kind))
     spans.extend(_morse_numbers(text, region, kind))
+    spans.extend(_cued_numbers(digits, kind))
     return [
         _with_whole_brackets(text, span)
         for span in spans
@@ -745,6 +746,68 @@ def _reversed_numbers(text: str, region: str, kind: str) -> list[Span]:
         ):
             spans.append(Span(match.start("number"), match.end("number"), kind))
     return spans
+
+
+# A number given as one's own, however it is disguised: "my number is
+# 18811 011234, take 1 off each digit", "text me on 321009 00770". After
+# such a cue, a run of 9 to 15 digits in the same sentence is removed even
+# when phonenumbers does not read it as a number, because a code the
+# filters cannot undo still gives the partner the number. The patterns read
+# text from prefilter.fold_case.
+_OWN_NUMBER_CUE_WORDS = frozenset(
+    """
+    number mobile mob phone cell digits landline tel whatsapp text txt ring
+    call
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_OWN_NUMBER = (
+    r"(?:(?:my|me on my|me on|me at|ur|your)[ \t]+(?:new[ \t]+|own[ \t]+|other[ \t]+"
+    r"|personal[ \t]+|real[ \t]+|home[ \t]+)?(?:number|mobile|mob|phone|cell"
+    r"|digits|landline|whatsapp|tel)"
+    r"|(?:text|txt|ring|call|phone|whatsapp|facetime|message|reach|contact|bell)"
+    r"[ \t]+(?:me|us))\b"
+)
+_CUED_DIGITS = re.compile(r"(?<![\w+])\+?\d(?:[ \t.\-]{0,2}\d)*+(?![\w])")
+_OWN_NUMBER_AFTER = re.compile(_OWN_NUMBER)
+_OWN_NUMBER_BEFORE = re.compile(
+    r"[ \t]*[(\[,:\-\u2013]?[ \t]*(?:(?:is|=|that's|thats|that is|it's|its)[ \t]*)?"
+    + _OWN_NUMBER
+)
+# The rest of the sentence after a cue, where the number is looked for.
+_AFTER_CUE = re.compile(r"[^.!?\n]{0,80}")
+# A count written in groups of three: "100 000 000 views".
+_GROUPED_COUNT = re.compile(r"\d{1,3}(?:[ .]\d{3}){2,}")
+_MIN_CUED_DIGITS = 9
+_MAX_CUED_DIGITS = 15
+
+
+def _cued_numbers(text: str, kind: str) -> list[Span]:
+    """Find a run of 9 to 15 digits given as one's own number, valid or not."""
+    if not _OWN_NUMBER_CUE_WORDS & letter_words(text):
+        return []
+    folded = fold_case(text)
+    spans = []
+    for cue in _OWN_NUMBER_AFTER.finditer(folded):
+        window = _AFTER_CUE.match(folded, cue.end())
+        assert window is not None  # the pattern also matches nothing
+        for match in _CUED_DIGITS.finditer(folded, window.start(), window.end()):
+            if _is_cued_number(match.group()):
+                spans.append(Span(match.start(), match.end(), kind))
+    for match in _CUED_DIGITS.finditer(folded):
+        if _is_cued_number(match.group()) and _OWN_NUMBER_BEFORE.match(
+            folded, match.end()
+        ):
+            spans.append(Span(match.start(), match.end(), kind))
+    return spans
+
+
+def _is_cued_number(written: str) -> bool:
+    digits = sum(char.isdigit() for char in written)
+    return (
+        _MIN_CUED_DIGITS <= digits <= _MAX_CUED_DIGITS
+        and not _DATE.fullmatch(written)
+        and not _GROUPED_COUNT.fullmatch(written)
+    )
 
 
 # A link in running text, up to the first character that cannot be part of

@@ -1061,3 +1061,48 @@ def test_valid_landline_after_reference_label_is_removed(
 ) -> None:
     # A label must not carry a working landline past the filter.
     assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "my number is easy, take 1 off each digit: 18811 011234",
+            f"my number is easy, take 1 off each digit: {REMOVED}",
+        ),
+        ("my number backwards is 321009 00770", f"my number backwards is {REMOVED}"),
+        (
+            "text me on 1881-101-1234 (minus one from each)",
+            f"text me on {REMOVED} (minus one from each)",
+        ),
+        (
+            "18811 011234 is my number but add one",
+            f"{REMOVED} is my number but add one",
+        ),
+        (
+            "18811011234 - that's my mobile, minus one",
+            f"{REMOVED} - that's my mobile, minus one",
+        ),
+        (
+            "Ring me, I'm on 4477 0090 0123 without the first 4",
+            f"Ring me, I'm on {REMOVED} without the first 4",
+        ),
+    ],
+)
+def test_disguised_number_given_as_own_is_removed(text: str, expected: str) -> None:
+    # A code the filter cannot undo still gives the partner the number.
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call me on Monday about the 2026-12-05 deadline",
+        "my number in the register is 14",
+        "my phone bill was 45 pounds on 12.03.2026",
+        "text me when you get 100 000 000 views",
+        "My number of hours so far: 120. Text me tomorrow.",
+    ],
+)
+def test_own_number_cue_with_short_or_counted_digits_stays(text: str) -> None:
+    assert clean(text).text == text
