@@ -757,7 +757,7 @@ def _reversed_numbers(text: str, region: str, kind: str) -> list[Span]:
 _OWN_NUMBER_CUE_WORDS = frozenset(
     """
     number mobile mob phone cell digits landline tel whatsapp text txt ring
-    call
+    call facetime message reach contact bell
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _OWN_NUMBER = (

@@ -1083,6 +1083,7 @@ def test_valid_landline_after_reference_label_is_removed(
             "18811011234 - that's my mobile, minus one",
             f"{REMOVED} - that's my mobile, minus one",
         ),
+        ("message me at 18811011234", f"message me at {REMOVED}"),
         (
             "Ring me, I'm on 4477 0090 0123 without the first 4",
             f"Ring me, I'm on {REMOVED} without the first 4",
