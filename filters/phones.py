@@ -294,10 +294,14 @@ def _candidate_numbers(text: str, region: str, kind: str) -> list[Span]:
             continue  # too short to hold enough digits: "2025", "4,000"
         if not _has_plain_surroundings(text, first, last):
             continue
-        if _is_draw_of_small_numbers(text[first:last]):
+        candidate = text[first:last]
+        if _is_draw_of_small_numbers(candidate) or _is_list_of_values(candidate):
             continue
-        for start, end in _numbers_in(text[first:last], region):
-            spans.append(Span(first + start, first + end, kind))
+        for segment_start, segment_end in _segments_between_amounts(candidate):
+            segment = candidate[segment_start:segment_end]
+            for start, end in _numbers_in(segment, region):
+                offset = first + segment_start
+                spans.append(Span(offset + start, offset + end, kind))
     return spans
 
 
@@ -314,6 +318,46 @@ def _is_draw_of_small_numbers(candidate: str) -> bool:
         return False
     values = [int(group) for group in groups]
     return all(a < b for a, b in itertools.pairwise(values))
+
+
+# A sequence or a large number written in groups: "2 4 8 16 32 64 128 256
+# 512 1024", "602 214 076 000 000 000 000 000". A phone number hidden in
+# spaced digits ("0 7 7 0 0 9 0 0 1 2 3") rarely rises or falls all the way,
+# and none is written as five or more groups of three digits after the first.
+_SPACED_GROUPS = re.compile(r"\d+(?: \d+)+")
+_THOUSANDS_GROUPS = re.compile(r"\d{1,3}(?: \d{3}){4,}")
+
+
+def _is_list_of_values(candidate: str) -> bool:
+    """Recognise six or more spaced values rising or falling, or thousands groups."""
+    if not _SPACED_GROUPS.fullmatch(candidate):
+        return False
+    if _THOUSANDS_GROUPS.fullmatch(candidate):
+        return True
+    values = [int(group) for group in candidate.split(" ")]
+    if len(values) < _MIN_DRAW_VALUES:
+        return False
+    pairs = list(itertools.pairwise(values))
+    return all(a < b for a, b in pairs) or all(a > b for a, b in pairs)
+
+
+# An amount with pence or cents standing alone between spaces, tabs or line
+# breaks, as in a pasted spreadsheet row: "10401 1 24.99 3.20 28.19". A
+# number never runs through one, so the candidate is searched on each side.
+_AMOUNT_CELL = re.compile(r"(?<![^\s])\d{1,7}\.\d{2}(?![^\s])")
+
+
+def _segments_between_amounts(candidate: str) -> list[tuple[int, int]]:
+    """Return the (start, end) offsets of the parts of `candidate` between amounts."""
+    if "." not in candidate:
+        return [(0, len(candidate))]
+    segments = []
+    start = 0
+    for amount in _AMOUNT_CELL.finditer(candidate):
+        segments.append((start, amount.start()))
+        start = amount.end()
+    segments.append((start, len(candidate)))
+    return [(start, end) for start, end in segments if end > start]
 
 
 _GLUED_WORD_CUTS = " \t\r\n\u00a0|/,_:*;#~'"

@@ -1107,3 +1107,32 @@ def test_disguised_number_given_as_own_is_removed(text: str, expected: str) -> N
 )
 def test_own_number_cue_with_short_or_counted_digits_stays(text: str) -> None:
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "01/10/2025\t10401\tNL-0042\t1\t24.99\t3.20\t28.19",
+        "10403\tBR-2201\t1\t19.00\t0.00\t19.00\n03/10/2025\t10404",
+        "Order\tQty\tPrice\n10401\t1\t24.99\n10402\t2\t0.00\n10403\t1\t19.00",
+        "Sequence: 2 4 8 16 32 64 128 256 512 1024",
+        "1024 512 256 128 64 32 16 8 4 2",
+        "Avogadro's number is 602 214 076 000 000 000 000 000.",
+    ],
+)
+def test_spreadsheet_row_or_sequence_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0 7 7 0 0 9 0 0 1 2 3", REMOVED),
+        ("07700 900 123 costs 24.99", f"{REMOVED} costs 24.99"),
+        ("24.99\t07700 900123\t3.20", f"24.99\t{REMOVED}\t3.20"),
+    ],
+)
+def test_number_beside_amounts_or_spaced_digits_is_removed(
+    text: str, expected: str
+) -> None:
+    assert clean(text).text == expected
