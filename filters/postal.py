@@ -770,6 +770,8 @@ _DETERMINERS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?[ \t]*$")
+# The same, also across an opening bracket: "the bus (number 36".
+_WORD_BEFORE_BRACKET = re.compile(r"([A-Za-z]+)\.?[ \t]*[(\[]?[ \t]*$")
 _ORDINAL_WORD = re.compile(r"[0-9]{1,3}(?:st|nd|rd|th)")
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
 
@@ -803,9 +805,12 @@ _AFTER_HOUSE_NUMBER = frozenset(
 )
 # The street after the house number or name, with a direction ("Road
 # North", "Ave NW") and a flat or suite after it.
+# A word of a street's name. "and" or "or" joins two phrases, never words
+# of one name: "221B Baker Street and Dr Watson".
+_NAME_WORD = r"(?!(?i:and|or)[ \t])(?:[A-Za-z][\w'\u2019.-]*|[0-9]{1,3}(?:st|nd|rd|th))"
 _STREET = rf"""
-    (?P<name>(?:(?:[A-Za-z][\w'\u2019.-]*|[0-9]{{1,3}}(?:st|nd|rd|th))[ \t]+){{0,2}}
-        (?:[A-Za-z][\w'\u2019.-]*|[0-9]{{1,3}}(?:st|nd|rd|th))
+    (?P<name>(?:{_NAME_WORD}[ \t]+){{0,2}}
+        {_NAME_WORD}
         (?:[ \t]+|[ \t]*\r?\n[ \t]*))
     (?P<type>(?i:{"|".join(_STREET_TYPES)}))
     # Kisses typed onto the end: "14 Acacia Avenuex".
@@ -1856,7 +1861,9 @@ def _is_house_label(cue: re.Match[str]) -> bool:
         label.endswith(("number", "no.")) or verb.endswith(":")
     ):
         return False
-    before = _WORD_BEFORE.search(cue.string, max(0, cue.start() - 20), cue.start())
+    before = _WORD_BEFORE_BRACKET.search(
+        cue.string, max(0, cue.start() - 20), cue.start()
+    )
     word_before = before.group(1).lower() if before else ""
     if word_before in _NOT_BEFORE_HOUSE_LABEL:
         return False

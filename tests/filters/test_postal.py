@@ -500,6 +500,61 @@ def test_grid_reference_near_misses_stay(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        (
+            "Our DofE route starts at grid reference SD 897 633 and camps at"
+            " SD 912 658.",
+            "Our DofE route starts at grid reference SD 897 633 and camps at"
+            " SD 912 658.",
+        ),
+        (
+            "I live at grid ref SD 897 633, near the route of the hike.",
+            f"I live at grid ref {ADDRESS}, near the route of the hike.",
+        ),
+        (
+            "Checkpoint 2 is at SD 8975 6331 on the route.",
+            f"Checkpoint 2 is at {ADDRESS} on the route.",
+        ),
+        (
+            "Come to my place, SD 897 633, it's on the route.",
+            f"Come to my place, {ADDRESS}, it's on the route.",
+        ),
+    ],
+)
+def test_six_figure_route_point_stays_unless_home(text: str, expected: str) -> None:
+    # Six figures name a 100 m square: a checkpoint on a route, or a home.
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Sherlock Holmes lives at 221B Baker Street and Dr Watson narrates.",
+            "Sherlock Holmes lives at 221B Baker Street and Dr Watson narrates.",
+        ),
+        (
+            "Meet at 10 Park Road and Dr Smith will see you.",
+            f"Meet at {ADDRESS} and Dr Smith will see you.",
+        ),
+        (
+            "Get the bus (number 36, every 20 minutes), and walk past the"
+            " shops on Park Road.",
+            "Get the bus (number 36, every 20 minutes), and walk past the"
+            " shops on Park Road.",
+        ),
+        (
+            "my house (number 14) is on Acacia Avenue",
+            f"my house (number {ADDRESS}) is on {ADDRESS}",
+        ),
+    ],
+)
+def test_street_name_and_bus_number_in_brackets(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("filled.count.soap", ADDRESS),
         ("we are at filled.count.soap.", f"we are at {ADDRESS}."),
         ("(index.home.raft)", f"({ADDRESS})"),
