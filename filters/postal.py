@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, pairwise
 
 from filters.base import FilterContext, Span
+from filters.encoded import find_encoded
 from filters.link_view import decoded_links
 from filters.locations import find_locations
 from filters.prefilter import (
@@ -195,7 +196,11 @@ class PostcodeFilter:
     placeholder = "[postcode removed]"
 
     def find(self, text: str, context: FilterContext) -> list[Span]:
-        return [*self._find(text), *_in_links(text, self._find)]
+        return [
+            *self._find(text),
+            *_in_links(text, self._find),
+            *find_encoded(text, lambda decoded: bool(self._find(decoded)), self.kind),
+        ]
 
     def _find(self, text: str) -> list[Span]:
         runs = fast_digit_runs(text)
@@ -855,6 +860,11 @@ class StreetAddressFilter:
         spans = _street_address_spans(text)
         spans.extend(Span(start, end, self.kind) for start, end in _word_lines(text))
         spans.extend(_in_links(text, _street_address_spans))
+        spans.extend(
+            find_encoded(
+                text, lambda decoded: bool(_street_address_spans(decoded)), self.kind
+            )
+        )
         return spans
 
 
