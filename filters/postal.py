@@ -664,6 +664,11 @@ def _reads_as_lookalike_postcode(outward: str, inward: str) -> bool:
     return False
 
 
+def is_uk_postcode(outward: str, inward: str) -> bool:
+    """Check that `outward` and `inward` form a UK postcode with a real area."""
+    return _is_uk_postcode(outward, inward)
+
+
 def _is_uk_postcode(outward: str, inward: str) -> bool:
     area = outward[:2] if outward[1].isalpha() else outward[:1]
     if area.upper() not in _UK_AREAS:
