@@ -39,12 +39,13 @@ from filters.junctions import KIND as SPLIT_KIND
 from filters.junctions import SEVERITY as SPLIT_SEVERITY
 from filters.junctions import Joined
 from filters.mime import TextPart, iter_text_parts, map_text_parts
-from filters.postal import is_uk_postcode
+from filters.postal import house_and_street_apart, is_uk_postcode
 
 log = logging.getLogger(__name__)
 
 PHONE_PLACEHOLDER = "[phone number removed]"
 POSTCODE_PLACEHOLDER = "[postcode removed]"
+ADDRESS_PLACEHOLDER = "[address removed]"
 
 # A group of 3 to 7 digits standing alone: not part of a longer number, a
 # decimal, a time, a date, a price, a percentage or a word.
@@ -98,6 +99,10 @@ REST_AFTER_REMOVAL = (
     "This message may continue a phone number already removed from the"
     " sender's earlier messages."
 )
+SPREAD_ADDRESS = (
+    "A house number and a street were given in this message and the sender's"
+    " earlier messages."
+)
 SPREAD_POSTCODE = (
     "The two halves of a postcode were given apart in this message or the"
     " sender's earlier messages."
@@ -108,7 +113,11 @@ def remove_pieces(joined: Joined, context: FilterContext) -> Joined:
     """Replace the pieces of phone numbers and postcodes spread over the message."""
     texts = [joined.subject, *(_visible_text(part) for part in _parts(joined))]
     earlier = context.previous_tail
-    pieces = [*find_phone_pieces(texts, earlier), *find_postcode_pieces(texts, earlier)]
+    pieces = [
+        *find_phone_pieces(texts, earlier),
+        *find_postcode_pieces(texts, earlier),
+        *find_address_pieces(texts, earlier),
+    ]
     if not pieces:
         return joined
 
@@ -192,6 +201,26 @@ def find_postcode_pieces(texts: list[str], earlier: str) -> list[Piece]:
     return list(found.values())
 
 
+def find_address_pieces(texts: list[str], earlier: str) -> list[Piece]:
+    """Return the house numbers and street names of `texts` that complete `earlier`.
+
+    "my house number is 14", then "and the street is Acacia Avenue": each
+    text is read after the earlier messages' ends, and what
+    filters.postal finds apart in the new text is returned.
+    """
+    if not earlier.strip():
+        return []
+    found: dict[str, Piece] = {}
+    for text in texts:
+        joined = f"{earlier}\n{text}"
+        offset = len(earlier) + 1
+        for start, end in house_and_street_apart(joined):
+            if start >= offset:
+                piece = joined[start:end]
+                found.setdefault(piece, Piece(piece, "street_address", SPREAD_ADDRESS))
+    return list(found.values())
+
+
 @dataclass(frozen=True)
 class _Group:
     digits: str
@@ -262,9 +291,7 @@ def _is_word_of(half: str, text: str, words: set[str]) -> bool:
 def _replace_pieces(text: str, pieces: Iterable[Piece]) -> str:
     for piece in pieces:
         pattern = _PIECE_PATTERNS[piece.kind]
-        placeholder = (
-            PHONE_PLACEHOLDER if piece.kind == "phone" else POSTCODE_PLACEHOLDER
-        )
+        placeholder = _PLACEHOLDERS[piece.kind]
         text = re.sub(pattern.format(re.escape(piece.text)), placeholder, text)
     return text
 
@@ -272,6 +299,12 @@ def _replace_pieces(text: str, pieces: Iterable[Piece]) -> str:
 _PIECE_PATTERNS = {
     "phone": r"(?<![\w.,:/£$€+#-]){}(?![\w%:/]|[.,]\d|-\d)",
     "postcode": r"(?<![\w-]){}(?![\w-])",
+    "street_address": r"(?<![\w-]){}(?![\w-])",
+}
+_PLACEHOLDERS = {
+    "phone": PHONE_PLACEHOLDER,
+    "postcode": POSTCODE_PLACEHOLDER,
+    "street_address": ADDRESS_PLACEHOLDER,
 }
 
 

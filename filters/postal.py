@@ -1461,6 +1461,48 @@ def _cued_house_numbers(text: str) -> Iterator[tuple[int, int]]:
             yield match.span()
 
 
+# "i live at 14 acacia": after a cue that only a home follows, a house
+# number and one lower-case word that is no common word. "I live at 12 now"
+# and "I'm at 5 mins away" stay.
+_LIVING_CUE_BEFORE = re.compile(
+    r"(?:\b(?:live|lives|lived|living|stay|stays|staying)[ ]+(?:at|on)"
+    r"|\b(?:address|home|house(?:[ ]+number)?|door[ ]+number)[ ]+is(?:[ ]+at)?)"
+    r"[ ]+(?:(?:number|no\.?)[ ]*)?$"
+)
+_LIVING_CUE_CHARS = 40
+_NOT_LOWER_HOUSE_NAMES = (
+    _PROSE_WORDS
+    | _NOT_STREET_NAMES
+    | frozenset(
+        """
+        now today tonight currently still already again floors floor storeys
+        stories houses doors miles mile stops streets roads with and but so lol
+        haha tho though months
+        """.split()  # noqa: SIM905 - a word list reads better as text
+    )
+)
+_LOWER_CUED_HOUSE = re.compile(
+    r"[0-9]{1,4}[a-z]?,?[ ]+(?P<name>[a-z][a-z'\u2019-]{2,})(?![\w])"
+)
+
+
+def _lower_case_cued_houses(text: str) -> Iterator[tuple[int, int]]:
+    folded = fold_case(text)
+    for start, end in fast_digit_runs(text):
+        if end - start > 4:
+            continue
+        before = folded[max(0, start - _LIVING_CUE_CHARS) : start]
+        if not _LIVING_CUE_BEFORE.search(before):
+            continue
+        match = _LOWER_CUED_HOUSE.match(text, start)
+        if match is None:
+            continue
+        name = match["name"]
+        if name in _NOT_LOWER_HOUSE_NAMES or name in NUMBER_WORDS:
+            continue
+        yield match.span()
+
+
 def _ends_cued_address(match: re.Match[str]) -> bool:
     """Check that a lower-case word after the name is one that may end it.
 
@@ -1823,9 +1865,17 @@ _STREET_CUE = re.compile(
 # a line break counts as one sentence end.
 _MAX_SPLIT_GAP = 120
 _MAX_SPLIT_SENTENCE_ENDS = 1
+# The same after "I live at" or "my address is", which only a home follows.
+_MAX_HOME_SPLIT_GAP = 400
+_MAX_HOME_SENTENCE_ENDS = 6
 _SENTENCE_ENDS = re.compile(r"(?:[.!?]+(?=\s|$)|\n)(?:[.!?\s]*\n)?")
 # The longest street name or street cue looked for, in characters.
 _MAX_SPLIT_STREET = 60
+
+
+def house_and_street_apart(text: str) -> Iterator[tuple[int, int]]:
+    """Yield the spans of house numbers and street names given apart in `text`."""
+    return _house_and_street_apart(text)
 
 
 def _house_and_street_apart(text: str) -> Iterator[tuple[int, int]]:
@@ -1838,7 +1888,7 @@ def _house_and_street_apart(text: str) -> Iterator[tuple[int, int]]:
     for cue in matches_at(_HOUSE_CUE, text, starts):
         if not _is_house_label(cue) or _is_count_or_ranking(cue):
             continue
-        street = _nearest_street(text, cue.start(), cue.end())
+        street = _nearest_street(text, cue.start(), cue.end(), _is_home_number(cue))
         if street is not None:
             yield cue.span("number")
             yield street
@@ -1904,26 +1954,40 @@ def _is_count_or_ranking(cue: re.Match[str]) -> bool:
     )
 
 
-def _nearest_street(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """Return the nearest street name within two sentences of `text[start:end]`."""
-    low = max(0, start - _MAX_SPLIT_GAP - _MAX_SPLIT_STREET)
-    high = min(len(text), end + _MAX_SPLIT_GAP + _MAX_SPLIT_STREET)
+def _is_home_number(cue: re.Match[str]) -> bool:
+    """Check for "I live at" or "my address is" right before a house number."""
+    number = cue.start("number")
+    before = fold_case(cue.string[max(0, number - _LIVING_CUE_CHARS) : number])
+    return _LIVING_CUE_BEFORE.search(before) is not None
+
+
+def _nearest_street(
+    text: str, start: int, end: int, home: bool = False
+) -> tuple[int, int] | None:
+    """Return the nearest street name within two sentences of `text[start:end]`.
+
+    After "I live at" (`home`), the street may come a few sentences later.
+    """
+    most_gap = _MAX_HOME_SPLIT_GAP if home else _MAX_SPLIT_GAP
+    most_ends = _MAX_HOME_SENTENCE_ENDS if home else _MAX_SPLIT_SENTENCE_ENDS
+    low = max(0, start - most_gap - _MAX_SPLIT_STREET)
+    high = min(len(text), end + most_gap + _MAX_SPLIT_STREET)
     nearest: tuple[int, int] | None = None
-    nearest_gap = _MAX_SPLIT_GAP + 1
+    nearest_gap = most_gap + 1
     for street_start, street_end in _street_names(text, low, high):
         if street_start < end and start < street_end:
             continue
         gap = text[street_end:start] if street_end <= start else text[end:street_start]
-        if len(gap) < nearest_gap and _is_short_gap(gap):
+        if len(gap) < nearest_gap and _is_short_gap(gap, most_gap, most_ends):
             nearest, nearest_gap = (street_start, street_end), len(gap)
     return nearest
 
 
-def _is_short_gap(gap: str) -> bool:
+def _is_short_gap(gap: str, most_gap: int, most_ends: int) -> bool:
     # filters.text puts a NUL line between the texts it filters at once.
-    if len(gap) > _MAX_SPLIT_GAP or "\x00" in gap:
+    if len(gap) > most_gap or "\x00" in gap:
         return False
-    return len(_SENTENCE_ENDS.findall(gap)) <= _MAX_SPLIT_SENTENCE_ENDS
+    return len(_SENTENCE_ENDS.findall(gap)) <= most_ends
 
 
 def _street_names(text: str, low: int, high: int) -> Iterator[tuple[int, int]]:
@@ -2263,6 +2327,7 @@ _OTHER_ADDRESS_FINDERS = (
     _european_streets,
     _other_street_forms,
     _cued_house_numbers,
+    _lower_case_cued_houses,
     _streets_then_numbers,
     _labelled_house_names,
     _streets_after_living_cues,

@@ -12,6 +12,7 @@ from filters.base import FilterContext
 from filters.fragments import (
     LONE_START,
     REST_AFTER_REMOVAL,
+    SPREAD_ADDRESS,
     SPREAD_PHONE,
     SPREAD_POSTCODE,
 )
@@ -19,6 +20,7 @@ from filters.pipeline import CleanMessage, clean_message
 
 PHONE = "[phone number removed]"
 POSTCODE = "[postcode removed]"
+ADDRESS = "[address removed]"
 
 
 def message(body: str, subject: str = "Hi", html: str | None = None) -> bytes:
@@ -148,6 +150,36 @@ def test_postcode_halves_apart_are_removed(body: str, expected: str) -> None:
 )
 def test_ordinary_numbers_and_codes_stay(body: str) -> None:
     result = clean_message(message(body), FilterContext())
+
+    assert texts_of(result) == [body + "\n"]
+    assert split_details(result) == []
+
+
+@pytest.mark.parametrize(
+    ("earlier", "body", "expected"),
+    [
+        (
+            "my house number is 14",
+            "and the street is Acacia Avenue",
+            f"and the street is {ADDRESS}",
+        ),
+        ("I'm on Acacia Avenue", "number 14", f"number {ADDRESS}"),
+    ],
+)
+def test_house_and_street_over_messages_are_removed(
+    earlier: str, body: str, expected: str
+) -> None:
+    result = clean_message(message(body), FilterContext(previous_tail=earlier))
+
+    assert texts_of(result) == [expected + "\n"]
+    assert split_details(result) == [SPREAD_ADDRESS]
+
+
+def test_street_after_ranking_in_earlier_message_stays() -> None:
+    body = "See you at the shops on Park Road"
+    context = FilterContext(previous_tail="We came 14th in the league")
+
+    result = clean_message(message(body), context)
 
     assert texts_of(result) == [body + "\n"]
     assert split_details(result) == []

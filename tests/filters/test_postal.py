@@ -1189,3 +1189,34 @@ def test_company_and_charity_numbers_stay(text: str) -> None:
 )
 def test_grid_reference_after_is_still_removed(text: str, expected: str) -> None:
     assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i live at 14 acacia", f"i live at {ADDRESS}"),
+        ("my address is 14 acacia lol", f"my address is {ADDRESS} lol"),
+        (
+            "I live at number 14.\n\nSchool was ok, we had maths and PE and I am"
+            " tired.\n\nStreet is Acacia Avenue.",
+            f"I live at number {ADDRESS}.\n\nSchool was ok, we had maths and PE"
+            f" and I am tired.\n\nStreet is {ADDRESS}.",
+        ),
+    ],
+)
+def test_home_cue_takes_lower_case_name_or_far_street(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I live at 12 now",
+        "i live on 3 floors",
+        "I live at 5 mins from school",
+        "We are number 14 in the league.\n\nSchool was ok.\n\nThe street party"
+        " is on Acacia Avenue.",
+    ],
+)
+def test_home_cue_near_misses_stay(text: str) -> None:
+    assert deliver(text) == text
