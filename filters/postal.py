@@ -106,10 +106,12 @@ _OUTWARD_SHAPES = {
     3: ("A99", "A9A", "AA9"),
     4: ("AA99", "AA9A"),
 }
-# A postcode with a space between characters: "S W 1 A 1 A A". The first
-# digit is the second or third character of the outward code.
+# A postcode with a space, dot or dash between characters: "S W 1 A 1 A
+# A", "L-S-6 2-A-B". The first digit is the second or third character of the
+# outward code.
 _SPACED_POSTCODE = re.compile(
-    r"[A-Za-z](?: [A-Za-z0-9]){1,3}[ \u00a0]{1,2}[0-9](?: [A-Za-z]){2}(?![\w])"
+    r"[A-Za-z](?:[ .\-][A-Za-z0-9]){1,3}[ \u00a0]{1,2}[0-9](?:[ .\-][A-Za-z]){2}"
+    r"(?![\w])"
 )
 _SPACED_DIGIT_OFFSETS = (2, 4)
 # A postcode with a few lower-case words between its halves: "LS6 and then
@@ -578,16 +580,26 @@ def _japanese_postcodes(text: str, runs: Runs) -> Offsets:
 
 
 # After the word "postcode", a UK postcode written with any mix of spaces,
-# dots and dashes inside it: "postcode LS6 2 AB", "post code L.S.6 2.A.B".
+# dots, dashes and commas inside it, in either case, with digits or letters
+# spelled as words: "postcode LS6 2 AB", "post code L.S.6 2.A.B", "postcode
+# ls six two ab", "my postcode is lima sierra 6 2 alpha bravo".
 _POSTCODE_LABEL = re.compile(r"\bpost ?code\b(?:\s+is)?\s*[:=-]?\s*", re.IGNORECASE)
 _COMPACT_UK_POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}")
-_POSTCODE_SEPARATORS = " .-"
-_MAX_LABELLED_POSTCODE = 20
+_POSTCODE_TOKEN = re.compile(r"[A-Za-z0-9]+|[ .,\-]+")
+_NATO_LETTERS = {
+    word: word[0].upper()
+    for word in """
+        alpha alfa bravo charlie delta echo foxtrot golf hotel india juliet
+        juliett kilo lima mike november oscar papa quebec romeo sierra tango
+        uniform victor whiskey whisky xray yankee zulu
+        """.split()  # noqa: SIM905 - a word list reads better as text
+}
+_SPOKEN_CHARACTERS = {**_LETTER_NAMES, **_NATO_LETTERS, **_DIGIT_WORDS}
+# Seven characters each written as a word such as "november" fit in this.
+_MAX_LABELLED_POSTCODE = 80
 
 
 def _labelled_postcodes(text: str, runs: Runs) -> Offsets:
-    if not runs:
-        return
     folded = fold_case(text)
     for start in word_starts(text, "post"):
         label = _POSTCODE_LABEL.match(folded, start)
@@ -603,17 +615,24 @@ def _separated_postcode_end(text: str, start: int) -> int | None:
     compact = ""
     end = None
     limit = min(len(text), start + _MAX_LABELLED_POSTCODE)
-    for index in range(start, limit):
-        char = text[index]
-        if char in _POSTCODE_SEPARATORS:
+    for token in _POSTCODE_TOKEN.finditer(text, start, limit):
+        word = token.group()
+        if not word[0].isalnum():
             continue
-        if not (char.isascii() and char.isalnum()):
+        spoken = _SPOKEN_CHARACTERS.get(word.lower())
+        # A word of three letters or more is a spoken character or the end.
+        if spoken is None and len(word) > 2 and not _has_digit(word):
             break
-        compact += char.upper()
-        at_boundary = index + 1 == len(text) or not text[index + 1].isalnum()
-        if at_boundary and _COMPACT_UK_POSTCODE.fullmatch(compact):
-            end = index + 1
+        compact += spoken if spoken is not None else word.upper()
+        if len(compact) > len("AA9A9AA"):
+            break
+        if _COMPACT_UK_POSTCODE.fullmatch(compact):
+            end = token.end()
     return end
+
+
+def _has_digit(word: str) -> bool:
+    return any(char.isdigit() for char in word)
 
 
 _POSTCODE_FINDERS = (
@@ -677,7 +696,7 @@ def _is_uk_postcode(outward: str, inward: str) -> bool:
 
 
 def _is_spaced_postcode(spaced: str) -> bool:
-    compact = "".join(spaced.split())
+    compact = "".join(spaced.replace(".", " ").replace("-", " ").split())
     return _is_uk_postcode(compact[:-3], compact[-3:])
 
 

@@ -1220,3 +1220,30 @@ def test_home_cue_takes_lower_case_name_or_far_street(text: str, expected: str) 
 )
 def test_home_cue_near_misses_stay(text: str) -> None:
     assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("postcode ls six two ab", f"postcode {POSTCODE}"),
+        ("my postcode is lima sierra 6 2 alpha bravo", f"my postcode is {POSTCODE}"),
+        ("postcode: L-S-6 2-A-B", f"postcode: {POSTCODE}"),
+        ("my postcode is LS6, 2AB", f"my postcode is {POSTCODE}"),
+        ("L-S-6 2-A-B", POSTCODE),
+        ("L.S.6 2.A.B ok", f"{POSTCODE} ok"),
+    ],
+)
+def test_postcode_spelled_or_dashed_is_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the postcode lottery is a big win",
+        "postcode is on the form",
+        "I got a-b-c 1-2-3 in the quiz",
+    ],
+)
+def test_postcode_label_or_dashes_near_misses_stay(text: str) -> None:
+    assert deliver(text) == text
