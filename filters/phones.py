@@ -1594,22 +1594,28 @@ _IGNORE_LETTERS = re.compile(
     r"\b(?:ignore|ignoring|skip|remove|drop|without|minus|delete|leave out)"
     r"\s+(?:all\s+)?(?:the\s+)?letters\b"
 )
+_UK_MOBILE = re.compile(r"(?:0|\+44)7[1-9]\d{8}")
 _LETTERED_NUMBER = re.compile(
     r"(?<![\w+])\+?\d+(?:[ .\-]?[a-z]{1,3}[ .\-]?\d+)+(?![\w])"
 )
 
 
 def _numbers_with_letters_between(text: str, region: str, kind: str) -> list[Span]:
-    """Find a number with letters between its groups, with a request to skip them."""
-    if "letters" not in letter_words(text):
+    """Find a number with letters between its groups.
+
+    Any number counts with a request to skip the letters. Without one, only
+    a UK mobile with its "0" or "+44" counts ("07700xyz900123"), because
+    product and reference codes mix letters and digits too, but seldom in
+    a mobile's exact shape.
+    """
+    if not any(text[end : end + 1].isalpha() for _, end in fast_digit_runs(text)):
         return []
     folded = fold_case(text)
-    if not _IGNORE_LETTERS.search(folded):
-        return []
+    asked = "letters" in letter_words(text) and _IGNORE_LETTERS.search(folded)
     spans = []
     for match in _LETTERED_NUMBER.finditer(folded):
         digits = "".join(ch for ch in match.group() if ch.isdigit() or ch == "+")
-        if _is_phone_number(digits, region):
+        if _UK_MOBILE.fullmatch(digits) or (asked and _is_phone_number(digits, region)):
             spans.append(Span(match.start(), match.end(), kind))
     return spans
 

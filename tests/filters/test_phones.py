@@ -852,7 +852,9 @@ def test_number_with_reading_hint_is_removed(text: str, expected: str) -> None:
 
 
 def test_letters_between_digits_without_hint_stay() -> None:
-    assert clean("Batch 07700a900b123 ships").text == "Batch 07700a900b123 ships"
+    # Only a UK mobile's exact digits count without a hint to skip letters.
+    assert clean("Batch 0770a900b12 ships").text == "Batch 0770a900b12 ships"
+    assert clean("Batch 12700a900b123 ships").text == "Batch 12700a900b123 ships"
 
 
 @pytest.mark.parametrize(
@@ -1136,3 +1138,25 @@ def test_number_beside_amounts_or_spaced_digits_is_removed(
     text: str, expected: str
 ) -> None:
     assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("07700xyz900123", REMOVED),
+        ("07700 xyz 900123 ok", f"{REMOVED} ok"),
+        ("+447700abc900123", REMOVED),
+    ],
+)
+def test_mobile_with_letters_between_groups_is_removed(
+    text: str, expected: str
+) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["order AB123CD4567 is here", "B12 and COVID19 and 4x4", "Room 12b3 at 10am"],
+)
+def test_codes_of_letters_and_digits_stay(text: str) -> None:
+    assert clean(text).text == text
