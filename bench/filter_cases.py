@@ -8,7 +8,8 @@ The text a filter must remove is wrapped in double braces:
 
 A line without braces is a near miss, on which any removal is wrong. The two
 characters backslash and "n" stand for a line break, so a case can show a
-number split over two lines.
+number split over two lines, and backslash and "t" stand for a tab, as in a
+pasted spreadsheet row.
 
 Matching rule, used for every kind and every finder:
 
@@ -92,7 +93,8 @@ def load_cases(path: Path) -> list[Case]:
         if not line.strip() or line.startswith("#"):
             continue
         source = f"{path.name}:{number}"
-        cases.append(parse_case(line.replace("\\n", "\n"), source))
+        text = line.replace("\\n", "\n").replace("\\t", "\t")
+        cases.append(parse_case(text, source))
     return cases
 
 

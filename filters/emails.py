@@ -86,6 +86,7 @@ _KNOWN_TLDS = frozenset(
     be ch at se no dk fi pl pt eu in sg hk za app dev online site xyz email live
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+_LONGEST_KNOWN_TLD = max(len(tld) for tld in _KNOWN_TLDS)
 # Words that often come before "at" in prose about a website: "look at
 # bbc.co.uk" is a reading tip, not the address look@bbc.co.uk.
 _PROSE_BEFORE_AT = frozenset(
@@ -359,17 +360,35 @@ def _trim_domain(domain: str) -> str | None:
     labels = domain.split(".")
     while len(labels) > 1 and not _is_tld(labels[-1]):
         glued = _GLUED_TLD.match(labels[-1])
-        if glued is not None and glued.group(1).lower() in _KNOWN_TLDS:
-            labels[-1] = glued.group(1)
-            break
+        if glued is not None:
+            tld = _known_tld_prefix(glued.group(1))
+            if tld is not None:
+                labels[-1] = tld
+                break
         labels.pop()
     if len(labels) < 2 or any(not label or label.startswith("-") for label in labels):
         return None
     return ".".join(labels)
 
 
-# A top-level domain followed straight away by a digit or "_".
+# Letters, then a digit or "_": a top-level domain with more glued to it.
 _GLUED_TLD = re.compile(r"([^\W\d_]{2,})[\d_]")
+
+
+def _known_tld_prefix(letters: str) -> str | None:
+    """Return the longest well-known top-level domain that `letters` starts with.
+
+    Words glued to an address end up in its last label, as when two
+    encoded words or form fields are joined: "example.netsamj_04" gives
+    "net". A prefix of two letters counts only when it is all the letters.
+    """
+    if letters.lower() in _KNOWN_TLDS:
+        return letters
+    # A two-letter prefix is too often the start of an ordinary word.
+    for end in range(min(len(letters), _LONGEST_KNOWN_TLD), 2, -1):
+        if letters[:end].lower() in _KNOWN_TLDS:
+            return letters[:end]
+    return None
 
 
 def _is_tld(label: str) -> bool:

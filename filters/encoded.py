@@ -1,10 +1,11 @@
-"""Find phone numbers and email addresses hidden in base64 or hex tokens.
+"""Find contact details hidden in base64 or hex tokens.
 
 A sender can encode a contact detail so that no pattern matches it:
 "MDc3MDA5MDAxMjM=" is base64 for 07700900123. Each token that could be
 hex, base64 or base64url is decoded, and a token that decodes to
-printable ASCII goes to the phone or email filter. The filter removes the
-whole token when it finds its kind in the decoded text.
+printable ASCII goes to the phone, email, postcode and street address
+filters. A filter removes the whole token when it finds its kind in the
+decoded text.
 
 ROT13 needs no decoding here: it changes only letters, so an address
 keeps its "@" and dots, and the email filter's plain pattern matches it

@@ -257,7 +257,43 @@ def _is_grid_reference(match: re.Match[str]) -> bool:
     word_before = _grid_word_before(match)
     if word_before in _NOT_GRID_CUES:
         return False
+    if digits == _MIN_UNCUED_GRID_DIGITS and _is_route_point(match):
+        return False
     return digits >= _MIN_UNCUED_GRID_DIGITS or word_before in _GRID_CUES
+
+
+# Words of expedition and walk planning. Six figures name a 100 metre
+# square, so in a route ("the route starts at SD 897 633, camp at SD 912
+# 658") they mark a checkpoint or a campsite. The same figures next to a
+# word of home ("I live at", "my house") are removed, and so are eight or
+# ten figures, which name a square of 10 metres or less.
+_ROUTE_WORDS = frozenset(
+    """
+    route routes dofe expedition expeditions camp camps campsite checkpoint
+    checkpoints summit trig hike hiking leg legs
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_HOME_WORDS = frozenset(
+    """
+    live lives living home house flat address postcode stay staying place mine
+    door
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+def _is_route_point(match: re.Match[str]) -> bool:
+    """Check for a route word and no home word in the sentence of `match`."""
+    text = match.string
+    start = max(text.rfind(".", 0, match.start()), text.rfind("\n", 0, match.start()))
+    end_candidates = [
+        index
+        for index in (text.find(". ", match.end()), text.find("\n", match.end()))
+        if index != -1
+    ]
+    end = min(end_candidates, default=len(text))
+    words = frozenset(text[start + 1 : end].lower().split())
+    words = frozenset(word.strip(",;:()!?'\"") for word in words)
+    return not words.isdisjoint(_ROUTE_WORDS) and words.isdisjoint(_HOME_WORDS)
 
 
 def _grid_word_before(match: re.Match[str]) -> str:

@@ -247,8 +247,25 @@ def _text_subtype(content_type: str) -> str:
     return "html" if content_type == "text/html" else "plain"
 
 
+# The transfer encodings that Python's email package decodes. With any
+# other ("x-gzip64"), get_payload returns the encoded bytes unchanged, and
+# the filters would pass text that the recipient's program may decode.
+KNOWN_TRANSFER_ENCODINGS = frozenset(
+    """
+    7bit 8bit binary quoted-printable base64 uuencode x-uuencode uue x-uue
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
 def decode_part(part: Message) -> str:
     """Decode a text part's transfer encoding and charset."""
+    # Compared as get_payload compares it, so " base64 " counts as unknown.
+    encoding = str(part.get("content-transfer-encoding", "7bit")).lower()
+    if encoding not in KNOWN_TRANSFER_ENCODINGS:
+        raise UndecodableText(
+            f"The {part.get_content_type()} part uses the unknown transfer"
+            f" encoding {encoding[:40]!r}, so its text cannot be read."
+        )
     payload = part.get_payload(decode=True)
     data = payload if isinstance(payload, bytes) else b""
     label = part.get_content_charset() or "us-ascii"

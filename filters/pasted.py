@@ -9,10 +9,11 @@ removed by filters.attachments.
 Three general rules find encoded text of any format:
 
 - A run of code: lines drawn from one code alphabet (hexadecimal, base32,
-  base64 and its URL-safe form, Ascii85, uuencode, or yEnc's bytes above
-  0x7F), with at least MIN_CODE_CHARS characters in all. Line numbers in
-  front of lines, spaces between equal groups ("iVBO Rw0K GgoA") and short
-  lines between chunks ("part 2:") do not break a run. The same holds for
+  base64 and its URL-safe form, Ascii85, base85, uuencode, or yEnc's bytes
+  above 0x7F), with at least MIN_CODE_CHARS characters in all. Line numbers
+  in front of lines, spaces, tabs or commas between equal groups ("iVBO
+  Rw0K GgoA") and short lines between chunks ("part 2:") do not break a
+  run. The same holds for
   one long token inside a line.
 - A file signature: a shorter run or token whose decoded bytes start with
   the magic number of a common file format (FILE_SIGNATURES) goes at any
@@ -64,6 +65,11 @@ MAX_JOINING_LINES = 2
 MAX_JOINING_LINE_CHARS = 24
 # An RSA-4096 signature has 684 characters of base64.
 MAX_TAG_VALUE_CHARS = 700
+# The shortest last line of Ascii85 or base85 taken with a run: shorter
+# lines such as "2pm!" after a run are more often words.
+MIN_BASE85_TAIL_CHARS = 8
+# The widest group of a line of equal groups ("iVBORw0K GgoAAAAN ...").
+MAX_GROUP_CHARS = 16
 
 # Lines that each contain one token of base64, base32 or hexadecimal are
 # read as one block, whatever the line width. A file split into lines of 4
@@ -98,6 +104,9 @@ _HEX = re.compile(r"[0-9A-Fa-f]+")
 _BASE32 = re.compile(r"[A-Z2-7]+=*")
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")  # standard and URL-safe
 _ASCII85 = re.compile(r"[!-uz]+")
+# The base85 alphabet of RFC 1924, which Python's base64.b85encode and git
+# use: digits, letters and 23 signs, among them "{", "|", "}" and "~".
+_BASE85 = re.compile(r"[0-9A-Za-z!#$%&()*+\-;<=>?@^_`{|}~]+")
 _URL_SAFE = str.maketrans("-_", "+/")
 _TAIL = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
 _LOWER_THEN_UPPER = re.compile(r"[a-z][A-Z]")
@@ -110,7 +119,7 @@ _TAG_VALUE_START = re.compile(r"(?:^|[;\s])bh?=[A-Za-z0-9+/]*\s*$")
 # reads every line to its end.
 _CANDIDATE_FORMS = (
     r"^[ \t>]*(?:\d{1,8}[:.)]?[ \t]+)?"
-    r"(?:[!-~]{16,}|(?:[!-~]{4,10}[ \t]+){3,}[!-~]{1,10}|[!-`][ -`]{15,}%s)"
+    r"(?:[!-~]{16,}|(?:[!-~]{4,17}[ \t]+){3,}[!-~]{1,17}|[!-`][ -`]{15,}%s)"
     r"[ \t\r]*$"
 )
 _CANDIDATE_LINE = re.compile(_CANDIDATE_FORMS % "", re.MULTILINE)
@@ -326,7 +335,7 @@ def _has_spaced_groups(all_words: list[str]) -> bool:
     A match never crosses a space, and a word made only of letters or only
     of digits contains none, so only the other words are joined and searched.
     """
-    groups = [word for word in all_words if len(word) == 4]
+    groups = [word for word in all_words if 4 <= len(word) <= MAX_GROUP_CHARS + 1]
     mixed = filterfalse(str.isdigit, filterfalse(str.isalpha, groups))
     return len(_LETTER_NEXT_TO_DIGIT.findall(" ".join(mixed))) >= 3
 
@@ -411,10 +420,13 @@ def _code_of_content(content: str) -> str | None:
 
 
 def _joined_groups(content: str) -> str | None:
-    """Join "iVBO Rw0K GgoA ...": at least four groups of one size, 4 to 10."""
-    groups = content.split()
+    """Join "iVBO Rw0K GgoA ...": at least four groups of one size, 4 to 16.
+
+    A comma after each group ("iVBORw0K, GgoAAAAN, ...") is left out.
+    """
+    groups = [group.removesuffix(",") for group in content.split()]
     size = len(groups[0])
-    if len(groups) < 4 or not 4 <= size <= 10:
+    if len(groups) < 4 or not 4 <= size <= MAX_GROUP_CHARS:
         return None
     if any(len(group) != size for group in groups[:-1]) or len(groups[-1]) > size:
         return None
@@ -428,7 +440,12 @@ def is_code(text: str) -> bool:
         return True
     if _BASE64.fullmatch(text) and _mixes_character_classes(text):
         return True
-    return _ASCII85.fullmatch(text) is not None and _looks_like_ascii85(text)
+    return _is_base85(text) and _looks_like_ascii85(text)
+
+
+def _is_base85(text: str) -> bool:
+    """Check that `text` is drawn from the Ascii85 or the RFC 1924 alphabet."""
+    return _ASCII85.fullmatch(text) is not None or _BASE85.fullmatch(text) is not None
 
 
 def _has_letter_and_digit(text: str) -> bool:
@@ -494,6 +511,7 @@ def _decoded_heads(head: str) -> Iterator[bytes]:
         (_BASE64, _decode_base64),
         (_BASE32, _decode_base32),
         (_ASCII85, _decode_ascii85),
+        (_BASE85, _decode_base85),
     )
     for pattern, decode in attempts:
         if pattern.fullmatch(head):
@@ -519,6 +537,10 @@ def _decode_base32(text: str) -> bytes:
 
 def _decode_ascii85(text: str) -> bytes:
     return base64.a85decode(text[: len(text) // 5 * 5])
+
+
+def _decode_base85(text: str) -> bytes:
+    return base64.b85decode(text[: len(text) // 5 * 5])
 
 
 # Runs of code lines
@@ -620,10 +642,20 @@ def _ends_encoding(line: str) -> bool:
         return False
     content = "".join(groups)
     if _TAIL.fullmatch(content) is None:
-        return False
+        return _is_base85_tail(content)
     if any(char.isdigit() or char in "+/=" for char in content):
         return True
     return len(_LOWER_THEN_UPPER.findall(content)) >= 2
+
+
+def _is_base85_tail(content: str) -> bool:
+    """Check for the last line of Ascii85 or base85: a digit and a sign in 8 or more."""
+    return (
+        len(content) >= MIN_BASE85_TAIL_CHARS
+        and _is_base85(content)
+        and any(char.isdigit() for char in content)
+        and not content.isalnum()
+    )
 
 
 # Blocks of lines with one token each
@@ -835,7 +867,7 @@ def _word_starts(text: str, word: str) -> Iterator[int]:
 
 
 def _is_ascii85_word(word: str) -> bool:
-    return _ASCII85.fullmatch(word) is not None and _looks_like_ascii85(word)
+    return _is_base85(word) and _looks_like_ascii85(word)
 
 
 def _is_file_token(token: str, before: str) -> bool:

@@ -194,6 +194,7 @@ def _written_numbers(text: str, region: str, kind: str) -> list[Span]:
     spans.extend(_numbers_with_letters_between(digits, region, kind))
     spans.extend(_spelled_numbers(text, region, kind))
     spans.extend(_morse_numbers(text, region, kind))
+    spans.extend(_cued_numbers(digits, kind))
     return [
         _with_whole_brackets(text, span)
         for span in spans
@@ -293,10 +294,14 @@ def _candidate_numbers(text: str, region: str, kind: str) -> list[Span]:
             continue  # too short to hold enough digits: "2025", "4,000"
         if not _has_plain_surroundings(text, first, last):
             continue
-        if _is_draw_of_small_numbers(text[first:last]):
+        candidate = text[first:last]
+        if _is_draw_of_small_numbers(candidate) or _is_list_of_values(candidate):
             continue
-        for start, end in _numbers_in(text[first:last], region):
-            spans.append(Span(first + start, first + end, kind))
+        for segment_start, segment_end in _segments_between_amounts(candidate):
+            segment = candidate[segment_start:segment_end]
+            for start, end in _numbers_in(segment, region):
+                offset = first + segment_start
+                spans.append(Span(offset + start, offset + end, kind))
     return spans
 
 
@@ -313,6 +318,46 @@ def _is_draw_of_small_numbers(candidate: str) -> bool:
         return False
     values = [int(group) for group in groups]
     return all(a < b for a, b in itertools.pairwise(values))
+
+
+# A sequence or a large number written in groups: "2 4 8 16 32 64 128 256
+# 512 1024", "602 214 076 000 000 000 000 000". A phone number hidden in
+# spaced digits ("0 7 7 0 0 9 0 0 1 2 3") rarely rises or falls all the way,
+# and none is written as five or more groups of three digits after the first.
+_SPACED_GROUPS = re.compile(r"\d+(?: \d+)+")
+_THOUSANDS_GROUPS = re.compile(r"\d{1,3}(?: \d{3}){4,}")
+
+
+def _is_list_of_values(candidate: str) -> bool:
+    """Recognise six or more spaced values rising or falling, or thousands groups."""
+    if not _SPACED_GROUPS.fullmatch(candidate):
+        return False
+    if _THOUSANDS_GROUPS.fullmatch(candidate):
+        return True
+    values = [int(group) for group in candidate.split(" ")]
+    if len(values) < _MIN_DRAW_VALUES:
+        return False
+    pairs = list(itertools.pairwise(values))
+    return all(a < b for a, b in pairs) or all(a > b for a, b in pairs)
+
+
+# An amount with pence or cents standing alone between spaces, tabs or line
+# breaks, as in a pasted spreadsheet row: "10401 1 24.99 3.20 28.19". A
+# number never runs through one, so the candidate is searched on each side.
+_AMOUNT_CELL = re.compile(r"(?<![^\s])\d{1,7}\.\d{2}(?![^\s])")
+
+
+def _segments_between_amounts(candidate: str) -> list[tuple[int, int]]:
+    """Return the (start, end) offsets of the parts of `candidate` between amounts."""
+    if "." not in candidate:
+        return [(0, len(candidate))]
+    segments = []
+    start = 0
+    for amount in _AMOUNT_CELL.finditer(candidate):
+        segments.append((start, amount.start()))
+        start = amount.end()
+    segments.append((start, len(candidate)))
+    return [(start, end) for start, end in segments if end > start]
 
 
 _GLUED_WORD_CUTS = " \t\r\n\u00a0|/,_:*;#~'"
@@ -745,6 +790,68 @@ def _reversed_numbers(text: str, region: str, kind: str) -> list[Span]:
         ):
             spans.append(Span(match.start("number"), match.end("number"), kind))
     return spans
+
+
+# A number given as one's own, however it is disguised: "my number is
+# 18811 011234, take 1 off each digit", "text me on 321009 00770". After
+# such a cue, a run of 9 to 15 digits in the same sentence is removed even
+# when phonenumbers does not read it as a number, because a code the
+# filters cannot undo still gives the partner the number. The patterns read
+# text from prefilter.fold_case.
+_OWN_NUMBER_CUE_WORDS = frozenset(
+    """
+    number mobile mob phone cell digits landline tel whatsapp text txt ring
+    call facetime message reach contact bell
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_OWN_NUMBER = (
+    r"(?:(?:my|me on my|me on|me at|ur|your)[ \t]+(?:new[ \t]+|own[ \t]+|other[ \t]+"
+    r"|personal[ \t]+|real[ \t]+|home[ \t]+)?(?:number|mobile|mob|phone|cell"
+    r"|digits|landline|whatsapp|tel)"
+    r"|(?:text|txt|ring|call|phone|whatsapp|facetime|message|reach|contact|bell)"
+    r"[ \t]+(?:me|us))\b"
+)
+_CUED_DIGITS = re.compile(r"(?<![\w+])\+?\d(?:[ \t.\-]{0,2}\d)*+(?![\w])")
+_OWN_NUMBER_AFTER = re.compile(_OWN_NUMBER)
+_OWN_NUMBER_BEFORE = re.compile(
+    r"[ \t]*[(\[,:\-\u2013]?[ \t]*(?:(?:is|=|that's|thats|that is|it's|its)[ \t]*)?"
+    + _OWN_NUMBER
+)
+# The rest of the sentence after a cue, where the number is looked for.
+_AFTER_CUE = re.compile(r"[^.!?\n]{0,80}")
+# A count written in groups of three: "100 000 000 views".
+_GROUPED_COUNT = re.compile(r"\d{1,3}(?:[ .]\d{3}){2,}")
+_MIN_CUED_DIGITS = 9
+_MAX_CUED_DIGITS = 15
+
+
+def _cued_numbers(text: str, kind: str) -> list[Span]:
+    """Find a run of 9 to 15 digits given as one's own number, valid or not."""
+    if not _OWN_NUMBER_CUE_WORDS & letter_words(text):
+        return []
+    folded = fold_case(text)
+    spans = []
+    for cue in _OWN_NUMBER_AFTER.finditer(folded):
+        window = _AFTER_CUE.match(folded, cue.end())
+        assert window is not None  # the pattern also matches nothing
+        for match in _CUED_DIGITS.finditer(folded, window.start(), window.end()):
+            if _is_cued_number(match.group()):
+                spans.append(Span(match.start(), match.end(), kind))
+    for match in _CUED_DIGITS.finditer(folded):
+        if _is_cued_number(match.group()) and _OWN_NUMBER_BEFORE.match(
+            folded, match.end()
+        ):
+            spans.append(Span(match.start(), match.end(), kind))
+    return spans
+
+
+def _is_cued_number(written: str) -> bool:
+    digits = sum(char.isdigit() for char in written)
+    return (
+        _MIN_CUED_DIGITS <= digits <= _MAX_CUED_DIGITS
+        and not _DATE.fullmatch(written)
+        and not _GROUPED_COUNT.fullmatch(written)
+    )
 
 
 # A link in running text, up to the first character that cannot be part of
@@ -1487,22 +1594,28 @@ _IGNORE_LETTERS = re.compile(
     r"\b(?:ignore|ignoring|skip|remove|drop|without|minus|delete|leave out)"
     r"\s+(?:all\s+)?(?:the\s+)?letters\b"
 )
+_UK_MOBILE = re.compile(r"(?:0|\+44)7[1-9]\d{8}")
 _LETTERED_NUMBER = re.compile(
     r"(?<![\w+])\+?\d+(?:[ .\-]?[a-z]{1,3}[ .\-]?\d+)+(?![\w])"
 )
 
 
 def _numbers_with_letters_between(text: str, region: str, kind: str) -> list[Span]:
-    """Find a number with letters between its groups, with a request to skip them."""
-    if "letters" not in letter_words(text):
+    """Find a number with letters between its groups.
+
+    Any number counts with a request to skip the letters. Without one, only
+    a UK mobile with its "0" or "+44" counts ("07700xyz900123"), because
+    product and reference codes mix letters and digits too, but seldom in
+    a mobile's exact shape.
+    """
+    if not any(text[end : end + 1].isalpha() for _, end in fast_digit_runs(text)):
         return []
     folded = fold_case(text)
-    if not _IGNORE_LETTERS.search(folded):
-        return []
+    asked = "letters" in letter_words(text) and _IGNORE_LETTERS.search(folded)
     spans = []
     for match in _LETTERED_NUMBER.finditer(folded):
         digits = "".join(ch for ch in match.group() if ch.isdigit() or ch == "+")
-        if _is_phone_number(digits, region):
+        if _UK_MOBILE.fullmatch(digits) or (asked and _is_phone_number(digits, region)):
             spans.append(Span(match.start(), match.end(), kind))
     return spans
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from filters import (
     attachments,
     forwarded,
+    fragments,
     html,
     junctions,
     mime,
@@ -119,6 +120,7 @@ def _clean(raw: bytes, context: FilterContext) -> CleanMessage:
     # Details split between the subject and the body, or between messages,
     # are looked for in the text as it will be delivered.
     joined = junctions.remove_split_details(sent_subject, subject, draft, context)
+    joined = fragments.remove_pieces(joined, context)
     findings.extend(joined.findings)
     if joined.hold_reasons:
         return _held(joined.subject, joined.hold_reasons, findings)

@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, pairwise
 
 from filters.base import FilterContext, Span
+from filters.encoded import find_encoded
 from filters.link_view import decoded_links
 from filters.locations import find_locations
 from filters.prefilter import (
@@ -105,10 +106,12 @@ _OUTWARD_SHAPES = {
     3: ("A99", "A9A", "AA9"),
     4: ("AA99", "AA9A"),
 }
-# A postcode with a space between characters: "S W 1 A 1 A A". The first
-# digit is the second or third character of the outward code.
+# A postcode with a space, dot or dash between characters: "S W 1 A 1 A
+# A", "L-S-6 2-A-B". The first digit is the second or third character of the
+# outward code.
 _SPACED_POSTCODE = re.compile(
-    r"[A-Za-z](?: [A-Za-z0-9]){1,3}[ \u00a0]{1,2}[0-9](?: [A-Za-z]){2}(?![\w])"
+    r"[A-Za-z](?:[ .\-][A-Za-z0-9]){1,3}[ \u00a0]{1,2}[0-9](?:[ .\-][A-Za-z]){2}"
+    r"(?![\w])"
 )
 _SPACED_DIGIT_OFFSETS = (2, 4)
 # A postcode with a few lower-case words between its halves: "LS6 and then
@@ -195,7 +198,11 @@ class PostcodeFilter:
     placeholder = "[postcode removed]"
 
     def find(self, text: str, context: FilterContext) -> list[Span]:
-        return [*self._find(text), *_in_links(text, self._find)]
+        return [
+            *self._find(text),
+            *_in_links(text, self._find),
+            *find_encoded(text, lambda decoded: bool(self._find(decoded)), self.kind),
+        ]
 
     def _find(self, text: str) -> list[Span]:
         runs = fast_digit_runs(text)
@@ -573,16 +580,26 @@ def _japanese_postcodes(text: str, runs: Runs) -> Offsets:
 
 
 # After the word "postcode", a UK postcode written with any mix of spaces,
-# dots and dashes inside it: "postcode LS6 2 AB", "post code L.S.6 2.A.B".
+# dots, dashes and commas inside it, in either case, with digits or letters
+# spelled as words: "postcode LS6 2 AB", "post code L.S.6 2.A.B", "postcode
+# ls six two ab", "my postcode is lima sierra 6 2 alpha bravo".
 _POSTCODE_LABEL = re.compile(r"\bpost ?code\b(?:\s+is)?\s*[:=-]?\s*", re.IGNORECASE)
 _COMPACT_UK_POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}")
-_POSTCODE_SEPARATORS = " .-"
-_MAX_LABELLED_POSTCODE = 20
+_POSTCODE_TOKEN = re.compile(r"[A-Za-z0-9]+|[ .,\-]+")
+_NATO_LETTERS = {
+    word: word[0].upper()
+    for word in """
+        alpha alfa bravo charlie delta echo foxtrot golf hotel india juliet
+        juliett kilo lima mike november oscar papa quebec romeo sierra tango
+        uniform victor whiskey whisky xray yankee zulu
+        """.split()  # noqa: SIM905 - a word list reads better as text
+}
+_SPOKEN_CHARACTERS = {**_LETTER_NAMES, **_NATO_LETTERS, **_DIGIT_WORDS}
+# Seven characters each written as a word such as "november" fit in this.
+_MAX_LABELLED_POSTCODE = 80
 
 
 def _labelled_postcodes(text: str, runs: Runs) -> Offsets:
-    if not runs:
-        return
     folded = fold_case(text)
     for start in word_starts(text, "post"):
         label = _POSTCODE_LABEL.match(folded, start)
@@ -598,17 +615,24 @@ def _separated_postcode_end(text: str, start: int) -> int | None:
     compact = ""
     end = None
     limit = min(len(text), start + _MAX_LABELLED_POSTCODE)
-    for index in range(start, limit):
-        char = text[index]
-        if char in _POSTCODE_SEPARATORS:
+    for token in _POSTCODE_TOKEN.finditer(text, start, limit):
+        word = token.group()
+        if not word[0].isalnum():
             continue
-        if not (char.isascii() and char.isalnum()):
+        spoken = _SPOKEN_CHARACTERS.get(word.lower())
+        # A word of three letters or more is a spoken character or the end.
+        if spoken is None and len(word) > 2 and not _has_digit(word):
             break
-        compact += char.upper()
-        at_boundary = index + 1 == len(text) or not text[index + 1].isalnum()
-        if at_boundary and _COMPACT_UK_POSTCODE.fullmatch(compact):
-            end = index + 1
+        compact += spoken if spoken is not None else word.upper()
+        if len(compact) > len("AA9A9AA"):
+            break
+        if _COMPACT_UK_POSTCODE.fullmatch(compact):
+            end = token.end()
     return end
+
+
+def _has_digit(word: str) -> bool:
+    return any(char.isdigit() for char in word)
 
 
 _POSTCODE_FINDERS = (
@@ -659,6 +683,11 @@ def _reads_as_lookalike_postcode(outward: str, inward: str) -> bool:
     return False
 
 
+def is_uk_postcode(outward: str, inward: str) -> bool:
+    """Check that `outward` and `inward` form a UK postcode with a real area."""
+    return _is_uk_postcode(outward, inward)
+
+
 def _is_uk_postcode(outward: str, inward: str) -> bool:
     area = outward[:2] if outward[1].isalpha() else outward[:1]
     if area.upper() not in _UK_AREAS:
@@ -667,7 +696,7 @@ def _is_uk_postcode(outward: str, inward: str) -> bool:
 
 
 def _is_spaced_postcode(spaced: str) -> bool:
-    compact = "".join(spaced.split())
+    compact = "".join(spaced.replace(".", " ").replace("-", " ").split())
     return _is_uk_postcode(compact[:-3], compact[-3:])
 
 
@@ -770,6 +799,8 @@ _DETERMINERS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?[ \t]*$")
+# The same, also across an opening bracket: "the bus (number 36".
+_WORD_BEFORE_BRACKET = re.compile(r"([A-Za-z]+)\.?[ \t]*[(\[]?[ \t]*$")
 _ORDINAL_WORD = re.compile(r"[0-9]{1,3}(?:st|nd|rd|th)")
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
 
@@ -803,9 +834,12 @@ _AFTER_HOUSE_NUMBER = frozenset(
 )
 # The street after the house number or name, with a direction ("Road
 # North", "Ave NW") and a flat or suite after it.
+# A word of a street's name. "and" or "or" joins two phrases, never words
+# of one name: "221B Baker Street and Dr Watson".
+_NAME_WORD = r"(?!(?i:and|or)[ \t])(?:[A-Za-z][\w'\u2019.-]*|[0-9]{1,3}(?:st|nd|rd|th))"
 _STREET = rf"""
-    (?P<name>(?:(?:[A-Za-z][\w'\u2019.-]*|[0-9]{{1,3}}(?:st|nd|rd|th))[ \t]+){{0,2}}
-        (?:[A-Za-z][\w'\u2019.-]*|[0-9]{{1,3}}(?:st|nd|rd|th))
+    (?P<name>(?:{_NAME_WORD}[ \t]+){{0,2}}
+        {_NAME_WORD}
         (?:[ \t]+|[ \t]*\r?\n[ \t]*))
     (?P<type>(?i:{"|".join(_STREET_TYPES)}))
     # Kisses typed onto the end: "14 Acacia Avenuex".
@@ -850,6 +884,11 @@ class StreetAddressFilter:
         spans = _street_address_spans(text)
         spans.extend(Span(start, end, self.kind) for start, end in _word_lines(text))
         spans.extend(_in_links(text, _street_address_spans))
+        spans.extend(
+            find_encoded(
+                text, lambda decoded: bool(_street_address_spans(decoded)), self.kind
+            )
+        )
         return spans
 
 
@@ -1441,6 +1480,48 @@ def _cued_house_numbers(text: str) -> Iterator[tuple[int, int]]:
             yield match.span()
 
 
+# "i live at 14 acacia": after a cue that only a home follows, a house
+# number and one lower-case word that is no common word. "I live at 12 now"
+# and "I'm at 5 mins away" stay.
+_LIVING_CUE_BEFORE = re.compile(
+    r"(?:\b(?:live|lives|lived|living|stay|stays|staying)[ ]+(?:at|on)"
+    r"|\b(?:address|home|house(?:[ ]+number)?|door[ ]+number)[ ]+is(?:[ ]+at)?)"
+    r"[ ]+(?:(?:number|no\.?)[ ]*)?$"
+)
+_LIVING_CUE_CHARS = 40
+_NOT_LOWER_HOUSE_NAMES = (
+    _PROSE_WORDS
+    | _NOT_STREET_NAMES
+    | frozenset(
+        """
+        now today tonight currently still already again floors floor storeys
+        stories houses doors miles mile stops streets roads with and but so lol
+        haha tho though months
+        """.split()  # noqa: SIM905 - a word list reads better as text
+    )
+)
+_LOWER_CUED_HOUSE = re.compile(
+    r"[0-9]{1,4}[a-z]?,?[ ]+(?P<name>[a-z][a-z'\u2019-]{2,})(?![\w])"
+)
+
+
+def _lower_case_cued_houses(text: str) -> Iterator[tuple[int, int]]:
+    folded = fold_case(text)
+    for start, end in fast_digit_runs(text):
+        if end - start > 4:
+            continue
+        before = folded[max(0, start - _LIVING_CUE_CHARS) : start]
+        if not _LIVING_CUE_BEFORE.search(before):
+            continue
+        match = _LOWER_CUED_HOUSE.match(text, start)
+        if match is None:
+            continue
+        name = match["name"]
+        if name in _NOT_LOWER_HOUSE_NAMES or name in NUMBER_WORDS:
+            continue
+        yield match.span()
+
+
 def _ends_cued_address(match: re.Match[str]) -> bool:
     """Check that a lower-case word after the name is one that may end it.
 
@@ -1803,9 +1884,17 @@ _STREET_CUE = re.compile(
 # a line break counts as one sentence end.
 _MAX_SPLIT_GAP = 120
 _MAX_SPLIT_SENTENCE_ENDS = 1
+# The same after "I live at" or "my address is", which only a home follows.
+_MAX_HOME_SPLIT_GAP = 400
+_MAX_HOME_SENTENCE_ENDS = 6
 _SENTENCE_ENDS = re.compile(r"(?:[.!?]+(?=\s|$)|\n)(?:[.!?\s]*\n)?")
 # The longest street name or street cue looked for, in characters.
 _MAX_SPLIT_STREET = 60
+
+
+def house_and_street_apart(text: str) -> Iterator[tuple[int, int]]:
+    """Yield the spans of house numbers and street names given apart in `text`."""
+    return _house_and_street_apart(text)
 
 
 def _house_and_street_apart(text: str) -> Iterator[tuple[int, int]]:
@@ -1818,7 +1907,7 @@ def _house_and_street_apart(text: str) -> Iterator[tuple[int, int]]:
     for cue in matches_at(_HOUSE_CUE, text, starts):
         if not _is_house_label(cue) or _is_count_or_ranking(cue):
             continue
-        street = _nearest_street(text, cue.start(), cue.end())
+        street = _nearest_street(text, cue.start(), cue.end(), _is_home_number(cue))
         if street is not None:
             yield cue.span("number")
             yield street
@@ -1856,7 +1945,9 @@ def _is_house_label(cue: re.Match[str]) -> bool:
         label.endswith(("number", "no.")) or verb.endswith(":")
     ):
         return False
-    before = _WORD_BEFORE.search(cue.string, max(0, cue.start() - 20), cue.start())
+    before = _WORD_BEFORE_BRACKET.search(
+        cue.string, max(0, cue.start() - 20), cue.start()
+    )
     word_before = before.group(1).lower() if before else ""
     if word_before in _NOT_BEFORE_HOUSE_LABEL:
         return False
@@ -1882,26 +1973,40 @@ def _is_count_or_ranking(cue: re.Match[str]) -> bool:
     )
 
 
-def _nearest_street(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """Return the nearest street name within two sentences of `text[start:end]`."""
-    low = max(0, start - _MAX_SPLIT_GAP - _MAX_SPLIT_STREET)
-    high = min(len(text), end + _MAX_SPLIT_GAP + _MAX_SPLIT_STREET)
+def _is_home_number(cue: re.Match[str]) -> bool:
+    """Check for "I live at" or "my address is" right before a house number."""
+    number = cue.start("number")
+    before = fold_case(cue.string[max(0, number - _LIVING_CUE_CHARS) : number])
+    return _LIVING_CUE_BEFORE.search(before) is not None
+
+
+def _nearest_street(
+    text: str, start: int, end: int, home: bool = False
+) -> tuple[int, int] | None:
+    """Return the nearest street name within two sentences of `text[start:end]`.
+
+    After "I live at" (`home`), the street may come a few sentences later.
+    """
+    most_gap = _MAX_HOME_SPLIT_GAP if home else _MAX_SPLIT_GAP
+    most_ends = _MAX_HOME_SENTENCE_ENDS if home else _MAX_SPLIT_SENTENCE_ENDS
+    low = max(0, start - most_gap - _MAX_SPLIT_STREET)
+    high = min(len(text), end + most_gap + _MAX_SPLIT_STREET)
     nearest: tuple[int, int] | None = None
-    nearest_gap = _MAX_SPLIT_GAP + 1
+    nearest_gap = most_gap + 1
     for street_start, street_end in _street_names(text, low, high):
         if street_start < end and start < street_end:
             continue
         gap = text[street_end:start] if street_end <= start else text[end:street_start]
-        if len(gap) < nearest_gap and _is_short_gap(gap):
+        if len(gap) < nearest_gap and _is_short_gap(gap, most_gap, most_ends):
             nearest, nearest_gap = (street_start, street_end), len(gap)
     return nearest
 
 
-def _is_short_gap(gap: str) -> bool:
+def _is_short_gap(gap: str, most_gap: int, most_ends: int) -> bool:
     # filters.text puts a NUL line between the texts it filters at once.
-    if len(gap) > _MAX_SPLIT_GAP or "\x00" in gap:
+    if len(gap) > most_gap or "\x00" in gap:
         return False
-    return len(_SENTENCE_ENDS.findall(gap)) <= _MAX_SPLIT_SENTENCE_ENDS
+    return len(_SENTENCE_ENDS.findall(gap)) <= most_ends
 
 
 def _street_names(text: str, low: int, high: int) -> Iterator[tuple[int, int]]:
@@ -2241,6 +2346,7 @@ _OTHER_ADDRESS_FINDERS = (
     _european_streets,
     _other_street_forms,
     _cued_house_numbers,
+    _lower_case_cued_houses,
     _streets_then_numbers,
     _labelled_house_names,
     _streets_after_living_cues,

@@ -646,3 +646,16 @@ def test_name_in_sentence_without_hint_stays(text: str) -> None:
 )
 def test_address_before_glued_digits_is_removed(text: str, expected: str) -> None:
     assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sam.j@example.netsamj_04 on Snapchat", f"{REMOVED}samj_04 on Snapchat"),
+        ("sam@example.orgsam_1", f"{REMOVED}sam_1"),
+        ("v1.2@build.final_3 stays", "v1.2@build.final_3 stays"),
+    ],
+)
+def test_address_before_glued_word_is_removed(text: str, expected: str) -> None:
+    # Two encoded words or form fields joined glue the next word to the TLD.
+    assert clean(text).text == expected

@@ -64,6 +64,24 @@ def test_encoded_address_is_removed(text: str, expected: str) -> None:
     assert clean(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"home: {b64('Leeds LS6 2AB')}", "home: [postcode removed]"),
+        (f"{b64('14 Acacia Avenue')} x", "[address removed] x"),
+        ("313420416361636961204176656e7565", "[address removed]"),
+    ],
+)
+def test_encoded_postcode_or_street_is_removed(text: str, expected: str) -> None:
+    assert clean(text) == expected
+
+
+def test_encoded_ordinary_words_stay() -> None:
+    text = f"password hint: {b64('Leeds United won 2-1')}"
+
+    assert clean(text) == text
+
+
 def test_url_safe_token_uses_url_alphabet() -> None:
     token = b64url("sam~j?04@example.net")
 

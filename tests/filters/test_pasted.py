@@ -437,7 +437,9 @@ def test_pasted_percent_prose_stays() -> None:
         # Each letter next to a digit counts, so one group can hold two.
         (["a1b2", "cd34"], True),
         (["abcd", "2024", "efgh", "5678", "ab12"], False),
-        (["ab12x", "cd345", "ef56"], False),
+        # Groups of 5 to 17 characters count too: "iVBORw0K GgoAAAAN".
+        (["ab12x", "cd345", "ef56"], True),
+        (["ab12cd34ef56gh78ij", "kl90", "mnop"], False),
     ],
 )
 def test_spaced_groups_need_three_letter_digit_pairs(
@@ -598,3 +600,53 @@ def test_words_next_to_short_lines_stay(before: str, after: str) -> None:
     pasted = paste(code, 8, "lines", "\n")
 
     assert strip_pasted_files(before + pasted + after) == (before + after, 1)
+
+
+# Groups of any width, with any separator, and base85
+
+
+def _grouped(code: str, width: int, separator: str) -> str:
+    return separator.join(code[i : i + width] for i in range(0, len(code), width))
+
+
+def _wrapped(text: str, width: int) -> str:
+    return "\n".join(text[i : i + width] for i in range(0, len(text), width))
+
+
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + random.Random(7).randbytes(600)
+PNG_BASE64 = base64.b64encode(PNG_BYTES).decode()
+PNG_URL_SAFE = base64.urlsafe_b64encode(PNG_BYTES).decode()
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        _grouped(PNG_BASE64, 8, " "),
+        _wrapped(_grouped(PNG_BASE64, 8, " "), 72),
+        _grouped(PNG_BASE64, 8, "\t"),
+        _grouped(PNG_BASE64, 16, ", "),
+        _wrapped(_grouped(PNG_URL_SAFE, 8, " "), 72),
+        base64.b85encode(PNG_BYTES).decode(),
+        _wrapped(base64.b85encode(PNG_BYTES).decode(), 64),
+    ],
+    ids=[
+        "groups of 8",
+        "groups of 8 wrapped",
+        "tabs",
+        "groups of 16 with commas",
+        "url-safe groups",
+        "base85",
+        "base85 wrapped",
+    ],
+)
+def test_file_in_spaced_groups_or_base85_is_removed(pasted: str) -> None:
+    text, count = strip_pasted_files("Here it is:\n" + pasted + "\nthanks\n")
+
+    assert text == "Here it is:\nthanks\n"
+    assert count == 1
+
+
+def test_spaced_words_of_eight_letters_stay() -> None:
+    prose = "Absolute business capacity daughter elements February\n" * 6
+
+    assert strip_pasted_files(prose) == (prose, 0)

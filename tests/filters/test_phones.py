@@ -852,7 +852,9 @@ def test_number_with_reading_hint_is_removed(text: str, expected: str) -> None:
 
 
 def test_letters_between_digits_without_hint_stay() -> None:
-    assert clean("Batch 07700a900b123 ships").text == "Batch 07700a900b123 ships"
+    # Only a UK mobile's exact digits count without a hint to skip letters.
+    assert clean("Batch 0770a900b12 ships").text == "Batch 0770a900b12 ships"
+    assert clean("Batch 12700a900b123 ships").text == "Batch 12700a900b123 ships"
 
 
 @pytest.mark.parametrize(
@@ -1061,3 +1063,100 @@ def test_valid_landline_after_reference_label_is_removed(
 ) -> None:
     # A label must not carry a working landline past the filter.
     assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "my number is easy, take 1 off each digit: 18811 011234",
+            f"my number is easy, take 1 off each digit: {REMOVED}",
+        ),
+        ("my number backwards is 321009 00770", f"my number backwards is {REMOVED}"),
+        (
+            "text me on 1881-101-1234 (minus one from each)",
+            f"text me on {REMOVED} (minus one from each)",
+        ),
+        (
+            "18811 011234 is my number but add one",
+            f"{REMOVED} is my number but add one",
+        ),
+        (
+            "18811011234 - that's my mobile, minus one",
+            f"{REMOVED} - that's my mobile, minus one",
+        ),
+        ("message me at 18811011234", f"message me at {REMOVED}"),
+        (
+            "Ring me, I'm on 4477 0090 0123 without the first 4",
+            f"Ring me, I'm on {REMOVED} without the first 4",
+        ),
+    ],
+)
+def test_disguised_number_given_as_own_is_removed(text: str, expected: str) -> None:
+    # A code the filter cannot undo still gives the partner the number.
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call me on Monday about the 2026-12-05 deadline",
+        "my number in the register is 14",
+        "my phone bill was 45 pounds on 12.03.2026",
+        "text me when you get 100 000 000 views",
+        "My number of hours so far: 120. Text me tomorrow.",
+    ],
+)
+def test_own_number_cue_with_short_or_counted_digits_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "01/10/2025\t10401\tNL-0042\t1\t24.99\t3.20\t28.19",
+        "10403\tBR-2201\t1\t19.00\t0.00\t19.00\n03/10/2025\t10404",
+        "Order\tQty\tPrice\n10401\t1\t24.99\n10402\t2\t0.00\n10403\t1\t19.00",
+        "Sequence: 2 4 8 16 32 64 128 256 512 1024",
+        "1024 512 256 128 64 32 16 8 4 2",
+        "Avogadro's number is 602 214 076 000 000 000 000 000.",
+    ],
+)
+def test_spreadsheet_row_or_sequence_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0 7 7 0 0 9 0 0 1 2 3", REMOVED),
+        ("07700 900 123 costs 24.99", f"{REMOVED} costs 24.99"),
+        ("24.99\t07700 900123\t3.20", f"24.99\t{REMOVED}\t3.20"),
+    ],
+)
+def test_number_beside_amounts_or_spaced_digits_is_removed(
+    text: str, expected: str
+) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("07700xyz900123", REMOVED),
+        ("07700 xyz 900123 ok", f"{REMOVED} ok"),
+        ("+447700abc900123", REMOVED),
+    ],
+)
+def test_mobile_with_letters_between_groups_is_removed(
+    text: str, expected: str
+) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["order AB123CD4567 is here", "B12 and COVID19 and 4x4", "Room 12b3 at 10am"],
+)
+def test_codes_of_letters_and_digits_stay(text: str) -> None:
+    assert clean(text).text == text

@@ -6,6 +6,7 @@ import base64
 import email
 import email.policy
 import quopri
+import zlib
 from email.message import EmailMessage
 
 import pytest
@@ -228,6 +229,33 @@ def test_unknown_charset_is_held() -> None:
         "A text part declares the unknown charset 'x-martian'.",
     )
     assert delivered_texts(result) == [HELD_PLACEHOLDER + "\n"]
+
+
+@pytest.mark.parametrize("subtype", ["plain", "html"])
+def test_unknown_transfer_encoding_is_held(subtype: str) -> None:
+    # zlib then base64: the recipient's program might decode it, the
+    # filters cannot.
+    body = base64.b64encode(zlib.compress(b"ring me on 07700 900123")) + b"\r\n"
+    raw = raw_message(body, f"text/{subtype}; charset=utf-8", encoding="x-gzip64")
+
+    result = clean_message(raw, CONTEXT)
+
+    assert result.hold_reasons == (
+        f"The text/{subtype} part uses the unknown transfer encoding 'x-gzip64',"
+        " so its text cannot be read.",
+    )
+    assert delivered_texts(result) == [HELD_PLACEHOLDER + "\n"]
+
+
+@pytest.mark.parametrize("encoding", ["7BIT", "Quoted-Printable", "BASE64"])
+def test_known_transfer_encoding_in_any_case_is_read(encoding: str) -> None:
+    body = b"SGVsbG8=\r\n" if encoding == "BASE64" else b"Hello\r\n"
+    raw = raw_message(body, "text/plain; charset=utf-8", encoding=encoding)
+
+    result = clean_message(raw, CONTEXT)
+
+    assert result.hold_reasons == ()
+    assert delivered_texts(result) == ["Hello\n"]
 
 
 def test_invalid_bytes_for_charset_are_held() -> None:

@@ -500,6 +500,61 @@ def test_grid_reference_near_misses_stay(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        (
+            "Our DofE route starts at grid reference SD 897 633 and camps at"
+            " SD 912 658.",
+            "Our DofE route starts at grid reference SD 897 633 and camps at"
+            " SD 912 658.",
+        ),
+        (
+            "I live at grid ref SD 897 633, near the route of the hike.",
+            f"I live at grid ref {ADDRESS}, near the route of the hike.",
+        ),
+        (
+            "Checkpoint 2 is at SD 8975 6331 on the route.",
+            f"Checkpoint 2 is at {ADDRESS} on the route.",
+        ),
+        (
+            "Come to my place, SD 897 633, it's on the route.",
+            f"Come to my place, {ADDRESS}, it's on the route.",
+        ),
+    ],
+)
+def test_six_figure_route_point_stays_unless_home(text: str, expected: str) -> None:
+    # Six figures name a 100 m square: a checkpoint on a route, or a home.
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Sherlock Holmes lives at 221B Baker Street and Dr Watson narrates.",
+            "Sherlock Holmes lives at 221B Baker Street and Dr Watson narrates.",
+        ),
+        (
+            "Meet at 10 Park Road and Dr Smith will see you.",
+            f"Meet at {ADDRESS} and Dr Smith will see you.",
+        ),
+        (
+            "Get the bus (number 36, every 20 minutes), and walk past the"
+            " shops on Park Road.",
+            "Get the bus (number 36, every 20 minutes), and walk past the"
+            " shops on Park Road.",
+        ),
+        (
+            "my house (number 14) is on Acacia Avenue",
+            f"my house (number {ADDRESS}) is on {ADDRESS}",
+        ),
+    ],
+)
+def test_street_name_and_bus_number_in_brackets(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("filled.count.soap", ADDRESS),
         ("we are at filled.count.soap.", f"we are at {ADDRESS}."),
         ("(index.home.raft)", f"({ADDRESS})"),
@@ -1134,3 +1189,61 @@ def test_company_and_charity_numbers_stay(text: str) -> None:
 )
 def test_grid_reference_after_is_still_removed(text: str, expected: str) -> None:
     assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i live at 14 acacia", f"i live at {ADDRESS}"),
+        ("my address is 14 acacia lol", f"my address is {ADDRESS} lol"),
+        (
+            "I live at number 14.\n\nSchool was ok, we had maths and PE and I am"
+            " tired.\n\nStreet is Acacia Avenue.",
+            f"I live at number {ADDRESS}.\n\nSchool was ok, we had maths and PE"
+            f" and I am tired.\n\nStreet is {ADDRESS}.",
+        ),
+    ],
+)
+def test_home_cue_takes_lower_case_name_or_far_street(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I live at 12 now",
+        "i live on 3 floors",
+        "I live at 5 mins from school",
+        "We are number 14 in the league.\n\nSchool was ok.\n\nThe street party"
+        " is on Acacia Avenue.",
+    ],
+)
+def test_home_cue_near_misses_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("postcode ls six two ab", f"postcode {POSTCODE}"),
+        ("my postcode is lima sierra 6 2 alpha bravo", f"my postcode is {POSTCODE}"),
+        ("postcode: L-S-6 2-A-B", f"postcode: {POSTCODE}"),
+        ("my postcode is LS6, 2AB", f"my postcode is {POSTCODE}"),
+        ("L-S-6 2-A-B", POSTCODE),
+        ("L.S.6 2.A.B ok", f"{POSTCODE} ok"),
+    ],
+)
+def test_postcode_spelled_or_dashed_is_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the postcode lottery is a big win",
+        "postcode is on the form",
+        "I got a-b-c 1-2-3 in the quiz",
+    ],
+)
+def test_postcode_label_or_dashes_near_misses_stay(text: str) -> None:
+    assert deliver(text) == text

@@ -16,6 +16,18 @@ PREVIOUS_PHONE = (
     "The start of this message continues a phone number begun at the end "
     "of the sender's earlier messages to the same recipient."
 )
+REST_AFTER_REMOVAL = (
+    "This message may continue a phone number already removed from the "
+    "sender's earlier messages."
+)
+LONE_START = (
+    "The start of a mobile number was given alone, and the rest may follow in "
+    "another message."
+)
+SPREAD_PHONE = (
+    "Pieces of a phone number were spread over this message or the sender's "
+    "earlier messages."
+)
 
 
 def from_sam(cast: Cast, subject: str, text: str, html: str | None = None) -> bytes:
@@ -49,7 +61,7 @@ async def test_number_split_over_two_messages_is_removed(
     relay: Relay, sink: Sink, cast: Cast
 ) -> None:
     port = relay.config.smtp.listen.port
-    first = from_sam(cast, "Plans", "See you Tuesday, my number starts 07700\n")
+    first = from_sam(cast, "Plans", "See you Tuesday at 07700\n")
     await asyncio.to_thread(send, port, cast, first)
     await sink.wait_for(1)
     second = from_sam(
@@ -59,7 +71,7 @@ async def test_number_split_over_two_messages_is_removed(
     deliveries = await sink.wait_for(2)
 
     assert delivered_texts(deliveries[0].data) == {
-        "text/plain": "See you Tuesday, my number starts 07700\n"
+        "text/plain": "See you Tuesday at 07700\n"
     }
     texts = delivered_texts(deliveries[1].data)
     assert texts == {
@@ -90,7 +102,7 @@ async def test_split_after_html_only_message_removed(
         f"From: Sam Jones <sam@example.org>\r\nTo: {cast.alex}\r\n"
         "Subject: Plans\r\nMIME-Version: 1.0\r\n"
         "Content-Type: text/html; charset=utf-8\r\n\r\n"
-        "<p>See you Tuesday, my number starts <b>07700</b></p>\r\n"
+        "<p>See you Tuesday at <b>07700</b></p>\r\n"
     ).encode()
     await asyncio.to_thread(send, port, cast, first)
     await sink.wait_for(1)
@@ -103,6 +115,53 @@ async def test_split_after_html_only_message_removed(
     }
     findings = await relay.archive.findings(2)
     assert [f.detail for f in findings if f.kind == "split_detail"] == [PREVIOUS_PHONE]
+
+
+async def send_bodies(relay: Relay, sink: Sink, cast: Cast, bodies: list[str]) -> None:
+    port = relay.config.smtp.listen.port
+    for count, body in enumerate(bodies, start=1):
+        await asyncio.to_thread(send, port, cast, from_sam(cast, "Hi", body))
+        await sink.wait_for(count)
+
+
+async def split_details(relay: Relay, count: int) -> list[list[str]]:
+    details = []
+    for number in range(1, count + 1):
+        findings = await relay.archive.findings(number)
+        details.append([f.detail for f in findings if f.kind == "split_detail"])
+    return details
+
+
+async def test_lone_start_then_rest_are_removed(
+    relay: Relay, sink: Sink, cast: Cast
+) -> None:
+    bodies = ["my number starts 07700, rest later\n", "bit 2: 900123\n"]
+    await send_bodies(relay, sink, cast, bodies)
+
+    deliveries = await sink.wait_for(2)
+    texts = [delivered_texts(delivery.data)["text/plain"] for delivery in deliveries]
+    assert texts == [
+        "my number starts [phone number removed], rest later\n",
+        "bit 2: [phone number removed]\n",
+    ]
+    assert await split_details(relay, 2) == [[LONE_START], [REST_AFTER_REMOVAL]]
+
+
+async def test_start_after_earlier_rest_is_removed(
+    relay: Relay, sink: Sink, cast: Cast
+) -> None:
+    # The earlier rest cannot be taken back, so the start goes and the split
+    # is flagged.
+    bodies = ["the end of my mobile is 900456\n", "and it starts 07700\n"]
+    await send_bodies(relay, sink, cast, bodies)
+
+    deliveries = await sink.wait_for(2)
+    texts = [delivered_texts(delivery.data)["text/plain"] for delivery in deliveries]
+    assert texts == [
+        "the end of my mobile is 900456\n",
+        "and it starts [phone number removed]\n",
+    ]
+    assert await split_details(relay, 2) == [[], [SPREAD_PHONE]]
 
 
 async def test_previous_tail_is_empty_for_first_message(

@@ -1,0 +1,316 @@
+"""Pieces of a phone number or postcode spread over one message, or a few.
+
+A sender can give a mobile number in pieces that no filter reads as a
+number: "ends in 900123, starts with 07700", "my number starts 07700. I'm
+in year 9. It ends 900123.", or "0770", "0900" and "123" on lines of their
+own. Postcodes go the same way: "LS6 is the first bit and 2AB is the
+second". The text filters read a number or a postcode where it is written
+whole, and filters.junctions joins only the edges of the subject, the body
+and earlier messages, so such pieces reach the partner.
+
+This step runs on the delivered text, after every other step, so whole
+numbers are already placeholders. It collects the digit groups left in the
+subject and every text part, and the groups in the ends of the sender's
+earlier messages (`FilterContext.previous_tail`), and removes a group that
+starts a UK mobile ("07700") together with the groups that complete its
+eleven digits. A start of five or six digits counts alone, and a shorter
+one ("0770") only with a word about numbers nearby. A completing group
+from an earlier message cannot be taken back, so the pieces in this
+message are removed and the split is flagged for the safeguarding officer.
+A UK postcode in two pieces is treated the same way when a word such as
+"postcode" or "first bit" says that the pieces belong together.
+
+NOTE: only UK mobiles and UK postcodes are pieced together. A landline or
+a foreign number given in pieces still gets through, and so do pieces
+spread over more than the earlier messages' ends.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+
+from filters.base import FilterContext, Finding
+from filters.html import extract_text
+from filters.junctions import KIND as SPLIT_KIND
+from filters.junctions import SEVERITY as SPLIT_SEVERITY
+from filters.junctions import Joined
+from filters.mime import TextPart, iter_text_parts, map_text_parts
+from filters.postal import house_and_street_apart, is_uk_postcode
+
+log = logging.getLogger(__name__)
+
+PHONE_PLACEHOLDER = "[phone number removed]"
+POSTCODE_PLACEHOLDER = "[postcode removed]"
+ADDRESS_PLACEHOLDER = "[address removed]"
+
+# A group of 3 to 7 digits standing alone: not part of a longer number, a
+# decimal, a time, a date, a price, a percentage or a word.
+_DIGIT_GROUP = re.compile(r"(?<![\w.,:/£$€+#-])\d{3,7}(?![\w%:/]|[.,]\d|-\d)")
+_MOBILE_DIGITS = 11
+_MOBILE_START = "07"
+# A start this long is a phone number's start whatever the words around it.
+_MIN_UNCUED_START = 5
+# Words that tie short pieces to a phone number. The phrases read lower-case
+# text.
+_PHONE_CUES = re.compile(
+    r"\b(?:number|num|no|digits|mobile|mob|phone|cell|ring|call|text|txt"
+    r"|whatsapp|starts?|ends?|ending|begins?|rest|bit|bits|part|half|first"
+    r"|last|then)\b"
+)
+_CUE_WINDOW = 60
+# The rest of a number whose start an earlier message lost: a group of at
+# least this many digits near a word about numbers or at the top of a text.
+_MIN_REST_DIGITS = 5
+_TOP_CHARS = 20
+# How far apart, in characters, short pieces with no such word may stand.
+_MAX_UNCUED_SPREAD = 40
+
+# The two halves of a UK postcode, each alone: "LS6" and "2AB".
+_OUTWARD = re.compile(r"(?<![\w-])[A-Z]{1,2}[0-9][A-Z0-9]?(?![\w-])")
+_INWARD = re.compile(r"(?<![\w-])[0-9][ABD-HJLNP-UW-Z]{2}(?![\w-])")
+_POSTCODE_CUES = re.compile(
+    r"\b(?:post ?code|first (?:bit|half|part)|second (?:bit|half|part)"
+    r"|other half|the rest|start of|end of)\b"
+)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A piece of a detail to remove: its text, the detail's kind and why."""
+
+    text: str
+    kind: str
+    reason: str
+
+
+SPREAD_PHONE = (
+    "Pieces of a phone number were spread over this message or the sender's"
+    " earlier messages."
+)
+LONE_START = (
+    "The start of a mobile number was given alone, and the rest may follow in"
+    " another message."
+)
+REST_AFTER_REMOVAL = (
+    "This message may continue a phone number already removed from the"
+    " sender's earlier messages."
+)
+SPREAD_ADDRESS = (
+    "A house number and a street were given in this message and the sender's"
+    " earlier messages."
+)
+SPREAD_POSTCODE = (
+    "The two halves of a postcode were given apart in this message or the"
+    " sender's earlier messages."
+)
+
+
+def remove_pieces(joined: Joined, context: FilterContext) -> Joined:
+    """Replace the pieces of phone numbers and postcodes spread over the message."""
+    texts = [joined.subject, *(_visible_text(part) for part in _parts(joined))]
+    earlier = context.previous_tail
+    pieces = [
+        *find_phone_pieces(texts, earlier),
+        *find_postcode_pieces(texts, earlier),
+        *find_address_pieces(texts, earlier),
+    ]
+    if not pieces:
+        return joined
+
+    kinds = dict.fromkeys(piece.kind for piece in pieces)
+    reasons = dict.fromkeys(piece.reason for piece in pieces)
+    findings = [Finding(kind, "message") for kind in kinds]
+    findings.extend(
+        Finding(SPLIT_KIND, "message", detail=reason, severity=SPLIT_SEVERITY)
+        for reason in reasons
+    )
+    log.debug("removing %d pieces of split details", len(pieces))
+    subject = _replace_pieces(joined.subject, pieces)
+    body = map_text_parts(
+        joined.draft.body,
+        lambda part: replace(part, text=_replace_pieces(part.text, pieces)),
+    )
+    return replace(
+        joined,
+        subject=subject,
+        draft=replace(joined.draft, body=body),
+        findings=(*joined.findings, *findings),
+    )
+
+
+def find_phone_pieces(texts: list[str], earlier: str) -> list[Piece]:
+    """Return the digit groups of `texts` that together with others make a mobile.
+
+    Groups in `earlier` may complete a number, but only the groups of
+    `texts` are returned, because only they can still be removed.
+    """
+    own = [group for text in texts for group in _digit_groups(text)]
+    if not own:
+        return []
+    previous = list(_digit_groups(earlier))
+    own_digits = {group.digits for group in own}
+    found: dict[str, Piece] = {}
+    for start in [*own, *previous]:
+        if not start.digits.startswith(_MOBILE_START):
+            continue
+        rest = _completion(start, own, previous)
+        if rest is not None and _is_plausible(start, rest):
+            pieces = [group.digits for group in (start, *rest)]
+            reason = SPREAD_PHONE
+        elif _is_cued_start(start) and start.digits in own_digits:
+            # "my number starts 07700": the rest may come in a later message.
+            pieces = [start.digits]
+            reason = LONE_START
+        else:
+            continue
+        for digits in pieces:
+            if digits in own_digits:
+                found.setdefault(digits, Piece(digits, "phone", reason))
+    if PHONE_PLACEHOLDER in earlier:
+        # The earlier messages lost a number or its start already, so the
+        # rest of it may come now: "bit 2: 900123", or 900123 alone at the top.
+        for group in own:
+            if len(group.digits) >= _MIN_REST_DIGITS and (
+                _has_cue_near(group) or group.start <= _TOP_CHARS
+            ):
+                piece = Piece(group.digits, "phone", REST_AFTER_REMOVAL)
+                found.setdefault(group.digits, piece)
+    return list(found.values())
+
+
+def find_postcode_pieces(texts: list[str], earlier: str) -> list[Piece]:
+    """Return the outward and inward codes of `texts` that pair into a postcode."""
+    joined = "\n".join([*texts, earlier])
+    if not _POSTCODE_CUES.search(joined.lower()):
+        return []
+    own = "\n".join(texts)
+    outwards = {match.group() for match in _OUTWARD.finditer(joined)}
+    inwards = {match.group() for match in _INWARD.finditer(joined)}
+    own_words = set(own.split())
+    found: dict[str, Piece] = {}
+    for outward, inward in itertools.product(outwards, inwards):
+        if not is_uk_postcode(outward, inward):
+            continue
+        for half in (outward, inward):
+            if _is_word_of(half, own, own_words):
+                found[half] = Piece(half, "postcode", SPREAD_POSTCODE)
+    return list(found.values())
+
+
+def find_address_pieces(texts: list[str], earlier: str) -> list[Piece]:
+    """Return the house numbers and street names of `texts` that complete `earlier`.
+
+    "my house number is 14", then "and the street is Acacia Avenue": each
+    text is read after the earlier messages' ends, and what
+    filters.postal finds apart in the new text is returned.
+    """
+    if not earlier.strip():
+        return []
+    found: dict[str, Piece] = {}
+    for text in texts:
+        joined = f"{earlier}\n{text}"
+        offset = len(earlier) + 1
+        for start, end in house_and_street_apart(joined):
+            if start >= offset:
+                piece = joined[start:end]
+                found.setdefault(piece, Piece(piece, "street_address", SPREAD_ADDRESS))
+    return list(found.values())
+
+
+@dataclass(frozen=True)
+class _Group:
+    digits: str
+    start: int
+    text: str
+
+
+def _digit_groups(text: str) -> Iterator[_Group]:
+    for match in _DIGIT_GROUP.finditer(text):
+        yield _Group(match.group(), match.start(), text)
+
+
+def _is_plausible(start: _Group, rest: tuple[_Group, ...]) -> bool:
+    """Check that a start and its completion read as one number's pieces.
+
+    A start of five or six digits is one, and so is a shorter start with a
+    word about numbers near it. Without such a word, the pieces must stand
+    close together in one text: "0770", "0900" and "123" a line each.
+    """
+    if len(start.digits) >= _MIN_UNCUED_START or _has_cue_near(start):
+        return True
+    if any(group.text is not start.text for group in rest):
+        return False
+    offsets = [start.start, *(group.start for group in rest)]
+    return max(offsets) - min(offsets) <= _MAX_UNCUED_SPREAD
+
+
+def _is_cued_start(group: _Group) -> bool:
+    return len(group.digits) >= _MIN_UNCUED_START and _has_cue_near(group)
+
+
+def _has_cue_near(group: _Group) -> bool:
+    low = max(0, group.start - _CUE_WINDOW)
+    window = group.text[low : group.start + len(group.digits) + _CUE_WINDOW]
+    return _PHONE_CUES.search(window.lower()) is not None
+
+
+def _completion(
+    start: _Group, own: list[_Group], previous: list[_Group]
+) -> tuple[_Group, ...] | None:
+    """Return one or two other groups whose digits complete `start` to a mobile.
+
+    Single groups are tried before pairs, and at least one group of the new
+    message must take part.
+    """
+    needed = _MOBILE_DIGITS - len(start.digits)
+    others = [group for group in [*own, *previous] if group is not start]
+    own_ids = {id(group) for group in own}
+    for size in (1, 2):
+        for combination in itertools.combinations(others, size):
+            if sum(len(group.digits) for group in combination) != needed:
+                continue
+            involved = (start, *combination)
+            if not any(id(group) in own_ids for group in involved):
+                continue
+            if any(group.digits.startswith(_MOBILE_START) for group in combination):
+                continue
+            return combination
+    return None
+
+
+def _is_word_of(half: str, text: str, words: set[str]) -> bool:
+    if half in words:
+        return True
+    return re.search(rf"(?<![\w-]){re.escape(half)}(?![\w-])", text) is not None
+
+
+def _replace_pieces(text: str, pieces: Iterable[Piece]) -> str:
+    for piece in pieces:
+        pattern = _PIECE_PATTERNS[piece.kind]
+        placeholder = _PLACEHOLDERS[piece.kind]
+        text = re.sub(pattern.format(re.escape(piece.text)), placeholder, text)
+    return text
+
+
+_PIECE_PATTERNS = {
+    "phone": r"(?<![\w.,:/£$€+#-]){}(?![\w%:/]|[.,]\d|-\d)",
+    "postcode": r"(?<![\w-]){}(?![\w-])",
+    "street_address": r"(?<![\w-]){}(?![\w-])",
+}
+_PLACEHOLDERS = {
+    "phone": PHONE_PLACEHOLDER,
+    "postcode": POSTCODE_PLACEHOLDER,
+    "street_address": ADDRESS_PLACEHOLDER,
+}
+
+
+def _parts(joined: Joined) -> list[TextPart]:
+    return list(iter_text_parts(joined.draft.body))
+
+
+def _visible_text(part: TextPart) -> str:
+    return extract_text(part.text) if part.subtype == "html" else part.text

@@ -1,0 +1,185 @@
+"""Tests for pieces of phone numbers and postcodes spread over messages."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from email.message import EmailMessage
+
+import pytest
+
+from filters.base import FilterContext
+from filters.fragments import (
+    LONE_START,
+    REST_AFTER_REMOVAL,
+    SPREAD_ADDRESS,
+    SPREAD_PHONE,
+    SPREAD_POSTCODE,
+)
+from filters.pipeline import CleanMessage, clean_message
+
+PHONE = "[phone number removed]"
+POSTCODE = "[postcode removed]"
+ADDRESS = "[address removed]"
+
+
+def message(body: str, subject: str = "Hi", html: str | None = None) -> bytes:
+    sent = EmailMessage()
+    sent["From"] = "Sam Jones <sam@example.org>"
+    sent["To"] = "alex@example.com"
+    sent["Subject"] = subject
+    sent.set_content(body)
+    if html is not None:
+        sent.add_alternative(html, subtype="html")
+    return sent.as_bytes()
+
+
+def texts_of(result: CleanMessage) -> list[str]:
+    parsed = email.message_from_bytes(
+        result.content.as_bytes(), policy=email.policy.default
+    )
+    assert isinstance(parsed, EmailMessage)
+    return [
+        str(part.get_content()).replace("\r\n", "\n")
+        for part in parsed.walk()
+        if not part.is_multipart()
+    ]
+
+
+def split_details(result: CleanMessage) -> list[str]:
+    return [f.detail for f in result.findings if f.kind == "split_detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "ends in 900123, starts with 07700",
+            f"ends in {PHONE}, starts with {PHONE}",
+        ),
+        (
+            "my number starts 07700. I am in year 9 by the way. It ends 900123.",
+            f"my number starts {PHONE}. I am in year 9 by the way. It ends {PHONE}.",
+        ),
+        ("ok\n0770\nis\n0900\nand\n123", f"ok\n{PHONE}\nis\n{PHONE}\nand\n{PHONE}"),
+    ],
+)
+def test_pieces_in_one_body_are_removed(body: str, expected: str) -> None:
+    result = clean_message(message(body), FilterContext())
+
+    assert texts_of(result) == [expected + "\n"]
+    assert split_details(result) == [SPREAD_PHONE]
+
+
+def test_pieces_in_subject_and_body_are_removed() -> None:
+    # filters.junctions joins only the end of the subject to the start of
+    # the body, so the other order needs this step.
+    result = clean_message(
+        message("start: 07700", subject="the rest is 900123"), FilterContext()
+    )
+
+    assert result.subject == f"the rest is {PHONE}"
+    assert texts_of(result) == [f"start: {PHONE}\n"]
+
+
+def test_pieces_in_plain_and_html_parts_are_removed() -> None:
+    result = clean_message(
+        message("it ends 900123, it starts 07700", html="<p>900123, then 07700</p>"),
+        FilterContext(),
+    )
+
+    assert texts_of(result) == [
+        f"it ends {PHONE}, it starts {PHONE}\n",
+        f"<p>{PHONE}, then {PHONE}</p>\n",
+    ]
+
+
+def test_lone_start_with_number_word_is_removed() -> None:
+    result = clean_message(message("my number starts 07700"), FilterContext())
+
+    assert texts_of(result) == [f"my number starts {PHONE}\n"]
+    assert split_details(result) == [LONE_START]
+
+
+@pytest.mark.parametrize(
+    ("earlier", "body", "expected", "detail"),
+    [
+        ("bit 1: 07700", "bit 2: 900123", f"bit 2: {PHONE}", SPREAD_PHONE),
+        ("my number 077009", "then 00123", f"then {PHONE}", SPREAD_PHONE),
+        (f"my number starts {PHONE}", "900123", PHONE, REST_AFTER_REMOVAL),
+    ],
+)
+def test_rest_after_earlier_piece_is_removed(
+    earlier: str, body: str, expected: str, detail: str
+) -> None:
+    result = clean_message(message(body), FilterContext(previous_tail=earlier))
+
+    assert texts_of(result) == [expected + "\n"]
+    assert split_details(result) == [detail]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "LS6 is the first bit and 2AB is the second",
+            f"{POSTCODE} is the first bit and {POSTCODE} is the second",
+        ),
+        (
+            "2AB is the end of my postcode and LS6 the start",
+            f"{POSTCODE} is the end of my postcode and {POSTCODE} the start",
+        ),
+    ],
+)
+def test_postcode_halves_apart_are_removed(body: str, expected: str) -> None:
+    result = clean_message(message(body), FilterContext())
+
+    assert texts_of(result) == [expected + "\n"]
+    assert split_details(result) == [SPREAD_POSTCODE]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "The meeting is in room 0712 at 10:30, bring 3 copies.",
+        "Page 123 of 07700 results, 2026 and 4567",
+        "Order 12345 cost £077.50 and shipped 2026-12-05.",
+        "We scored 1200 points and 345 more on level 2.",
+        "The M1 is closed near junction 2AB of the plan.",
+    ],
+)
+def test_ordinary_numbers_and_codes_stay(body: str) -> None:
+    result = clean_message(message(body), FilterContext())
+
+    assert texts_of(result) == [body + "\n"]
+    assert split_details(result) == []
+
+
+@pytest.mark.parametrize(
+    ("earlier", "body", "expected"),
+    [
+        (
+            "my house number is 14",
+            "and the street is Acacia Avenue",
+            f"and the street is {ADDRESS}",
+        ),
+        ("I'm on Acacia Avenue", "number 14", f"number {ADDRESS}"),
+    ],
+)
+def test_house_and_street_over_messages_are_removed(
+    earlier: str, body: str, expected: str
+) -> None:
+    result = clean_message(message(body), FilterContext(previous_tail=earlier))
+
+    assert texts_of(result) == [expected + "\n"]
+    assert split_details(result) == [SPREAD_ADDRESS]
+
+
+def test_street_after_ranking_in_earlier_message_stays() -> None:
+    body = "See you at the shops on Park Road"
+    context = FilterContext(previous_tail="We came 14th in the league")
+
+    result = clean_message(message(body), context)
+
+    assert texts_of(result) == [body + "\n"]
+    assert split_details(result) == []
