@@ -40,11 +40,12 @@ _WORDLIST_PACKAGE = "better_profanity"
 _WORDLIST_FILE = "profanity_wordlist.txt"
 
 # Entries of better-profanity 0.7.0's list whose usual meaning in a mentoring
-# conversation is harmless: words people use about themselves, health, school
-# history and religion, everyday nouns and verbs, and people's names. Removing
-# them would mangle ordinary mail and tell a young person that "gay" is a
-# swear word. A programme that wants any of them removed lists it in
-# extra_offensive_words.
+# conversation is harmless: words people use about themselves ("I felt
+# stupid in maths"), health, school history and religion, everyday nouns
+# and verbs, and people's names. Removing them would mangle ordinary mail,
+# hide a disclosure from the partner ("dad came home drunk") and tell a young
+# person that "gay" is a swear word. A programme that wants any of them
+# removed lists it in extra_offensive_words.
 EVERYDAY_WORDS = frozenset(
     """
     gay gays lesbians queer queers transsexual
@@ -57,6 +58,7 @@ EVERYDAY_WORDS = frozenset(
     niggle oral organ pawn pot revue rum sandbar seaman seamen slope snatch
     strip stroke teat thrust unwed virgin wad weed whiz woody foobar
     hump nappy pasty pee vixen xx xxx
+    stupid ugly drunk hookah
     asanchez guido len paddy pollock wang yury
     """.split()  # noqa: SIM905 - a word list reads better as text
 )

@@ -187,7 +187,7 @@ def test_bitch_about_dog_breeding_stays(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("you stupid bitch", "you **** ****"),
+        ("you stupid bitch", "you stupid ****"),
         ("she's a bitch", "she's a ****"),
         ("son of a bitch", "****"),
         ("bitch please", "**** please"),
@@ -428,7 +428,7 @@ def test_second_meaning_in_its_context_stays(text: str) -> None:
         ("shag me", "**** me"),
         ("I'd shag her on the cliffs", "I'd **** her on the cliffs"),
         ("you ass", "you ****"),
-        ("stupid ass", "**** ****"),
+        ("stupid ass", "stupid ****"),
         ("you ass, said the donkey", "you ****, said the donkey"),
         ("your ass's head", "your ****'s head"),
         ("a dyke", "a ****"),
