@@ -889,7 +889,84 @@ class StreetAddressFilter:
                 text, lambda decoded: bool(_street_address_spans(decoded)), self.kind
             )
         )
+        spans.extend(
+            Span(start, end, self.kind) for start, end in _spaced_out_addresses(text)
+        )
         return spans
+
+
+# An address typed with a space after each character: "1 4 A c a c i a
+# A v e n u e", "14 A c a c i a Avenue". Each run of single characters is
+# joined, with a space where the case changes, where digits meet letters,
+# where two spaces stood, and before a street type that ends the run. Its
+# line is then searched again. _SPACED_OUT_GATE starts with a literal, so
+# re skips through ordinary text quickly.
+_SPACED_OUT_GATE = re.compile(r" [A-Za-z0-9] [A-Za-z0-9] [A-Za-z0-9] ")
+_SPACED_OUT_RUN = re.compile(
+    r"(?<![^\s])[A-Za-z0-9](?:[ ]{1,2}[A-Za-z0-9]){3,}(?![^\s,.;:!?])"
+)
+_LONGEST_TYPES_FIRST = sorted({kind.lower() for kind in _STREET_TYPES}, key=len)[::-1]
+_TYPE_AT_END = re.compile(rf"(?<=[a-z])(?=(?:{'|'.join(_LONGEST_TYPES_FIRST)})$)")
+
+
+def _spaced_out_addresses(text: str) -> Iterator[tuple[int, int]]:
+    if not _SPACED_OUT_GATE.search(f" {text} "):
+        return
+    for run in _SPACED_OUT_RUN.finditer(text):
+        line_start = text.rfind("\n", 0, run.start()) + 1
+        line_end = _line_end(text, run.end())
+        joined, origins = _joined_run(text, run.start(), run.end())
+        line = text[line_start : run.start()] + joined + text[run.end() : line_end]
+        offsets = [
+            *range(line_start, run.start()),
+            *origins,
+            *range(run.end(), line_end),
+        ]
+        first, last = (
+            len(text[line_start : run.start()]),
+            len(offsets) - (line_end - run.end()),
+        )
+        for span in _street_address_spans(line):
+            if span.start < last and first < span.end:
+                yield offsets[span.start], offsets[span.end - 1] + 1
+
+
+def _joined_run(text: str, start: int, end: int) -> tuple[str, list[int]]:
+    """Join a run of single characters, and return it with each character's offset."""
+    words: list[list[tuple[str, int]]] = [[]]
+    gap = False
+    for index in range(start, end):
+        char = text[index]
+        if char == " ":
+            gap = gap or text[index - 1] == " "
+            continue
+        previous = words[-1][-1][0] if words[-1] else ""
+        # Digits apart by two spaces still make one number: "1  4".
+        digits = previous.isdigit() and char.isdigit()
+        if previous and ((gap and not digits) or _starts_word(previous, char)):
+            words.append([])
+        words[-1].append((char, index))
+        gap = False
+    joined = ""
+    origins: list[int] = []
+    for word in filter(None, words):
+        letters = "".join(char for char, _ in word)
+        cut = _TYPE_AT_END.search(letters.lower())
+        pieces = [word] if cut is None else [word[: cut.start()], word[cut.start() :]]
+        for piece in pieces:
+            if joined:
+                joined += " "
+                origins.append(piece[0][1] - 1)
+            joined += "".join(char for char, _ in piece)
+            origins.extend(index for _, index in piece)
+    return joined, origins
+
+
+def _starts_word(previous: str, char: str) -> bool:
+    """Check for a new word at a change of case or between digits and letters."""
+    if previous.islower() and char.isupper():
+        return True
+    return previous.isdigit() != char.isdigit()
 
 
 def _street_address_spans(text: str) -> list[Span]:

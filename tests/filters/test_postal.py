@@ -1247,3 +1247,28 @@ def test_postcode_spelled_or_dashed_is_removed(text: str, expected: str) -> None
 )
 def test_postcode_label_or_dashes_near_misses_stay(text: str) -> None:
     assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14 A c a c i a Avenue", ADDRESS),
+        ("1 4 A c a c i a A v e n u e", ADDRESS),
+        ("1  4  A c a c i a  A v e n u e", ADDRESS),
+        ("i live at 1 4 a c a c i a a v e n u e", f"i live at {ADDRESS}"),
+    ],
+)
+def test_address_spaced_out_is_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A B C D E F G is the alphabet",
+        "the answers are a b c d a b in that order",
+        "Rows 1 2 3 4 are done, Park Road is next",
+    ],
+)
+def test_spaced_letters_without_address_stay(text: str) -> None:
+    assert deliver(text) == text
