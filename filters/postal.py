@@ -892,7 +892,23 @@ class StreetAddressFilter:
         spans.extend(
             Span(start, end, self.kind) for start, end in _spaced_out_addresses(text)
         )
+        if _SHOUTED_WORDS.search(text):
+            spans.extend(_street_address_spans(_shouted_as_title_case(text)))
         return spans
+
+
+# Words in capitals: "ACACIA AVENUE no 14", "14 ACACIA-AVENUE". The street
+# patterns expect a capital and small letters, so the text is searched
+# again with each word of capitals in title case and a hyphen between two
+# such words as a space. Both keep the text's length, so offsets hold.
+_SHOUTED_WORDS = re.compile(r"\b[A-Z]{3,}[ \-][A-Z]{2,}\b")
+_SHOUTED_WORD = re.compile(r"\b[A-Z]{2,}\b")
+_HYPHEN_BETWEEN_CAPITALS = re.compile(r"(?<=[A-Za-z])-(?=[A-Z])")
+
+
+def _shouted_as_title_case(text: str) -> str:
+    titled = _SHOUTED_WORD.sub(lambda word: word.group().capitalize(), text)
+    return _HYPHEN_BETWEEN_CAPITALS.sub(" ", titled)
 
 
 # An address typed with a space after each character: "1 4 A c a c i a

@@ -1272,3 +1272,23 @@ def test_address_spaced_out_is_removed(text: str, expected: str) -> None:
 )
 def test_spaced_letters_without_address_stay(text: str) -> None:
     assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ACACIA-AVENUE no 14", ADDRESS),
+        ("I LIVE AT 14 ACACIA AVENUE LEEDS", f"I LIVE AT {ADDRESS} LEEDS"),
+        ("14 ACACIA-AVENUE", ADDRESS),
+    ],
+)
+def test_address_in_capitals_is_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["OMG THE BBC NEWS ON PARK ROAD WAS GREAT", "WE CAME 14 IN THE LEAGUE"],
+)
+def test_capitals_without_address_stay(text: str) -> None:
+    assert deliver(text) == text
