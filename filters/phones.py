@@ -57,6 +57,8 @@ _CANDIDATE_DIGIT_OFFSETS = range(3)
 _LETTER_DIGITS = str.maketrans("OoIlZz", "001122")
 _LETTERS_FOR_DIGITS = "OoIlZz"
 # A run of digits and such letters, with no other letter next to it.
+# Another group of digits, perhaps with look-alike letters, right after a run.
+_GROUP_AFTER = re.compile(r"[ .\-]{1,2}[0-9OoIlZz]*[0-9]")
 _LETTER_DIGIT_RUN = re.compile(
     r"(?<![^\W\d_])[0-9OoIlZz]*[0-9][0-9OoIlZz]*(?![^\W\d_])"
 )
@@ -384,7 +386,8 @@ def _letters_as_digits(text: str) -> str:
 
     The result has the same length, so offsets found in it hold for `text`.
     A run must stand apart from other letters and be three characters long
-    or hold two real digits, which leaves "CO2", "O2", "1O" and "I2" alone.
+    or hold two real digits, which leaves "CO2", "O2", "1O" and "I2" alone,
+    unless another group of digits follows it, as in "O7 7OO 9OO l23".
     """
     if not _has_letter_by_digit(text) or not _LETTER_BY_DIGIT.search(text):
         # Most text has no such run, so a plain search first saves the
@@ -394,7 +397,11 @@ def _letters_as_digits(text: str) -> str:
     def digits(match: re.Match[str]) -> str:
         run = match.group()
         real_digits = sum(ch.isdigit() for ch in run)
-        if real_digits < 2 and len(run) < 3:
+        if (
+            real_digits < 2
+            and len(run) < 3
+            and not _GROUP_AFTER.match(text, match.end())
+        ):
             return run
         return run.translate(_LETTER_DIGITS)
 
@@ -1226,7 +1233,7 @@ _NUMBER_WORD = rf"(?:\d++(?![a-z])|\d++(?={_WORD_NOT_GLUED})|{_WORD_NOT_GLUED})"
 # "thousand". The pattern reads text from prefilter.fold_case:
 # without re.IGNORECASE, `re` checks the first letter of each word before
 # trying it, which makes the scan about three times as fast.
-_AND_AFTER_HUNDRED = r"(?:(?<=hundred)|(?<=thousand))[\s,]{1,3}and"
+_AND_AFTER_HUNDRED = r"(?:(?<=hundred)|(?<=thousand))[\s,]{1,3}(?:and|&)"
 _SPELLED_RUN = re.compile(
     rf"\b{_NUMBER_WORD}(?:(?:{_AND_AFTER_HUNDRED})?"
     rf"(?:[\s,\-]{{1,3}}|(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])){_NUMBER_WORD})*+"

@@ -1160,3 +1160,23 @@ def test_mobile_with_letters_between_groups_is_removed(
 )
 def test_codes_of_letters_and_digits_stay(text: str) -> None:
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "ring me: zero 77 double zero, 9 hundred & 1 2 3",
+            f"ring me: {REMOVED}",
+        ),
+        ("O7 7OO 9OO l23", REMOVED),
+    ],
+)
+def test_ampersand_or_short_lookalike_group_is_read(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+def test_short_lookalike_group_without_number_stays() -> None:
+    text = "O2 100 minutes and CO2 500 ppm"
+
+    assert clean(text).text == text
