@@ -100,8 +100,8 @@ REST_AFTER_REMOVAL = (
     " sender's earlier messages."
 )
 SPREAD_ADDRESS = (
-    "A house number and a street were given in this message and the sender's"
-    " earlier messages."
+    "A house number and a street were given apart, in the subject and the"
+    " body or in this message and the sender's earlier messages."
 )
 SPREAD_POSTCODE = (
     "The two halves of a postcode were given apart in this message or the"
@@ -205,14 +205,16 @@ def find_address_pieces(texts: list[str], earlier: str) -> list[Piece]:
     """Return the house numbers and street names of `texts` that complete `earlier`.
 
     "my house number is 14", then "and the street is Acacia Avenue": each
-    text is read after the earlier messages' ends, and what
-    filters.postal finds apart in the new text is returned.
+    body text is read after the earlier messages' ends and the subject
+    (`texts[0]`), and what filters.postal finds apart in the new subject or
+    body is returned.
     """
-    if not earlier.strip():
+    subject, *bodies = texts
+    if not (earlier.strip() or subject.strip()):
         return []
     found: dict[str, Piece] = {}
-    for text in texts:
-        joined = f"{earlier}\n{text}"
+    for text in bodies or [""]:
+        joined = f"{earlier}\n{subject}\n{text}"
         offset = len(earlier) + 1
         for start, end in house_and_street_apart(joined):
             if start >= offset:

@@ -183,3 +183,25 @@ def test_street_after_ranking_in_earlier_message_stays() -> None:
 
     assert texts_of(result) == [body + "\n"]
     assert split_details(result) == []
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "expected_subject", "expected_body"),
+    [
+        ("Acacia Avenue", "number 14", ADDRESS, f"number {ADDRESS}"),
+        (
+            "my house number is 14",
+            "Acacia Avenue",
+            f"my house number is {ADDRESS}",
+            ADDRESS,
+        ),
+    ],
+)
+def test_house_and_street_in_subject_and_body_are_removed(
+    subject: str, body: str, expected_subject: str, expected_body: str
+) -> None:
+    result = clean_message(message(body, subject=subject), FilterContext())
+
+    assert result.subject == expected_subject
+    assert texts_of(result) == [expected_body + "\n"]
+    assert split_details(result) == [SPREAD_ADDRESS]
