@@ -202,22 +202,24 @@ def find_postcode_pieces(texts: list[str], earlier: str) -> list[Piece]:
 
 
 def find_address_pieces(texts: list[str], earlier: str) -> list[Piece]:
-    """Return the house numbers and street names of `texts` that complete `earlier`.
+    """Return the house numbers and street names of `texts` given apart.
 
     "my house number is 14", then "and the street is Acacia Avenue": each
-    body text is read after the earlier messages' ends and the subject
-    (`texts[0]`), and what filters.postal finds apart in the new subject or
-    body is returned.
+    body text is read after the earlier messages' ends and after the
+    subject (`texts[0]`), and the subject after the earlier messages' ends.
+    What filters.postal finds apart in the subject or a body is returned.
     """
     subject, *bodies = texts
-    if not (earlier.strip() or subject.strip()):
-        return []
+    pairs = [(earlier, text, False) for text in [subject, *bodies]]
+    pairs.extend((subject, body, True) for body in bodies)
     found: dict[str, Piece] = {}
-    for text in bodies or [""]:
-        joined = f"{earlier}\n{subject}\n{text}"
-        offset = len(earlier) + 1
+    for before, after, before_is_new in pairs:
+        if not before.strip() or not after.strip():
+            continue
+        joined = f"{before}\n{after}"
+        first_new = 0 if before_is_new else len(before) + 1
         for start, end in house_and_street_apart(joined):
-            if start >= offset:
+            if start >= first_new:
                 piece = joined[start:end]
                 found.setdefault(piece, Piece(piece, "street_address", SPREAD_ADDRESS))
     return list(found.values())
