@@ -60,6 +60,8 @@ NOTICE_NAME = "file pasted as text"
 MIN_CODE_CHARS = 160
 MIN_CODE_LINE_CHARS = 16
 MIN_SIGNATURE_CHARS = 12
+# Characters typed in front of a file's code that the signature check skips.
+MAX_JUNK_CHARS = 8
 # Lines between two chunks of one run, such as "part 2:" or a blank line.
 MAX_JOINING_LINES = 2
 MAX_JOINING_LINE_CHARS = 24
@@ -285,6 +287,7 @@ def find_pasted_files(text: str) -> list[Span]:
     if words is not None:
         spans.extend(_code_runs(text))
         spans.extend(_code_tokens(text, words))
+        spans.extend(_groups_in_lines(text))
     blocks = _token_blocks(text)
     spans.extend(block.span for block in blocks if _is_file_block(text, block))
     return [_keep_line_break(text, span) for span in _widen_to_blocks(spans, blocks)]
@@ -345,6 +348,34 @@ def _is_code_word(word: str) -> bool:
     if run is not None and _DIGIT_OR_CAPITALS.search(run.group()):
         return True
     return len(word) >= MIN_CODE_LINE_CHARS and _is_ascii85_word(word)
+
+
+# Equal groups after other words on a line: "photo: iVBORw0K GgoAAAAN ...".
+# Whole lines of groups are runs of code lines. Lines of groups right after
+# such a line belong to the same file.
+_GROUPS_IN_LINE = re.compile(
+    r"(?<![^\s])(?:[A-Za-z0-9+/=_-]{4,17},?[ \t]+){3,}[A-Za-z0-9+/=_-]{1,17}"
+    r"(?![^\s])"
+)
+
+
+def _groups_in_lines(text: str) -> Iterator[Span]:
+    for match in _GROUPS_IN_LINE.finditer(text):
+        code = _joined_groups(match.group())
+        if code is None or not (
+            has_file_signature(code, junk=True)
+            or (len(code) >= MIN_CODE_CHARS and is_code(code))
+        ):
+            continue
+        end = match.end()
+        while True:
+            line_end = _line_end(text, end)
+            next_end = text.find("\n", line_end)
+            line = text[line_end : len(text) if next_end == -1 else next_end]
+            if line_end >= len(text) or _code_of_line(line) is None:
+                break
+            end = line_end + len(line)
+        yield match.start(), end
 
 
 def _merge(spans: list[Span]) -> list[Span]:
@@ -493,13 +524,18 @@ def _is_yenc_data(content: str) -> bool:
     )
 
 
-def has_file_signature(code: str) -> bool:
-    """Check whether `code` decodes to bytes that start like a known file."""
-    if len(code) < MIN_SIGNATURE_CHARS:
-        return False
+def has_file_signature(code: str, junk: bool = False) -> bool:
+    """Check whether `code` decodes to bytes that start like a known file.
+
+    With `junk`, up to MAX_JUNK_CHARS characters typed in front of the code
+    of one token ("abcd" + base64) are skipped, since the partner only has
+    to delete them. Blocks of lines find their first line by other means.
+    """
+    last_skip = min(MAX_JUNK_CHARS if junk else 0, len(code) - MIN_SIGNATURE_CHARS)
     return any(
         data.startswith(FILE_SIGNATURES) or data[4:8] == FTYP
-        for data in _decoded_heads(code[:48])
+        for skip in range(last_skip + 1)
+        for data in _decoded_heads(code[skip : skip + 48])
     )
 
 
@@ -848,6 +884,8 @@ def _code_tokens(text: str, words: set[str]) -> list[Span]:
 def _code_tokens_in_word(word: str) -> list[Span]:
     if len(word) >= MIN_CODE_CHARS and _is_ascii85_word(word):
         return [(0, len(word))]
+    if _is_base85(word) and has_file_signature(word, junk=True):
+        return [(0, len(word))]
     return [
         token.span()
         for token in _CODE_TOKEN.finditer(word)
@@ -871,7 +909,7 @@ def _is_ascii85_word(word: str) -> bool:
 
 
 def _is_file_token(token: str, before: str) -> bool:
-    if has_file_signature(token):
+    if has_file_signature(token, junk=True):
         return True
     if len(token) < MIN_CODE_CHARS or not is_code(token):
         return False

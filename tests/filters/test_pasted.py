@@ -650,3 +650,54 @@ def test_spaced_words_of_eight_letters_stay() -> None:
     prose = "Absolute business capacity daughter elements February\n" * 6
 
     assert strip_pasted_files(prose) == (prose, 0)
+
+
+# A small file after a label, or with characters typed in front of it
+
+TINY_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9"
+    "i18U1AAAAABJRU5ErkJggg=="
+)
+TINY_BASE64 = base64.b64encode(TINY_PNG).decode()
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        _grouped(TINY_BASE64, 8, " "),
+        _grouped(TINY_BASE64, 4, " "),
+        _grouped(TINY_BASE64, 8, "\t"),
+        _grouped(TINY_BASE64, 16, ", "),
+        _grouped(TINY_BASE64, 12, " "),
+        "abcd" + TINY_BASE64,
+        base64.b85encode(TINY_PNG).decode(),
+        base64.a85encode(TINY_PNG).decode(),
+    ],
+    ids=[
+        "groups of 8",
+        "groups of 4",
+        "tabs",
+        "commas",
+        "groups of 12",
+        "junk",
+        "base85",
+        "ascii85",
+    ],
+)
+def test_small_file_after_label_is_removed(pasted: str) -> None:
+    text, count = strip_pasted_files("photo: " + pasted + "\nthanks\n")
+
+    assert text == "photo: \nthanks\n"
+    assert count == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Meeting notes: done done done done, next week we go\n",
+        "I like cats, dogs, birds, fish, and more\n",
+        "Codes: AB12 CD34 EF56 GH78 are the lockers\n",
+    ],
+)
+def test_words_after_label_stay(text: str) -> None:
+    assert strip_pasted_files(text) == (text, 0)
