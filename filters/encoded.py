@@ -36,6 +36,10 @@ _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 # with its padding: a link path "net/MDc3MDA5MDAxMjM=" or a query "p=MDc3...".
 _PIECE = re.compile(r"[^/=]+=*")
 _CACHED_TOKENS = 256
+# Characters typed in front of a token that are skipped, and the shortest
+# rest of a token that is decoded after skipping them.
+MAX_JUNK_CHARS = 4
+_MIN_SKIPPED_TOKEN = 8
 
 
 def find_hidden(text: str, find: Callable[[str], list[Span]], kind: str) -> list[Span]:
@@ -59,14 +63,28 @@ def find_encoded(text: str, reveals: Callable[[str], bool], kind: str) -> list[S
     """
     spans = []
     for start, end in _candidate_tokens(text):
-        for piece_start, piece_end in _decodable_parts(text[start:end]):
+        parts = _decodable_parts(text[start:end])
+        # A token with pieces (a link path, a query) is read piece by piece,
+        # so skipping characters in front would take its prefix along.
+        read = _readings if len(parts) == 1 else decode_token
+        for piece_start, piece_end in parts:
             token = text[start + piece_start : start + piece_end]
-            if any(reveals(decoded) for decoded in decode_token(token)):
+            if any(reveals(decoded) for decoded in read(token)):
                 log.debug(
                     "removing a %s hidden in a %d-character token", kind, len(token)
                 )
                 spans.append(Span(start + piece_start, start + piece_end, kind))
     return spans
+
+
+def _readings(token: str) -> Iterator[str]:
+    """Yield what `token` decodes to, also without up to MAX_JUNK_CHARS in front.
+
+    "xxxxc2Ftal8wNA==" is base64 of a handle behind four typed letters,
+    which the partner only has to delete.
+    """
+    for skip in range(min(MAX_JUNK_CHARS, len(token) - _MIN_SKIPPED_TOKEN) + 1):
+        yield from decode_token(token[skip:])
 
 
 def _candidate_tokens(text: str) -> Iterator[tuple[int, int]]:

@@ -192,3 +192,21 @@ def test_find_encoded_gives_each_token_its_kind() -> None:
     spans = find_encoded(text, lambda decoded: decoded.isdigit(), "phone")
 
     assert [(span.start, span.end, span.kind) for span in spans] == [(2, 18, "phone")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"codes: xxxx{b64('samj_04 on snap')}", "codes: [contact link removed]"),
+        (f"yyyy{b64('LS6 2AB')}", "[postcode removed]"),
+        (f"zz{b64('07700900123')}", PHONE_REMOVED),
+    ],
+)
+def test_token_behind_typed_characters_is_removed(text: str, expected: str) -> None:
+    assert clean(text) == expected
+
+
+def test_ordinary_token_behind_typed_characters_stays() -> None:
+    text = f"hint: xyza{b64('Hello world')}"
+
+    assert clean(text) == text
