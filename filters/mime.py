@@ -18,6 +18,7 @@ import email
 import email.policy
 import email.utils
 import logging
+import re
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
@@ -274,7 +275,50 @@ def decode_part(part: Message) -> str:
         raise UndecodableText(
             f"The {part.get_content_type()} part contains binary data, not text."
         )
+    reason = _misdeclared_charset(text, data, label)
+    if reason is not None:
+        raise UndecodableText(f"The {part.get_content_type()} part {reason}")
     return text
+
+
+# Charsets of Latin script, in which English, Welsh and other European
+# writing is mostly ASCII. Bytes of another charset read through one of
+# them (EBCDIC cp500 read as ISO-8859-1) give mostly control characters,
+# signs and accented letters, which the filters cannot read but the
+# partner can decode back.
+_LATIN_CHARSETS = frozenset(
+    """
+    us-ascii ascii iso-8859-1 latin1 latin-1 iso-8859-15 windows-1252 cp1252
+    iso-8859-2 windows-1250 iso-8859-3 iso-8859-4 iso-8859-9 windows-1254
+    iso-8859-13 windows-1257 iso-8859-14 iso-8859-16
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_MIN_CHARS_TO_JUDGE = 40
+_MIN_ASCII_SHARE = 0.5
+# A UTF-7 shifted sequence: "+" and base64 up to an optional "-".
+_UTF7_SHIFT = re.compile(r"\+[A-Za-z0-9+/]{2,}-?")
+_MIN_UTF7_SHIFTS = 3
+
+
+def _misdeclared_charset(text: str, data: bytes, label: str) -> str | None:
+    """Return why `text` does not read as text in charset `label`, or None."""
+    name = label.strip().lower()
+    if name in _LATIN_CHARSETS and not text.isascii():
+        visible = [char for char in text if not char.isspace()]
+        ascii_chars = sum(char.isascii() and char.isprintable() for char in visible)
+        if (
+            len(visible) >= _MIN_CHARS_TO_JUDGE
+            and ascii_chars < len(visible) * _MIN_ASCII_SHARE
+        ):
+            return f"does not read as text in its declared charset {name[:40]!r}."
+    if "utf-7" not in name and len(_UTF7_SHIFT.findall(text)) >= _MIN_UTF7_SHIFTS:
+        try:
+            shifted = data.decode("utf-7")
+        except UnicodeError:
+            return None
+        if shifted != text:
+            return f"declares the charset {name[:40]!r} but holds UTF-7 text."
+    return None
 
 
 def decode_text(data: bytes, label: str) -> str:

@@ -258,6 +258,59 @@ def test_known_transfer_encoding_in_any_case_is_read(encoding: str) -> None:
     assert delivered_texts(result) == ["Hello\n"]
 
 
+SECRET = "ring 07700 900123, home 14 Acacia Avenue, Leeds LS6 2AB, snap samj_04"
+
+
+@pytest.mark.parametrize("codec", ["cp500", "cp037", "cp273"])
+def test_other_charset_under_latin_label_is_held(codec: str) -> None:
+    # EBCDIC read as ISO-8859-1 is unreadable to the filters, but the
+    # partner can encode it back and decode it as EBCDIC.
+    body = base64.encodebytes(SECRET.encode(codec))
+    raw = raw_message(body, "text/plain; charset=iso-8859-1", encoding="base64")
+
+    result = clean_message(raw, CONTEXT)
+
+    assert result.hold_reasons == (
+        "The text/plain part does not read as text in its declared charset"
+        " 'iso-8859-1'.",
+    )
+
+
+def test_utf7_under_ascii_label_is_held() -> None:
+    shifted = "".join(
+        "+" + base64.b64encode(char.encode("utf-16-be")).decode().rstrip("=") + "-"
+        for char in SECRET
+    )
+    raw = raw_message(shifted.encode() + b"\r\n", "text/plain; charset=us-ascii")
+
+    result = clean_message(raw, CONTEXT)
+
+    assert result.hold_reasons == (
+        "The text/plain part declares the charset 'us-ascii' but holds UTF-7 text.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "charset"),
+    [
+        (
+            "Dw i'n byw yng Nghymru. Café résumé naïve façade, diolch yn fawr!",
+            "latin-1",
+        ),
+        ("Ça été très agréable, à bientôt! Où est la bibliothèque?", "windows-1252"),
+        ("C++ is fun: a+b=c, 2+2=4, +44 is the UK code, +1 +2 +3", "us-ascii"),
+    ],
+)
+def test_latin_text_in_its_charset_is_read(text: str, charset: str) -> None:
+    body = base64.encodebytes(text.encode(charset))
+    raw = raw_message(body, f"text/plain; charset={charset}", encoding="base64")
+
+    result = clean_message(raw, CONTEXT)
+
+    assert result.hold_reasons == ()
+    assert delivered_texts(result) == [text + "\n"]
+
+
 def test_invalid_bytes_for_charset_are_held() -> None:
     raw = raw_message(b"\x81\x20\xff\xff\r\n", "text/plain; charset=shift_jis")
 
