@@ -299,6 +299,8 @@ def _candidate_numbers(text: str, region: str, kind: str) -> list[Span]:
         candidate = text[first:last]
         if _is_draw_of_small_numbers(candidate) or _is_list_of_values(candidate):
             continue
+        if "," in candidate and _is_list_of_scores(candidate):
+            continue
         for segment_start, segment_end in _segments_between_amounts(candidate):
             segment = candidate[segment_start:segment_end]
             for start, end in _numbers_in(segment, region):
@@ -588,8 +590,26 @@ def _looks_like_other_number(written: str, digits: int) -> bool:
         return True
     if ("," in written or "\n" in written) and _is_counted_list(written):
         return True
+    if "," in written and _is_list_of_scores(written):
+        return True
     compact = "".join(ch for ch in written if ch.isdigit())
     return digits == 13 and compact.startswith(("978", "979")) and "+" not in written
+
+
+def _is_list_of_scores(written: str) -> bool:
+    """Recognise "0, 7, 77, 0, 9, 0, 0, 12, 3": six or more values of one or two digits.
+
+    Digits that hide a phone number are all single ("0, 7, 7, 0, 0, ...")
+    or grouped as a number is read ("07, 700, 900, 123"). A mix of single
+    digits and two-digit values that do not start with "0" is a list of
+    scores or counts.
+    """
+    groups = _DIGIT_RUN.findall(written)
+    if len(groups) < _MIN_DRAW_VALUES or any(len(group) > 2 for group in groups):
+        return False
+    return any(len(group) == 1 for group in groups) and any(
+        len(group) == 2 and group[0] != "0" for group in groups
+    )
 
 
 def _is_counted_list(written: str) -> bool:
@@ -701,6 +721,9 @@ def _gap_separates_values(gap: str) -> bool:
 # The text between two digits of a number given a digit at a time: up to
 # four words, with spaces and commas around them.
 _FILLER_GAP = re.compile(r"[ ,]{1,3}(?:[^\W\d_]{1,12}[ ,]{1,3}){0,4}")
+# A number given a digit at a time repeats its few filler words ("then",
+# "and then"). More different words name the items of a list.
+_MAX_FILLER_WORDS = 2
 
 
 def _digit_by_digit_numbers(text: str, region: str, kind: str) -> list[Span]:
@@ -734,6 +757,7 @@ def _digit_by_digit_end(
     limit = _max_national_digits(region)
     has_filler = False
     has_single_digit = end - first == 1
+    fillers: set[str] = set()
     longest = None
     for previous, (start, end) in itertools.pairwise(runs[index:]):
         gap = text[previous[1] : start]
@@ -742,7 +766,12 @@ def _digit_by_digit_end(
         digits += text[start:end]
         if len(digits) > limit:
             break
-        has_filler = has_filler or bool(gap.strip(" ,"))
+        filler = gap.strip(" ,").lower()
+        fillers.add(filler)
+        if len(fillers - {""}) > _MAX_FILLER_WORDS:
+            # "Lavender 0, Vanilla 7, Sea salt 7, ...": a list of named counts.
+            break
+        has_filler = has_filler or bool(filler)
         has_single_digit = has_single_digit or end - start == 1
         if (
             has_filler

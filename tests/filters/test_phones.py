@@ -1180,3 +1180,16 @@ def test_short_lookalike_group_without_number_stays() -> None:
     text = "O2 100 minutes and CO2 500 ppm"
 
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Stock: Lavender 0, Vanilla 7, Sea salt 7, Fig 0, Rose 0, Gift set 9,"
+        " Mini 0, Wicks 0, Jars 12, Lids 3.",
+        "Your batting average this season: 43, 0, 7, 77, 0, 9, 0, 0, 12, 3.",
+        "Darts scores tonight: 0, 7, 77, 0, 90, 0, 12, 3.",
+    ],
+)
+def test_list_of_counts_or_scores_stays(text: str) -> None:
+    assert clean(text).text == text
