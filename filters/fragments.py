@@ -73,8 +73,7 @@ _MAX_UNCUED_SPREAD = 40
 _OUTWARD = re.compile(r"(?<![\w-])[A-Z]{1,2}[0-9][A-Z0-9]?(?![\w-])")
 _INWARD = re.compile(r"(?<![\w-])[0-9][ABD-HJLNP-UW-Z]{2}(?![\w-])")
 _POSTCODE_CUES = re.compile(
-    r"\b(?:post ?code|first (?:bit|half|part)|second (?:bit|half|part)"
-    r"|other half|the rest|start of|end of)\b"
+    r"\b(?:post ?code|(?:first|second|other|last) (?:bit|half|part))\b"
 )
 
 
@@ -183,11 +182,15 @@ def find_phone_pieces(texts: list[str], earlier: str) -> list[Piece]:
 
 
 def find_postcode_pieces(texts: list[str], earlier: str) -> list[Piece]:
-    """Return the outward and inward codes of `texts` that pair into a postcode."""
-    joined = "\n".join([*texts, earlier])
-    if not _POSTCODE_CUES.search(joined.lower()):
-        return []
+    """Return the outward and inward codes of `texts` that pair into a postcode.
+
+    A word such as "postcode" or "first bit" must stand in the new message,
+    because room and form codes ("M4", "9LB") pair by chance.
+    """
     own = "\n".join(texts)
+    if not _POSTCODE_CUES.search(own.lower()):
+        return []
+    joined = f"{own}\n{earlier}"
     outwards = {match.group() for match in _OUTWARD.finditer(joined)}
     inwards = {match.group() for match in _INWARD.finditer(joined)}
     own_words = set(own.split())

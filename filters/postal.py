@@ -1144,6 +1144,8 @@ def _starts_title(after: str) -> bool:
 def _reads_as_address(match: re.Match[str]) -> bool:
     if "\n" in match.group("name") and not _ends_wrapped_line(match):
         return False
+    if _names_a_thing(match):
+        return False
     words = match.group("name").split()
     street_type = match.group("type")
     title_case = _is_capitalised(street_type) and _is_title_case_name(words)
@@ -1159,6 +1161,31 @@ def _reads_as_address(match: re.Match[str]) -> bool:
     if not _is_lowercase_address(words, street_type) or _follows_determiner(match):
         return False
     return street_type not in _EVERYDAY_TYPES or _ends_address(match)
+
+
+# Nouns that a street name with a number describes rather than ends: "the
+# 36 Park Road bus", "12 Baker Street prints". "by" and a capitalised name
+# after it give a title and its author: "84 Charing Cross Road by Helene
+# Hanff".
+_NOUNS_AFTER_NAMED_THING = frozenset(
+    """
+    bus buses route routes service tram stop prints print candles candle
+    poster posters mugs mug cards card designs design range collection
+    edition album song single film movie book novel episode game level
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_BY_AUTHOR = re.compile(r"[ \t]+by[ \t]+[A-Z][a-z]")
+
+
+def _names_a_thing(match: re.Match[str]) -> bool:
+    """Check for a noun or an author after a street with a number, and no home cue."""
+    if _follows_home_cue(match.string, match.start()):
+        return False
+    rest = match.string[match.end() : match.end() + 30]
+    next_word = _FIRST_WORD.match(rest.lstrip(" \t"))
+    if next_word is not None and next_word.group() in _NOUNS_AFTER_NAMED_THING:
+        return True
+    return _BY_AUTHOR.match(rest) is not None
 
 
 def _is_lowercase_spelled_address(
@@ -2168,21 +2195,29 @@ def _addresses_in_joined_words(
         yield origins[span.start], origins[span.end - 1] + 1
 
 
-# Sherlock Holmes's address in the stories. It stays when a word of
-# _FICTION_CUES is on the same line, so a message about the books keeps
-# it. Anywhere else it is removed, because a participant could live at a
-# 221B on a Baker Street in any town.
-_FICTIONAL_ADDRESS = "221b baker street"
-_FICTION_CUES = ("sherlock", "holmes", "detective", "watson", "conan doyle")
+# Addresses from books, films and television, each with words of its
+# story. One stays when such a word is on the same line, so a message
+# about the story keeps it. Anywhere else it is removed, because a
+# participant could live at a 4 on a Privet Drive in any town.
+_FICTIONAL_ADDRESSES = {
+    "221b baker street": ("sherlock", "holmes", "detective", "watson", "conan doyle"),
+    "4 privet drive": ("harry potter", "dursley", "hogwarts", "rowling"),
+    "12 grimmauld place": ("harry potter", "sirius", "black", "order of the phoenix"),
+    "742 evergreen terrace": ("simpson", "homer", "bart"),
+    "62 west wallaby street": ("wallace", "gromit"),
+    "32 windsor gardens": ("paddington", "brown"),
+    "84 charing cross road": ("hanff", "book", "novel", "letters", "film"),
+}
 
 
 def _is_fictional_address(match: re.Match[str]) -> bool:
-    if " ".join(match.group().lower().split()) != _FICTIONAL_ADDRESS:
+    cues = _FICTIONAL_ADDRESSES.get(" ".join(match.group().lower().split()))
+    if cues is None:
         return False
     text = match.string
     line_start = text.rfind("\n", 0, match.start()) + 1
     line = fold_case(text)[line_start : _line_end(text, match.end())]
-    return any(cue in line for cue in _FICTION_CUES)
+    return any(cue in line for cue in cues)
 
 
 # "no. 14 acacia": "no." with its dot, a house number and a name of one

@@ -1292,3 +1292,30 @@ def test_address_in_capitals_is_removed(text: str, expected: str) -> None:
 )
 def test_capitals_without_address_stay(text: str) -> None:
     assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I get the 36 Park Road bus to school.",
+        "I sold 12 Baker Street prints and 5 Park Lane candles",
+        "Read 84 Charing Cross Road by Helene Hanff.",
+        "Harry Potter lived at 4 Privet Drive.",
+    ],
+)
+def test_street_naming_a_thing_or_story_stays(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "I live at 14 Acacia Avenue by Leeds Uni",
+            f"I live at {ADDRESS} by Leeds Uni",
+        ),
+        ("I live at 4 Privet Drive", f"I live at {ADDRESS}"),
+    ],
+)
+def test_home_at_named_street_is_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
