@@ -79,6 +79,11 @@ NAME_INTRODUCERS = frozenset(
     ms mr sir lady lord saint st called named
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+# Titles before a surname. A capitalised listed word after one is a
+# surname whatever the word: "Mrs Cumming", "Dr Butt".
+HONORIFICS = frozenset(
+    "mr mrs ms miss mx dr sir dame lady lord prof professor rev".split()  # noqa: SIM905
+)
 # Surnames that the list spells like an insult. Written with a capital
 # ("Hoare's Bank"), they are kept wherever they stand.
 SURNAMES = frozenset({"hoare"})
@@ -713,6 +718,8 @@ def _is_name(text: str, start: int, end: int, hits: set[str]) -> bool:
     word = text[start:end]
     if hits <= SURNAMES and word[:1].isupper():
         return True
+    if word.istitle() and _words_before(text, start)[1] in HONORIFICS:
+        return True  # "Mrs Cumming", "Mr Dick"
     if not hits <= NAME_WORDS | PLACE_WORDS or not word.istitle():
         return False
     if _has_capitalised_neighbour(text, start, end):

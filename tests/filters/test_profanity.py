@@ -492,3 +492,15 @@ def test_subject_reads_names_like_body() -> None:
 
     assert subject.text == "Literature: Fanny and Willy"
     assert clean("You and Fanny").text == "You and ****"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["My head of year is Mrs Cumming.", "Ask Dr. Cumming about it", "Mr Dick is here"],
+)
+def test_surname_after_title_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+def test_listed_word_without_title_is_starred() -> None:
+    assert clean("cumming soon").text == "**** soon"
