@@ -223,6 +223,8 @@ def _plain_addresses(
         domain = _trim_domain(match.group("domain"))
         if domain is None or domain.lower() == relay_domain:
             continue
+        if _is_scaled_image_name(domain):
+            continue
         start = _skip_leading_punctuation(text, match.start("local"), match)
         end = match.start("domain") + len(domain)
         end = _extend_over_query(text, end) if match.group("mailto") else end
@@ -345,6 +347,17 @@ def _skip_leading_punctuation(text: str, start: int, match: re.Match[str]) -> in
 
 def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
+
+
+# The "@2x" of an image drawn for high-density screens: "logo@2x.png".
+_SCALED_IMAGE = re.compile(
+    r"[1-4](?:\.5)?x\.(?:png|jpe?g|gif|svg|webp|avif|tiff?|bmp|ico|heic)",
+    re.IGNORECASE,
+)
+
+
+def _is_scaled_image_name(domain: str) -> bool:
+    return _SCALED_IMAGE.fullmatch(domain) is not None
 
 
 def _trim_domain(domain: str) -> str | None:

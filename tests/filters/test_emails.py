@@ -659,3 +659,11 @@ def test_address_before_glued_digits_is_removed(text: str, expected: str) -> Non
 def test_address_before_glued_word_is_removed(text: str, expected: str) -> None:
     # Two encoded words or form fields joined glue the next word to the TLD.
     assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I made logo@2x.png for the website.", "icon@3x.jpg and hero@1.5x.webp"],
+)
+def test_scaled_image_name_stays(text: str) -> None:
+    assert clean(text).text == text
