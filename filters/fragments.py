@@ -66,6 +66,12 @@ _CUE_WINDOW = 60
 # least this many digits near a word about numbers or at the top of a text.
 _MIN_REST_DIGITS = 5
 _TOP_CHARS = 20
+# The farthest, in characters, that a piece may stand from a start in the
+# same text, the most groups tried with one start and the most starts
+# tried, which bound the pairs tried in a long table of numbers.
+_MAX_PIECE_DISTANCE = 400
+_MAX_PARTNERS = 40
+_MAX_STARTS = 20
 # How far apart, in characters, short pieces with no such word may stand.
 _MAX_UNCUED_SPREAD = 40
 
@@ -153,9 +159,8 @@ def find_phone_pieces(texts: list[str], earlier: str) -> list[Piece]:
     previous = list(_digit_groups(earlier))
     own_digits = {group.digits for group in own}
     found: dict[str, Piece] = {}
-    for start in [*own, *previous]:
-        if not start.digits.startswith(_MOBILE_START):
-            continue
+    starts = [g for g in [*own, *previous] if g.digits.startswith(_MOBILE_START)]
+    for start in starts[:_MAX_STARTS]:
         rest = _completion(start, own, previous)
         if rest is not None and _is_plausible(start, rest):
             pieces = [group.digits for group in (start, *rest)]
@@ -274,7 +279,11 @@ def _completion(
     message must take part.
     """
     needed = _MOBILE_DIGITS - len(start.digits)
-    others = [group for group in [*own, *previous] if group is not start]
+    others = [
+        group
+        for group in [*own, *previous]
+        if group is not start and _is_near(start, group)
+    ][:_MAX_PARTNERS]
     own_ids = {id(group) for group in own}
     for size in (1, 2):
         for combination in itertools.combinations(others, size):
@@ -287,6 +296,16 @@ def _completion(
                 continue
             return combination
     return None
+
+
+def _is_near(start: _Group, group: _Group) -> bool:
+    """Check that `group` stands within reach of `start`, or in another text.
+
+    A long table of numbers would otherwise give pairs to try without end.
+    """
+    if group.text is not start.text:
+        return True
+    return abs(group.start - start.start) <= _MAX_PIECE_DISTANCE
 
 
 def _is_word_of(half: str, text: str, words: set[str]) -> bool:
