@@ -635,8 +635,58 @@ def _has_digit(word: str) -> bool:
     return any(char.isdigit() for char in word)
 
 
+# A UK postcode in capitals cut into short chunks by any separators that
+# are not letters, digits or line breaks: "LS6 - 2AB", "LS6 / 2AB", "LS6 ...
+# 2AB", "LS 6 2 AB", "LS6 🏡 2AB". The chunks are joined and must spell a
+# postcode of a real area. Lower-case chunks count only after a postcode
+# label (see _labelled_postcodes), because words such as "m1 ok" are
+# common.
+_CHUNKED_POSTCODE = re.compile(
+    r"(?<![\w])[A-Z0-9]{1,4}(?:[^\w\n]{1,6}[A-Z0-9]{1,4}){1,5}(?![\w])"
+)
+# Where such a postcode may start: up to 10 characters before a digit.
+_CHUNK_LOOKBACK = 10
+
+
+def _chunked_postcodes(text: str, runs: Runs) -> Offsets:
+    starts = sorted(
+        {
+            start
+            for digit_start, _ in runs
+            for start in range(max(0, digit_start - _CHUNK_LOOKBACK), digit_start + 1)
+            if text[start].isupper() or text[start].isdigit()
+        }
+    )
+    found_to = -1
+    for match in matches_at(_CHUNKED_POSTCODE, text, starts):
+        if match.start() < found_to:
+            continue
+        span = _postcode_in_chunks(match)
+        if span is not None:
+            found_to = span[1]
+            yield span
+
+
+def _postcode_in_chunks(match: re.Match[str]) -> tuple[int, int] | None:
+    """Return the span of the chunks of `match` that spell a UK postcode, if any."""
+    chunks = list(re.finditer(r"[A-Z0-9]+", match.group()))
+    for first in range(len(chunks)):
+        compact = ""
+        for last in range(first, len(chunks)):
+            compact += chunks[last].group()
+            if len(compact) > len("AA9A9AA"):
+                break
+            if last > first and _COMPACT_UK_POSTCODE.fullmatch(compact):
+                outward, inward = compact[:-3], compact[-3:]
+                if _is_uk_postcode(outward, inward):
+                    base = match.start()
+                    return base + chunks[first].start(), base + chunks[last].end()
+    return None
+
+
 _POSTCODE_FINDERS = (
     _labelled_postcodes,
+    _chunked_postcodes,
     _uk_postcodes,
     _lookalike_postcodes,
     _spaced_postcodes,

@@ -1319,3 +1319,24 @@ def test_street_naming_a_thing_or_story_stays(text: str) -> None:
 )
 def test_home_at_named_street_is_removed(text: str, expected: str) -> None:
     assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("LS6 - 2AB", POSTCODE),
+        ("LS6 / 2AB", POSTCODE),
+        ("LS6 ... 2AB ok", f"{POSTCODE} ok"),
+        ("LS6 \U0001f3e1 2AB", POSTCODE),
+        ("its LS 6 2 AB", f"its {POSTCODE}"),
+    ],
+)
+def test_postcode_cut_into_chunks_is_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["Page 2 of 3 AB tests", "Y9 - 2ND term", "A4 - 3DS", "Form 10B - 2 AB"]
+)
+def test_chunks_that_spell_no_postcode_stay(text: str) -> None:
+    assert deliver(text) == text
