@@ -1620,7 +1620,38 @@ def _split_mobile_groups(
         else:
             spans.append(Span(first[0], first[1], kind))
             spans.append(Span(last[0], last[1], kind))
+    spans.extend(_three_spelled_groups(groups, text, region, kind))
     return spans
+
+
+def _three_spelled_groups(
+    groups: list[tuple[int, int, str]], text: str, region: str, kind: str
+) -> list[Span]:
+    """Find a mobile spelled in three groups across sentence ends.
+
+    "zero seven seven zero zero. nine zero zero. one two three." has no
+    pair of groups that makes the number, but its three groups do.
+    """
+    spans = []
+    for first, middle, last in zip(groups, groups[1:], groups[2:], strict=False):
+        digits = first[2] + middle[2] + last[2]
+        if not digits.startswith("07") or len(digits) != _UK_MOBILE_DIGITS:
+            continue
+        gaps = (text[first[1] : middle[0]], text[middle[1] : last[0]])
+        if any(
+            len(gap) > _MAX_SENTENCE_GAP or "\x00" in gap or _has_digit(gap)
+            for gap in gaps
+        ):
+            continue
+        if _is_mobile_with_trunk_prefix(digits, region):
+            spans.extend(
+                Span(group[0], group[1], kind) for group in (first, middle, last)
+            )
+    return spans
+
+
+def _has_digit(text: str) -> bool:
+    return any(char.isdigit() for char in text)
 
 
 # A request to read a number without the letters mixed into it:
@@ -1631,6 +1662,7 @@ _IGNORE_LETTERS = re.compile(
     r"\s+(?:all\s+)?(?:the\s+)?letters\b"
 )
 _UK_MOBILE = re.compile(r"(?:0|\+44)7[1-9]\d{8}")
+_UK_MOBILE_DIGITS = 11
 _LETTERED_NUMBER = re.compile(
     r"(?<![\w+])\+?\d+(?:[ .\-]?[a-z]{1,3}[ .\-]?\d+)+(?![\w])"
 )

@@ -1193,3 +1193,28 @@ def test_short_lookalike_group_without_number_stays() -> None:
 )
 def test_list_of_counts_or_scores_stays(text: str) -> None:
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "zero seven seven zero zero. nine zero zero. one two three.",
+            f"{REMOVED}. {REMOVED}. {REMOVED}.",
+        ),
+        (
+            "zero, seven, seven, zero, zero... nine, zero, zero... one, two, three",
+            f"{REMOVED}... {REMOVED}... {REMOVED}",
+        ),
+    ],
+)
+def test_mobile_spelled_in_three_sentences_is_removed(
+    text: str, expected: str
+) -> None:
+    assert clean(text).text == expected
+
+
+def test_three_spelled_groups_that_make_no_mobile_stay() -> None:
+    text = "one two three. four five six. seven eight nine."
+
+    assert clean(text).text == text
