@@ -1637,6 +1637,14 @@ def _three_spelled_groups(
         digits = first[2] + middle[2] + last[2]
         if not digits.startswith("07") or len(digits) != _UK_MOBILE_DIGITS:
             continue
+        # Digit groups alone are other filters' to judge ("locker 07700, bus
+        # 900, house 123"); spelled groups show the intent.
+        spelled = sum(
+            any(char.isalpha() for char in text[group[0] : group[1]])
+            for group in (first, middle, last)
+        )
+        if spelled < _MIN_SPELLED_GROUPS:
+            continue
         gaps = (text[first[1] : middle[0]], text[middle[1] : last[0]])
         if any(
             len(gap) > _MAX_SENTENCE_GAP or "\x00" in gap or _has_digit(gap)
@@ -1663,6 +1671,7 @@ _IGNORE_LETTERS = re.compile(
 )
 _UK_MOBILE = re.compile(r"(?:0|\+44)7[1-9]\d{8}")
 _UK_MOBILE_DIGITS = 11
+_MIN_SPELLED_GROUPS = 2
 _LETTERED_NUMBER = re.compile(
     r"(?<![\w+])\+?\d+(?:[ .\-]?[a-z]{1,3}[ .\-]?\d+)+(?![\w])"
 )
