@@ -194,6 +194,7 @@ def _written_numbers(text: str, region: str, kind: str) -> list[Span]:
         spans.extend(_glued_clear_numbers(digits, region, kind))
     spans.extend(_numbers_split_at_sentences(digits, region, kind))
     spans.extend(_numbers_with_letters_between(digits, region, kind))
+    spans.extend(_filled_mobiles(text, kind))
     spans.extend(_spelled_numbers(text, region, kind))
     spans.extend(_morse_numbers(text, region, kind))
     spans.extend(_cued_numbers(digits, kind))
@@ -1672,6 +1673,9 @@ _IGNORE_LETTERS = re.compile(
 _UK_MOBILE = re.compile(r"(?:0|\+44)7[1-9]\d{8}")
 _UK_MOBILE_DIGITS = 11
 _MIN_SPELLED_GROUPS = 2
+_FILLED_NUMBER = re.compile(
+    r"(?<![\w+])\+?\d+(?:(?:[ .\-]?[a-z]{1,10}[ .\-]?|[ .\-])\d+)+(?![\w])"
+)
 _LETTERED_NUMBER = re.compile(
     r"(?<![\w+])\+?\d+(?:[ .\-]?[a-z]{1,3}[ .\-]?\d+)+(?![\w])"
 )
@@ -1693,6 +1697,22 @@ def _numbers_with_letters_between(text: str, region: str, kind: str) -> list[Spa
     for match in _LETTERED_NUMBER.finditer(folded):
         digits = "".join(ch for ch in match.group() if ch.isdigit() or ch == "+")
         if _UK_MOBILE.fullmatch(digits) or (asked and _is_phone_number(digits, region)):
+            spans.append(Span(match.start(), match.end(), kind))
+    return spans
+
+
+def _filled_mobiles(text: str, kind: str) -> list[Span]:
+    """Find a UK mobile's exact digits with filler words inside: "077banana00 900".
+
+    It reads the text as written, because look-alike letters in the filler
+    ("zz") would otherwise turn into digits.
+    """
+    if not any(text[end : end + 1].isalpha() for _, end in fast_digit_runs(text)):
+        return []
+    spans = []
+    for match in _FILLED_NUMBER.finditer(fold_case(text)):
+        digits = "".join(ch for ch in match.group() if ch.isdigit() or ch == "+")
+        if _UK_MOBILE.fullmatch(digits):
             spans.append(Span(match.start(), match.end(), kind))
     return spans
 

@@ -1218,3 +1218,7 @@ def test_three_spelled_groups_that_make_no_mobile_stay() -> None:
     text = "one two three. four five six. seven eight nine."
 
     assert clean(text).text == text
+
+
+def test_mobile_with_filler_words_inside_groups_is_removed() -> None:
+    assert clean("077banana00 900zz123").text == REMOVED
