@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, pairwise
 
@@ -942,6 +943,9 @@ class StreetAddressFilter:
         spans.extend(
             Span(start, end, self.kind) for start, end in _spaced_out_addresses(text)
         )
+        spans.extend(
+            Span(start, end, self.kind) for start, end in _squeezed_addresses(text)
+        )
         if _SHOUTED_WORDS.search(text):
             spans.extend(_street_address_spans(_shouted_as_title_case(text)))
         return spans
@@ -973,6 +977,46 @@ _SPACED_OUT_RUN = re.compile(
 )
 _LONGEST_TYPES_FIRST = sorted({kind.lower() for kind in _STREET_TYPES}, key=len)[::-1]
 _TYPE_AT_END = re.compile(rf"(?<=[a-z])(?=(?:{'|'.join(_LONGEST_TYPES_FIRST)})$)")
+
+
+# A house number and a street with signs or emoji between them, or glued
+# together: "14 ... Acacia Avenue", "14 🏠 Acacia Avenue", "fourteen,
+# acacia avenue", "14AcaciaAvenue" (zero-width spaces between the words,
+# which the normalised view drops).
+_TYPE_WORDS = "|".join(_LONGEST_TYPES_FIRST)
+_PUNCTUATED_ADDRESS = re.compile(
+    rf"(?<![\w£$€.])(?:[0-9]{{1,4}}[A-Za-z]?|{_NUMBER_WORD})"
+    r"(?P<gap>[^\w\n]{1,6})"
+    r"(?:[A-Za-z][a-z'\u2019-]+[ \t]+){1,3}"
+    rf"(?i:{_TYPE_WORDS})(?![\w])"
+)
+_GLUED_ADDRESS = re.compile(
+    r"(?<![\w£$€.])[0-9]{1,4}(?:[A-Z][a-z'\u2019-]+){1,3}"
+    rf"(?:{'|'.join(kind.title() for kind in _LONGEST_TYPES_FIRST)})(?![a-z])"
+)
+
+
+def _squeezed_addresses(text: str) -> Iterator[tuple[int, int]]:
+    for match in _PUNCTUATED_ADDRESS.finditer(text):
+        gap = match["gap"].strip(" \t")
+        # Spaces, and a comma after digits, are the main patterns' to judge.
+        # A hyphen ("two-way street"), a full stop or a bracket ends a
+        # phrase, so only symbols, emoji and an ellipsis count.
+        spelled = match.group()[0].isalpha()
+        squeezed = _is_symbol_gap(gap) or (gap == "," and spelled)
+        if squeezed and _ends_address(match):
+            yield match.span()
+    for match in _GLUED_ADDRESS.finditer(text):
+        yield match.span()
+
+
+def _is_symbol_gap(gap: str) -> bool:
+    """Check for an ellipsis, or symbols and emoji only, between number and street."""
+    if gap in ("..", "...", "\u2026"):
+        return True
+    return gap != "" and all(
+        unicodedata.category(char)[0] == "S" or char in "\ufe0f\u200d" for char in gap
+    )
 
 
 def _spaced_out_addresses(text: str) -> Iterator[tuple[int, int]]:

@@ -1340,3 +1340,30 @@ def test_postcode_cut_into_chunks_is_removed(text: str, expected: str) -> None:
 )
 def test_chunks_that_spell_no_postcode_stay(text: str) -> None:
     assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14 ... Acacia Avenue", ADDRESS),
+        ("14 \U0001f3e0 Acacia Avenue", ADDRESS),
+        ("fourteen, acacia avenue, leeds", f"{ADDRESS}, leeds"),
+        ("14\u200bAcacia\u200bAvenue", ADDRESS),
+    ],
+)
+def test_address_with_signs_between_or_glued_is_removed(
+    text: str, expected: str
+) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's a two-way street, so listen as well as talk.",
+        "We won 3 - Park Road lost",
+        "Chapter 14: Station Road is a poem",
+    ],
+)
+def test_number_and_street_across_phrases_stay(text: str) -> None:
+    assert deliver(text) == text
