@@ -78,8 +78,11 @@ _MAX_UNCUED_SPREAD = 40
 # The two halves of a UK postcode, each alone: "LS6" and "2AB".
 _OUTWARD = re.compile(r"(?<![\w-])[A-Z]{1,2}[0-9][A-Z0-9]?(?![\w-])")
 _INWARD = re.compile(r"(?<![\w-])[0-9][ABD-HJLNP-UW-Z]{2}(?![\w-])")
+# A text this short that holds half a postcode is a note, not a timetable.
+SHORT_NOTE_CHARS = 40
 _POSTCODE_CUES = re.compile(
-    r"\b(?:post ?code|(?:first|second|other|last) (?:bit|half|part))\b"
+    r"\b(?:post ?code"
+    r"|(?:first|second|other|last|start|end|beginning) (?:bit|half|part))\b"
 )
 
 
@@ -189,24 +192,44 @@ def find_phone_pieces(texts: list[str], earlier: str) -> list[Piece]:
 def find_postcode_pieces(texts: list[str], earlier: str) -> list[Piece]:
     """Return the outward and inward codes of `texts` that pair into a postcode.
 
-    A word such as "postcode" or "first bit" must stand in the new message,
-    because room and form codes ("M4", "9LB") pair by chance.
+    Room and form codes ("M4", "9LB") pair by chance, so the halves count
+    when the new message has a word such as "postcode" or "first bit", or
+    when each half is all of its text (a subject "2AB" over a body "LS6"),
+    or when the earlier messages have the word and every text that holds a
+    half is a short note (SHORT_NOTE_CHARS).
     """
     own = "\n".join(texts)
-    if not _POSTCODE_CUES.search(own.lower()):
-        return []
+    cued_here = _POSTCODE_CUES.search(own.lower()) is not None
+    cued_before = _POSTCODE_CUES.search(earlier.lower()) is not None
     joined = f"{own}\n{earlier}"
     outwards = {match.group() for match in _OUTWARD.finditer(joined)}
     inwards = {match.group() for match in _INWARD.finditer(joined)}
-    own_words = set(own.split())
     found: dict[str, Piece] = {}
     for outward, inward in itertools.product(outwards, inwards):
         if not is_uk_postcode(outward, inward):
             continue
-        for half in (outward, inward):
-            if _is_word_of(half, own, own_words):
+        halves = [half for half in (outward, inward) if _holders(half, texts)]
+        if not halves:
+            continue
+        short = all(
+            len(text.strip()) <= SHORT_NOTE_CHARS
+            for half in halves
+            for text in _holders(half, texts)
+        )
+        # A subject "2AB" over a body "LS6": each half is all its text.
+        bare = len(halves) == 2 and all(
+            text.strip() == half for half in halves for text in _holders(half, texts)
+        )
+        if cued_here or bare or (short and cued_before):
+            for half in halves:
                 found[half] = Piece(half, "postcode", SPREAD_POSTCODE)
     return list(found.values())
+
+
+def _holders(half: str, texts: list[str]) -> list[str]:
+    """Return the texts in which `half` stands as a word of its own."""
+    pattern = re.compile(rf"(?<![\w-]){re.escape(half)}(?![\w-])")
+    return [text for text in texts if pattern.search(text)]
 
 
 def find_address_pieces(texts: list[str], earlier: str) -> list[Piece]:

@@ -205,3 +205,42 @@ def test_house_and_street_in_subject_and_body_are_removed(
     assert result.subject == expected_subject
     assert texts_of(result) == [expected_body + "\n"]
     assert split_details(result) == [SPREAD_ADDRESS]
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "earlier", "expected_subject", "expected_body"),
+    [
+        ("2AB", "LS6", "", POSTCODE, POSTCODE),
+        ("hey", "start LS6", "end bit 2AB", "hey", f"start {POSTCODE}"),
+    ],
+)
+def test_bare_or_cued_postcode_halves_are_removed(
+    subject: str, body: str, earlier: str, expected_subject: str, expected_body: str
+) -> None:
+    context = FilterContext(previous_tail=earlier)
+
+    result = clean_message(message(body, subject=subject), context)
+
+    assert result.subject == expected_subject
+    assert texts_of(result) == [expected_body + "\n"]
+    assert split_details(result) == [SPREAD_POSTCODE]
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "earlier"),
+    [
+        ("Form 9LB", "Room M4", ""),
+        (
+            "hi",
+            "Maths is in M4 then we have form in 9LB, the SW1 trip is on Friday.",
+            "the end bit of the trip",
+        ),
+    ],
+)
+def test_room_and_form_codes_stay(subject: str, body: str, earlier: str) -> None:
+    context = FilterContext(previous_tail=earlier)
+
+    result = clean_message(message(body, subject=subject), context)
+
+    assert result.subject == subject
+    assert texts_of(result) == [body + "\n"]
