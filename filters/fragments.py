@@ -39,6 +39,7 @@ from filters.junctions import KIND as SPLIT_KIND
 from filters.junctions import SEVERITY as SPLIT_SEVERITY
 from filters.junctions import Joined
 from filters.mime import TextPart, iter_text_parts, map_text_parts
+from filters.phones import spelled_digit_runs
 from filters.postal import house_and_street_apart, is_uk_postcode
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ ADDRESS_PLACEHOLDER = "[address removed]"
 # A group of 3 to 7 digits standing alone: not part of a longer number, a
 # decimal, a time, a date, a price, a percentage or a word.
 _DIGIT_GROUP = re.compile(r"(?<![\w.,:/£$€+#-])\d{3,7}(?![\w%:/]|[.,]\d|-\d)")
+_MIN_GROUP_DIGITS = 3
+_MAX_GROUP_DIGITS = 7
 _MOBILE_DIGITS = 11
 _MOBILE_START = "07"
 # A start this long is a phone number's start whatever the words around it.
@@ -160,23 +163,23 @@ def find_phone_pieces(texts: list[str], earlier: str) -> list[Piece]:
     if not own:
         return []
     previous = list(_digit_groups(earlier))
-    own_digits = {group.digits for group in own}
+    own_ids = {id(group) for group in own}
     found: dict[str, Piece] = {}
     starts = [g for g in [*own, *previous] if g.digits.startswith(_MOBILE_START)]
     for start in starts[:_MAX_STARTS]:
         rest = _completion(start, own, previous)
         if rest is not None and _is_plausible(start, rest):
-            pieces = [group.digits for group in (start, *rest)]
+            pieces = [start, *rest]
             reason = SPREAD_PHONE
-        elif _is_cued_start(start) and start.digits in own_digits:
+        elif _is_cued_start(start) and id(start) in own_ids:
             # "my number starts 07700": the rest may come in a later message.
-            pieces = [start.digits]
+            pieces = [start]
             reason = LONE_START
         else:
             continue
-        for digits in pieces:
-            if digits in own_digits:
-                found.setdefault(digits, Piece(digits, "phone", reason))
+        for group in pieces:
+            if id(group) in own_ids:
+                found.setdefault(group.written, Piece(group.written, "phone", reason))
     if PHONE_PLACEHOLDER in earlier:
         # The earlier messages lost a number or its start already, so the
         # rest of it may come now: "bit 2: 900123", or 900123 alone at the top.
@@ -184,8 +187,8 @@ def find_phone_pieces(texts: list[str], earlier: str) -> list[Piece]:
             if len(group.digits) >= _MIN_REST_DIGITS and (
                 _has_cue_near(group) or group.start <= _TOP_CHARS
             ):
-                piece = Piece(group.digits, "phone", REST_AFTER_REMOVAL)
-                found.setdefault(group.digits, piece)
+                piece = Piece(group.written, "phone", REST_AFTER_REMOVAL)
+                found.setdefault(group.written, piece)
     return list(found.values())
 
 
@@ -258,14 +261,21 @@ def find_address_pieces(texts: list[str], earlier: str) -> list[Piece]:
 
 @dataclass(frozen=True)
 class _Group:
+    """A group of digits, or of number words, and where it stands."""
+
     digits: str
     start: int
     text: str
+    written: str
 
 
 def _digit_groups(text: str) -> Iterator[_Group]:
+    """Yield the groups of 3 to 7 digits, written in digits or in words."""
     for match in _DIGIT_GROUP.finditer(text):
-        yield _Group(match.group(), match.start(), text)
+        yield _Group(match.group(), match.start(), text, match.group())
+    for start, end, digits in spelled_digit_runs(text):
+        if _MIN_GROUP_DIGITS <= len(digits) <= _MAX_GROUP_DIGITS:
+            yield _Group(digits, start, text, text[start:end])
 
 
 def _is_plausible(start: _Group, rest: tuple[_Group, ...]) -> bool:

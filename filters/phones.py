@@ -1312,6 +1312,28 @@ def _spelled_numbers(text: str, region: str, kind: str) -> list[Span]:
     return spans
 
 
+def spelled_digit_runs(text: str) -> Iterator[tuple[int, int, str]]:
+    """Yield each run of three or more number words in `text` with the digits it spells.
+
+    "nine oh oh one two three" gives (start, end, "900123"). Runs with a
+    word that spells no digits ("and", "hundred" after nothing) are left out.
+    """
+    text = _without_leetspeak(_without_accents(text))
+    if not _has_number_word_pair(text):
+        return
+    folded = fold_case(text)
+    for match in _SPELLED_RUN.finditer(folded):
+        words = _SPELLED_TOKEN.findall(folded, *match.span())
+        if sum(word.isalpha() for word in words) < _MIN_RUN_WORDS:
+            continue
+        digits = _spell_out(words)
+        if digits is not None and digits.isdigit():
+            yield match.start(), match.end(), digits
+
+
+_MIN_RUN_WORDS = 3
+
+
 def _spelled_number(
     folded: str, match: re.Match[str], region: str, kind: str
 ) -> list[Span]:
@@ -1633,7 +1655,7 @@ def _three_spelled_groups(
     "zero seven seven zero zero. nine zero zero. one two three." has no
     pair of groups that makes the number, but its three groups do.
     """
-    spans = []
+    spans: list[Span] = []
     for first, middle, last in zip(groups, groups[1:], groups[2:], strict=False):
         digits = first[2] + middle[2] + last[2]
         if not digits.startswith("07") or len(digits) != _UK_MOBILE_DIGITS:

@@ -244,3 +244,12 @@ def test_room_and_form_codes_stay(subject: str, body: str, earlier: str) -> None
 
     assert result.subject == subject
     assert texts_of(result) == [body + "\n"]
+
+
+def test_spelled_start_after_spelled_rest_is_removed() -> None:
+    context = FilterContext(previous_tail="the end is nine oh oh one two three")
+
+    result = clean_message(message("the start is oh seven seven oh oh"), context)
+
+    assert texts_of(result) == [f"the start is {PHONE}\n"]
+    assert split_details(result) == [SPREAD_PHONE]
