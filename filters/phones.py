@@ -1298,7 +1298,9 @@ def _spelled_numbers(text: str, region: str, kind: str) -> list[Span]:
     """
     text = _without_leetspeak(_without_accents(text))
     spans = _glued_numbers(text, region, kind)
-    if not _has_number_word_pair(text):
+    # A lone number word counts only beside a mobile's start: "07700 9 hundred".
+    lone_word = "07" in text and not _NUMBER_WORDS.isdisjoint(letter_words(text))
+    if not (_has_number_word_pair(text) or lone_word):
         return spans
     folded = fold_case(text)
     groups = []
@@ -1343,6 +1345,11 @@ def _spelled_number(
         start -= 1  # "+44 seven seven ..."
     words = _SPELLED_TOKEN.findall(folded, start, match.end())
     if not _has_enough_words(words):
+        # "07700 9 hundred 123": one word among digit groups still counts
+        # when the run spells a UK mobile with its 0 exactly.
+        digits = _spell_out(words) if any(word.isalpha() for word in words) else None
+        if digits is not None and _UK_MOBILE.fullmatch(digits):
+            return [Span(start, match.end(), kind)]
         return []
     digits = _spell_out(words)
     # A run with "twenty" or "ninety" in it may list years ("nineteen ninety

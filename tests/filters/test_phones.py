@@ -1222,3 +1222,13 @@ def test_three_spelled_groups_that_make_no_mobile_stay() -> None:
 
 def test_mobile_with_filler_words_inside_groups_is_removed() -> None:
     assert clean("077banana00 900zz123").text == REMOVED
+
+
+def test_one_number_word_among_mobile_groups_is_removed() -> None:
+    assert clean("07700 9 hundred 123").text == REMOVED
+
+
+def test_one_number_word_among_small_numbers_stays() -> None:
+    text = "I have 2 hundred and 50 sweets, 07 of them red"
+
+    assert clean(text).text == text
