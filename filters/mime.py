@@ -300,16 +300,27 @@ _UTF7_SHIFT = re.compile(r"\+[A-Za-z0-9+/]{2,}-?")
 _MIN_UTF7_SHIFTS = 3
 
 
+def _is_mostly_foreign(text: str) -> bool:
+    """Check for enough visible characters, less than half of them printable ASCII."""
+    if text.isascii():
+        return False
+    visible = [char for char in text if not char.isspace()]
+    ascii_chars = sum(char.isascii() and char.isprintable() for char in visible)
+    return (
+        len(visible) >= _MIN_CHARS_TO_JUDGE
+        and ascii_chars < len(visible) * _MIN_ASCII_SHARE
+    )
+
+
 def _misdeclared_charset(text: str, data: bytes, label: str) -> str | None:
     """Return why `text` does not read as text in charset `label`, or None."""
     name = label.strip().lower()
-    if name in _LATIN_CHARSETS and not text.isascii():
-        visible = [char for char in text if not char.isspace()]
-        ascii_chars = sum(char.isascii() and char.isprintable() for char in visible)
-        if (
-            len(visible) >= _MIN_CHARS_TO_JUDGE
-            and ascii_chars < len(visible) * _MIN_ASCII_SHARE
-        ):
+    if name in _LATIN_CHARSETS and _is_mostly_foreign(text):
+        # A file pasted as yEnc is mostly bytes above 0x7F too, and the
+        # pasted-file step removes it, so only the text around it counts.
+        from filters.pasted import strip_pasted_files  # pasted imports mime
+
+        if _is_mostly_foreign(strip_pasted_files(text)[0]):
             return f"does not read as text in its declared charset {name[:40]!r}."
     if "utf-7" not in name and len(_UTF7_SHIFT.findall(text)) >= _MIN_UTF7_SHIFTS:
         try:
