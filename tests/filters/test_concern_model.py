@@ -124,10 +124,10 @@ def test_threshold_outside_zero_to_one_is_rejected(tmp_path: Path) -> None:
 
 
 def test_scores_of_a_few_sentences() -> None:
-    assert probabilities(OTHER_ADDRESS)["leaving-platform"] == 0.9416
+    assert probabilities(OTHER_ADDRESS)["leaving-platform"] == 0.9919
     assert probabilities("Shall we meet up at the park on Saturday, just us?")[
         "meeting"
-    ] == pytest.approx(0.998, abs=0.0005)
+    ] == pytest.approx(0.999, abs=0.0005)
     assert max(probabilities("I got a B in maths.").values()) < 0.05
 
 
@@ -164,7 +164,7 @@ def test_model_finding_fields() -> None:
         Finding(
             "safeguarding",
             "text/plain",
-            detail="model estimate 0.94, not a rule match",
+            detail="model estimate 0.99, not a rule match",
             category="leaving-platform",
             severity="medium",
             matched=OTHER_ADDRESS,
@@ -199,7 +199,7 @@ def test_flag_concerns_adds_model_findings_by_default() -> None:
     result = flag_concerns(draft_of(OTHER_ADDRESS), FilterContext())
 
     assert [finding.detail for finding in result.findings] == [
-        "model estimate 0.94, not a rule match"
+        "model estimate 0.99, not a rule match"
     ]
 
 
@@ -277,3 +277,77 @@ def test_repeated_sentence_reuses_its_score() -> None:
     assert [e.category for e in fresh] == ["leaving-platform", "leaving-platform"]
     model.seen.clear()
     assert estimate_concerns(text, model) == fresh
+
+
+# Disclaimers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This email and any attachments are confidential and intended only for "
+        "the addressee. Do not forward it to anyone else.",
+        "If you are not the intended recipient, please delete it.",
+        "If this email reached you by mistake, please tell the sender and delete "
+        "it, and do not copy or forward it to anyone else.",
+        "Please keep the figures confidential until the client signs the contract.",
+    ],
+)
+def test_disclaimer_gets_no_estimate(text: str) -> None:
+    assert estimate_concerns(text, default_model()) == []
+
+
+def test_mail_hidden_from_parent_is_secrecy() -> None:
+    text = "Delete this email once you've read it and don't show it to your dad."
+
+    estimates = estimate_concerns(text, default_model())
+
+    assert [estimate.category for estimate in estimates] == ["secrecy"]
+
+
+def test_each_model_finding_hides_its_own_details() -> None:
+    # The flagged sentences are redacted in one pass, and each finding must
+    # still get its own sentence, including a sentence that occurs twice.
+    first = (
+        "If it's easier you can text me on 07700 900183 or email my other "
+        "address sam.j@example.com, I check that one more."
+    )
+    second = "You can always text me on 07700 900456, I check it more than this."
+    text = f"{first} {second} {first}"
+
+    findings = flag_text(text, default_rules(), "text/plain", CONTEXT)
+
+    matched = [finding.matched for finding in findings]
+    assert len(matched) == 3
+    assert matched[0].startswith("If it's easier you can text me on [phone")
+    assert matched[1] == (
+        "You can always text me on [phone number removed], I check it more than this."
+    )
+    assert matched[2] == matched[0]
+
+
+def test_pair_weights_hold_every_bigram() -> None:
+    model = default_model()
+
+    expected = sum(len(following) for following in model.bigrams.values())
+
+    assert len(model.pair_weights) == expected
+    for (first, second), weights in list(model.pair_weights.items())[:50]:
+        assert model.bigrams[first][second] is weights
+
+
+# Keeping to the programme's rules
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Better not to share usernames for games or other sites here - the "
+        "programme asks us to keep everything in this mail.",
+        "Don't share your personal account with customers - keep the shop "
+        "account separate.",
+        "a cock pheasant, a shag on the rocks",
+    ],
+)
+def test_rule_keeping_gets_no_estimate(text: str) -> None:
+    assert estimate_concerns(text, default_model()) == []

@@ -877,3 +877,215 @@ def test_text_without_prefix_words_keeps_word_index() -> None:
 
     assert _with_prefix_words(_prepare("Blue sky"), index) is index.by_word
     assert _with_prefix_words(_prepare("Sexts"), index)["sexts"] == ((0, 0),)
+
+
+# Study topics, invoices and disclaimers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In Romeo and Juliet both lovers commit suicide in the final act",
+        "the poem is about a soldier who killed himself",
+        "we studied the Holocaust",
+        "Macbeth's murder of Duncan",
+        "In history we learned that Hitler committed suicide in his bunker.",
+        "The news said the singer's death had been ruled a suicide.",
+    ],
+)
+def test_study_topic_is_not_flagged(text: str) -> None:
+    assert categories(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("I want to kill myself", "kill myself"),
+        (
+            "my friend said she will commit suicide",
+            "friend said she will commit suicide",
+        ),
+        (
+            "We read Romeo and Juliet and I keep thinking about suicide.",
+            "I keep thinking about suicide",
+        ),
+        ("The poem made me feel suicidal.", "me feel suicidal"),
+        ("Like Juliet, I'm going to commit suicide.", "I'm going to commit suicide"),
+    ],
+)
+def test_disclosure_beside_set_text_is_high(text: str, matched: str) -> None:
+    concerns = find_concerns(text, default_rules())
+
+    assert [(c.category, c.severity, c.matched) for c in concerns] == [
+        ("self-harm", "high", matched)
+    ]
+
+
+def test_kill_yourself_is_bullying() -> None:
+    assert categories("you should kill yourself") == ["bullying"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please pay the invoice to sort code 20-00-00, account 12345678",
+        "add your bank details to the invoice template",
+        "Sort code: 20-00-00\nAccount number: 12345678",
+        "Open a separate business account so your sort code isn't your own.",
+        "Never give your bank details to someone who messages you out of the blue.",
+    ],
+)
+def test_invoicing_talk_is_not_flagged(text: str) -> None:
+    assert categories(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        (
+            "Send me your bank details and I'll pay you back.",
+            "Send me your bank details",
+        ),
+        ("What's your dad's sort code?", "What's your dad's sort code"),
+        ("I just need ur account number", "just need ur account number"),
+        (
+            "Ask your mum for her card details for me.",
+            "Ask your mum for her card details",
+        ),
+    ],
+)
+def test_bank_details_request_is_flagged(text: str, matched: str) -> None:
+    concerns = find_concerns(text, default_rules())
+
+    assert [(c.category, c.severity, c.matched) for c in concerns] == [
+        ("gifts-money", "medium", matched)
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This email and any attachments are confidential. Do not forward it to "
+        "anyone else.",
+        "If you are not the intended recipient, please delete it.",
+        "Please do not forward the price list to anyone outside the team.",
+    ],
+)
+def test_disclaimer_is_not_flagged_by_rules(text: str) -> None:
+    assert categories(text) == []
+
+
+def test_no_forwarding_to_mum_is_secrecy() -> None:
+    concerns = find_concerns("Please don't forward this to your mum.", default_rules())
+
+    assert [(c.category, c.matched) for c in concerns] == [
+        ("secrecy", "don't forward this to your mum")
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a cock pheasant, a shag on the rocks",
+        "We watched a shag drying its wings on the harbour wall.",
+        "Mum wants a shag pile carpet for the front room.",
+        "I'm completely shagged after the cross-country run.",
+        "My uncle in Perth asked if anyone had a shag, meaning a rollie.",
+    ],
+)
+def test_shag_in_innocent_sense_is_not_flagged(text: str) -> None:
+    assert categories(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("shag me", "shag me"),
+        ("wanna shag", "wanna shag"),
+        ("did you shag her", "you shag"),
+        ("we could shag", "could shag"),
+    ],
+)
+def test_shag_as_sex_is_high(text: str, matched: str) -> None:
+    concerns = find_concerns(text, default_rules())
+
+    assert [(c.category, c.severity, c.matched) for c in concerns] == [
+        ("sexual-content", "high", matched)
+    ]
+
+
+def test_personal_account_advice_about_customers_is_not_flagged() -> None:
+    text = (
+        "Don't share your personal account with customers - keep the shop "
+        "account separate."
+    )
+
+    assert categories(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        (
+            "my number is easy, take 1 off each digit: 18811 011234",
+            "my number is easy, take 1",
+        ),
+        ("my number backwards is 321009 00770", "my number backwards is 321009 00770"),
+        ("here's my mobile", "here's my mobile"),
+        ("ring me tonight", "ring me tonight"),
+        (
+            "I live at the house with the red door next to the chippy on Acacia",
+            "I live at the",
+        ),
+        (
+            "you know the big road by the park, I'm the fourteenth house on the left",
+            "I'm the fourteenth house on",
+        ),
+    ],
+)
+def test_own_contact_details_in_words_are_flagged(text: str, matched: str) -> None:
+    concerns = find_concerns(text, default_rules())
+
+    assert [(c.category, c.severity, c.matched) for c in concerns] == [
+        ("leaving-platform", "medium", matched)
+    ]
+
+
+def test_usual_mobile_start_is_flagged_twice() -> None:
+    text = "text me, it's the usual mobile start then 900 then one two three"
+
+    concerns = find_concerns(text, default_rules())
+
+    assert [(c.category, c.matched) for c in concerns] == [
+        ("leaving-platform", "text me,"),
+        ("leaving-platform", "the usual mobile start"),
+    ]
+
+
+def test_call_me_when_mum_out_is_flagged() -> None:
+    # The photos rule for a video call while a parent is out matches too.
+    concerns = find_concerns("call me when your mum's out", default_rules())
+
+    assert [(c.category, c.matched) for c in concerns] == [
+        ("leaving-platform", "call me when"),
+        ("photos", "call me when your mum's out"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call me Sam",
+        "the school's number is on the letter",
+        "my number in the register is 14",
+        "I live in Leeds",
+        'In the film she shouts "text me!" as the train pulls away.',
+        "ring the office",
+        "Mum texted me when she got to work.",
+        "Please don't text me during exams, I'll reply here.",
+        "I still live at home with my mum.",
+        "My mobile is broken so I'm on the laptop this week.",
+    ],
+)
+def test_contact_near_miss_is_not_flagged(text: str) -> None:
+    assert categories(text) == []

@@ -108,4 +108,5 @@ async def test_flag_names_what_was_removed(
     finally:
         await relay.stop()
     assert row is not None
-    assert row["flag"] == "contact details"
+    # "Text me on 07700 900789." asks to leave the platform as well.
+    assert row["flag"] == "leaving-platform, contact details"
