@@ -1089,3 +1089,26 @@ def test_call_me_when_mum_out_is_flagged() -> None:
 )
 def test_contact_near_miss_is_not_flagged(text: str) -> None:
     assert categories(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I need a sextant for the DofE navigation badge.",
+        "We played in a string sextet, and the church sexton opened up.",
+        "I overdosed on revision this weekend lol.",
+    ],
+)
+def test_words_starting_like_a_concern_are_not_flagged(text: str) -> None:
+    assert find_concerns(text, default_rules()) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("he sexted me last night", "sexual-content"),
+        ("I took an overdose last night", "self-harm"),
+    ],
+)
+def test_sexting_and_overdose_still_flag(text: str, category: str) -> None:
+    assert [c.category for c in find_concerns(text, default_rules())] == [category]
