@@ -34,6 +34,7 @@ from filters.prefilter import (
     letter_words,
     matches_at,
     precedes_non_word,
+    word_starts,
 )
 
 log = logging.getLogger(__name__)
@@ -841,6 +842,8 @@ _OWN_NUMBER_CUE_WORDS = frozenset(
     call facetime message reach contact bell
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+# The words that _OWN_NUMBER may start with besides those above.
+_OWN_NUMBER_FIRST_WORDS = frozenset({"my", "me", "ur", "your"})
 _OWN_NUMBER = (
     r"(?:(?:my|me on my|me on|me at|ur|your)[ \t]+(?:new[ \t]+|own[ \t]+|other[ \t]+"
     r"|personal[ \t]+|real[ \t]+|home[ \t]+)?(?:number|mobile|mob|phone|cell"
@@ -864,17 +867,28 @@ _MAX_CUED_DIGITS = 15
 
 def _cued_numbers(text: str, kind: str) -> list[Span]:
     """Find a run of 9 to 15 digits given as one's own number, valid or not."""
-    if not _OWN_NUMBER_CUE_WORDS & letter_words(text):
+    present = _OWN_NUMBER_CUE_WORDS & letter_words(text)
+    if not present:
         return []
     folded = fold_case(text)
     spans = []
-    for cue in _OWN_NUMBER_AFTER.finditer(folded):
+    # The cue pattern starts with one of these words, so it is tried only
+    # where one starts, and the digits only where a digit run starts.
+    cue_starts = sorted(
+        start
+        for word in present | (_OWN_NUMBER_FIRST_WORDS & letter_words(text))
+        for start in word_starts(text, word)
+    )
+    for cue in matches_at(_OWN_NUMBER_AFTER, folded, cue_starts):
         window = _AFTER_CUE.match(folded, cue.end())
         assert window is not None  # the pattern also matches nothing
         for match in _CUED_DIGITS.finditer(folded, window.start(), window.end()):
             if _is_cued_number(match.group()):
                 spans.append(Span(match.start(), match.end(), kind))
-    for match in _CUED_DIGITS.finditer(folded):
+    digit_starts = (
+        start - offset for start, _ in fast_digit_runs(text) for offset in (0, 1)
+    )
+    for match in matches_at(_CUED_DIGITS, folded, digit_starts):
         if _is_cued_number(match.group()) and _OWN_NUMBER_BEFORE.match(
             folded, match.end()
         ):
@@ -1298,9 +1312,11 @@ def _spelled_numbers(text: str, region: str, kind: str) -> list[Span]:
     """
     text = _without_leetspeak(_without_accents(text))
     spans = _glued_numbers(text, region, kind)
-    # A lone number word counts only beside a mobile's start: "07700 9 hundred".
-    lone_word = "07" in text and not _NUMBER_WORDS.isdisjoint(letter_words(text))
-    if not (_has_number_word_pair(text) or lone_word):
+    if not _has_number_word_pair(text):
+        # A lone number word counts only in a run from a mobile's start:
+        # "07700 9 hundred 123".
+        if "07" in text and not _NUMBER_WORDS.isdisjoint(letter_words(text)):
+            spans.extend(_runs_from_mobile_starts(text, region, kind))
         return spans
     folded = fold_case(text)
     groups = []
@@ -1334,6 +1350,19 @@ def spelled_digit_runs(text: str) -> Iterator[tuple[int, int, str]]:
 
 
 _MIN_RUN_WORDS = 3
+
+
+def _runs_from_mobile_starts(text: str, region: str, kind: str) -> list[Span]:
+    """Try the spelled-run pattern only where a digit run starts with "07"."""
+    folded = fold_case(text)
+    starts = [
+        start for start, _ in fast_digit_runs(text) if text.startswith("07", start)
+    ]
+    spans = []
+    for match in matches_at(_SPELLED_RUN, folded, starts):
+        if match.end() - match.start() >= _MIN_SPELLED_CHARS:
+            spans.extend(_spelled_number(folded, match, region, kind))
+    return spans
 
 
 def _spelled_number(
