@@ -997,7 +997,13 @@ _GLUED_ADDRESS = re.compile(
 
 
 def _squeezed_addresses(text: str) -> Iterator[tuple[int, int]]:
-    for match in _PUNCTUATED_ADDRESS.finditer(text):
+    digit_starts = [start for start, _ in fast_digit_runs(text)]
+    spelled_starts = [
+        start
+        for word in NUMBER_WORDS & letter_words(text)
+        for start in word_starts(text, word)
+    ]
+    for match in matches_at(_PUNCTUATED_ADDRESS, text, digit_starts + spelled_starts):
         gap = match["gap"].strip(" \t")
         # Spaces, and a comma after digits, are the main patterns' to judge.
         # A hyphen ("two-way street"), a full stop or a bracket ends a
@@ -1006,7 +1012,7 @@ def _squeezed_addresses(text: str) -> Iterator[tuple[int, int]]:
         squeezed = _is_symbol_gap(gap) or (gap == "," and spelled)
         if squeezed and _ends_address(match):
             yield match.span()
-    for match in _GLUED_ADDRESS.finditer(text):
+    for match in matches_at(_GLUED_ADDRESS, text, digit_starts):
         yield match.span()
 
 
