@@ -955,7 +955,7 @@ class StreetAddressFilter:
 # patterns expect a capital and small letters, so the text is searched
 # again with each word of capitals in title case and a hyphen between two
 # such words as a space. Both keep the text's length, so offsets hold.
-_SHOUTED_WORDS = re.compile(r"\b[A-Z]{3,}[ \-][A-Z]{2,}\b")
+_SHOUTED_WORDS = re.compile(r"[A-Z]{3,}[ \-][A-Z]{2,}(?![A-Za-z])")
 _SHOUTED_WORD = re.compile(r"\b[A-Z]{2,}\b")
 _HYPHEN_BETWEEN_CAPITALS = re.compile(r"(?<=[A-Za-z])-(?=[A-Z])")
 
@@ -990,6 +990,10 @@ _PUNCTUATED_ADDRESS = re.compile(
     r"(?:[A-Za-z][a-z'\u2019-]+[ \t]+){1,3}"
     rf"(?i:{_TYPE_WORDS})(?![\w])"
 )
+_SIGN_OR_CAPITAL = re.compile(r"[A-Za-z]?[ \t]*(?:[^\w\s]|(?<=[0-9])[A-Z])")
+_GLUED_TYPE = re.compile(
+    rf"[a-z](?:{'|'.join(kind.title() for kind in _LONGEST_TYPES_FIRST)})(?![a-z])"
+)
 _GLUED_ADDRESS = re.compile(
     r"(?<![\w£$€.])[0-9]{1,4}(?:[A-Z][a-z'\u2019-]+){1,3}"
     rf"(?:{'|'.join(kind.title() for kind in _LONGEST_TYPES_FIRST)})(?![a-z])"
@@ -997,13 +1001,20 @@ _GLUED_ADDRESS = re.compile(
 
 
 def _squeezed_addresses(text: str) -> Iterator[tuple[int, int]]:
-    digit_starts = [start for start, _ in fast_digit_runs(text)]
-    spelled_starts = [
-        start
+    # Glued words ("14AcaciaAvenue") hide the street type from the lookup.
+    if not _STREET_TYPE_LOOKUP.present(text) and not _GLUED_TYPE.search(text):
+        return
+    numbers = [(start, end) for start, end in fast_digit_runs(text) if end - start <= 4]
+    numbers.extend(
+        (start, start + len(word))
         for word in NUMBER_WORDS & letter_words(text)
         for start in word_starts(text, word)
-    ]
-    for match in matches_at(_PUNCTUATED_ADDRESS, text, digit_starts + spelled_starts):
+    )
+    # Only a number with a sign, a comma or a capital right after it can
+    # start either pattern, which a slice shows faster than a match try.
+    starts = [start for start, end in numbers if _SIGN_OR_CAPITAL.match(text, end)]
+    glued_starts = [start for start in starts if text[start].isdigit()]
+    for match in matches_at(_PUNCTUATED_ADDRESS, text, starts):
         gap = match["gap"].strip(" \t")
         # Spaces, and a comma after digits, are the main patterns' to judge.
         # A hyphen ("two-way street"), a full stop or a bracket ends a
@@ -1012,7 +1023,7 @@ def _squeezed_addresses(text: str) -> Iterator[tuple[int, int]]:
         squeezed = _is_symbol_gap(gap) or (gap == "," and spelled)
         if squeezed and _ends_address(match):
             yield match.span()
-    for match in matches_at(_GLUED_ADDRESS, text, digit_starts):
+    for match in matches_at(_GLUED_ADDRESS, text, glued_starts):
         yield match.span()
 
 
@@ -1709,6 +1720,9 @@ _LIVING_CUE_BEFORE = re.compile(
     r"[ ]+(?:(?:number|no\.?)[ ]*)?$"
 )
 _LIVING_CUE_CHARS = 40
+_LIVING_CUE_WORDS = frozenset(
+    "live lives lived living stay stays staying address home house door".split()  # noqa: SIM905
+)
 _NOT_LOWER_HOUSE_NAMES = (
     _PROSE_WORDS
     | _NOT_STREET_NAMES
@@ -1726,6 +1740,8 @@ _LOWER_CUED_HOUSE = re.compile(
 
 
 def _lower_case_cued_houses(text: str) -> Iterator[tuple[int, int]]:
+    if _LIVING_CUE_WORDS.isdisjoint(letter_words(text)):
+        return
     folded = fold_case(text)
     for start, end in fast_digit_runs(text):
         if end - start > 4:
