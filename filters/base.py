@@ -35,6 +35,11 @@ class FilterContext:
     # pipeline runner sets it per job, and filters.junctions checks whether
     # the new message continues a detail they begin.
     previous_tail: str = ""
+    # Whether the text is a Subject header. A subject has no signature, so
+    # filters.off_platform removes a handle-shaped token with no label
+    # ("Re: sam_2009") there only when a cue such as a service name, "add"
+    # or an "@" is in the same sentence.
+    in_subject: bool = False
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,21 @@ ALLOWED_TAGS = {
     "span", "strike", "strong", "sub", "sup", "table", "tbody", "td", "tfoot",
     "th", "thead", "tr", "tt", "u", "ul", *SECTION_TAGS,
 }  # fmt: skip
+# Elements that a browser shows apart from the text around them, as a form
+# control, a box or a block, but that are not delivered. Without their tags
+# their texts would run together: two <textarea> elements holding
+# "sam.j@example.net" and "samj_04 on Snapchat" would read as one word,
+# to the reader and to the filters. So they pass nh3 and are then written
+# as <div>, or as <br> for the empty elements, which adds no text.
+# NOTE: <xmp>, <iframe>, <noembed> and <noframes> are not listed, because
+# nh3 0.3.8 writes their raw-text content unescaped when they are kept, so
+# their text still runs into the text around them.
+SEPARATED_TAGS = {
+    "audio", "button", "canvas", "datalist", "dialog", "dir", "form",
+    "listing", "marquee", "menu", "meter", "object", "optgroup", "option",
+    "progress", "search", "select", "textarea", "video",
+}  # fmt: skip
+SEPARATED_EMPTY_TAGS = {"embed", "input"}
 ALLOWED_ATTRIBUTES = {
     # Without a "*" entry, nh3 0.3.8 still allows "lang" and "title" on
     # every element, so the entry states them.
@@ -87,7 +102,7 @@ STRICT_ATTRIBUTES = {
 BLOCK_TAGS = {
     "blockquote", "br", "caption", "center", "dd", "div", "dl", "dt", "h1",
     "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p", "pre", "table", "td",
-    "th", "tr", "ul", *SECTION_TAGS,
+    "th", "tr", "ul", *SECTION_TAGS, *SEPARATED_TAGS, *SEPARATED_EMPTY_TAGS,
 }  # fmt: skip
 IMAGE_TAG = re.compile(r"<img\b", re.IGNORECASE)
 
@@ -143,7 +158,9 @@ def _count_images(source: str) -> list[Finding]:
 def sanitise(source: str, context: FilterContext, findings: list[Finding]) -> str:
     """Return `source` sanitised by nh3, with filtered attribute values.
 
-    Findings from the attribute values are appended to `findings`.
+    Findings from the attribute values are appended to `findings`. The
+    elements in SEPARATED_TAGS and SEPARATED_EMPTY_TAGS become <div> and
+    <br> elements.
     """
 
     def filter_attribute(element: str, attribute: str, value: str) -> str | None:
@@ -161,15 +178,63 @@ def sanitise(source: str, context: FilterContext, findings: list[Finding]) -> st
             log.debug("attribute filter failure details", exc_info=True)
             return None
 
-    return nh3.clean(
+    sanitised = nh3.clean(
         source,
-        tags=ALLOWED_TAGS,
+        tags=ALLOWED_TAGS | SEPARATED_TAGS | SEPARATED_EMPTY_TAGS,
         clean_content_tags=REMOVED_WITH_CONTENT,
         attributes=ALLOWED_ATTRIBUTES,
         attribute_filter=filter_attribute,
         url_schemes=URL_SCHEMES,
         url_relative="deny",
     )
+    return _write_separated_tags(sanitised)
+
+
+# Start and end tags of the SEPARATED_TAGS elements, and runs of
+# SEPARATED_EMPTY_TAGS elements, as nh3 writes them (see _SANITISED_TAG).
+# Every "<" in nh3's output starts a tag, because text and attribute values
+# have theirs escaped.
+_NH3_ATTRIBUTES = r'(?: [a-z][a-z0-9-]*="[^"<>]*")*'
+_SEPARATED_NAMES = "|".join(sorted(SEPARATED_TAGS))
+_SEPARATED_TAG = re.compile(rf"<(/?)(?:{_SEPARATED_NAMES})({_NH3_ATTRIBUTES})>")
+_EMPTY_SEPARATED_ELEMENT = re.compile(
+    rf"<({_SEPARATED_NAMES}){_NH3_ATTRIBUTES}>\s*</\1>"
+)
+_EMPTY_TAG_RUN = re.compile(
+    rf"(?:<(?:{'|'.join(sorted(SEPARATED_EMPTY_TAGS))}){_NH3_ATTRIBUTES}>)+"
+)
+# Nested empty elements ("<form><select></select></form>") are removed from
+# the inside out, one level per pass. Deeper ones stay as empty <div>
+# elements, which hold no text.
+_EMPTY_ELEMENT_PASSES = 3
+
+
+def _write_separated_tags(sanitised: str) -> str:
+    """Write the separated elements of nh3's output as <div> and <br> elements.
+
+    Elements that hold no text are removed, and a run of empty elements
+    ("<input>") becomes a <br> only where it stands between two words.
+    NOTE: a run that touches a tag ("<b>sam</b><input>") is removed, so the
+    texts on both sides of it still run together.
+    """
+    if "<" not in sanitised:
+        return sanitised
+    sanitised = _EMPTY_TAG_RUN.sub(_break_between_words, sanitised)
+    for _ in range(_EMPTY_ELEMENT_PASSES):
+        sanitised, count = _EMPTY_SEPARATED_ELEMENT.subn("", sanitised)
+        if not count:
+            break
+    return _SEPARATED_TAG.sub(r"<\1div\2>", sanitised)
+
+
+def _break_between_words(run: re.Match[str]) -> str:
+    text = run.string
+    if run.start() == 0 or run.end() == len(text):
+        return ""
+    before, after = text[run.start() - 1], text[run.end()]
+    if before.isspace() or after.isspace() or before == ">" or after == "<":
+        return ""
+    return "<br>"
 
 
 def _filter_attribute(

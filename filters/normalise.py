@@ -16,7 +16,9 @@ inside emoji sequences, is delivered as sent.
 
 Bidirectional control characters are the exception: they are removed from
 the delivered text entirely, because an override can make a number that is
-written backwards, which no filter matches, display as a real one.
+written backwards display as a real one. The filters also read each
+right-to-left run in the order a reader sees it (see `display_order`), so
+such a number is removed as well.
 """
 
 from __future__ import annotations
@@ -197,6 +199,130 @@ def remove_bidi_controls(text: str) -> str:
     if text.isascii():
         return text
     return _BIDI_CONTROLS.sub("", text)
+
+
+# Bidirectional formatting characters (Unicode Standard Annex 9, 2.1-2.7):
+# the openers of embeddings, overrides and isolates, and their closers.
+_LRE, _RLE, _PDF, _LRO, _RLO = "\u202a\u202b\u202c\u202d\u202e"
+_LRI, _RLI, _FSI, _PDI = "\u2066\u2067\u2068\u2069"
+_EMBEDDING_OPENERS = frozenset((_LRE, _RLE, _LRO, _RLO))
+_ISOLATE_OPENERS = frozenset((_LRI, _RLI, _FSI))
+_RIGHT_TO_LEFT_OPENER = re.compile(f"[{_RLE}{_RLO}{_RLI}{_FSI}]")
+# Paragraph separators (bidirectional class B) end every open run.
+_PARAGRAPH_ENDS = frozenset("\n\r\x1c\x1d\x1e\x85\u2029")
+# Annex 9 allows 125 levels of nesting, and an opener past them is ignored.
+_MAX_BIDI_DEPTH = 125
+
+
+@dataclass(frozen=True)
+class DisplayOrder:
+    """A text with its right-to-left runs in display order, and their origins.
+
+    `text[i]` is the character at index `origins[i]` of the original text.
+    """
+
+    text: str
+    origins: tuple[int, ...]
+
+    def original_span(self, span: Span) -> Span:
+        """Return `span`, found in the displayed text, as a span of the original.
+
+        A span that covers part of a reversed run maps to the original
+        characters between its first and last, so it stays one range.
+        """
+        covered = self.origins[span.start : span.end]
+        return Span(min(covered), max(covered) + 1, span.kind)
+
+
+@dataclass
+class _BidiRun:
+    opener: str
+    items: list[int | _BidiRun]
+
+
+def display_order(text: str) -> DisplayOrder | None:
+    """Return `text` as a reader sees it, or None if it has no right-to-left run.
+
+    An override (RLO) shows its characters in reverse, so "\u202e321009
+    00770\u202c" reads "07700 900123". An embedding (RLE) or a right-to-left
+    isolate (RLI, or FSI whose first strong character is right-to-left)
+    shows its words in reverse order, each word left to right, so
+    "\u202b900123 07700\u202c" reads "07700 900123" too.
+    NOTE: the reversed word order of an embedding is an estimate of the
+    Unicode bidirectional algorithm, which keeps Latin words in order when
+    no digit group starts the run. Reading too much reversed costs at most
+    a removal that a reader of the text as written would not expect.
+    """
+    if text.isascii() or _RIGHT_TO_LEFT_OPENER.search(text) is None:
+        return None
+    origins = _displayed_indices(_parse_bidi_runs(text), text)
+    return DisplayOrder("".join(text[index] for index in origins), tuple(origins))
+
+
+def _parse_bidi_runs(text: str) -> _BidiRun:
+    """Return the text's indices, nested in the runs that its controls open."""
+    root = _BidiRun("", [])
+    stack = [root]
+    for index, char in enumerate(text):
+        if char in _PARAGRAPH_ENDS:
+            del stack[1:]
+        elif _opens_run(char) and len(stack) <= _MAX_BIDI_DEPTH:
+            run = _BidiRun(char, [index])
+            stack[-1].items.append(run)
+            stack.append(run)
+            continue
+        elif char == _PDF and stack[-1].opener in _EMBEDDING_OPENERS:
+            stack.pop().items.append(index)
+            continue
+        elif char == _PDI and any(run.opener in _ISOLATE_OPENERS for run in stack):
+            while stack[-1].opener not in _ISOLATE_OPENERS:
+                stack.pop()
+            stack.pop().items.append(index)
+            continue
+        stack[-1].items.append(index)
+    return root
+
+
+def _opens_run(char: str) -> bool:
+    return char in _EMBEDDING_OPENERS or char in _ISOLATE_OPENERS
+
+
+def _displayed_indices(run: _BidiRun, text: str) -> list[int]:
+    indices: list[int] = []
+    for item in run.items:
+        if isinstance(item, int):
+            indices.append(item)
+        else:
+            indices.extend(_displayed_indices(item, text))
+    if run.opener == _RLO:
+        return indices[::-1]
+    if run.opener in (_RLE, _RLI) or (
+        run.opener == _FSI and _first_strong_is_right_to_left(text, indices)
+    ):
+        return _words_reversed(text, indices)
+    return indices
+
+
+def _first_strong_is_right_to_left(text: str, indices: list[int]) -> bool:
+    for index in indices:
+        direction = unicodedata.bidirectional(text[index])
+        if direction in ("R", "AL"):
+            return True
+        if direction == "L":
+            return False
+    return False
+
+
+def _words_reversed(text: str, indices: list[int]) -> list[int]:
+    """Return `indices` with the order of its words and spaces reversed."""
+    groups: list[list[int]] = []
+    for index in indices:
+        space = text[index].isspace()
+        if groups and text[groups[-1][0]].isspace() == space:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    return [index for group in reversed(groups) for index in group]
 
 
 class _ViewTable(dict[int, str]):

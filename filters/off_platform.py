@@ -922,7 +922,7 @@ class OffPlatformFilter:
             *_marked_handles(text, found),
             *_nicknamed_handles(text, found, hints),
             *_unnamed_service_handles(text, found, hints),
-            *_handle_shaped_tokens(text),
+            *_handle_shaped_tokens(text, context),
             *_dash_spelled_tokens(text),
             *_bare_handles(text, context),
         ]
@@ -1303,8 +1303,12 @@ def _named_handle_span(match: re.Match[str]) -> tuple[int, int] | None:
     return _unlabelled_handle_span(match)
 
 
-def _handle_shaped_tokens(text: str) -> Offsets:
-    """Find tokens that can only be handles: see _HANDLE_SHAPED."""
+def _handle_shaped_tokens(text: str, context: FilterContext) -> Offsets:
+    """Find tokens that can only be handles: see _HANDLE_SHAPED.
+
+    In a subject a token counts only with a cue in its sentence (see
+    _has_handle_cue), because a bare token there is no signature line.
+    """
     if "_" not in text:
         return
     # Many tokens share a line, and searching the line once per token made
@@ -1320,9 +1324,24 @@ def _handle_shaped_tokens(text: str) -> Offsets:
             code_lines[line_start] = _CODE_LINE.search(line) is not None
         if code_lines[line_start]:
             continue
+        if context.in_subject and not _has_handle_cue(text, start):
+            continue
         if not _reads_as_identifier(text, match.group("token"), start):
             yield match.span()
     yield from _broken_handle_tokens(text)
+
+
+def _has_handle_cue(text: str, at: int) -> bool:
+    """Check whether the sentence around `text[at]` offers an account.
+
+    A service name, a word from _HANDLE_CUES, an "@" or an asking verb
+    ("add samj_04", "follow me") is a cue.
+    """
+    sentence = _sentence_around(text, at)
+    words = letter_words(sentence)
+    if _service_names(fold_case(sentence), words) or "@" in sentence:
+        return True
+    return not (words.isdisjoint(_HANDLE_CUES) and words.isdisjoint(_ASKING_VERBS))
 
 
 def _reads_as_identifier(text: str, token: str, at: int) -> bool:

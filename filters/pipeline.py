@@ -133,7 +133,7 @@ def _filter_subject(
     sent_subject: str, context: FilterContext
 ) -> tuple[str, list[Finding]]:
     """Return the filtered subject, and what the text and safeguarding filters found."""
-    subject = redact_text(sent_subject, context, "subject")
+    subject = redact_text(sent_subject, replace(context, in_subject=True), "subject")
     findings = [*subject.findings, *safeguarding.flag_subject(sent_subject, context)]
     return subject.text, findings
 

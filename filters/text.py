@@ -16,7 +16,7 @@ from filters.base import (
     merge_spans,
 )
 from filters.emails import EmailFilter, find_altered_relay_addresses
-from filters.normalise import matching_view, remove_bidi_controls
+from filters.normalise import display_order, matching_view, remove_bidi_controls
 from filters.off_platform import OffPlatformFilter
 from filters.phones import PhoneFilter
 from filters.postal import PostcodeFilter, StreetAddressFilter
@@ -67,6 +67,23 @@ def apply_redaction(
 
 
 def _find_spans(text: str, context: FilterContext) -> list[Span]:
+    """Return the merged spans of all text filters in `text`, in text order.
+
+    A text with a right-to-left override, embedding or isolate is read
+    twice: as written, and as displayed (see normalise.display_order),
+    because a number written backwards inside an override displays forwards.
+    """
+    spans = _find_view_spans(text, context)
+    displayed = display_order(text)
+    if displayed is None:
+        return spans
+    displayed_spans = _find_view_spans(displayed.text, context)
+    if not displayed_spans:
+        return spans
+    return merge_spans([*spans, *map(displayed.original_span, displayed_spans)])
+
+
+def _find_view_spans(text: str, context: FilterContext) -> list[Span]:
     """Return the merged spans of all text filters, matched on the view of `text`.
 
     The view maps characters to ascending original offsets, so the mapped

@@ -395,3 +395,94 @@ def test_text_start_reads_other_markup_whole() -> None:
 
     assert extract_text_start(fragment, 2) == "one"
     assert extract_text_start(fragment, 100) == "one\n\nthree"
+
+
+def test_textarea_texts_are_read_apart() -> None:
+    # Without their tags the two texts read "sam.j@example.netsamj_04 on
+    # Snapchat", in which the handle starts no word.
+    source = (
+        "<textarea>sam.j@example.net</textarea><textarea>samj_04 on Snapchat</textarea>"
+    )
+
+    result = clean_html(source, CONTEXT)
+
+    assert result.html == (
+        "<div>[email address removed]</div>"
+        "<div>[contact link removed] on Snapchat</div>"
+    )
+
+
+def test_select_options_become_lines() -> None:
+    source = "<p>Pick</p><select><option>red</option><option>blue</option></select>"
+
+    assert sanitise(source, CONTEXT, []) == (
+        "<p>Pick</p><div><div>red</div><div>blue</div></div>"
+    )
+
+
+@pytest.mark.parametrize(
+    "tag",
+    ["button", "form", "meter", "progress", "dialog", "menu", "datalist", "video"],
+)
+def test_separated_element_becomes_div(tag: str) -> None:
+    source = f"one<{tag}>two</{tag}>three"
+
+    assert sanitise(source, CONTEXT, []) == "one<div>two</div>three"
+
+
+@pytest.mark.parametrize("tag", ["label", "output"])
+def test_inline_form_element_stays_inline(tag: str) -> None:
+    # A browser shows these inline, so their text joins its neighbours
+    # there too.
+    assert sanitise(f"one<{tag}>two</{tag}>", CONTEXT, []) == "onetwo"
+
+
+def test_input_between_words_becomes_line_break() -> None:
+    source = 'sam.j@example.net<input value="x">samj_04 on Snapchat'
+
+    result = clean_html(source, CONTEXT)
+
+    assert (
+        result.html == "[email address removed]<br>[contact link removed] on Snapchat"
+    )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<p>Hi</p><input>",
+        "<p>Hi</p><textarea></textarea>",
+        "<p>Hi</p><form><select><option></option></select></form>",
+        "<p>Hi</p> <input> ",
+    ],
+)
+def test_empty_separated_elements_are_removed(source: str) -> None:
+    assert clean_html(source, CONTEXT).html.strip() == "<p>Hi</p>"
+
+
+def test_raw_text_element_keeps_markup_escaped() -> None:
+    # nh3 writes the content of a kept <xmp> unescaped, so <xmp> is not
+    # separated and its content stays text.
+    result = clean_html("<xmp><b>x</b></xmp>", CONTEXT)
+
+    assert result.html == "&lt;b&gt;x&lt;/b&gt;"
+
+
+def test_separated_elements_add_no_text() -> None:
+    source = (
+        "<form>Name<input title='a'><textarea>Sam</textarea>"
+        "<select><option>one</option><option>two</option></select>"
+        "<button>Send</button><meter>5</meter></form>"
+    )
+
+    text = extract_text(clean_html(source, CONTEXT).html)
+
+    assert text.split() == ["Name", "Sam", "one", "two", "Send", "5"]
+
+
+def test_safeguarding_text_reads_form_elements_apart() -> None:
+    from filters.safeguarding import html_to_text
+
+    text = html_to_text("<button>meet</button><button>me</button>")
+
+    assert text.split() == ["meet", "me"]

@@ -7,7 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from filters.base import FilterContext, Finding, Span
+from filters.html import clean_html
 from filters.normalise import (
+    display_order,
     find_in_joined_lines,
     joined_short_lines,
     matching_view,
@@ -42,7 +44,7 @@ HIDDEN_DETAILS = [
     ("07700\u3000900123", "[phone number removed]", "phone"),
     ("07700\u2060900123", "[phone number removed]", "phone"),
     ("07700\ufeff900123", "[phone number removed]", "phone"),
-    ("07700\u202e900123", "[phone number removed]", "phone"),
+    ("07700\u202e900123\u202c", "[phone number removed]", "phone"),
     ("s\u0430m@ex\u0430mple.net", "[email address removed]", "email"),
     ("sam@ex\u03b1mple.net", "[email address removed]", "email"),
     ("sam \u0430t example d\u043et c\u043em", "[email address removed]", "email"),
@@ -101,14 +103,111 @@ def test_invisible_characters_outside_spans_stay() -> None:
 
 
 def test_bidi_controls_are_removed_from_output() -> None:
-    # An override makes "321009 00770" display as "07700 900123", a number
-    # that no filter matches in the text as written.
-    text = "Ring \u202e321009 00770\u202c or \u2067ok\u2069 \u200ftoo"
+    text = "Ring \u202e321 00\u202c or \u2067ok\u2069 \u200ftoo"
 
     result = redact_text(text, CONTEXT, "text/plain")
 
-    assert result.text == "Ring 321009 00770 or ok \u200ftoo"
+    assert result.text == "Ring 321 00 or ok \u200ftoo"
     assert result.findings == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # An override shows "321009 00770" as "07700 900123".
+        ("Ring \u202e321009 00770\u202c now", "Ring [phone number removed] now"),
+        ("Ring \u202e321009 00770", "Ring [phone number removed]"),
+        # An embedding or isolate shows the number groups in reverse order.
+        ("Ring \u202b900123 07700\u202c now", "Ring [phone number removed] now"),
+        ("Ring \u2067900123 07700\u2069 now", "Ring [phone number removed] now"),
+        (
+            "Mail \u202emoc.elpmaxe@emoh.mas\u202c x",
+            "Mail [email address removed] x",
+        ),
+        # Half the number outside the override.
+        ("0770\u202e321009 0\u202c", "[phone number removed]"),
+    ],
+)
+def test_right_to_left_run_read_as_displayed(text: str, expected: str) -> None:
+    assert redact_text(text, CONTEXT, "text/plain").text == expected
+
+
+def test_unclosed_override_is_read_to_the_line_end() -> None:
+    # The override runs to the end of the line, so a reader sees "07700thginot
+    # 321009", which the phone filter reads as one number with keypad letters.
+    text = "Reach me: 07700\u202e900123 tonight\nSam"
+
+    result = redact_text(text, CONTEXT, "text/plain")
+
+    assert result.text == "Reach me: [phone number removed]\nSam"
+
+
+def test_first_strong_isolate_with_latin_text_is_left_to_right() -> None:
+    # FSI takes the direction of its first letter, so Latin text in it is
+    # displayed as written and "900123 07700" is no number.
+    text = "Ring \u2068me 900123 07700\u2069"
+
+    assert display_order(text) is not None
+    assert display_order(text).text == text  # type: ignore[union-attr]
+
+
+def test_line_break_ends_right_to_left_run() -> None:
+    displayed = display_order("a\u202ebc\nde")
+
+    assert displayed is not None
+    assert displayed.text == "acb\u202e\nde"
+    assert displayed.origins == (0, 3, 2, 1, 4, 5, 6)
+
+
+def test_display_order_of_override_reverses_characters() -> None:
+    displayed = display_order("x \u202eab cd\u202c y")
+
+    assert displayed is not None
+    assert displayed.text == "x \u202cdc ba\u202e y"
+    assert displayed.original_span(Span(3, 8, "phone")) == Span(3, 8, "phone")
+
+
+def test_display_order_of_embedding_reverses_words() -> None:
+    displayed = display_order("\u202bab  cd\u202c")
+
+    assert displayed is not None
+    assert displayed.text == "cd\u202c  \u202bab"
+
+
+def test_display_order_of_nested_override_reverses_twice() -> None:
+    displayed = display_order("\u202eab\u202ecd\u202c\u202c")
+
+    assert displayed is not None
+    assert displayed.text.replace("\u202e", "").replace("\u202c", "") == "cdba"
+
+
+@pytest.mark.parametrize("text", ["Call 07700 900123", "Caf\u00e9 \u202a12\u202c"])
+def test_text_without_right_to_left_run_has_no_display_order(text: str) -> None:
+    assert display_order(text) is None
+
+
+def test_deep_overrides_stop_at_the_maximum_depth() -> None:
+    text = "\u202e" * 1000 + "321009 00770"
+
+    assert redact_text(text, CONTEXT, "text/plain").text == "[phone number removed]"
+
+
+def test_overridden_phone_in_html_text_node_is_removed() -> None:
+    result = clean_html("<p>Ring \u202e321009 00770\u202c</p>", CONTEXT)
+
+    assert result.html == "<p>Ring [phone number removed]</p>"
+
+
+def test_overridden_phones_in_separate_texts_are_removed() -> None:
+    texts = ["a \u202e321009 00770", "\u202cb", "c \u202b900123 07700\u202c"]
+
+    results = redact_texts(texts, CONTEXT, "text/html")
+
+    assert [r.text for r in results] == [
+        "a [phone number removed]",
+        "b",
+        "c [phone number removed]",
+    ]
 
 
 def test_bidi_controls_are_removed_from_html_text() -> None:

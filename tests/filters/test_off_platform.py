@@ -1000,12 +1000,12 @@ def test_file_names_in_subject_stay(subject: str) -> None:
     [
         ("my snap is draft_10", f"my snap is {REMOVED}"),
         ("add me draft_10", f"add me {REMOVED}"),
-        ("Re: maths_queen_09", f"Re: {REMOVED}"),
+        ("Re: maths_queen_09 on snap", f"Re: {REMOVED} on snap"),
     ],
 )
 def test_handle_in_subject_is_removed(subject: str, expected: str) -> None:
-    # Document words keep a token only with no cue near it, and a token
-    # with any other word ("queen") is still read as a handle.
+    # Document words keep a token only with no cue near it. In a subject,
+    # a token with any other word ("queen") needs a cue as well.
     assert subject_of_cleaned(subject) == expected
 
 
@@ -1132,3 +1132,38 @@ def test_hard_line_break_is_not_joined() -> None:
     # Without the space the line break is hard, so the next line is read
     # on its own.
     assert clean("my insta is sam\n.j04").text == f"my insta is {REMOVED}\n.j04"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["Re: sam_2009", "samj_04", "Re: maths_queen_09", "Fwd: Re: sam_2009 plans"],
+)
+def test_bare_handle_shape_in_subject_stays(subject: str) -> None:
+    # A subject has no signature, so a token there needs a cue to go.
+    assert subject_of_cleaned(subject) == subject
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("snap: samj_04", f"snap: {REMOVED}"),
+        ("add samj_04", f"add {REMOVED}"),
+        ("Re: samj_04 on insta", f"Re: {REMOVED} on insta"),
+        ("Re: follow sam_2009", f"Re: follow {REMOVED}"),
+        ("my handle samj_04", f"my handle {REMOVED}"),
+        ("samj_04 @ tiktok", f"{REMOVED} @ tiktok"),
+    ],
+)
+def test_cued_handle_in_subject_is_removed(subject: str, expected: str) -> None:
+    assert subject_of_cleaned(subject) == expected
+
+
+def test_subject_flag_keeps_bare_handle() -> None:
+    subject_context = FilterContext(in_subject=True)
+
+    assert redact_text("samj_04", subject_context, "subject").text == "samj_04"
+    assert redact_text("samj_04", CONTEXT, "text/plain").text == REMOVED
+
+
+def test_bare_handle_in_body_signature_is_removed() -> None:
+    assert deliver("Thanks\nSam\nsamj_04") == f"Thanks\nSam\n{REMOVED}"

@@ -437,3 +437,21 @@ def test_empty_input_gives_empty_text_part() -> None:
 
     assert result.hold_reasons == ()
     assert delivered_texts(result) == ["\n"]
+
+
+def test_subject_handle_shape_stays_and_body_one_goes() -> None:
+    raw = raw_message(b"See you then\r\nSam\r\nsamj_04\r\n", subject=b"Re: sam_2009")
+
+    result = clean_message(raw, CONTEXT)
+
+    assert result.subject == "Re: sam_2009"
+    body = result.content.get_content()
+    assert body == "See you then\nSam\n[contact link removed]\n"
+
+
+def test_overridden_phone_in_subject_is_removed() -> None:
+    subject = "Ring \u202e321009 00770\u202c".encode()
+
+    result = clean_message(raw_message(b"Hi\r\n", subject=subject), CONTEXT)
+
+    assert result.subject == f"Ring {PHONE_PLACEHOLDER}"
