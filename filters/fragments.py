@@ -9,20 +9,20 @@ whole, and filters.junctions joins only the edges of the subject, the body
 and earlier messages, so such pieces reach the partner.
 
 This step runs on the delivered text, after every other step, so whole
-numbers are already placeholders. It collects the digit groups left in the
-subject and every text part, and the groups in the ends of the sender's
-earlier messages (`FilterContext.previous_tail`), and removes a group that
-starts a UK mobile ("07700") together with the groups that complete its
-eleven digits. A start of five or six digits counts alone, and a shorter
-one ("0770") only with a word about numbers nearby. A completing group
-from an earlier message cannot be taken back, so the pieces in this
-message are removed and the split is flagged for the safeguarding officer.
-A UK postcode in two pieces is treated the same way when a word such as
-"postcode" or "first bit" says that the pieces belong together.
+numbers are already placeholders. It collects the groups of digits or
+number words left in the subject and every text part, and those in the
+ends of the sender's earlier messages (`FilterContext.previous_tail`).
+It removes a group that starts a UK mobile ("07700") together with the
+groups that complete its eleven digits. A start of five or six digits
+counts alone, and a shorter one ("0770") only with a word about numbers
+nearby. A group from an earlier message cannot be taken back, so the
+pieces in this message are removed and the split is flagged for the
+safeguarding officer. The two halves of a UK postcode, and a house number
+and a street given apart, are treated the same way.
 
-NOTE: only UK mobiles and UK postcodes are pieced together. A landline or
-a foreign number given in pieces still gets through, and so do pieces
-spread over more than the earlier messages' ends.
+NOTE: only UK mobiles, UK postcodes and house number with street are
+pieced together. A landline or a foreign number given in pieces still gets
+through, and so do pieces spread over more than the earlier messages' ends.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ _MAX_UNCUED_SPREAD = 40
 # The two halves of a UK postcode, each alone: "LS6" and "2AB".
 _OUTWARD = re.compile(r"(?<![\w-])[A-Z]{1,2}[0-9][A-Z0-9]?(?![\w-])")
 _INWARD = re.compile(r"(?<![\w-])[0-9][ABD-HJLNP-UW-Z]{2}(?![\w-])")
-# A text this short that holds half a postcode is a note, not a timetable.
+# A text this short that contains half a postcode is a note, not a timetable.
 SHORT_NOTE_CHARS = 40
 _POSTCODE_CUES = re.compile(
     r"\b(?:post ?code"
@@ -198,8 +198,8 @@ def find_postcode_pieces(texts: list[str], earlier: str) -> list[Piece]:
     Room and form codes ("M4", "9LB") pair by chance, so the halves count
     when the new message has a word such as "postcode" or "first bit", or
     when each half is all of its text (a subject "2AB" over a body "LS6"),
-    or when the earlier messages have the word and every text that holds a
-    half is a short note (SHORT_NOTE_CHARS).
+    or when the earlier messages have the word and every text that contains
+    a half is a short note (SHORT_NOTE_CHARS).
     """
     own = "\n".join(texts)
     cued_here = _POSTCODE_CUES.search(own.lower()) is not None
@@ -207,21 +207,19 @@ def find_postcode_pieces(texts: list[str], earlier: str) -> list[Piece]:
     joined = f"{own}\n{earlier}"
     outwards = {match.group() for match in _OUTWARD.finditer(joined)}
     inwards = {match.group() for match in _INWARD.finditer(joined)}
+    holders = {half: _holders(half, texts) for half in outwards | inwards}
     found: dict[str, Piece] = {}
     for outward, inward in itertools.product(outwards, inwards):
         if not is_uk_postcode(outward, inward):
             continue
-        halves = [half for half in (outward, inward) if _holders(half, texts)]
+        halves = [half for half in (outward, inward) if holders[half]]
         if not halves:
             continue
-        short = all(
-            len(text.strip()) <= SHORT_NOTE_CHARS
-            for half in halves
-            for text in _holders(half, texts)
-        )
-        # A subject "2AB" over a body "LS6": each half is all its text.
+        texts_with_halves = [text for half in halves for text in holders[half]]
+        short = all(len(text.strip()) <= SHORT_NOTE_CHARS for text in texts_with_halves)
+        # A subject "2AB" over a body "LS6": each half is all of its text.
         bare = len(halves) == 2 and all(
-            text.strip() == half for half in halves for text in _holders(half, texts)
+            text.strip() == half for half in halves for text in holders[half]
         )
         if cued_here or bare or (short and cued_before):
             for half in halves:
@@ -230,7 +228,7 @@ def find_postcode_pieces(texts: list[str], earlier: str) -> list[Piece]:
 
 
 def _holders(half: str, texts: list[str]) -> list[str]:
-    """Return the texts in which `half` stands as a word of its own."""
+    """Return the texts that contain `half` as a word of its own."""
     pattern = re.compile(rf"(?<![\w-]){re.escape(half)}(?![\w-])")
     return [text for text in texts if pattern.search(text)]
 
@@ -261,7 +259,7 @@ def find_address_pieces(texts: list[str], earlier: str) -> list[Piece]:
 
 @dataclass(frozen=True)
 class _Group:
-    """A group of digits, or of number words, and where it stands."""
+    """A group of digits or number words, with its offset and its text."""
 
     digits: str
     start: int
@@ -332,19 +330,13 @@ def _completion(
 
 
 def _is_near(start: _Group, group: _Group) -> bool:
-    """Check that `group` stands within reach of `start`, or in another text.
+    """Check that `group` is within reach of `start`, or in another text.
 
     A long table of numbers would otherwise give pairs to try without end.
     """
     if group.text is not start.text:
         return True
     return abs(group.start - start.start) <= _MAX_PIECE_DISTANCE
-
-
-def _is_word_of(half: str, text: str, words: set[str]) -> bool:
-    if half in words:
-        return True
-    return re.search(rf"(?<![\w-]){re.escape(half)}(?![\w-])", text) is not None
 
 
 def _replace_pieces(text: str, pieces: Iterable[Piece]) -> str:

@@ -1750,11 +1750,13 @@ def _numbers_with_letters_between(text: str, region: str, kind: str) -> list[Spa
     if not any(text[end : end + 1].isalpha() for _, end in fast_digit_runs(text)):
         return []
     folded = fold_case(text)
-    asked = "letters" in letter_words(text) and _IGNORE_LETTERS.search(folded)
+    requested = "letters" in letter_words(text) and _IGNORE_LETTERS.search(folded)
     spans = []
     for match in _LETTERED_NUMBER.finditer(folded):
         digits = "".join(ch for ch in match.group() if ch.isdigit() or ch == "+")
-        if _UK_MOBILE.fullmatch(digits) or (asked and _is_phone_number(digits, region)):
+        if _UK_MOBILE.fullmatch(digits) or (
+            requested and _is_phone_number(digits, region)
+        ):
             spans.append(Span(match.start(), match.end(), kind))
     return spans
 

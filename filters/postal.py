@@ -645,7 +645,7 @@ def _has_digit(word: str) -> bool:
 _CHUNKED_POSTCODE = re.compile(
     r"(?<![\w])[A-Z0-9]{1,4}(?:[^\w\n]{1,6}[A-Z0-9]{1,4}){1,5}(?![\w])"
 )
-# Where such a postcode may start: up to 10 characters before a digit.
+# The farthest such a postcode may start before a digit, in characters.
 _CHUNK_LOOKBACK = 10
 
 

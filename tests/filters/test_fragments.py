@@ -197,7 +197,7 @@ def test_street_after_ranking_in_earlier_message_stays() -> None:
         ),
     ],
 )
-def test_house_and_street_in_subject_and_body_are_removed(
+def test_house_street_subject_body_removed(
     subject: str, body: str, expected_subject: str, expected_body: str
 ) -> None:
     result = clean_message(message(body, subject=subject), FilterContext())

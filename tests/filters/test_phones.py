@@ -1107,7 +1107,7 @@ def test_disguised_number_given_as_own_is_removed(text: str, expected: str) -> N
         "My number of hours so far: 120. Text me tomorrow.",
     ],
 )
-def test_own_number_cue_with_short_or_counted_digits_stays(text: str) -> None:
+def test_own_number_cue_short_digits_stay(text: str) -> None:
     assert clean(text).text == text
 
 
@@ -1208,9 +1208,7 @@ def test_list_of_counts_or_scores_stays(text: str) -> None:
         ),
     ],
 )
-def test_mobile_spelled_in_three_sentences_is_removed(
-    text: str, expected: str
-) -> None:
+def test_mobile_spelled_in_three_sentences_is_removed(text: str, expected: str) -> None:
     assert clean(text).text == expected
 
 

@@ -1204,7 +1204,7 @@ def test_grid_reference_after_is_still_removed(text: str, expected: str) -> None
         ),
     ],
 )
-def test_home_cue_takes_lower_case_name_or_far_street(text: str, expected: str) -> None:
+def test_home_cue_lower_or_far_street(text: str, expected: str) -> None:
     assert deliver(text) == expected
 
 

@@ -108,5 +108,5 @@ async def test_flag_names_what_was_removed(
     finally:
         await relay.stop()
     assert row is not None
-    # "Text me on 07700 900789." asks to leave the platform as well.
+    # "Text me on 07700 900789." is also a request to leave the platform.
     assert row["flag"] == "leaving-platform, contact details"
