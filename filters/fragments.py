@@ -145,11 +145,30 @@ def remove_pieces(joined: Joined, context: FilterContext) -> Joined:
         joined.draft.body,
         lambda part: replace(part, text=_replace_pieces(part.text, pieces)),
     )
-    return replace(
+    result = replace(
         joined,
         subject=subject,
         draft=replace(joined.draft, body=body),
         findings=(*joined.findings, *findings),
+    )
+    # In HTML a tag or an entity inside a piece ("07<b>700</b>") hides it
+    # from the replacement, so a piece still visible holds the message.
+    if any(_still_visible(part, pieces) for part in _parts(result)):
+        log.debug("a piece of a split detail could not be removed")
+        reason = (
+            f"{next(iter(reasons))} The relay could not remove every piece "
+            "from the HTML version."
+        )
+        return replace(result, hold_reasons=(*result.hold_reasons, reason))
+    return result
+
+
+def _still_visible(part: TextPart, pieces: list[Piece]) -> bool:
+    """Check whether the visible text of `part` still contains one of `pieces`."""
+    visible = _visible_text(part)
+    return any(
+        re.search(_PIECE_PATTERNS[piece.kind].format(re.escape(piece.text)), visible)
+        for piece in pieces
     )
 
 

@@ -253,3 +253,18 @@ def test_spelled_start_after_spelled_rest_is_removed() -> None:
 
     assert texts_of(result) == [f"the start is {PHONE}\n"]
     assert split_details(result) == [SPREAD_PHONE]
+
+
+def test_piece_split_by_html_tag_holds_message() -> None:
+    # "900<b>123</b>" hides the piece from the replacement in the HTML part.
+    raw = message(
+        "it ends 900123, it starts 07700",
+        html="<p>it ends 900<b>123</b>, it starts 07700</p>",
+    )
+
+    result = clean_message(raw, FilterContext())
+
+    assert result.hold_reasons == (
+        f"{SPREAD_PHONE} The relay could not remove every piece from the HTML"
+        " version.",
+    )
