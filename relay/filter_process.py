@@ -62,6 +62,10 @@ class FilterProcess:
             self._child = child
         return self._child
 
+    async def warm_up(self, context: FilterContext) -> None:
+        """Start the child and load the filters before any message waits."""
+        await self._running_child(context)
+
     async def clean(self, raw: bytes, context: FilterContext) -> CleanMessage:
         child = await self._running_child(context)
         try:

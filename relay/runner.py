@@ -81,6 +81,8 @@ def filter_context(config: Config) -> FilterContext:
 
 
 class Filterer(Protocol):
+    async def warm_up(self, context: FilterContext) -> None: ...
+
     async def clean(self, raw: bytes, context: FilterContext) -> CleanMessage: ...
 
     def close(self) -> None: ...
@@ -88,6 +90,9 @@ class Filterer(Protocol):
 
 class InlineFilterer:
     """Runs the filters in a worker thread, with no time limit; for tests."""
+
+    async def warm_up(self, context: FilterContext) -> None:
+        pass
 
     async def clean(self, raw: bytes, context: FilterContext) -> CleanMessage:
         return await asyncio.to_thread(clean_message, raw, context)
@@ -145,6 +150,12 @@ class PipelineRunner:
 
     async def _work(self, filterer: Filterer) -> None:
         """Process jobs until cancelled, sleeping while there are none."""
+        # Loading the filters takes seconds; doing it before the first job
+        # arrives keeps that wait off the first message after a start.
+        try:
+            await filterer.warm_up(self._context)
+        except Exception:
+            log.exception("filter warm-up failed; the first job starts them")
         while True:
             try:
                 if await self.run_once(filterer):

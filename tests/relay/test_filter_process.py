@@ -67,3 +67,19 @@ def failing_clean(raw: bytes, context: FilterContext) -> CleanMessage:
     if b"fail" in raw:
         raise ValueError("broken filter")
     return clean_message(raw, context)
+
+
+def warm_up_fails(raw: bytes, context: FilterContext) -> CleanMessage:
+    """Stand in for filters that cannot load, seen at the warm-up message."""
+    if b"warm-up" in raw:
+        raise ValueError("word list missing")
+    return clean_message(raw, context)
+
+
+async def test_warm_up_starts_the_child_before_any_message() -> None:
+    process = FilterProcess(timeout=30, function=warm_up_fails)
+    try:
+        with pytest.raises(ValueError, match="word list missing"):
+            await process.warm_up(FilterContext())
+    finally:
+        process.close()

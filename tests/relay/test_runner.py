@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 from collections.abc import AsyncIterator
 from email.policy import default
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from archive.store import Archive
+from filters.base import FilterContext
+from filters.pipeline import CleanMessage, clean_message
 from relay.config import Config, load_config
 from relay.runner import PipelineRunner
 from tests.conftest import CORPUS, Cast
@@ -134,3 +137,61 @@ async def test_message_sent_as_html_alone_is_searchable(
     )
     hits = await archive.search("lemonade")
     assert [hit["id"] for hit in hits] == [message_id]
+
+
+class RecordingFilterer:
+    """A filterer whose warm-up can fail, recording what the runner asks."""
+
+    def __init__(self, warm_up_error: Exception | None = None) -> None:
+        self.calls: list[str] = []
+        self.cleaned = asyncio.Event()
+        self._warm_up_error = warm_up_error
+
+    async def warm_up(self, context: object) -> None:
+        self.calls.append("warm_up")
+        if self._warm_up_error is not None:
+            raise self._warm_up_error
+
+    async def clean(self, raw: bytes, context: FilterContext) -> CleanMessage:
+        self.calls.append("clean")
+        self.cleaned.set()
+        return await asyncio.to_thread(clean_message, raw, context)
+
+    def close(self) -> None:
+        pass
+
+
+async def run_until_cleaned(
+    runner: PipelineRunner, filterer: RecordingFilterer
+) -> None:
+    task = asyncio.create_task(runner.run())
+    try:
+        await asyncio.wait_for(filterer.cleaned.wait(), 30)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_worker_warms_the_filters_before_its_first_job(
+    archive: Archive, config: Config
+) -> None:
+    filterer = RecordingFilterer()
+    runner = PipelineRunner(
+        config, archive, asyncio.Event(), asyncio.Event(), lambda: filterer
+    )
+    await accept_from_sam(archive, b"Subject: hi\r\n\r\nsee you Monday\r\n")
+    await run_until_cleaned(runner, filterer)
+    assert filterer.calls == ["warm_up", "clean"]
+
+
+async def test_failed_warm_up_still_filters_the_next_job(
+    archive: Archive, config: Config
+) -> None:
+    filterer = RecordingFilterer(RuntimeError("child would not start"))
+    runner = PipelineRunner(
+        config, archive, asyncio.Event(), asyncio.Event(), lambda: filterer
+    )
+    await accept_from_sam(archive, b"Subject: hi\r\n\r\nsee you Monday\r\n")
+    await run_until_cleaned(runner, filterer)
+    assert filterer.calls == ["warm_up", "clean"]
