@@ -32,9 +32,9 @@ import json
 import logging
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import chain, pairwise
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,12 @@ SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n[^\S\n]*\n")
 # splitting, so "don't" and "dont" are one word.
 WORD = re.compile(r"[^\W_]+")
 APOSTROPHES = re.compile("['\u2019]")
+# A str.translate table for ASCII text that keeps what WORD matches and
+# the apostrophe, and turns every other character into a space.
+_WORDS_AND_APOSTROPHES = "".join(
+    char if char.isalnum() or char == "'" else " " for char in map(chr, range(128))
+)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # A sentence longer than this many words is scored in windows of this
 # size, because the labelled sentences the model learned from are short
 # and a long run of words without punctuation would add up weights from
@@ -96,10 +102,12 @@ class ConcernModel:
         # weight per category, so it is never empty and filter(None) drops
         # only the misses. The same words give the rows in the same order,
         # so the float sums do not change between calls.
+        features: Iterator[str | tuple[str, str]] = chain(
+            set(words), set(pairwise(words))
+        )
         rows = [self.biases]
-        rows.extend(filter(None, map(self.unigrams.get, set(words))))
-        rows.extend(filter(None, map(self.pair_weights.get, set(pairwise(words)))))
-        return [sum(column) for column in zip(*rows, strict=True)]
+        rows.extend(filter(None, map(self.feature_weights.get, features)))
+        return list(map(sum, zip(*rows, strict=True)))
 
     def probabilities(self, words: Sequence[str]) -> list[float]:
         """Return the estimated probability of each category for `words`."""
@@ -133,6 +141,14 @@ class ConcernModel:
             for first, following in self.bigrams.items()
             for second, weights in following.items()
         }
+
+    @functools.cached_property
+    def feature_weights(self) -> dict[str | tuple[str, str], tuple[float, ...]]:
+        """The weights of `unigrams` and `pair_weights` in one dictionary."""
+        weights: dict[str | tuple[str, str], tuple[float, ...]] = {}
+        weights.update(self.unigrams.items())
+        weights.update(self.pair_weights.items())
+        return weights
 
     @functools.cached_property
     def limits(self) -> tuple[float, ...]:
@@ -215,13 +231,61 @@ def parse_model(data: dict[str, Any]) -> ConcernModel:
 def estimate_concerns(text: str, model: ConcernModel) -> list[Estimate]:
     """Return the model's estimates for each sentence of `text`, in text order."""
     estimates: list[Estimate] = []
-    for start, end in sentence_spans(text):
-        for low, high, words in _windows(text, start, end):
+    for start, end, words in _sentences(text):
+        if len(words) > WINDOW_WORDS:
+            windows: Iterable[tuple[int, int, list[str]]] = _windows(text, start, end)
+        else:
+            windows = ((start, end, words),)
+        for low, high, window_words in windows:
             estimates.extend(
                 Estimate(category, probability, low, high)
-                for category, probability in _estimate(model, words)
+                for category, probability in _estimate(model, window_words)
             )
     return estimates
+
+
+def _sentences(text: str) -> Iterator[tuple[int, int, list[str]]]:
+    """Yield (start, end, words) for each span of `sentence_spans(text)`.
+
+    The words are `words_of(text[start:end])`, found by `str.split` in
+    `_word_text(text)`, so no sentence needs a regular expression of its own.
+    """
+    spaced = _word_text(text)
+    if spaced is None:
+        for start, end in sentence_spans(text):
+            yield start, end, words_of(text[start:end])
+        return
+    start = 0
+    for boundary in SENTENCE_END.finditer(text):
+        words = spaced[start : boundary.end()].replace("'", "").split()
+        if words:
+            yield start, boundary.end(), words
+        start = boundary.end()
+    words = spaced[start:].replace("'", "").split()
+    if words:
+        yield start, len(text), words
+
+
+def _word_text(text: str) -> str | None:
+    """Return `text` lower-cased with each apostrophe as "'" and other non-words as " ".
+
+    The result has the length of `text`, and for any slice, removing its
+    "'" and splitting it at spaces gives what `words_of` gives for that
+    slice of `text`. That holds when no character outside ASCII is a word
+    character or lower-cases to one, so None is returned otherwise. Such
+    text also lower-cases one character at a time: the one rule of
+    `str.lower` that looks at neighbours is for the capital sigma.
+    """
+    lower = text.lower()
+    if len(lower) != len(text):
+        return None
+    if not text.isascii():
+        outside_ascii = set(_NON_ASCII.findall(text))
+        if any(char.isalnum() or char.lower().isalnum() for char in outside_ascii):
+            return None
+        # The other characters outside ASCII become "?", a non-word.
+        lower = lower.replace("\u2019", "'").encode("ascii", "replace").decode()
+    return lower.translate(_WORDS_AND_APOSTROPHES)
 
 
 def _estimate(model: ConcernModel, words: list[str]) -> list[tuple[str, float]]:

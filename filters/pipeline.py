@@ -97,11 +97,11 @@ def _clean(raw: bytes, context: FilterContext) -> CleanMessage:
     try:
         message = mime.parse_message(raw)
     except mime.UnreadableMessage as exc:
-        subject, subject_findings = _filter_subject(mime.read_subject(raw), context)
+        subject, subject_findings = filter_subject(mime.read_subject(raw), context)
         return _held(subject, (str(exc),), subject_findings)
 
     sent_subject = mime.subject_of(message)
-    subject, subject_findings = _filter_subject(sent_subject, context)
+    subject, subject_findings = filter_subject(sent_subject, context)
     try:
         mime.check_limits(message)
         body = mime.read_body(message)
@@ -129,7 +129,7 @@ def _clean(raw: bytes, context: FilterContext) -> CleanMessage:
     return CleanMessage(joined.subject, content, merge_findings(findings), ())
 
 
-def _filter_subject(
+def filter_subject(
     sent_subject: str, context: FilterContext
 ) -> tuple[str, list[Finding]]:
     """Return the filtered subject, and what the text and safeguarding filters found."""

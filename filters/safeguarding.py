@@ -27,7 +27,7 @@ import operator
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate, compress, count, pairwise, repeat
 from pathlib import Path
@@ -871,7 +871,7 @@ def _prepare(text: str) -> _Text:
     if found is not None:
         words, starts = found
         distinct = frozenset(words)
-        if not _needs_rewriting(words, distinct):
+        if not _needs_rewriting(lower, words, starts, distinct):
             return _Text(text, lower, distinct, words, starts, view, origins)
     lower, parts, offsets = _split_words(view)
     runs = spaced_letter_runs(parts, offsets)
@@ -929,15 +929,25 @@ def _words_and_starts(lower: str) -> tuple[list[str], list[int]] | None:
     return list(filter(None, pieces)), list(compress(piece_starts, pieces))
 
 
-def _needs_rewriting(words: list[str], distinct: frozenset[str]) -> bool:
-    """Check whether the view may contain spaced-out letters or text-speak.
+def _needs_rewriting(
+    lower: str, words: list[str], starts: list[int], distinct: frozenset[str]
+) -> bool:
+    """Check whether the view contains spaced-out letters or text-speak.
 
     When it contains neither, `_prepare` needs no `_split_words` parts.
-    `distinct` is the set of `words`.
+    `words` and `starts` are what `_words_and_starts(lower)` returns, and
+    `distinct` is the set of `words`. Ordinary text has runs of
+    one-character words that are not letters written apart, such as
+    "3 4 m", so each run is checked as `spaced_letter_runs` checks it
+    instead of sending the whole text down the slower path.
     """
     if not TEXT_SPEAK.keys().isdisjoint(distinct):
         return True
-    return _word_lengths(words).find(b"\x01\x01\x01") != -1
+
+    def gap_after(index: int) -> str:
+        return lower[starts[index] + len(words[index]) : starts[index + 1]]
+
+    return next(_spaced_word_runs(words, gap_after), None) is not None
 
 
 def spell_out(
@@ -1007,18 +1017,26 @@ def spaced_letter_runs(parts: list[str], offsets: list[int]) -> list[tuple[int, 
     a bytes object first, so that one `bytes.find` rules out most text.
     """
     words = parts[1::2]
+    runs = _spaced_word_runs(words, lambda index: parts[2 * index + 2])
+    return [(offsets[2 * first], offsets[2 * last + 1]) for first, last in runs]
+
+
+def _spaced_word_runs(
+    words: list[str], gap_after: Callable[[int], str]
+) -> Iterator[tuple[int, int]]:
+    """Yield the numbers of the first and last word of each spaced-out run.
+
+    `gap_after(i)` returns the text between word i and word i + 1.
+    """
     lengths = _word_lengths(words)
-    runs: list[tuple[int, int]] = []
     index = lengths.find(b"\x01\x01\x01")
     while index != -1:
         last = index
-        while _continues_run(parts, words, last):
+        while _continues_run(words, gap_after, last):
             last += 1
-        letters = words[index : last + 1]
-        if _is_spaced_word(letters):
-            runs.append((offsets[2 * index], offsets[2 * last + 1]))
+        if _is_spaced_word(words[index : last + 1]):
+            yield index, last
         index = lengths.find(b"\x01\x01\x01", last + 1)
-    return runs
 
 
 def _word_lengths(words: list[str]) -> bytes:
@@ -1046,11 +1064,13 @@ def _is_spaced_word(letters: list[str]) -> bool:
     )
 
 
-def _continues_run(parts: list[str], words: list[str], index: int) -> bool:
+def _continues_run(
+    words: list[str], gap_after: Callable[[int], str], index: int
+) -> bool:
     """Check that word `index` and the next one are letters in one run."""
     if index + 1 >= len(words) or len(words[index + 1]) != 1:
         return False
-    return _SPACED_GAP.fullmatch(parts[2 * index + 2]) is not None
+    return _SPACED_GAP.fullmatch(gap_after(index)) is not None
 
 
 def join_spaced_letters(

@@ -15,6 +15,7 @@ from filters.concern_model import (
     DEFAULT_MODEL_PATH,
     WINDOW_WORDS,
     ModelError,
+    _sentences,
     default_model,
     estimate_concerns,
     load_model,
@@ -141,6 +142,30 @@ def test_sentences_end_at_punctuation_and_blank_lines() -> None:
     spans = [text[start:end] for start, end in sentence_spans(text)]
 
     assert spans == ["First one.", " Second one!", "Third one\n\n"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "...\n\n!",
+        "Don\u2019t TELL anyone, OK?  snake_case 42. Last one",
+        "Costs \u00a35 \U0001f600 or \u20ac6.\n\nThe end\u2026 right?",
+        "A caf\u00e9 in Z\u00fcrich. Then home.",
+        "\u039f\u0394\u039f\u03a3. Next.",
+        "The \u212a sign. The \u2160 numeral. The \u24b6 circle.",
+        "\u0130stanbul is big. Yes.",
+        "it's ' quoted ' '' text's end",
+    ],
+)
+def test_sentence_words_match_words_of(text: str) -> None:
+    # _sentences finds the words of every sentence in one pass over the
+    # text. It must give what words_of gives for each sentence alone.
+    expected = [
+        (start, end, words_of(text[start:end])) for start, end in sentence_spans(text)
+    ]
+
+    assert list(_sentences(text)) == expected
 
 
 def test_long_sentence_is_scored_in_windows() -> None:

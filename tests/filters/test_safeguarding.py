@@ -25,6 +25,7 @@ from filters.safeguarding import (
     _phrase_index,
     _prepare,
     _present_bits,
+    _split_words,
     _with_prefix_words,
     _words_and_starts,
     compile_phrase,
@@ -35,6 +36,7 @@ from filters.safeguarding import (
     html_to_text,
     load_rules,
     parse_rules,
+    spaced_letter_runs,
     word_forms,
 )
 from relay.config import Config, ConfigError, load_config
@@ -820,13 +822,34 @@ def test_word_split_declines_letters_outside_ascii() -> None:
 def test_rewriting_needed_for_spaced_letters_and_text_speak() -> None:
     for text, expected in [
         ("k e e p it", True),
-        ("r u a", True),
+        ("s.e.c.r.e.t", True),
         ("wanna meet", True),
         ("keep it secret", False),
         ("a b", False),
+        # One-character words that spaced_letter_runs does not join.
+        ("r u a", False),
+        ("3 4 m wide", False),
+        ("k, e, e, p", False),
     ]:
-        words = text.split()
-        assert _needs_rewriting(words, frozenset(words)) is expected, text
+        found = _words_and_starts(text)
+        assert found is not None
+        words, starts = found
+        assert _needs_rewriting(text, words, starts, frozenset(words)) is expected, text
+
+
+@pytest.mark.parametrize(
+    "text", ["the river was 3 4 m wide", "r u a fan", "1 2 3 go", "x, y, z"]
+)
+def test_one_letter_words_prepare_alike(text: str) -> None:
+    prepared = _prepare(text)
+
+    lower, parts, offsets = _split_words(text)
+    assert spaced_letter_runs(parts, offsets) == []
+    assert prepared.lower == lower
+    assert prepared.word_list == parts[1::2]
+    assert prepared.word_starts == offsets[0::2][: len(parts) // 2]
+    assert prepared.expansions is None
+    assert prepared.origins is None
 
 
 def test_phrase_needs_a_bit_per_required_word() -> None:
