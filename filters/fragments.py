@@ -87,6 +87,7 @@ _POSTCODE_CUES = re.compile(
     r"\b(?:post ?code"
     r"|(?:first|second|other|last|start|end|beginning) (?:bit|half|part))\b"
 )
+_POSTCODE_CUE_WORDS = ("code", "bit", "half", "part")
 
 
 @dataclass(frozen=True)
@@ -221,9 +222,14 @@ def find_postcode_pieces(texts: list[str], earlier: str) -> list[Piece]:
     a half is a short note (SHORT_NOTE_CHARS).
     """
     own = "\n".join(texts)
-    cued_here = _POSTCODE_CUES.search(own.lower()) is not None
-    cued_before = _POSTCODE_CUES.search(earlier.lower()) is not None
-    joined = f"{own}\n{earlier}"
+    cued_here = _has_postcode_cue(own)
+    cued_before = _has_postcode_cue(earlier)
+    if cued_here or cued_before:
+        joined = f"{own}\n{earlier}"
+    else:
+        # Without a cue only halves that are all of their text can pair, so
+        # the other texts need no search.
+        joined = "\n".join(text for text in texts if _is_half(text.strip()))
     outwards = {match.group() for match in _OUTWARD.finditer(joined)}
     inwards = {match.group() for match in _INWARD.finditer(joined)}
     holders = {half: _holders(half, texts) for half in outwards | inwards}
@@ -244,6 +250,19 @@ def find_postcode_pieces(texts: list[str], earlier: str) -> list[Piece]:
             for half in halves:
                 found[half] = Piece(half, "postcode", SPREAD_POSTCODE)
     return list(found.values())
+
+
+def _has_postcode_cue(text: str) -> bool:
+    # Every cue contains one of these words, and a search for them is much
+    # faster than the pattern over a long text.
+    low = text.lower()
+    if not any(word in low for word in _POSTCODE_CUE_WORDS):
+        return False
+    return _POSTCODE_CUES.search(low) is not None
+
+
+def _is_half(text: str) -> bool:
+    return bool(_OUTWARD.fullmatch(text) or _INWARD.fullmatch(text))
 
 
 def _holders(half: str, texts: list[str]) -> list[str]:

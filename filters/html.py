@@ -29,6 +29,7 @@ import nh3
 
 from filters.base import FilterContext, Finding, Span
 from filters.mime import Draft, StepResult, TextPart, map_text_parts
+from filters.normalise import remove_bidi_controls
 from filters.text import apply_redaction, find_redaction_spans, redact_text
 
 log = logging.getLogger(__name__)
@@ -203,6 +204,12 @@ _EMPTY_SEPARATED_ELEMENT = re.compile(
 _EMPTY_TAG_RUN = re.compile(
     rf"(?:<(?:{'|'.join(sorted(SEPARATED_EMPTY_TAGS))}){_NH3_ATTRIBUTES}>)+"
 )
+# One search for any of them spares the three patterns below most parts.
+_ANY_SEPARATED_TAG = re.compile(
+    "<(?:"
+    + "|".join(sorted(SEPARATED_TAGS | SEPARATED_EMPTY_TAGS, key=len, reverse=True))
+    + ")[ >]"
+)
 # Nested empty elements ("<form><select></select></form>") are removed from
 # the inside out, one level per pass. Deeper ones stay as empty <div>
 # elements, which hold no text.
@@ -217,7 +224,7 @@ def _write_separated_tags(sanitised: str) -> str:
     NOTE: a run that touches a tag ("<b>sam</b><input>") is removed, so the
     texts on both sides of it still run together.
     """
-    if "<" not in sanitised:
+    if "<" not in sanitised or not _ANY_SEPARATED_TAG.search(sanitised):
         return sanitised
     sanitised = _EMPTY_TAG_RUN.sub(_break_between_words, sanitised)
     for _ in range(_EMPTY_ELEMENT_PASSES):
@@ -335,6 +342,19 @@ def _unescaped_attributes(attributes: str) -> list[tuple[str, str | None]]:
     ]
 
 
+# Whitespace that a browser collapses between blocks. A no-break space is
+# left out, because "<p>&nbsp;</p>" shows as a blank line.
+_COLLAPSED_SPACE = " \t\n\r\f"
+
+
+def _is_blank(pieces: list[str | int], start: int) -> bool:
+    """Check that `pieces[start:]` are only whitespace a browser collapses."""
+    return all(
+        isinstance(piece, str) and not piece.strip(_COLLAPSED_SPACE)
+        for piece in pieces[start:]
+    )
+
+
 class _TextNodeFilter(HTMLParser):
     """Rebuilds an nh3-sanitised fragment, collecting its text nodes.
 
@@ -349,6 +369,9 @@ class _TextNodeFilter(HTMLParser):
         self.output: list[str | int] = []
         self.plain: list[str | int] = []
         self.texts: list[str] = []
+        # The index in `plain` of the line break of the last block boundary,
+        # or None once text or a <br> follows it.
+        self._boundary: int | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         rendered = "".join(
@@ -356,12 +379,12 @@ class _TextNodeFilter(HTMLParser):
         )
         self.output.append(f"<{tag}{rendered}>")
         if tag in BLOCK_TAGS:
-            self.plain.append("\n")
+            self._add_line_break(tag, closing=False)
 
     def handle_endtag(self, tag: str) -> None:
         self.output.append(f"</{tag}>")
         if tag in BLOCK_TAGS:
-            self.plain.append("\n")
+            self._add_line_break(tag, closing=True)
 
     def handle_bare_tag(self, markup: str, tag: str) -> None:
         """Add an end tag, or a start tag without attributes, written as `markup`.
@@ -371,7 +394,34 @@ class _TextNodeFilter(HTMLParser):
         """
         self.output.append(markup)
         if tag in BLOCK_TAGS:
-            self.plain.append("\n")
+            self._add_line_break(tag, closing=markup[1] == "/")
+
+    def _add_line_break(self, tag: str, closing: bool) -> None:
+        """Add the line break that block element `tag` makes in the text, if any.
+
+        Each <br> is a line break. The start and end tags of other blocks
+        with no text between them ("</li><li>", "</p><p></p><p>") make one
+        line break together, as a browser shows them. So "LS6" and "2AB" in
+        two list items read as the plain text "LS6\n2AB", not as two
+        paragraphs. Whitespace between such tags is left out of the text.
+
+        NOTE: line breaks inside a text node ("<td>\n07700\n</td>") stay in
+        the text, although a browser shows them as spaces.
+        """
+        if tag == "br":
+            # HTMLParser reads "<br/>" as a start and an end tag, and a
+            # browser shows one line break.
+            if not closing:
+                self.plain.append("\n")
+                self._boundary = None
+            return
+        boundary = self._boundary
+        if boundary is not None and _is_blank(self.plain, boundary + 1):
+            for index in range(boundary + 1, len(self.plain)):
+                self.plain[index] = ""
+            return
+        self.plain.append("\n")
+        self._boundary = len(self.plain) - 1
 
     def handle_data(self, data: str) -> None:
         if data.isspace():
@@ -520,16 +570,18 @@ def _filter_text_nodes(
     findings: list[Finding],
 ) -> CleanHtml:
     """Replace the spans in each text node and rebuild the fragment."""
-    redactions = [
-        apply_redaction(text, spans, WHERE, offset=start)
-        for text, spans, start in zip(
-            nodes.texts, spans_by_node, layout.starts, strict=True
-        )
-    ]
-    node_findings = [
-        finding for redaction in redactions for finding in redaction.findings
-    ]
-    rebuilt = nodes.rebuild([redaction.text for redaction in redactions])
+    # A node without spans only loses its bidirectional controls, as in
+    # apply_redaction, which costs little for the many nodes of a long part.
+    texts = [remove_bidi_controls(text) for text in nodes.texts]
+    node_findings: list[Finding] = []
+    for index, spans in enumerate(spans_by_node):
+        if not spans:
+            continue
+        start = layout.starts[index]
+        redaction = apply_redaction(nodes.texts[index], spans, WHERE, offset=start)
+        texts[index] = redaction.text
+        node_findings.extend(redaction.findings)
+    rebuilt = nodes.rebuild(texts)
     return CleanHtml(_sanitise_again(rebuilt), (*findings, *node_findings))
 
 
@@ -571,31 +623,18 @@ class _MarkupTextNodes(_TextNodeFilter):
         self.handle_starttag(tag, attrs)
 
 
-class _TextExtractor(HTMLParser):
-    """Collects the text of a fragment, with line breaks between blocks."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.pieces: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in BLOCK_TAGS:
-            self.pieces.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in BLOCK_TAGS:
-            self.pieces.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        self.pieces.append(data)
-
-
 def extract_text(fragment: str) -> str:
-    """Return the text of an HTML fragment, one line per block element."""
-    parser = _TextExtractor()
-    parser.feed(fragment)
-    parser.close()
-    return _join_lines(parser.pieces)
+    """Return the text of an HTML fragment, one line per block element.
+
+    nh3 output, such as a part after `filter_html`, is read with the tag
+    pattern of `_read_text_nodes`, and any other fragment by HTMLParser.
+    """
+    nodes = _TextNodeFilter()
+    if not _read_sanitised_tags(fragment, nodes):
+        nodes = _TextNodeFilter()
+        nodes.feed(fragment)
+        nodes.close()
+    return nodes.text(nodes.texts)
 
 
 def extract_text_start(fragment: str, length: int) -> str:

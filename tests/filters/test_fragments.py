@@ -265,6 +265,36 @@ def test_piece_split_by_html_tag_holds_message() -> None:
     result = clean_message(raw, FilterContext())
 
     assert result.hold_reasons == (
-        f"{SPREAD_PHONE} The relay could not remove every piece from the HTML"
+        f"{SPREAD_PHONE} The relay could not remove every piece from the HTML version.",
+    )
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<ul><li>LS6</li><li>2AB</li></ul>",
+        "<table><tr><td>LS6</td></tr><tr><td>2AB</td></tr></table>",
+        "<div>LS6</div><div></div><div>2AB</div>",
+    ],
+)
+def test_postcode_halves_in_html_blocks_are_removed(html: str) -> None:
+    # Both alternatives lose the halves, however the HTML one spreads them.
+    result = clean_message(message("LS6\n2AB", html=html), FilterContext())
+
+    assert texts_of(result) == [f"{POSTCODE}\n", f"<pre>{POSTCODE}</pre>\n"]
+    assert result.hold_reasons == ()
+
+
+def test_half_split_by_tag_in_list_holds_message() -> None:
+    sent = EmailMessage()
+    sent["From"] = "Sam Jones <sam@example.org>"
+    sent["To"] = "alex@example.com"
+    sent["Subject"] = "2AB"
+    sent.set_content("<ul><li>L<b>S6</b></li></ul>", subtype="html")
+
+    result = clean_message(sent.as_bytes(), FilterContext())
+
+    assert result.hold_reasons == (
+        f"{SPREAD_POSTCODE} The relay could not remove every piece from the HTML"
         " version.",
     )

@@ -145,7 +145,7 @@ def test_split_address_becomes_pre_text() -> None:
 def test_extract_text_puts_blocks_on_lines() -> None:
     text = extract_text("<p>One <b>two</b></p><p>three<br>four</p>")
 
-    assert text == "One two\n\nthree\nfour"
+    assert text == "One two\nthree\nfour"
 
 
 def test_html_message_is_sanitised() -> None:
@@ -394,7 +394,7 @@ def test_text_start_reads_other_markup_whole() -> None:
     fragment = "<p>one</p><!-- <p>two</p> --><p>three</p>"
 
     assert extract_text_start(fragment, 2) == "one"
-    assert extract_text_start(fragment, 100) == "one\n\nthree"
+    assert extract_text_start(fragment, 100) == "one\nthree"
 
 
 def test_textarea_texts_are_read_apart() -> None:
@@ -486,3 +486,120 @@ def test_safeguarding_text_reads_form_elements_apart() -> None:
     text = html_to_text("<button>meet</button><button>me</button>")
 
     assert text.split() == ["meet", "me"]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("<ul><li>LS6</li><li>2AB</li></ul>", "LS6\n2AB"),
+        ("<div>LS6</div><div></div><div>2AB</div>", "LS6\n2AB"),
+        ("<p>LS6</p>\n  <p></p>\n<p>2AB</p>", "LS6\n2AB"),
+        ("<table><tr><td>1</td><td>2</td></tr><tr><td>3</td></tr></table>", "1\n2\n3"),
+        ("one<br>two<br><br>three", "one\ntwo\n\nthree"),
+        ("<div>one</div><div><br></div><div>two</div>", "one\n\ntwo"),
+        ("<p>one</p><p>&nbsp;</p><p>two</p>", "one\n\xa0\ntwo"),
+        ("<p>one <b>two</b> <i>three</i></p>", "one two three"),
+    ],
+)
+def test_block_boundaries_make_one_line_break(source: str, expected: str) -> None:
+    # A blank line is a paragraph break to the text filters, so a blank line
+    # where a browser shows none would keep the halves of a postcode apart.
+    sanitised = sanitise(source, CONTEXT, [])
+
+    assert extract_text(sanitised) == expected
+    assert _read_text_nodes(sanitised).layout().text == expected
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<ul><li>LS6</li><li>2AB</li></ul>",
+        "<table><tr><td>LS6</td><td>2AB</td></tr></table>",
+        "<div>LS6</div><div>2AB</div>",
+        "<p>LS6</p><p>2AB</p>",
+        "<p>LS6<br>2AB</p>",
+        "<p>LS6</p><p></p><p>2AB</p>",
+        "<ul><li>LS6</li><li></li><li>2AB</li></ul>",
+    ],
+)
+def test_postcode_halves_in_blocks_are_removed(source: str) -> None:
+    cleaned = clean_html(source, CONTEXT)
+
+    assert cleaned.html == "<pre>[postcode removed]</pre>"
+    assert [f.kind for f in cleaned.findings] == ["postcode", "html_replaced"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<table><tr><td>07700</td><td>900</td><td>123</td></tr></table>",
+        "<p><span>07700</span> <span>900</span> <span>123</span></p>",
+        "<p>07700<br>900<br>123</p>",
+        "<div>07700</div><div>900</div><div>123</div>",
+        "<p>07700</p><p>900</p><p>123</p>",
+        "<div>07700</div><div></div><div>900123</div>",
+        "<ul><li>07700 900</li><li></li><li>123</li></ul>",
+    ],
+)
+def test_phone_pieces_in_elements_are_removed(source: str) -> None:
+    cleaned = clean_html(source, CONTEXT)
+
+    assert cleaned.html == f"<pre>{PHONE_PLACEHOLDER}</pre>"
+    assert [f.kind for f in cleaned.findings] == ["phone", "html_replaced"]
+
+
+def table(*rows: tuple[str, ...]) -> str:
+    cells = ["".join(f"<td>{cell}</td>" for cell in row) for row in rows]
+    return (
+        "<table><tbody>"
+        + "".join(f"<tr>{row}</tr>" for row in cells)
+        + ("</tbody></table>")
+    )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        table(
+            ("Day", "Start", "End", "Room"),
+            ("Monday", "09:00", "10:30", "B12"),
+            ("Tuesday", "13:15", "14:45", "G07"),
+            ("Wednesday", "11:00", "12:00", "S2.14"),
+        ),
+        table(
+            ("Item", "Price"),
+            ("Revision guide", "£7.99"),
+            ("Calculator", "£12.50"),
+            ("Pens (pack of 10)", "£2.00"),
+            ("Total", "£22.49"),
+        ),
+        table(
+            ("Pos", "Team", "P", "W", "D", "L", "GF", "GA", "GD", "Pts"),
+            ("1", "Leeds", "38", "26", "6", "6", "88", "28", "60", "84"),
+            ("2", "Hull", "38", "24", "8", "6", "79", "35", "44", "80"),
+            ("3", "York", "38", "20", "9", "9", "66", "41", "25", "69"),
+        ),
+        table(("101", "102", "103", "104"), ("201", "202", "203", "204")),
+        table(("Year", "Pupils"), ("2019", "1204"), ("2020", "1187")),
+        "<ul><li>Room 101</li><li>Room 102</li><li>G07</li><li>B12</li>"
+        "<li>S2.14</li><li>Lab 3</li></ul>",
+        "<ol><li>Chapter 1, pages 12 to 40</li><li>Chapter 2, pages 41 to 77</li></ol>",
+        "<p>Hi Sam,</p><p>The session moved to room B12 at 3pm.</p><p></p>"
+        "<p>See you on the 14th.</p><p>Alex</p>",
+    ],
+)
+def test_tables_and_lists_of_numbers_stay(source: str) -> None:
+    cleaned = clean_html(source, CONTEXT)
+
+    assert cleaned.html == source
+    assert cleaned.findings == ()
+
+
+def test_node_without_spans_loses_bidi_controls() -> None:
+    # Only the nodes with a detail are redacted, yet every node loses its
+    # bidirectional controls as a redacted one does.
+    source = f"<p>a\u202eb</p><p>Ring {PHONE}</p>"
+
+    cleaned = clean_html(source, CONTEXT)
+
+    assert cleaned.html == f"<p>ab</p><p>Ring {PHONE_PLACEHOLDER}</p>"
