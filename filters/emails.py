@@ -151,6 +151,14 @@ _MAILTO = re.compile("mailto:", re.IGNORECASE)
 _WEBMAIL_LABELS = tuple(
     (domain, tuple(domain.split("."))) for domain in sorted(_WEBMAIL_DOMAINS)
 )
+# The domains filed under their first label, which a text that names the
+# domain contains as a word, so that a lookup tries only those domains.
+_WEBMAIL_LABELS_BY_FIRST = {
+    first: [
+        (domain, labels) for domain, labels in _WEBMAIL_LABELS if labels[0] == first
+    ]
+    for first in {labels[0] for _, labels in _WEBMAIL_LABELS}
+}
 
 
 class EmailFilter:
@@ -590,7 +598,8 @@ def _has_bracketed_at(folded: str) -> bool:
 def _names_webmail_domain(folded: str, found: frozenset[str]) -> bool:
     return any(
         all(label in found for label in labels) and domain in folded
-        for domain, labels in _WEBMAIL_LABELS
+        for first_label in found.intersection(_WEBMAIL_LABELS_BY_FIRST)
+        for domain, labels in _WEBMAIL_LABELS_BY_FIRST[first_label]
     )
 
 

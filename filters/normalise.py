@@ -57,6 +57,8 @@ _LOOKALIKES = {
     "\u0391": "A", "\u0392": "B", "\u0395": "E", "\u0396": "Z", "\u0397": "H",
     "\u0399": "I", "\u039a": "K", "\u039c": "M", "\u039d": "N", "\u039f": "O",
     "\u03a1": "P", "\u03a4": "T", "\u03a5": "Y", "\u03a7": "X",
+    # Cyrillic palochka, a capital that looks like I
+    "\u04c0": "I",
     # Latin letters outside ASCII that NFKC keeps
     "\u0251": "a", "\u0261": "g", "\u026a": "i", "\u0131": "i",
     # Cyrillic Ze, which looks like the digit 3
@@ -64,6 +66,10 @@ _LOOKALIKES = {
     # Ideographic and halfwidth ideographic full stops, read as a dot
     "\u3002": ".", "\uff61": ".",
 }  # fmt: skip
+# Cyrillic small be looks like the digit 6 ("LS\u0431 2AB" for LS6 2AB), but
+# it is a common letter in Russian and Ukrainian, so it reads as 6 only next
+# to an ASCII letter or digit (see _with_contextual_digits).
+_CONTEXTUAL_DIGITS = {"\u0431": "6"}
 # An "@" written as an HTML character reference or a URL escape. Mail
 # clients show "&#64;" as typed in a text/plain part, and a reader decodes
 # it at a glance.
@@ -126,7 +132,7 @@ def matching_view(text: str) -> MatchingView:
     circled or squared "A" or an e-mail emoji written alone becomes "@".
     Last, each encoded "@" ("&#64;", "%40") becomes "@".
     """
-    view = _character_view(text)
+    view = _with_contextual_digits(text, _character_view(text))
     if not any(marker in view.text for marker in _ENCODED_AT_MARKERS):
         return view
     return _decode_at_signs(view)
@@ -140,6 +146,34 @@ def _character_view(text: str) -> MatchingView:
     if not resizing:
         return MatchingView(view)
     return MatchingView(view, _origins(text, resizing), len(text))
+
+
+def _with_contextual_digits(text: str, view: MatchingView) -> MatchingView:
+    """Return `view` with each _CONTEXTUAL_DIGITS look-alike beside ASCII as a digit.
+
+    A look-alike counts when the view character before or after it came
+    from an ASCII letter or digit of `text`, as in "LS\u0431 2AB", so words
+    in Cyrillic script keep theirs.
+    """
+    if not any(char in view.text for char in _CONTEXTUAL_DIGITS):
+        return view
+    chars = list(view.text)
+    for index, char in enumerate(chars):
+        digit = _CONTEXTUAL_DIGITS.get(char)
+        if digit is not None and _is_next_to_ascii(text, view, index):
+            chars[index] = digit
+    return MatchingView("".join(chars), view.origins, view.original_length)
+
+
+def _is_next_to_ascii(text: str, view: MatchingView, index: int) -> bool:
+    for neighbour in (index - 1, index + 1):
+        if not 0 <= neighbour < len(view.text):
+            continue
+        origin = neighbour if view.origins is None else view.origins[neighbour]
+        written = text[origin]
+        if written.isascii() and written.isalnum():
+            return True
+    return False
 
 
 def _at_symbols_as_at_signs(text: str) -> str:

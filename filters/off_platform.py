@@ -117,6 +117,21 @@ _SERVICE_LINK = re.compile(
 # letter_words finds in any text that contains the host.
 _HOST_LABELS = tuple((host, frozenset(re.findall("[a-z]+", host))) for host in _HOSTS)
 _HOST_VOCABULARY = frozenset().union(*(labels for _, labels in _HOST_LABELS))
+
+
+def _index_hosts_by_label() -> dict[str, list[tuple[str, frozenset[str]]]]:
+    """Return each host of _HOST_LABELS under its longest label.
+
+    A text contains every label of a host that occurs in it, so a lookup
+    needs to try only the hosts filed under words of the text.
+    """
+    index: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for host, labels in _HOST_LABELS:
+        index.setdefault(max(sorted(labels), key=len), []).append((host, labels))
+    return index
+
+
+_HOSTS_BY_LABEL = _index_hosts_by_label()
 _TRAILING_PUNCTUATION = ".,;:!?"
 # Links to content on YouTube and GitHub stay: a video ("youtube.com/watch?v=",
 # "/shorts/", "youtu.be/ID") and a repository ("github.com/owner/repo").
@@ -321,11 +336,11 @@ _DESCRIPTIONS = frozenset(
 _LABELS_BEFORE_A_NAME = frozenset({"is", "'s", "its", "it's"})
 
 
-# "snap samj04", "ig sam_jones_99", "snap me samj04": a service, then a
-# handle with no label. Only a handle that cannot be a word counts: see
-# _unlabelled_handle_span.
+# "snap samj04", "ig sam_jones_99", "snap me samj04", "snap me, samj
+# underscore 04": a service, then a handle with no label. Only a handle that
+# cannot be a word counts: see _unlabelled_handle_span.
 _UNLABELLED = re.compile(
-    rf"\b{_SERVICE}(?:\s+(?:me|us)(?:\s+at)?)?(?:\s+{_ACCOUNT_WORD})?[ \t]+"
+    rf"\b{_SERVICE}(?:\s+(?:me|us)(?:\s+at)?,?)?(?:\s+{_ACCOUNT_WORD})?[ \t]+"
     r"(?P<handle>@?(?:live:)?[A-Za-z_][\w.]{1,29})(?![\w@])",
     re.IGNORECASE,
 )
@@ -951,7 +966,8 @@ def _across_soft_breaks(text: str, find: Callable[[str], list[Span]]) -> list[Sp
     reads the joined text. Only the spans that cross a removed break are
     returned, because `find` reads the rest in `text` itself.
     """
-    if "\n" not in text:
+    # The pattern starts with a space, so `re` would try it at every space.
+    if "\n_" not in text and "\n." not in text:
         return []
     breaks = list(_SOFT_BREAK_BEFORE_SYMBOL.finditer(text))
     if not breaks:
@@ -1992,7 +2008,11 @@ def _names_a_host(text: str, found: frozenset[str]) -> bool:
     if found.isdisjoint(_HOST_VOCABULARY):
         return False
     folded = fold_case(text)
-    return any(labels <= found and host in folded for host, labels in _HOST_LABELS)
+    return any(
+        labels <= found and host in folded
+        for label in found.intersection(_HOSTS_BY_LABEL)
+        for host, labels in _HOSTS_BY_LABEL[label]
+    )
 
 
 def _may_have_at_handle(text: str, found: frozenset[str], names_service: bool) -> bool:

@@ -1310,7 +1310,7 @@ def _spelled_numbers(text: str, region: str, kind: str) -> list[Span]:
     numbers in it stays. A UK mobile spelled in two runs across a sentence
     end counts too: "Zero seven seven zero zero. Nine ...".
     """
-    text = _without_leetspeak(_without_accents(text))
+    text = _without_word_brackets(_without_leetspeak(_without_accents(text)))
     spans = _glued_numbers(text, region, kind)
     if not _has_number_word_pair(text):
         # A lone number word counts only in a run from a mobile's start:
@@ -1416,6 +1416,28 @@ def _without_accents(text: str) -> str:
     return _ACCENTED_LETTER.sub(lambda match: _PLAIN_LETTERS[match.group()], text)
 
 
+# One number word in brackets: "07700 (nine) (zero) (zero) 123".
+_BRACKETED_WORD = re.compile(r"[(\[]([A-Za-z]+)[)\]]")
+
+
+def _without_word_brackets(text: str) -> str:
+    """Return `text` with the brackets around each lone number word as spaces.
+
+    A number word in brackets then reads like a bare one, so "07700 (nine)
+    (zero) (zero) 123" is the run "07700 nine zero zero 123". Each bracket
+    stays one character, so offsets found in the result hold for `text`.
+    """
+    if "(" not in text and "[" not in text:
+        return text
+
+    def unbracketed(match: re.Match[str]) -> str:
+        if match.group(1).lower() not in _NUMBER_WORDS:
+            return match.group()
+        return f" {match.group(1)} "
+
+    return _BRACKETED_WORD.sub(unbracketed, text)
+
+
 def _has_number_word_pair(text: str) -> bool:
     """Check for two number words with no other letters between them.
 
@@ -1424,6 +1446,8 @@ def _has_number_word_pair(text: str) -> bool:
     them. Prose rarely has one, so the check saves the run pattern, which
     starts with `\\b` and so is tried at every position of the text.
     """
+    if _NUMBER_WORDS.isdisjoint(letter_words(text)):
+        return False
     flags = bytes(map(_NUMBER_WORDS.__contains__, letter_runs(text)))
     return b"\x01\x01" in flags
 

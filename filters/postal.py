@@ -48,11 +48,11 @@ from filters.encoded import find_encoded
 from filters.link_view import decoded_links
 from filters.locations import find_locations
 from filters.prefilter import (
+    ascii_shape,
     fast_digit_runs,
     fold_case,
     follows_non_word,
     letter_words,
-    matches_after,
     matches_at,
     word_starts,
 )
@@ -244,9 +244,28 @@ def _uk_postcodes(text: str, runs: Runs) -> Offsets:
 
 
 def _lookalike_postcodes(text: str, runs: Runs) -> Offsets:
-    for match in matches_after(_LOOKALIKE_POSTCODE, text, follows_non_word):
+    starts = (
+        start
+        for start in _lookalike_postcode_starts(ascii_shape(text))
+        if follows_non_word(text, start)
+    )
+    for match in matches_at(_LOOKALIKE_POSTCODE, text, starts):
         if _reads_as_lookalike_postcode(match["outward"], match["inward"]):
             yield match.span()
+
+
+def _lookalike_postcode_starts(shape: str) -> Iterator[int]:
+    """Yield every position where _LOOKALIKE_POSTCODE may start, from a text's shape.
+
+    The inward code ends in two capitals ("AA" in the shape), after one
+    character. The outward code has two to four characters and up to two
+    spaces follow it, so the match starts three to seven characters before
+    the two capitals.
+    """
+    capitals = shape.find("AA")
+    while capitals != -1:
+        yield from range(max(0, capitals - 7), capitals - 2)
+        capitals = shape.find("AA", capitals + 1)
 
 
 def _spaced_postcodes(text: str, runs: Runs) -> Offsets:
@@ -275,12 +294,16 @@ def _spoken_postcodes(text: str, runs: Runs) -> Offsets:
     Both forms are tried only where a digit word starts, found once here.
     """
     spelled = [
-        start for digit_word in _DIGIT_WORDS for start in word_starts(text, digit_word)
+        (start, start + len(digit_word))
+        for digit_word in _DIGIT_WORDS
+        for start in word_starts(text, digit_word)
     ]
     if not spelled:
         return
-    yield from _spelled_postcodes(text, runs, spelled)
-    yield from _named_postcodes(text, spelled)
+    yield from _spelled_postcodes(text, runs, [start for start, _ in spelled])
+    # A postcode read aloud has a space or a hyphen after each digit word.
+    named = [start for start, end in spelled if text[end : end + 1] in (" ", "-")]
+    yield from _named_postcodes(text, named)
 
 
 def _spelled_postcodes(text: str, runs: Runs, spelled: list[int]) -> Offsets:
@@ -946,7 +969,7 @@ class StreetAddressFilter:
         spans.extend(
             Span(start, end, self.kind) for start, end in _squeezed_addresses(text)
         )
-        if _SHOUTED_WORDS.search(text):
+        if _has_shouted_words(text):
             spans.extend(_street_address_spans(_shouted_as_title_case(text)))
         return spans
 
@@ -955,9 +978,19 @@ class StreetAddressFilter:
 # patterns expect a capital and small letters, so the text is searched
 # again with each word of capitals in title case and a hyphen between two
 # such words as a space. Both keep the text's length, so offsets hold.
-_SHOUTED_WORDS = re.compile(r"[A-Z]{3,}[ \-][A-Z]{2,}(?![A-Za-z])")
+# The look-behind starts a match only at the start of a run of capitals;
+# without it the search is quadratic in a long run such as a link token.
+_SHOUTED_WORDS = re.compile(r"(?<![A-Z])[A-Z]{3,}[ \-][A-Z]{2,}(?![A-Za-z])")
+_SHOUTED_SHAPES = ("AAA AA", "AAA-AA")
 _SHOUTED_WORD = re.compile(r"\b[A-Z]{2,}\b")
 _HYPHEN_BETWEEN_CAPITALS = re.compile(r"(?<=[A-Za-z])-(?=[A-Z])")
+
+
+def _has_shouted_words(text: str) -> bool:
+    shape = ascii_shape(text)
+    if not any(shouted in shape for shouted in _SHOUTED_SHAPES):
+        return False
+    return _SHOUTED_WORDS.search(text) is not None
 
 
 def _shouted_as_title_case(text: str) -> str:
@@ -1795,12 +1828,15 @@ def _follows_home_cue(text: str, start: int) -> bool:
 def _spaced_number_words(text: str) -> Iterator[int]:
     """Yield where a number word starts after a space, as after every cue.
 
-    Searching with the space skips the many number words inside other
-    words ("someone", "often").
+    Only the starts after a space count, which leaves out the many number
+    words inside other words ("someone", "often").
     """
     folded = fold_case(text)
     for number_word in _NUMBER_WORD_LOOKUP.present(text):
-        for start in _find_all(folded, " " + number_word.lower()):
+        for word_start in word_starts(text, number_word.lower()):
+            start = word_start - 1
+            if start < 0 or text[start] != " ":
+                continue
             end = start + 1 + len(number_word)
             if folded[start - 1 : start] in _LAST_CUE_CHARACTERS and _may_name_street(
                 text[end : end + 12]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from itertools import repeat
 
@@ -84,12 +85,15 @@ def clear_caches() -> None:
     """Forget every cached text, so that a benchmark pays for each scan."""
     for cached in (
         fold_case,
+        ascii_shape,
         token_runs,
         words,
         digit_runs,
         fast_digit_runs,
         letter_runs,
         letter_words,
+        sorted_letter_words,
+        _found_word_starts,
         code_runs,
         short_line_runs,
     ):
@@ -159,6 +163,7 @@ def follows_non_word(text: str, start: int) -> bool:
     return start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_")
 
 
+_LEADING_LETTERS = re.compile("[a-z]+")
 _DIGITS_AS_ZERO = str.maketrans("123456789", "000000000")
 _ZERO_RUN = re.compile("0+")
 
@@ -191,6 +196,33 @@ _LOWER_ASCII_LETTERS_ONLY = bytes(
 )
 
 
+# ASCII capitals become "A", small letters "a" and digits "0". Every other
+# byte stays as it is, and `ascii_shape` writes each non-ASCII character
+# as "?".
+_ASCII_SHAPES = bytes(
+    0x41 if 0x41 <= byte <= 0x5A
+    else 0x61 if 0x61 <= byte <= 0x7A
+    else 0x30 if 0x30 <= byte <= 0x39
+    else byte
+    for byte in range(256)
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=_CACHED_TEXTS)
+def ascii_shape(text: str) -> str:
+    """Return `text` with ASCII capitals as "A", small letters as "a", digits as "0".
+
+    Each non-ASCII character becomes "?", so offsets hold for `text`. A
+    case-sensitive pattern of ASCII classes, such as "[A-Z]{3} [A-Z]{2}",
+    can match `text` only where its shape ("AAA AA") is in the result. The
+    translation and a `str.find` for the shape cost about a tenth of a
+    search with such a pattern, which `re` tries at every capital (timeit
+    on the 5 KB bench.filter_speed body, Python 3.11).
+    """
+    shape = text.encode("ascii", "replace").translate(_ASCII_SHAPES)
+    return shape.decode("ascii")
+
+
 @functools.lru_cache(maxsize=_CACHED_TEXTS)
 def letter_runs(text: str) -> tuple[str, ...]:
     """Return the maximal runs of ASCII letters of `fold_case(text)`, in text order.
@@ -210,12 +242,63 @@ def letter_words(text: str) -> frozenset[str]:
     return frozenset(letter_runs(text))
 
 
+@functools.lru_cache(maxsize=_CACHED_TEXTS)
+def sorted_letter_words(text: str) -> tuple[str, ...]:
+    """Return the distinct runs of `letter_runs(text)`, sorted."""
+    return tuple(sorted(letter_words(text)))
+
+
+def starts_letter_run(text: str, prefix: str) -> bool:
+    """Check whether a run of `letter_runs(text)` starts with `prefix`.
+
+    `prefix` must be lower-case ASCII letters. A binary search of the
+    sorted runs answers without scanning `text`.
+    """
+    ordered = sorted_letter_words(text)
+    index = bisect_left(ordered, prefix)
+    return index < len(ordered) and ordered[index].startswith(prefix)
+
+
+@functools.lru_cache(maxsize=_CACHED_TEXTS)
+def _found_word_starts(text: str) -> dict[str, tuple[int, ...]]:
+    """Return the starts that `word_starts` found in `text` so far, by word.
+
+    The dictionary fills as words are looked up, because several filters
+    look up the same number words in one text.
+    """
+    return {}
+
+
 def word_starts(text: str, word: str) -> Iterator[int]:
     """Yield where `word` starts in `text`, in any case, after a non-word character.
 
     `word` must be lower-case ASCII, so that it is found in `fold_case(text)`
     exactly where `re.IGNORECASE` would match it.
     """
+    found = _found_word_starts(text)
+    starts = found.get(word)
+    if starts is None:
+        starts = found[word] = tuple(_scan_word_starts(text, word))
+    return iter(starts)
+
+
+# Sorting the runs of a text costs about as much as eight `str.find` scans
+# of it, so only texts this long, in which lookups of absent words cost more
+# than the sort, are checked for a run first (timeit, Python 3.11).
+_MIN_CHECKED_CHARS = 8_000
+
+
+def _scan_word_starts(text: str, word: str) -> Iterator[int]:
+    # A non-word character before a start is no ASCII letter, so a run of
+    # letter_runs starts there with the letters that `word` starts with.
+    # Most words looked up are in no text, and the check spares a scan.
+    letters = _LEADING_LETTERS.match(word)
+    if (
+        len(text) >= _MIN_CHECKED_CHARS
+        and letters
+        and not starts_letter_run(text, letters.group())
+    ):
+        return
     folded = fold_case(text)
     start = folded.find(word)
     while start != -1:

@@ -26,7 +26,10 @@ from importlib import resources
 from filters.base import FilterContext, Span
 from filters.prefilter import (
     LEET_SYMBOLS,
+    fast_digit_runs,
     fold_case,
+    letter_runs,
+    letter_words,
     lines_with,
     matches_after,
     matches_at,
@@ -242,15 +245,11 @@ _VOWELS = "aeiou"
 # tokens joined by "_", because one character class scans about twice as
 # fast as the alternation `(?:[^\W_]|[@$!+*])+`, and few runs need splitting.
 _UNDERSCORE = re.compile("_")
-# In ASCII text a token is a run of the bytes this table keeps: every other
-# byte, "_" among them, becomes a space.
-_TOKEN_BYTES_ONLY = bytes(
-    byte
-    if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in LEET_SYMBOLS)
-    else 0x20
-    for byte in range(256)
-)
 _LEET_SYMBOL = re.compile(f"[{re.escape(LEET_SYMBOLS)}]")
+# In ASCII text after prefilter.fold_case, a token is a run of letters,
+# digits and leet symbols. "_" ends a token there.
+_TOKEN_RUN = re.compile(f"[a-z0-9{re.escape(LEET_SYMBOLS)}]+")
+_LETTER_RUN = re.compile("[a-z]+")
 # The maximal runs of letters and digits in a multi-word entry.
 _ALNUM_RUN = re.compile(r"[^\W_]+")
 _SPACED = re.compile(
@@ -342,6 +341,11 @@ class _WordSets:
     # for an entry with a character outside ASCII, because the case-folding
     # in prefilter.fold_case is exact only for ASCII letters.
     phrase_words: tuple[frozenset[str], ...]
+    # The index in `phrases` of each entry, filed under the longest of its
+    # `phrase_words`, which a text must contain for the entry to match.
+    phrases_by_word: dict[str, list[int]]
+    # The indices of the entries with no `phrase_words`, tried in any text.
+    phrases_without_words: tuple[int, ...]
 
 
 class ProfanityFilter:
@@ -400,11 +404,20 @@ def _word_sets(extra: frozenset[str], allowed: frozenset[str]) -> _WordSets:
         else:
             single.add(entry)
     phrases.sort(key=len, reverse=True)
+    phrase_words = tuple(_phrase_words(phrase) for phrase in phrases)
+    by_word: dict[str, list[int]] = {}
+    for index, needed in enumerate(phrase_words):
+        if needed:
+            by_word.setdefault(max(sorted(needed), key=len), []).append(index)
     return _WordSets(
         single=frozenset(single),
         spaced=frozenset(spaced | single),
         phrases=tuple(phrases),
-        phrase_words=tuple(_phrase_words(phrase) for phrase in phrases),
+        phrase_words=phrase_words,
+        phrases_by_word=by_word,
+        phrases_without_words=tuple(
+            index for index, needed in enumerate(phrase_words) if not needed
+        ),
     )
 
 
@@ -464,12 +477,13 @@ def _candidate_phrases(
     text, because the phrase pattern's edges and separators are neither.
     """
     found = _letter_and_digit_runs(text, tokens)
+    indices = [*words_sets.phrases_without_words]
+    for word in found.intersection(words_sets.phrases_by_word):
+        indices.extend(words_sets.phrases_by_word[word])
     return tuple(
-        phrase
-        for phrase, needed in zip(
-            words_sets.phrases, words_sets.phrase_words, strict=True
-        )
-        if needed <= found
+        words_sets.phrases[index]
+        for index in sorted(indices)
+        if words_sets.phrase_words[index] <= found
     )
 
 
@@ -482,6 +496,8 @@ def _letter_and_digit_runs(text: str, tokens: set[str]) -> set[str]:
     """
     if text.isascii():
         # The tokens of ASCII text are lower-case already (_distinct_tokens).
+        if not any(symbol in text for symbol in LEET_SYMBOLS):
+            return tokens
         with_symbols = lines_with(_LEET_SYMBOL, tokens)
         if not with_symbols:
             return tokens
@@ -655,17 +671,65 @@ def _has_listed_core(token: str, single: frozenset[str]) -> bool:
 def _distinct_tokens(text: str) -> set[str]:
     """Return the set of tokens of `text`, in lower case if `text` is ASCII."""
     if text.isascii():
-        # One bytes translation and a split find the same tokens as the
-        # `re` scan below, three to ten times as fast on the bench bodies.
-        # fold_case is shared with the other filters and keeps each offset.
-        ascii_bytes = fold_case(text).encode("ascii").translate(_TOKEN_BYTES_ONLY)
-        return set(ascii_bytes.decode("ascii").split())
+        return _ascii_tokens(text)
 
     tokens = set(token_runs(text))
     joined = lines_with(_UNDERSCORE, tokens)
     if joined:
         tokens -= joined
         tokens.update(part for token in joined for part in token.split("_") if part)
+    return tokens
+
+
+def _ascii_tokens(text: str) -> set[str]:
+    """Return the tokens of ASCII `text` in lower case, from the shared letter runs.
+
+    A token is a run of _TOKEN_RUN. Most tokens are letters alone, and each
+    such token is a run of prefilter.letter_runs, which the other filters
+    need anyway, so no scan of every token is needed here. The tokens with
+    a digit or a leet symbol are read around those characters. A run of
+    letters that occurs only inside such tokens is no token of its own.
+    """
+    tokens = set(letter_words(text))
+    odd = _odd_tokens(text)
+    if not odd:
+        return tokens
+    inside: dict[str, int] = {}
+    for token in odd:
+        for part in _LETTER_RUN.findall(token):
+            inside[part] = inside.get(part, 0) + 1
+    tokens.update(odd)
+    runs = letter_runs(text)
+    tokens.difference_update(
+        part for part, count in inside.items() if runs.count(part) == count
+    )
+    return tokens
+
+
+def _odd_tokens(text: str) -> list[str]:
+    """Return each token of ASCII `text` with a digit or a leet symbol, in order.
+
+    A token that occurs several times is listed each time.
+    """
+    folded = fold_case(text)
+    positions = [start for start, _ in fast_digit_runs(text)]
+    for symbol in LEET_SYMBOLS:
+        position = text.find(symbol)
+        while position != -1:
+            positions.append(position)
+            position = text.find(symbol, position + 1)
+    tokens = []
+    token_end = 0
+    for position in sorted(positions):
+        if position < token_end:
+            continue
+        # Only letters come before the first digit or symbol of a token.
+        start = position
+        while start > 0 and "a" <= folded[start - 1] <= "z":
+            start -= 1
+        run = _TOKEN_RUN.match(folded, position)
+        token_end = run.end() if run else position + 1
+        tokens.append(folded[start:token_end])
     return tokens
 
 

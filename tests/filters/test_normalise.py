@@ -455,3 +455,35 @@ def test_lines_of_separate_texts_are_not_joined() -> None:
     results = redact_texts(texts, CONTEXT, "text/html")
 
     assert [result.text for result in results] == texts
+
+
+def test_cyrillic_be_beside_ascii_reads_as_six() -> None:
+    assert matching_view("LS\u0431 2AB").text == "LS6 2AB"
+    assert matching_view("LS\u200b\u0431 2AB").text == "LS6 2AB"
+
+
+def test_cyrillic_be_inside_cyrillic_word_stays() -> None:
+    assert matching_view("\u0431\u0430\u0431\u0443\u0448\u043a\u0430").text == (
+        "\u0431a\u0431y\u0448\u043aa"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u041e\u0431\u043d\u0438\u043c\u0430\u044e, \u0431\u0430\u0431\u0443\u0448"
+        "\u043a\u0430! \u041f\u0440\u0438\u0432\u0435\u0442 \u043e\u0442 \u0411\u043e"
+        "\u0440\u0438\u0441\u0430.",
+        "\u041c\u0456\u0439 \u043d\u043e\u043c\u0435\u0440 \u043d\u0435 \u0434\u0430"
+        "\u043c, \u0431\u043e \u043c\u0430\u043c\u0430 \u0437\u0430\u0431\u043e\u0440"
+        "\u043e\u043d\u0438\u043b\u0430.",
+        "\u039f \u0393\u03b9\u03ce\u03c1\u03b3\u03bf\u03c2 \u03bc\u03ad\u03bd\u03b5"
+        "\u03b9 \u03c3\u03c4\u03b7\u03bd \u0391\u03b8\u03ae\u03bd\u03b1 \u03b1\u03c0"
+        "\u03cc \u03c4\u03bf 2019.",
+    ],
+)
+def test_russian_ukrainian_and_greek_prose_stays(text: str) -> None:
+    redaction = redact_text(text, CONTEXT, "text/plain")
+
+    assert redaction.text == text
+    assert redaction.findings == []

@@ -1167,3 +1167,17 @@ def test_subject_flag_keeps_bare_handle() -> None:
 
 def test_bare_handle_in_body_signature_is_removed() -> None:
     assert deliver("Thanks\nSam\nsamj_04") == f"Thanks\nSam\n{REMOVED}"
+
+
+def test_spelled_handle_after_cue_and_comma_is_removed() -> None:
+    assert clean("snap me, samj underscore 04").text == f"snap me, {REMOVED}"
+
+
+def test_dotted_spelled_handle_after_cue_and_comma_is_removed() -> None:
+    assert clean("snap me, samj dot 04 x").text == f"snap me, {REMOVED} x"
+
+
+def test_word_after_cue_and_comma_stays() -> None:
+    text = "snap me, thanks for asking"
+
+    assert clean(text).text == text

@@ -1230,3 +1230,30 @@ def test_one_number_word_among_small_numbers_stays() -> None:
     text = "I have 2 hundred and 50 sweets, 07 of them red"
 
     assert clean(text).text == text
+
+
+def test_number_words_in_brackets_between_mobile_groups_are_removed() -> None:
+    assert clean("07700 (nine) (zero) (zero) 123").text == REMOVED
+
+
+def test_number_words_in_square_brackets_go_with_their_brackets() -> None:
+    assert clean("ring 07700 [nine] [zero] [zero] 123.").text == f"ring {REMOVED}."
+
+
+def test_bracketed_number_words_without_a_number_stay() -> None:
+    text = "Answer (one), (two) and (three) please"
+
+    assert clean(text).text == text
+
+
+def test_mobile_with_cyrillic_o_for_zero_is_removed() -> None:
+    redaction = redact_text("call \u041e7700 900123 tonight", CONTEXT, "text/plain")
+
+    assert redaction.text == f"call {REMOVED} tonight"
+    assert redaction.findings == [Finding("phone", "text/plain")]
+
+
+def test_mobile_with_cyrillic_be_for_six_is_removed() -> None:
+    redaction = redact_text("07700 9\u0431\u0431123", CONTEXT, "text/plain")
+
+    assert redaction.text == REMOVED

@@ -1367,3 +1367,16 @@ def test_address_with_signs_between_or_glued_is_removed(
 )
 def test_number_and_street_across_phrases_stay(text: str) -> None:
     assert deliver(text) == text
+
+
+def test_postcode_with_cyrillic_be_for_six_is_removed() -> None:
+    redaction = redact_text("I live at LS\u0431 2AB now", CONTEXT, "text/plain")
+
+    assert redaction.text == f"I live at {POSTCODE} now"
+    assert redaction.findings == [Finding("postcode", "text/plain")]
+
+
+def test_postcode_with_cyrillic_palochka_for_one_is_removed() -> None:
+    redaction = redact_text("SW\u04c0A \u04c0AA", CONTEXT, "text/plain")
+
+    assert redaction.text == POSTCODE
