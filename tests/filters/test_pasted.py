@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import email.policy
+import hashlib
 import itertools
 import random
 import re
@@ -21,6 +22,7 @@ from filters.pasted import (
     remove_pasted_files,
     strip_pasted_files,
     strip_pasted_html,
+    strip_pasted_subject,
 )
 from filters.pipeline import clean_message
 
@@ -700,4 +702,239 @@ def test_small_file_after_label_is_removed(pasted: str) -> None:
     ],
 )
 def test_words_after_label_stay(text: str) -> None:
+    assert strip_pasted_files(text) == (text, 0)
+
+
+# Files hidden by notes, prose, parts, byte values, image markup and attributes
+
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + random.Random(7).randbytes(1200)
+# The same bytes without the JPEG signature, as a partner who restores the
+# first bytes by hand would receive them.
+PLAIN_BYTES = random.Random(8).randbytes(1200)
+
+
+def noted(lines: list[str], note: str = " <- {}") -> str:
+    return "".join(f"{line}{note.format(index)}\n" for index, line in enumerate(lines))
+
+
+def clean(message: EmailMessage) -> tuple[list[str], list[Finding]]:
+    result = clean_message(message.as_bytes(), CONTEXT)
+    assert result.hold_reasons == ()
+    texts = [
+        part.get_content().replace("\r\n", "\n")
+        for part in result.content.walk()
+        if not part.is_multipart()
+    ]
+    files = [finding for finding in result.findings if finding.detail == NOTICE]
+    return texts, files
+
+
+def pasted_findings(message: EmailMessage) -> list[Finding]:
+    result = clean_message(message.as_bytes(), CONTEXT)
+    return [f for f in result.findings if f.detail == "file pasted as text"]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        wrapped(base64.b64encode(JPEG_BYTES).decode()).split(),
+        wrapped(base64.b64encode(PLAIN_BYTES).decode()).split(),
+        wrapped(PLAIN_BYTES.hex(), 64).split(),
+        wrapped(base64.b85encode(PLAIN_BYTES).decode(), 70).split(),
+    ],
+    ids=["base64 jpeg", "base64", "hex", "base85"],
+)
+def test_code_lines_with_a_note_each_are_removed(lines: list[str]) -> None:
+    message = plain_message("Here it is:\n" + noted(lines) + "Bye\n")
+
+    assert delivered_texts(message) == [f"Here it is:\nBye\n\n{NOTICE}\n"]
+    assert len(pasted_findings(message)) == 1
+
+
+def test_code_lines_of_varied_width_with_notes_are_removed() -> None:
+    # Lines of 9 to 76 characters, so that no run of full lines is long
+    # enough alone.
+    code = base64.b64encode(PLAIN_BYTES).decode()
+    widths = itertools.cycle([76, 13, 9, 40, 13, 62, 11])
+    lines = []
+    while code:
+        width = next(widths)
+        lines.append(code[:width])
+        code = code[width:]
+
+    text, count = strip_pasted_files(noted(lines) + "Thanks, Sam\n")
+
+    assert text == "Thanks, Sam\n"
+    assert count == 1
+
+
+def test_short_last_line_with_a_note_is_removed() -> None:
+    # 57 bytes fill one line of 76 characters, and 3 more give 4 characters.
+    lines = wrapped(base64.b64encode(JPEG_BYTES[: 57 * 17 + 3]).decode()).split()
+
+    assert len(lines[-1]) < 8
+    assert strip_pasted_files(noted(lines, " <- line {}")) == ("", 1)
+
+
+def test_prose_between_code_lines_is_removed_with_them() -> None:
+    lines = wrapped(base64.b64encode(JPEG_BYTES).decode()).split()
+    prose = itertools.cycle(["We went to the beach", "Then we had chips on the pier"])
+    body = "".join(f"{next(prose)}\n{line}\n" for line in lines)
+
+    text, count = strip_pasted_files("Our holiday:\n" + body + "See you soon\n")
+
+    assert text == "Our holiday:\nWe went to the beach\nSee you soon\n"
+    assert count == 1
+
+
+def test_code_spread_over_plain_parts_is_removed_once() -> None:
+    message = EmailMessage()
+    message["Subject"] = "File"
+    message.make_mixed()
+    for line in wrapped(base64.b64encode(SMALL_PNG * 4).decode()).split():
+        message.attach(plain_message(line + "\n"))
+
+    texts = delivered_texts(message)
+
+    assert texts[0] == f"{NOTICE}\n"
+    assert set(texts[1:]) == {"\n"}
+    assert len(pasted_findings(message)) == 1
+
+
+def test_signature_line_alone_leaves_notice_and_finding() -> None:
+    first = base64.b64encode(JPEG_BYTES[:57]).decode()
+    message = plain_message(f"Look:\n{first} <- 0\nBye\n")
+
+    assert delivered_texts(message) == [f"Look:\nBye\n\n{NOTICE}\n"]
+    assert pasted_findings(message) == [
+        Finding("attachment", "text/plain", 1, detail="file pasted as text")
+    ]
+
+
+def byte_lines(data: bytes, write: Callable[[int], str], sep: str = ",") -> str:
+    return "".join(
+        sep.join(write(byte) for byte in data[start : start + 20]) + "\n"
+        for start in range(0, len(data), 20)
+    )
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        byte_lines(SMALL_PNG, str),
+        byte_lines(SMALL_PNG, lambda byte: f"{byte:03o}", " "),
+        byte_lines(SMALL_PNG, lambda byte: f"0x{byte:02x}", ", "),
+        byte_lines(PLAIN_BYTES[:400], str),
+    ],
+    ids=["decimal png", "octal png", "hexadecimal png", "decimal random"],
+)
+def test_file_as_byte_values_is_removed(lines: str) -> None:
+    message = plain_message("Numbers:\n" + lines + "Bye\n")
+
+    assert delivered_texts(message) == [f"Numbers:\nBye\n\n{NOTICE}\n"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "".join(
+            ",".join(str((row * 7 + col * 13) % 101) for col in range(20)) + "\n"
+            for row in range(30)
+        ),
+        "Scores: 12, 15, 9, 20, 18, 17, 11, 14, 16, 19\n",
+        "".join(f"{n}, {n + 1}, {n + 2}, {n + 3}, 4, 5, 6, 7, 8\n" for n in range(20)),
+        "1 2 3 4 5 6 7 8 9 10 11 12\n13 14 15 16 17 18 19 20 21 22 23 24\n",
+    ],
+    ids=["scores table", "scores", "counting", "numbers"],
+)
+def test_ordinary_numbers_stay(text: str) -> None:
+    assert strip_pasted_files(text) == (text, 0)
+
+
+SVG_DRAWING = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">\n'
+    '<path stroke="black" d="M10 10L20 10 M20 10L20 20"/>\n'
+    "</svg>\n"
+)
+XPM_IMAGE = (
+    "/* XPM */\n"
+    "static char *p[] = {\n"
+    '"4 2 2 1",\n'
+    '"  c #000000",\n'
+    '". c #ffffff",\n'
+    '" . .",\n'
+    '". . "};\n'
+)
+PGM_IMAGE = "P2\n4 3\n255\n0 64 128 255\n255 128 64 0\n1 2 3 4\n"
+PBM_IMAGE = "P1\n# a checkerboard\n4 2\n0 1 0 1\n1 0 1 0\n"
+
+
+@pytest.mark.parametrize(
+    "image",
+    [SVG_DRAWING, XPM_IMAGE, PGM_IMAGE, PBM_IMAGE],
+    ids=["svg", "xpm", "pgm", "pbm"],
+)
+def test_image_written_as_text_is_removed(image: str) -> None:
+    message = plain_message("Save this:\n" + image + "Bye\n")
+
+    assert delivered_texts(message) == [f"Save this:\nBye\n\n{NOTICE}\n"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Use <svg> for icons and <path> for lines.\n",
+        "P2 results are in: 4 3\nwell done\n",
+        "P1\n2 3\nthat is the group and the rooms\n",
+        "def area(width, height):\n    return width * height\n",
+    ],
+)
+def test_text_about_images_stays(text: str) -> None:
+    assert strip_pasted_files(text) == (text, 0)
+
+
+def test_base64_in_title_attributes_is_removed() -> None:
+    lines = wrapped(base64.b64encode(SMALL_PNG * 3).decode()).split()
+    source = "".join(f'<p title="{line}">.</p>' for line in lines)
+
+    text, count = strip_pasted_html(source)
+
+    assert text == '<p title="">.</p>' * len(lines)
+    assert count == 1
+
+
+def test_ordinary_title_attribute_stays() -> None:
+    source = '<p title="Photos from the trip, 12 May 2024">See below</p>'
+
+    assert strip_pasted_html(source) == (source, 0)
+
+
+def test_base64_in_subject_is_removed() -> None:
+    code = base64.b64encode(SMALL_PNG).decode()[:180]
+
+    assert strip_pasted_subject(f"r05 {code} thanks") == ("r05 thanks", 1)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Re: Personal statement draft",
+        "Order AB12CD34EF56 has shipped",
+        "sha256 6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+    ],
+)
+def test_ordinary_subject_stays(subject: str) -> None:
+    assert strip_pasted_subject(subject) == (subject, 0)
+
+
+def test_checksum_list_with_file_names_stays() -> None:
+    digests = [hashlib.sha256(bytes([n])).hexdigest() for n in range(24)]
+    text = "".join(f"{digest}  report-{n}.pdf\n" for n, digest in enumerate(digests))
+
+    assert strip_pasted_files(text) == (text, 0)
+
+
+def test_reference_list_with_notes_stays() -> None:
+    text = "".join(f"ORD{2024000 + n}AB  - arrived {n} May\n" for n in range(20))
+
     assert strip_pasted_files(text) == (text, 0)
