@@ -108,7 +108,15 @@ def _clean(raw: bytes, context: FilterContext) -> CleanMessage:
     except mime.UnreadableMessage as exc:
         return _held(subject, (str(exc),), subject_findings)
 
-    draft = Draft(body)
+    # A file pasted into the subject is named among the body's notices,
+    # like one pasted into the body.
+    notices = tuple(
+        attachments.NOTICE.format(name=finding.detail)
+        for finding in subject_findings
+        if finding.kind == "attachment"
+        for _ in range(finding.count)
+    )
+    draft = Draft(body, notices)
     findings: list[Finding] = list(subject_findings)
     for step in STEPS:
         result = step(draft, context)
@@ -133,8 +141,12 @@ def filter_subject(
     sent_subject: str, context: FilterContext
 ) -> tuple[str, list[Finding]]:
     """Return the filtered subject, and what the text and safeguarding filters found."""
-    subject = redact_text(sent_subject, replace(context, in_subject=True), "subject")
+    without_files, files = pasted.strip_pasted_subject(sent_subject)
+    subject = redact_text(without_files, replace(context, in_subject=True), "subject")
     findings = [*subject.findings, *safeguarding.flag_subject(sent_subject, context)]
+    if files:
+        pasted_file = Finding("attachment", "subject", files, pasted.NOTICE_NAME)
+        findings.insert(0, pasted_file)
     return subject.text, findings
 
 

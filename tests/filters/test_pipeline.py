@@ -455,3 +455,17 @@ def test_overridden_phone_in_subject_is_removed() -> None:
     result = clean_message(raw_message(b"Hi\r\n", subject=subject), CONTEXT)
 
     assert result.subject == f"Ring {PHONE_PLACEHOLDER}"
+
+
+def test_file_pasted_into_the_subject_is_removed_with_a_notice() -> None:
+    # The first bytes of a JPEG file in base64, the rest sent in the body.
+    code = base64.b64encode(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(120)))
+    message = plain_message("See you Monday.", subject=f"pic part A {code.decode()}")
+    result = clean_message(message.as_bytes(), FilterContext())
+    assert result.subject == "pic part A"
+    assert delivered_texts(result) == [
+        "See you Monday.\n\n[attachment removed: file pasted as text]\n"
+    ]
+    assert [(f.kind, f.where, f.count) for f in result.findings] == [
+        ("attachment", "subject", 1)
+    ]
