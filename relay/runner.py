@@ -126,6 +126,7 @@ class PipelineRunner:
         self._workers = workers
         self._new_filterer = filterer_factory or InlineFilterer
         self._filterers: list[Filterer] = []
+        self._warm_up_turn = asyncio.Lock()
 
     async def _job_context(self, work: PipelineWork) -> FilterContext:
         """Return the filter context with the end of the sender's recent messages."""
@@ -151,9 +152,12 @@ class PipelineRunner:
     async def _work(self, filterer: Filterer) -> None:
         """Process jobs until cancelled, sleeping while there are none."""
         # Loading the filters takes seconds; doing it before the first job
-        # arrives keeps that wait off the first message after a start.
+        # arrives keeps that wait off the first message after a start. The
+        # workers load one at a time, so the first is ready as soon as it
+        # would be alone and takes jobs while the others load.
         try:
-            await filterer.warm_up(self._context)
+            async with self._warm_up_turn:
+                await filterer.warm_up(self._context)
         except Exception:
             log.exception("filter warm-up failed; the first job starts them")
         while True:
