@@ -14,7 +14,9 @@ import logging
 import re
 from dataclasses import replace
 
+from filters import fragments, junctions
 from filters.base import FilterContext, Finding
+from filters.html import extract_text
 from filters.mime import (
     Draft,
     Multipart,
@@ -28,7 +30,7 @@ from filters.mime import (
     iter_text_parts,
     map_text_parts,
 )
-from filters.text import redact_text
+from filters.text import find_redaction_spans, redact_text
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,8 @@ _HANDLE_WORD = re.compile(r"[^\W\d_]+[0-9]+\w*|[0-9]+[^\W\d_]+\w*|[0-9]{5,}")
 _SHORT_MARK = re.compile(r"[A-Za-z][0-9]{1,3}|[0-9]{1,3}(?:st|nd|rd|th)", re.I)
 # Characters that could end a notice or start markup in it.
 _UNSAFE_NAME_CHARS = re.compile(r"[\[\]<>{}]")
+# A text ending in one of these introduces what follows it.
+_INTRODUCING_MARKS = (":", "@")
 # Extensions shown when the name is not: letters first, at most 4 characters.
 _EXTENSION = re.compile(r"[A-Za-z][A-Za-z0-9]{0,3}")
 
@@ -287,7 +291,9 @@ def is_uuencoded_line(line: str) -> bool:
 def add_notices(draft: Draft, context: FilterContext) -> StepResult:
     """Add the notices of removed files to the first plain and first HTML part.
 
-    A message left with no text part gets a plain-text part with the notices.
+    A file name that completes a detail with the text is replaced by the
+    file's type. A message left with no text part gets a plain-text part
+    with the notices.
     """
     if not draft.notices:
         return StepResult(draft)
@@ -298,14 +304,67 @@ def add_notices(draft: Draft, context: FilterContext) -> StepResult:
         body: Node = TextPart("plain", "\n".join(draft.notices) + "\n")
         return StepResult(Draft(body))
 
+    before = "\n".join([context.previous_tail, *(_visible(part) for part in texts)])
+    notices = tuple(
+        _notice_without_piece(notice, before, context) for notice in draft.notices
+    )
+
     def add(part: TextPart) -> TextPart:
         if part is first_plain:
-            return replace(part, text=_plain_with_notices(part.text, draft.notices))
+            return replace(part, text=_plain_with_notices(part.text, notices))
         if part is first_html:
-            return replace(part, text=_html_with_notices(part.text, draft.notices))
+            return replace(part, text=_html_with_notices(part.text, notices))
         return part
 
     return StepResult(Draft(map_text_parts(draft.body, add)))
+
+
+def _notice_without_piece(notice: str, before: str, context: FilterContext) -> str:
+    """Return `notice` naming the file by its type if its name completes a detail.
+
+    "mail sam.j@" over an attachment named "example.net.jpg" reads as an
+    email address, and "I live at 14" over "Acacia Avenue.jpg" as an
+    address, so such a name is not shown.
+    """
+    prefix, _, rest = NOTICE.partition("{name}")
+    if not notice.startswith(prefix) or not notice.endswith(rest):
+        return notice
+    name = notice[len(prefix) : len(notice) - len(rest)]
+    stem, dot, _ = name.rpartition(".")
+    # Labels such as "image" or "jpg file" name no file, and have no dot.
+    # NOTE: a file name with no extension keeps its name whatever precedes it.
+    if not dot or not stem or not _completes_detail(before, stem, context):
+        return notice
+    return NOTICE.format(name=_extension_label(name, DEFAULT_DESCRIPTION))
+
+
+def _completes_detail(before: str, stem: str, context: FilterContext) -> bool:
+    """Check whether `stem` read right after `before` finishes a contact detail.
+
+    The notice follows the text on the same screen, so the end of the text
+    and the name are read as one line, and as pieces for filters.fragments.
+    """
+    tail = before[-junctions.TAIL_CHARS :].rstrip()
+    if tail.endswith(_INTRODUCING_MARKS):
+        # "snapchat:" or "add me @" over "samj.jpg": the text introduces the
+        # name, which may then be a handle no filter knows as one.
+        return True
+    joined = f"{tail} {stem}"
+    crossing = any(
+        span.start < len(tail) < span.end
+        for span in find_redaction_spans(joined, context)
+    )
+    if crossing or junctions.find_split_detail(before, stem, context):
+        return True
+    return bool(
+        fragments.find_phone_pieces([stem], before)
+        or fragments.find_postcode_pieces([stem], before)
+        or fragments.find_address_pieces(["", stem], before)
+    )
+
+
+def _visible(part: TextPart) -> str:
+    return extract_text(part.text) if part.subtype == "html" else part.text
 
 
 def _plain_with_notices(text: str, notices: tuple[str, ...]) -> str:

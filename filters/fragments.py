@@ -37,7 +37,7 @@ from filters.base import FilterContext, Finding
 from filters.html import extract_text
 from filters.junctions import KIND as SPLIT_KIND
 from filters.junctions import SEVERITY as SPLIT_SEVERITY
-from filters.junctions import Joined
+from filters.junctions import Joined, is_labelled_number
 from filters.mime import TextPart, iter_text_parts, map_text_parts
 from filters.phones import spelled_digit_runs
 from filters.postal import house_and_street_apart, is_uk_postcode
@@ -65,6 +65,19 @@ _PHONE_CUES = re.compile(
     r"|last|then)\b"
 )
 _CUE_WINDOW = 60
+# A start given alone needs a word about phones, not just any "number is":
+# "my locker number is 07342" names no phone.
+_LONE_START_CUES = re.compile(
+    r"\b(?:mobile|mob|phone|cell|ring|call|text|txt|whatsapp|digits"
+    r"|my (?:number|num|no)|(?:starts?|begins?)(?: with)?"
+    r"|first (?:bit|part|half|digits))\b"
+)
+# Words that correct a number just removed: "07700 900124 sorry, it's 900123".
+_CORRECTION_CUES = re.compile(
+    r"\b(?:sorry|typo|wait|actually|i mean|meant|correction|oops|wrong)\b"
+)
+# How far after a removed number, in characters, a correction may stand.
+_CORRECTION_WINDOW = 80
 # The rest of a number whose start an earlier message lost: a group of at
 # least this many digits near a word about numbers or at the top of a text.
 _MIN_REST_DIGITS = 5
@@ -111,6 +124,7 @@ REST_AFTER_REMOVAL = (
     "This message may continue a phone number already removed from the"
     " sender's earlier messages."
 )
+CORRECTION = "Digits right after a removed phone number may correct or finish it."
 SPREAD_ADDRESS = (
     "A house number and a street were given apart, in the subject and the"
     " body or in this message and the sender's earlier messages."
@@ -183,6 +197,14 @@ def find_phone_pieces(texts: list[str], earlier: str) -> list[Piece]:
     if not own:
         return []
     previous = list(_digit_groups(earlier))
+    found = _split_numbers(own, previous)
+    for piece in _rests_after_removal(own, earlier):
+        found.setdefault(piece.text, piece)
+    return list(found.values())
+
+
+def _split_numbers(own: list[_Group], previous: list[_Group]) -> dict[str, Piece]:
+    """Return the own groups that start a mobile or complete one, by text."""
     own_ids = {id(group) for group in own}
     found: dict[str, Piece] = {}
     starts = [g for g in [*own, *previous] if g.digits.startswith(_MOBILE_START)]
@@ -200,16 +222,43 @@ def find_phone_pieces(texts: list[str], earlier: str) -> list[Piece]:
         for group in pieces:
             if id(group) in own_ids:
                 found.setdefault(group.written, Piece(group.written, "phone", reason))
-    if PHONE_PLACEHOLDER in earlier:
-        # The earlier messages lost a number or its start already, so the
-        # rest of it may come now: "bit 2: 900123", or 900123 alone at the top.
-        for group in own:
-            if len(group.digits) >= _MIN_REST_DIGITS and (
-                _has_cue_near(group) or group.start <= _TOP_CHARS
-            ):
-                piece = Piece(group.written, "phone", REST_AFTER_REMOVAL)
-                found.setdefault(group.written, piece)
-    return list(found.values())
+    return found
+
+
+def _rests_after_removal(own: list[_Group], earlier: str) -> Iterator[Piece]:
+    """Yield the groups that may finish or correct a number already removed.
+
+    The earlier messages may have lost a number or its start, so its rest
+    may come now: "bit 2: 900123", or 900123 alone at the top. In the same
+    text, "07700 900124 sorry typo, last bit is 900123" loses the number
+    but not the correction after it.
+    """
+    removed_before = PHONE_PLACEHOLDER in earlier
+    for group in own:
+        if len(group.digits) < _MIN_REST_DIGITS:
+            continue
+        if removed_before and (_has_cue_near(group) or group.start <= _TOP_CHARS):
+            yield Piece(group.written, "phone", REST_AFTER_REMOVAL)
+        elif _corrects_removed_number(group):
+            yield Piece(group.written, "phone", CORRECTION)
+
+
+def _corrects_removed_number(group: _Group) -> bool:
+    """Check for a removed number just before `group` and a cue word near it.
+
+    The placeholder itself contains "number", so only the words between it
+    and the group, and those after the group, are read for a cue.
+    """
+    text = group.text
+    window_start = max(0, group.start - _CORRECTION_WINDOW)
+    placeholder = text.rfind(PHONE_PLACEHOLDER, window_start, group.start)
+    if placeholder < 0:
+        return False
+    end = group.start + len(group.written)
+    words = text[placeholder + len(PHONE_PLACEHOLDER) : group.start]
+    words += " " + text[end : end + _CUE_WINDOW]
+    low = words.lower()
+    return bool(_PHONE_CUES.search(low) or _CORRECTION_CUES.search(low))
 
 
 def find_postcode_pieces(texts: list[str], earlier: str) -> list[Piece]:
@@ -306,12 +355,114 @@ class _Group:
 
 
 def _digit_groups(text: str) -> Iterator[_Group]:
+    """Yield the groups of 3 to 7 digits that no label marks as something else."""
+    for group in _all_digit_groups(text):
+        if not is_labelled_number(text, group.start, group.start + len(group.written)):
+            yield group
+
+
+def _all_digit_groups(text: str) -> Iterator[_Group]:
     """Yield the groups of 3 to 7 digits, written in digits or in words."""
     for match in _DIGIT_GROUP.finditer(text):
         yield _Group(match.group(), match.start(), text, match.group())
     for start, end, digits in spelled_digit_runs(text):
         if _MIN_GROUP_DIGITS <= len(digits) <= _MAX_GROUP_DIGITS:
             yield _Group(digits, start, text, text[start:end])
+    yield from _thousands_sums(text)
+
+
+_UNIT_WORDS = {
+    word: value
+    for value, word in enumerate(
+        (
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+        )
+    )
+} | {"oh": 0}
+_TEEN_WORDS = {
+    word: value + 10
+    for value, word in enumerate(
+        (
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        )
+    )
+}
+_TENS_WORDS = {
+    word: value * 10 + 20
+    for value, word in enumerate(
+        (
+            "twenty",
+            "thirty",
+            "forty",
+            "fifty",
+            "sixty",
+            "seventy",
+            "eighty",
+            "ninety",
+        )
+    )
+}
+_CARDINAL_WORDS = {**_UNIT_WORDS, **_TEEN_WORDS, **_TENS_WORDS, "hundred": 100}
+_CARDINAL_WORD = "|".join(sorted(_CARDINAL_WORDS, key=len, reverse=True))
+# Up to 999 in digits or words: "900", "nine hundred", "one two three".
+_SMALL_NUMBER = rf"(?:\d{{1,3}}|(?:(?:{_CARDINAL_WORD}|and)\b[\s-]*){{1,6}})"
+# A sum that hides six digits: "900k + 123", "nine hundred thousand plus 123".
+_THOUSANDS_SUM = re.compile(
+    rf"(?<![\w.,])(?P<high>{_SMALL_NUMBER})\s*(?:thousand|grand|k)\b\s*"
+    rf"(?:\+|plus|and|add)\s*(?P<low>{_SMALL_NUMBER})(?![\w.,])",
+    re.IGNORECASE,
+)
+
+
+def _thousands_sums(text: str) -> Iterator[_Group]:
+    """Yield the sums of thousands and a rest, as the six digits they make."""
+    lower = text.lower()
+    if "k" not in lower and "thousand" not in lower and "grand" not in lower:
+        return
+    for match in _THOUSANDS_SUM.finditer(text):
+        high = _small_number(match["high"])
+        low = _small_number(match["low"])
+        if high is None or low is None or not 0 < high < 1000 or low >= 1000:
+            continue
+        written = match.group().rstrip()
+        yield _Group(f"{high}{low:03d}", match.start(), text, written)
+
+
+def _small_number(written: str) -> int | None:
+    """Return the value of "123", "nine hundred", or digit words "one two three"."""
+    written = written.strip().lower()
+    if written.isdigit():
+        return int(written)
+    words = [word for word in re.split(r"[\s-]+", written) if word and word != "and"]
+    if not words or any(word not in _CARDINAL_WORDS for word in words):
+        return None
+    if len(words) > 1 and all(word in _UNIT_WORDS for word in words):
+        return int("".join(str(_UNIT_WORDS[word]) for word in words))
+    value = 0
+    for word in words:
+        if word == "hundred":
+            value = max(value, 1) * 100
+        else:
+            value += _CARDINAL_WORDS[word]
+    return value
 
 
 def _is_plausible(start: _Group, rest: tuple[_Group, ...]) -> bool:
@@ -330,13 +481,15 @@ def _is_plausible(start: _Group, rest: tuple[_Group, ...]) -> bool:
 
 
 def _is_cued_start(group: _Group) -> bool:
-    return len(group.digits) >= _MIN_UNCUED_START and _has_cue_near(group)
+    if len(group.digits) < _MIN_UNCUED_START:
+        return False
+    return _has_cue_near(group, _LONE_START_CUES)
 
 
-def _has_cue_near(group: _Group) -> bool:
+def _has_cue_near(group: _Group, cues: re.Pattern[str] = _PHONE_CUES) -> bool:
     low = max(0, group.start - _CUE_WINDOW)
-    window = group.text[low : group.start + len(group.digits) + _CUE_WINDOW]
-    return _PHONE_CUES.search(window.lower()) is not None
+    window = group.text[low : group.start + len(group.written) + _CUE_WINDOW]
+    return cues.search(window.lower()) is not None
 
 
 def _completion(

@@ -9,7 +9,9 @@ after it (the head) with a line break. It runs the text filters on that and
 removes the part of a detail that crosses the junction from the head.
 For messages, the tail is the end of the sender's last few messages to the
 same recipient, joined by line breaks (see archive.junctions), so the
-message that completes a detail loses its part of it.
+message that completes a detail loses its part of it. Text parts that a
+client shows one after another (a multipart/mixed of text, image, text)
+are joined the same way, and both of them lose their pieces.
 
 The checks run on the body as it will be delivered, after every other step,
 so the text they read is the text the recipient reads.
@@ -18,13 +20,20 @@ so the text they read is the text the recipient reads.
 from __future__ import annotations
 
 import html
+import itertools
 import logging
 import re
 from dataclasses import dataclass, replace
 
 from filters.base import FilterContext, Finding, Span, merge_spans
 from filters.html import extract_text, extract_text_start
-from filters.mime import Draft, Multipart, Node, TextPart, map_text_parts
+from filters.mime import (
+    Draft,
+    Multipart,
+    Node,
+    TextPart,
+    map_text_parts,
+)
 from filters.text import TEXT_FILTERS, apply_redaction, find_redaction_spans
 
 log = logging.getLogger(__name__)
@@ -53,6 +62,59 @@ DETAIL_NAMES = {
 _PLACEHOLDERS = {
     text_filter.kind: text_filter.placeholder for text_filter in TEXT_FILTERS
 }
+
+# A number labelled as something else is not a piece of a phone number:
+# "Order 452901", "SKU: 07713", "452901 views", "3 jars". The label is the
+# word just before the digits (with "no", "number", "#" or ":" between) or a
+# counted noun or unit just after them.
+_LABEL_BEFORE = re.compile(
+    r"\b(?:order|invoice|inv|ref|reference|sku|item|product|account|acct"
+    r"|ticket|booking|tracking|serial|model|room|locker|candidate|centre"
+    r"|center|student|page|score|result|results|total|id)"
+    r"(?:\s*(?:no\.?|number|num|#|id|is|was|=|:))*\s*[:#=.-]?\s*$",
+    re.IGNORECASE,
+)
+_COUNTED_AFTER = re.compile(
+    r"\s*(?:(?P<plural>[a-z]{2,}s)|views|pts|kg|km|mb|gb|kb|ml|mg|cm|mm|mph|%)\b",
+    re.IGNORECASE,
+)
+# Plural-looking words that follow a phone number's piece without counting it.
+_NOT_COUNTED = frozenset(
+    (
+        "is",
+        "was",
+        "has",
+        "this",
+        "thanks",
+        "yes",
+        "plus",
+        "its",
+        "ends",
+        "starts",
+        "begins",
+        "as",
+        "us",
+        "bits",
+        "digits",
+        "cheers",
+        "thx",
+        "pls",
+        "please",
+    )
+)
+_LABEL_CHARS = 40
+
+# The most pairs of adjacent text parts checked, so a message of many small
+# parts costs at most this many filter runs of about 600 characters.
+MAX_PART_PAIRS = 20
+
+# The notices of removed files that filters.attachments adds to the end of
+# the first plain and first HTML part, which stand after the text a client
+# shows before the next part.
+_TRAILING_NOTICES = re.compile(r"(?:\s*\[attachment removed: [^\]\n]*\])+\s*\Z")
+_TRAILING_HTML_NOTICES = re.compile(
+    r"(?:\s*<p>\[attachment removed: [^\]<>]*\]</p>)+\s*\Z"
+)
 
 # Tags and white space before the first text of an nh3-sanitised fragment.
 # nh3 escapes "<" and ">" inside attribute values, so a tag ends at the first
@@ -119,9 +181,34 @@ def _crossing_span(joined: str, junction: int, context: FilterContext) -> Span |
     for span in find_redaction_spans(joined, context):
         before = joined[span.start : junction]
         after = joined[junction + 1 : span.end]
-        if before.strip() and after.strip():
-            return span
+        if not before.strip() or not after.strip():
+            continue
+        if span.kind == "phone" and _has_labelled_number(joined, span):
+            continue
+        return span
     return None
+
+
+def is_labelled_number(text: str, start: int, end: int) -> bool:
+    """Check whether the digits at `text[start:end]` are labelled as non-phone."""
+    if _LABEL_BEFORE.search(text[max(0, start - _LABEL_CHARS) : start]):
+        return True
+    counted = _COUNTED_AFTER.match(text, end)
+    if counted is None:
+        return False
+    plural = counted["plural"]
+    return plural is None or plural.lower() not in _NOT_COUNTED
+
+
+def _has_labelled_number(text: str, span: Span) -> bool:
+    """Check a phone span for a group of digits labelled as something else."""
+    return any(
+        is_labelled_number(text, match.start(), match.end())
+        for match in _DIGITS.finditer(text, span.start, span.end)
+    )
+
+
+_DIGITS = re.compile(r"\d+")
 
 
 def _overlaps(spans: list[Span], start: int, end: int) -> bool:
@@ -139,6 +226,8 @@ def remove_split_details(
     because a client shows only one of them.
     """
     joined = _remove_subject_split(sent_subject, Joined(subject, draft), context)
+    if not joined.hold_reasons:
+        joined = _remove_part_splits(joined, context)
     if joined.hold_reasons or not context.previous_tail.strip():
         return joined
     return _remove_previous_split(joined, context)
@@ -175,6 +264,129 @@ def _remove_previous_split(joined: Joined, context: FilterContext) -> Joined:
         "the sender's earlier messages to the same recipient."
     )
     return _cut_heads(joined, found, description)
+
+
+def _remove_part_splits(joined: Joined, context: FilterContext) -> Joined:
+    """Remove details split over text parts that a client shows one after another.
+
+    Apple Mail sends "mail me: sam.j@", an image and "example.net" as three
+    parts of a multipart/mixed. Both sides of the junction are in this
+    message, so the end of the first part and the start of the second lose
+    their pieces.
+    """
+    cuts: list[tuple[TextPart, TextPart, SplitDetail]] = []
+    for before, after in adjacent_text_parts(joined.draft.body)[:MAX_PART_PAIRS]:
+        tail = _without_notices(_visible_text(before))
+        split = find_split_detail(tail, _visible_head(after), context)
+        if split is not None:
+            cuts.append((before, after, split))
+    if not cuts:
+        return joined
+
+    name = DETAIL_NAMES.get(cuts[0][2].kind, "a contact detail")
+    description = f"Two text parts shown one after the other together hold {name}."
+    tails = {id(before): split for before, _, split in cuts}
+    heads = {id(after): split for _, after, split in cuts}
+    findings = [Finding(KIND, "message", detail=description, severity=SEVERITY)]
+    failed: list[str] = []
+
+    def cut(part: TextPart) -> TextPart:
+        cut_part: TextPart | None = part
+        if id(part) in tails:
+            cut_part = _cut_tail(part, tails[id(part)])
+        if cut_part is not None and id(part) in heads:
+            cut_part = _cut_head(cut_part, heads[id(part)])
+        if cut_part is None:
+            failed.append(part.subtype)
+            return part
+        if cut_part is not part:
+            findings.append(Finding(cuts[0][2].kind, f"text/{part.subtype}"))
+        return cut_part
+
+    # The parts are looked up by id, so the tree they came from must stay
+    # alive until the cut is done, which `joined` ensures.
+    body = map_text_parts(joined.draft.body, cut)
+    all_findings = (*joined.findings, *findings)
+    if failed:
+        version = "HTML" if failed[0] == "html" else "plain text"
+        reason = (
+            f"{description} The relay could not remove it from the {version} version."
+        )
+        return replace(joined, findings=all_findings, hold_reasons=(reason,))
+    draft = replace(joined.draft, body=body)
+    return replace(joined, draft=draft, findings=all_findings)
+
+
+def _cut_tail(part: TextPart, split: SplitDetail) -> TextPart | None:
+    """Return `part` with the detail's tail part replaced, or None if not exact."""
+    placeholder = _PLACEHOLDERS.get(split.kind, "[removed]")
+    visible = _without_notices(_visible_text(part))
+    piece = visible[split.tail_start :].rstrip()
+    if part.subtype != "html":
+        end = split.tail_start + len(piece)
+        return replace(
+            part, text=part.text[: split.tail_start] + placeholder + part.text[end:]
+        )
+
+    escaped = html.escape(piece, quote=False).replace("\xa0", "&nbsp;")
+    end = _trailing_markup_start(part.text)
+    if not piece or not part.text.endswith(escaped, 0, end):
+        return None
+    start = end - len(escaped)
+    markup = part.text[:start] + html.escape(placeholder, quote=False) + part.text[end:]
+    return replace(part, text=markup)
+
+
+def _without_notices(text: str) -> str:
+    """Return `text` without the removed-file notices that the last step added."""
+    match = _TRAILING_NOTICES.search(text)
+    return text if match is None else text[: match.start()]
+
+
+def _trailing_markup_start(markup: str) -> int:
+    """Return where the tags, white space and notices after the last text start."""
+    match = _TRAILING_HTML_NOTICES.search(markup)
+    end = len(markup[: match.start()].rstrip()) if match else len(markup.rstrip())
+    while end and markup[end - 1] == ">":
+        opening = markup.rfind("<", 0, end)
+        if opening < 0 or ">" in markup[opening : end - 1]:
+            break
+        end = len(markup[:opening].rstrip())
+    return end
+
+
+def adjacent_text_parts(node: Node) -> list[tuple[TextPart, TextPart]]:
+    """Return the pairs of text parts that a client shows one right after the other.
+
+    The parts of a multipart other than alternative are shown in order, so
+    the last text of one child meets the first text of the next, in each
+    alternative that the children offer.
+    """
+    if not isinstance(node, Multipart):
+        return []
+    pairs = [pair for child in node.parts for pair in adjacent_text_parts(child)]
+    if node.subtype == "alternative":
+        return pairs
+    shown = [child for child in node.parts if leading_text_parts(child)]
+    for before, after in itertools.pairwise(shown):
+        ends = trailing_text_parts(before)
+        pairs.extend(itertools.product(ends, leading_text_parts(after)))
+    return pairs
+
+
+def trailing_text_parts(node: Node) -> list[TextPart]:
+    """Return the text parts a reader sees last, one per alternative."""
+    if isinstance(node, TextPart):
+        return [node]
+    if not isinstance(node, Multipart):
+        return []
+    if node.subtype == "alternative":
+        return [part for child in node.parts for part in trailing_text_parts(child)]
+    for child in reversed(node.parts):
+        parts = trailing_text_parts(child)
+        if parts:
+            return parts
+    return []
 
 
 def _split_heads(
@@ -278,6 +490,10 @@ def leading_text_parts(node: Node) -> list[TextPart]:
         if parts:
             return parts
     return []
+
+
+def _visible_text(part: TextPart) -> str:
+    return extract_text(part.text) if part.subtype == "html" else part.text
 
 
 def _visible_head(part: TextPart) -> str:

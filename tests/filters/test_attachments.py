@@ -505,3 +505,25 @@ def test_file_name_cannot_add_text_after_the_notice() -> None:
 )
 def test_file_name_with_brackets_is_not_shown(filename: str, label: str) -> None:
     assert describe_file(filename, "file", CONTEXT) == (label, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "filename", "label"),
+    [
+        ("mail sam.j@", "example.net.jpg", "jpg file"),
+        ("I live at 14", "Acacia Avenue Leeds.jpg", "jpg file"),
+        ("snapchat:", "samj.jpg", "jpg file"),
+        ("photos attached", "holiday.jpg", "holiday.jpg"),
+    ],
+)
+def test_file_name_completing_text_is_not_shown(
+    text: str, filename: str, label: str
+) -> None:
+    sent = message_with_text(text + "\n")
+    sent.add_attachment(
+        b"\xff\xd8\xff", maintype="image", subtype="jpeg", filename=filename
+    )
+
+    result = clean_message(sent.as_bytes(), FilterContext())
+
+    assert leaf_texts(result) == [f"{text}\n\n[attachment removed: {label}]\n"]

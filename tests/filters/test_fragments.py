@@ -10,6 +10,7 @@ import pytest
 
 from filters.base import FilterContext
 from filters.fragments import (
+    CORRECTION,
     LONE_START,
     REST_AFTER_REMOVAL,
     SPREAD_ADDRESS,
@@ -298,3 +299,69 @@ def test_half_split_by_tag_in_list_holds_message() -> None:
         f"{SPREAD_POSTCODE} The relay could not remove every piece from the HTML"
         " version.",
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "07700 900124 sorry typo, last bit is 900123",
+            f"{PHONE} sorry typo, last bit is {PHONE}",
+        ),
+        ("07700 then 300123 no wait 900123", f"{PHONE} no wait {PHONE}"),
+    ],
+)
+def test_correction_after_removed_number_is_removed(body: str, expected: str) -> None:
+    result = clean_message(message(body), FilterContext())
+
+    assert texts_of(result) == [expected + "\n"]
+    assert split_details(result) == [CORRECTION]
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["07700 then nine hundred thousand plus 123", "07700 then 900k + 123"],
+)
+def test_rest_written_as_sum_is_removed(body: str) -> None:
+    result = clean_message(message(body), FilterContext())
+
+    assert texts_of(result) == [f"{PHONE} then {PHONE}\n"]
+    assert split_details(result) == [SPREAD_PHONE]
+
+
+def test_sum_after_earlier_start_is_removed() -> None:
+    context = FilterContext(previous_tail="07700")
+
+    result = clean_message(message("nine hundred k + one two three"), context)
+
+    assert texts_of(result) == [f"{PHONE}\n"]
+    assert split_details(result) == [SPREAD_PHONE]
+
+
+@pytest.mark.parametrize(
+    "body", ["Our exam centre number is 07342.", "My locker number is 07342."]
+)
+def test_lone_number_without_phone_word_stays(body: str) -> None:
+    result = clean_message(message(body), FilterContext())
+
+    assert texts_of(result) == [body + "\n"]
+    assert split_details(result) == []
+
+
+def test_lone_start_with_mobile_word_is_removed() -> None:
+    result = clean_message(message("mobile is 07700, rest later"), FilterContext())
+
+    assert texts_of(result) == [f"mobile is {PHONE}, rest later\n"]
+    assert split_details(result) == [LONE_START]
+
+
+@pytest.mark.parametrize(
+    "body", ["Order 452901 shipped today, 3 jars.", "Results: 452901 views"]
+)
+def test_labelled_number_after_earlier_start_stays(body: str) -> None:
+    context = FilterContext(previous_tail="The supplier SKU for the jars is 07713.")
+
+    result = clean_message(message(body), context)
+
+    assert texts_of(result) == [body + "\n"]
+    assert split_details(result) == []

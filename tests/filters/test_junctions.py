@@ -313,3 +313,117 @@ def test_ordinary_chatter_over_three_messages_stays() -> None:
 
     assert texts(result) == {"text/plain": "30 people came\n"}
     assert result.findings == ()
+
+
+PARTS_EMAIL = "Two text parts shown one after the other together hold an email address."
+APPLE_MAIL_LAYOUT = b"""\
+From: sam@example.org
+To: alex@example.com
+MIME-Version: 1.0
+Subject: Hi
+Content-Type: multipart/alternative; boundary="OUT"
+
+--OUT
+Content-Type: text/plain; charset=utf-8
+
+mail me: sam.j@
+
+example.net
+
+--OUT
+Content-Type: multipart/mixed; boundary="IN"
+
+--IN
+Content-Type: text/html; charset=utf-8
+
+<html><body><div>mail me: sam.j@</div></body></html>
+--IN
+Content-Type: image/jpeg; name="IMG_0001.jpg"
+Content-Disposition: inline; filename="IMG_0001.jpg"
+Content-Transfer-Encoding: base64
+
+/9j/4AAQ
+--IN
+Content-Type: text/html; charset=utf-8
+
+<html><body><div>example.net</div></body></html>
+--IN--
+
+--OUT--
+"""
+
+
+def parts_message(subtype: str, first: str, second: str) -> bytes:
+    built = EmailMessage()
+    built["From"] = "Sam Jones <sam@example.org>"
+    built["To"] = "Alex Smith <alex@example.com>"
+    built["Subject"] = "Hi"
+    built.make_mixed()
+    for text in (first, second):
+        part = EmailMessage()
+        part.set_content(text, subtype=subtype)
+        built.attach(part)
+    return built.as_bytes(policy=SMTP)
+
+
+def leaf_texts(result: CleanMessage) -> list[str]:
+    return [
+        str(part.get_content())
+        for part in result.content.walk()
+        if not part.is_multipart()
+    ]
+
+
+def test_email_split_over_plain_parts_is_removed() -> None:
+    raw = parts_message("plain", "mail me: sam.j@\n", "example.net\n")
+
+    result = clean_message(raw, CONTEXT)
+
+    assert leaf_texts(result) == [f"mail me: {EMAIL_REMOVED}\n", f"{EMAIL_REMOVED}\n"]
+    assert [f.detail for f in split_findings(result)] == [PARTS_EMAIL]
+
+
+def test_email_split_over_html_parts_is_removed() -> None:
+    raw = parts_message("html", "<p>mail me: sam.j@</p>", "<p>example.net</p>")
+
+    result = clean_message(raw, CONTEXT)
+
+    assert leaf_texts(result) == [
+        f"<p>mail me: {EMAIL_REMOVED}</p>\n",
+        f"<p>{EMAIL_REMOVED}</p>\n",
+    ]
+
+
+def test_email_split_around_image_is_removed() -> None:
+    # Apple Mail puts the HTML text before and after an inline image in
+    # parts of their own, and the notice of the removed image follows the
+    # first of them.
+    result = clean_message(APPLE_MAIL_LAYOUT, CONTEXT)
+
+    notice = "[attachment removed: jpg file]"
+    assert result.hold_reasons == ()
+    assert leaf_texts(result) == [
+        f"mail me: {EMAIL_REMOVED}\n\n{notice}\n",
+        f"<div>mail me: {EMAIL_REMOVED}</div>\n<p>{notice}</p>\n",
+        f"<div>{EMAIL_REMOVED}</div>\n",
+    ]
+
+
+def test_ordinary_parts_stay_apart() -> None:
+    raw = parts_message("plain", "See you at 4pm.\n", "Bring the forms.\n")
+
+    result = clean_message(raw, CONTEXT)
+
+    assert leaf_texts(result) == ["See you at 4pm.\n", "Bring the forms.\n"]
+    assert split_findings(result) == []
+
+
+@pytest.mark.parametrize(
+    ("tail", "head"),
+    [
+        ("The supplier SKU for the jars is 07713.", "Order 452901 shipped today."),
+        ("The supplier SKU for the jars is 07713.", "Results: 452901 views"),
+    ],
+)
+def test_labelled_number_is_no_split_phone(tail: str, head: str) -> None:
+    assert find_split_detail(tail, head, CONTEXT) is None
