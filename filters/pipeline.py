@@ -20,6 +20,7 @@ from filters import (
     forwarded,
     fragments,
     html,
+    invisible,
     junctions,
     mime,
     pasted,
@@ -68,6 +69,9 @@ def filter_plain_text(draft: Draft, context: FilterContext) -> StepResult:
 STEPS: tuple[mime.Step, ...] = (
     mime.hold_oversized_text,
     mime.hold_unreadable_parts,
+    # Hidden characters go first, because they can split the encoded text
+    # that the later steps look for.
+    invisible.remove_hidden,
     attachments.hold_encrypted,
     attachments.remove_attachments,
     attachments.remove_uuencoded,
@@ -113,7 +117,7 @@ def _clean(raw: bytes, context: FilterContext) -> CleanMessage:
     notices = tuple(
         attachments.NOTICE.format(name=finding.detail)
         for finding in subject_findings
-        if finding.kind == "attachment"
+        if finding.kind == "attachment" and finding.detail == pasted.NOTICE_NAME
         for _ in range(finding.count)
     )
     draft = Draft(body, notices)
@@ -141,12 +145,19 @@ def filter_subject(
     sent_subject: str, context: FilterContext
 ) -> tuple[str, list[Finding]]:
     """Return the filtered subject, and what the text and safeguarding filters found."""
-    without_files, files = pasted.strip_pasted_subject(sent_subject)
+    visible = invisible.clean_subject(sent_subject)
+    without_files, files = pasted.strip_pasted_subject(visible.text)
+    files += visible.files
     subject = redact_text(without_files, replace(context, in_subject=True), "subject")
     findings = [*subject.findings, *safeguarding.flag_subject(sent_subject, context)]
     if files:
         pasted_file = Finding("attachment", "subject", files, pasted.NOTICE_NAME)
         findings.insert(0, pasted_file)
+    if visible.hidden >= invisible.MIN_REPORTED_CHARS:
+        hidden = Finding(
+            "attachment", "subject", visible.hidden, invisible.HIDDEN_DETAIL
+        )
+        findings.insert(0, hidden)
     return subject.text, findings
 
 

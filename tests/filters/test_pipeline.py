@@ -469,3 +469,15 @@ def test_file_pasted_into_the_subject_is_removed_with_a_notice() -> None:
     assert [(f.kind, f.where, f.count) for f in result.findings] == [
         ("attachment", "subject", 1)
     ]
+
+
+def test_hidden_characters_in_the_subject_are_reported_without_a_notice() -> None:
+    # Eight zero-width characters per byte spell out two bytes.
+    bits = "".join("\u200b" if bit == "0" else "\u200c" for bit in "0100100001101001")
+    message = plain_message("See you Monday.", subject=f"Plan{bits} for Monday")
+    result = clean_message(message.as_bytes(), FilterContext())
+    assert result.subject == "Plan for Monday"
+    assert delivered_texts(result) == ["See you Monday.\n"]
+    assert [(f.kind, f.where, f.count, f.detail) for f in result.findings] == [
+        ("attachment", "subject", 16, "hidden characters")
+    ]
