@@ -92,7 +92,11 @@ _FILE_SHARING_HOSTS = """
     onedrive.live.com 1drv.ms photos.app.goo.gl photos.google.com icloud.com
     mega.nz gofile.io file.io pastebin.com hastebin.com imgur.com padlet.com
     sharepoint.com canva.com/design forms.gle forms.office.com
-    jamboard.google.com sway.office.com notion.so
+    jamboard.google.com sway.office.com notion.so catbox.moe mediafire.com
+    sendspace.com pixeldrain.com filebin.net anonfiles.com bayfiles.com
+    transfer.sh tmpfiles.org uguu.se files.fm filemail.com krakenfiles.com
+    4shared.com zippyshare.com ufile.io swisstransfer.com fromsmash.com
+    jumpshare.com transfernow.net
     """.split()  # noqa: SIM905 - a word list reads better as text
 # Site builders and blog hosts, whose subdomains are personal pages.
 _PERSONAL_PAGE_HOSTS = """
@@ -297,9 +301,12 @@ _MY_GRAM = re.compile(
     rf"\b(?:my|our)\s+gram\s*(?P<label>\bis\b|'s\b|[:=-])\s*{_HANDLE}",
     re.IGNORECASE,
 )
-# "instagram/samj", "tiktok/@samj": a profile path with the ".com" left out.
+# "instagram/samj", "tiktok/@samj": a profile path with the ".com" left out,
+# perhaps with the path segment of an add or profile link before the handle
+# ("snap.chat/add/samj_04", "insta/u/samj").
 _SLASHED = re.compile(
-    rf"\b{_SERVICE}\s?/\s?(?P<handle>@?[A-Za-z_][\w.]{{1,29}})(?![\w@])",
+    rf"\b{_SERVICE}\s?/\s?(?:(?:add|u|user|users|profile|in)/)?"
+    r"(?P<handle>@?[A-Za-z_][\w.]{1,29})(?![\w@])",
     re.IGNORECASE,
 )
 # Words after "youtube/" or "snap/" that name no account ("google/youtube").
@@ -1239,6 +1246,8 @@ def _account_label_handles(text: str, hints: frozenset[str]) -> Offsets:
     ]
     for match in matches_at(_ACCOUNT_LABEL, text, starts):
         start = match.start()
+        if _is_login_elsewhere(text, match.start("handle")):
+            continue
         if _OWNER.search(text, max(0, start - _OWNER_MAX), start):
             handle = _handle_span(match)
         else:
@@ -1342,9 +1351,89 @@ def _handle_shaped_tokens(text: str, context: FilterContext) -> Offsets:
             continue
         if context.in_subject and not _has_handle_cue(text, start):
             continue
-        if not _reads_as_identifier(text, match.group("token"), start):
-            yield match.span()
+        if _reads_as_identifier(text, match.group("token"), start):
+            continue
+        if _is_prose_name(text, start) or _is_login_elsewhere(text, start):
+            continue
+        yield match.span()
     yield from _broken_handle_tokens(text)
+
+
+# Words by which a sentence gives the writer's own name or account.
+_SELF_NAMING = re.compile(
+    r"\b(?:me|my|mine|myself|i['\u2019]?m|i\s+am|it['\u2019]?s|aka)\b", re.I
+)
+# A lower-case word and a space right before a token, as inside a sentence.
+_PROSE_BEFORE = re.compile(r"(?:^|[ \t])[a-z]+[ \t]+$")
+_PROSE_LOOKBACK = 40
+
+
+def _is_prose_name(text: str, at: int) -> bool:
+    """Check whether the token at `text[at]` is a name used in running text.
+
+    "Should the account be something like cafe_wholesale_01?" offers no
+    account: the token follows a lower-case word in its sentence, and the
+    sentence has no handle cue (see _has_handle_cue) and no word by which
+    the writer gives a name of their own ("me", "my", "I'm"). A token alone
+    on a line or after a name, as in a signature ("Sam samj_04"), is no
+    such name.
+    """
+    line_start = text.rfind("\n", 0, at) + 1
+    before = text[max(line_start, at - _PROSE_LOOKBACK) : at]
+    if _PROSE_BEFORE.search(before) is None:
+        return False
+    if _has_handle_cue(text, at):
+        return False
+    return _SELF_NAMING.search(_sentence_around(text, at)) is None
+
+
+# Learning platforms that schools license. None is a social or messaging
+# service, so a username on one is no off-platform contact.
+_LEARNING_PLATFORMS = (
+    r"sparx|seneca|hegarty|my\s?maths|educake|quizlet|kahoot|duolingo|satchel"
+    r"|unifrog|dr\s?frost|tassomai|bedrock|memrise|kerboodle|mathletics|lexia"
+    r"|khan\s+academy|bitesize|times\s+tables\s+rock\s+stars|ttrs"
+    r"|google\s+classroom|class\s?charts|arbor|firefly|show\s+my\s+homework"
+)
+# A site described in lower-case words: "on the school shop website". A
+# brand name ("the Wickr website") is not trusted, and neither are the
+# words in _SOCIAL_SITE_WORDS.
+_DESCRIBED_SITE = (
+    r"(?i:on|for|of|at|to)\s+(?i:the|our|my|your|their|his|her)\s+"
+    r"(?P<words>(?:[a-z]+\s+){1,3})(?:website|site|portal|intranet|app)\b"
+)
+_OTHER_SITE = re.compile(rf"\b(?:(?i:{_LEARNING_PLATFORMS})\b|{_DESCRIBED_SITE})")
+_SOCIAL_SITE_WORDS = frozenset(
+    """
+    chat chats chatting social dating messaging message messages messenger
+    video gaming game games forum friends friend meet meetup hookup
+    anonymous live stream streaming photo photos sharing private secret
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+def _is_login_elsewhere(text: str, at: int) -> bool:
+    """Check whether a username at `text[at]` is tied to a named non-social site.
+
+    "My Sparx Maths username is jsmith_2027" and "My username on the school
+    shop website is year11_tuckshop" name where the login works, and
+    neither is a social or messaging service. A sentence that names
+    a social or messaging service, or has a verb such as "add" or "follow",
+    is never such a case.
+    """
+    sentence = _sentence_around(text, at)
+    offset = text.find(sentence, max(0, at - _SENTENCE_MARGIN), at + 1)
+    before = sentence[: at - offset] if offset >= 0 else sentence
+    words = letter_words(sentence)
+    if _service_names(fold_case(sentence), words) or "@" in sentence:
+        return False
+    if not words.isdisjoint(_ASKING_VERBS):
+        return False
+    for site in _OTHER_SITE.finditer(before):
+        described = site.group("words")
+        if described is None or _SOCIAL_SITE_WORDS.isdisjoint(described.split()):
+            return True
+    return False
 
 
 def _has_handle_cue(text: str, at: int) -> bool:
@@ -2052,9 +2141,11 @@ def _handle_span(match: re.Match[str]) -> tuple[int, int] | None:
         return None
     trimmed = handle.rstrip(".")
     name = trimmed.lstrip("@ \t")
-    if len(name) < 2 or name.lower() in _NOT_HANDLES:
+    if len(name) < _MIN_LABELLED_HANDLE or name.lower() in _NOT_HANDLES:
         return None
     if not any(ch.isalpha() for ch in name):
+        return None
+    if _spells_abbreviation(match):
         return None
 
     label = (match.groupdict().get("label") or "").strip().lower()
@@ -2065,6 +2156,39 @@ def _handle_span(match: re.Match[str]) -> tuple[int, int] | None:
         return None
     start = match.start("handle")
     return start, start + len(trimmed)
+
+
+# Snapchat names have three characters or more, Facebook and Telegram
+# names five. A shorter value after "FB:" is a form group ("FB: 7A") or
+# part of a hardware address ("3C:22:FB:7A:10:9E").
+# NOTE: Instagram and TikTok allow shorter names, which are let through.
+_MIN_LABELLED_HANDLE = 3
+# An abbreviation in capitals right before its label, and the capitalised
+# words after it: "IG = Industrial Growth".
+_ABBREVIATION_BEFORE = re.compile(r"\b(?P<letters>[A-Z]{2,4})\s*$")
+_TITLE_WORD = re.compile(r"[A-Z][a-z]+")
+
+
+def _spells_abbreviation(match: re.Match[str]) -> bool:
+    """Check whether a labelled value spells out the abbreviation before it.
+
+    In "IG = Industrial Growth" the initials of the words after "=" are the
+    letters of "IG", so the value is the expansion, not a handle.
+    """
+    if not match.groupdict().get("label"):
+        return False
+    abbreviation = _ABBREVIATION_BEFORE.search(match.string, 0, match.start("label"))
+    if abbreviation is None:
+        return False
+    position = match.start("handle")
+    for letter in abbreviation.group("letters"):
+        word = _TITLE_WORD.match(match.string, position)
+        if word is None or word.group()[0] != letter:
+            return False
+        position = word.end()
+        while match.string[position : position + 1] in (" ", "\t"):
+            position += 1
+    return True
 
 
 def _unlabelled_handle_span(match: re.Match[str]) -> tuple[int, int] | None:

@@ -110,6 +110,14 @@ _TIME_RANGE = re.compile(
     r"(?:[01]\d|2[0-3])[0-5]\d ?[-\u2013] ?(?:[01]\d|2[0-4])[0-5]\d"
 )
 
+# 24-hour clock times, one after another, as in the cells of a bus
+# timetable: "0715\n0745\n0815". Every group has four digits, so no
+# number of ten or eleven digits can be written this way.
+_CLOCK_TIME = r"(?:[01]\d|2[0-3])[0-5]\d"
+_CLOCK_TIMES = re.compile(rf"{_CLOCK_TIME}(?:[ \t\r\n,]+{_CLOCK_TIME})+")
+# A product with a decimal factor, as in a worked example: "0.5 x 1200 x 27".
+_PRODUCT_SIGN = re.compile(r"[ \t]+[x*][ \t]+")
+
 _MIN_DIGITS = 7
 _MIN_LIST_VALUES = 4
 _MIN_DRAW_VALUES = 6
@@ -303,12 +311,31 @@ def _candidate_numbers(text: str, region: str, kind: str) -> list[Span]:
             continue
         if "," in candidate and _is_list_of_scores(candidate):
             continue
+        if _is_list_of_dates(candidate):
+            continue
         for segment_start, segment_end in _segments_between_amounts(candidate):
             segment = candidate[segment_start:segment_end]
-            for start, end in _numbers_in(segment, region):
+            for start, end in _numbers_in_segment(segment, region):
                 offset = first + segment_start
                 spans.append(Span(offset + start, offset + end, kind))
     return spans
+
+
+# Single digits in a comma-separated list: "0, 7, 7, 0, 0, 9, 0, 0, 1, 2, 3".
+_DIGIT_LIST = re.compile(r"\d(?:, ?\d){5,}")
+
+
+def _numbers_in_segment(segment: str, region: str) -> Iterator[tuple[int, int]]:
+    """Yield the numbers in a part of a candidate, see `_numbers_in`.
+
+    A list of single digits counts only as a whole. A number that starts or
+    ends inside it leaves digits around it that a reader would have to
+    drop, as in the data list "[3, 5, 2, 0, 7, 4, 6, 3, 2, 5, 8, 4, 3, 1]".
+    """
+    if not _DIGIT_LIST.fullmatch(segment):
+        yield from _numbers_in(segment, region)
+    elif _is_phone_number(segment, region):
+        yield 0, len(segment)
 
 
 def _is_draw_of_small_numbers(candidate: str) -> bool:
@@ -354,16 +381,82 @@ _AMOUNT_CELL = re.compile(r"(?<![^\s])\d{1,7}\.\d{2}(?![^\s])")
 
 
 def _segments_between_amounts(candidate: str) -> list[tuple[int, int]]:
-    """Return the (start, end) offsets of the parts of `candidate` between amounts."""
-    if "." not in candidate:
+    """Return the (start, end) offsets of the parts of `candidate` between amounts.
+
+    A date with a year ("01/03/2024") cuts a candidate as an amount does,
+    so "Due: 03/05/2024 (30 days)" and "01/02/2024, 07/03/2024" hold no
+    number. A date with only spaces before more digits does not, because
+    "07/10/2009 123" may spell the mobile 07102 009123.
+    NOTE: a mobile whose first digits read as such a date is still missed
+    when a comma or bracket follows the date ("07/7/2009, 0123").
+    """
+    dates = [
+        (start, end)
+        for start, end in _year_dates(candidate)
+        if not _DIGITS_AFTER_SPACE.match(candidate, end)
+    ]
+    cuts = sorted([match.span() for match in _AMOUNT_CELL.finditer(candidate)] + dates)
+    if not cuts:
         return [(0, len(candidate))]
     segments = []
     start = 0
-    for amount in _AMOUNT_CELL.finditer(candidate):
-        segments.append((start, amount.start()))
-        start = amount.end()
+    for cut_start, cut_end in cuts:
+        segments.append((start, cut_start))
+        start = max(start, cut_end)
     segments.append((start, len(candidate)))
     return [(start, end) for start, end in segments if end > start]
+
+
+# A date as a whole chain of groups: day and month, and perhaps a year,
+# joined by one "/", "." or "-". "07/70/09/00" is no date, because the
+# chain is longer and the month is out of range.
+_DATE_CHAIN = re.compile(
+    r"(?<![\d/.\-])(?P<day>\d{1,2})(?P<sep>[/.\-])(?P<month>\d{1,2})"
+    r"(?:(?P=sep)(?P<year>\d{4}))?(?!\d|[/.\-]\d)"
+)
+_DIGITS_AFTER_SPACE = re.compile(r"[ \t\u00a0]+\d")
+_MAX_DAY = 31
+_MAX_MONTH = 12
+_CENTURIES = ("19", "20")
+
+
+def _dates(text: str) -> list[re.Match[str]]:
+    """Return the valid dates in `text`, with or without a year."""
+    if not any(sep in text for sep in "/.-"):
+        return []
+    starts = (start for start, _ in fast_digit_runs(text))
+    return [
+        match
+        for match in matches_at(_DATE_CHAIN, text, starts)
+        if 1 <= int(match["day"]) <= _MAX_DAY
+        and 1 <= int(match["month"]) <= _MAX_MONTH
+        and (match["year"] is None or match["year"][:2] in _CENTURIES)
+    ]
+
+
+def _year_dates(text: str) -> list[tuple[int, int]]:
+    """Return the spans of the dates with a four-digit year in `text`."""
+    return [match.span() for match in _dates(text) if match["year"]]
+
+
+def _is_list_of_dates(candidate: str) -> bool:
+    """Recognise two or more dates and nothing else: "02/09 - 06/09".
+
+    A date without a year counts only with two digits each for the day and
+    the month ("07/10", also a score out of ten). Such groups have a
+    multiple of four digits, so they cannot spell a whole UK number, but
+    "07/7, 1/2, 3/4, 5/6, 7/8" is 07712 345678.
+    """
+    dates = _dates(candidate)
+    if len(dates) < 2:
+        return False
+    if any(
+        match["year"] is None and len(match["day"] + match["month"]) != 4
+        for match in dates
+    ):
+        return False
+    covered = sum(sum(ch.isdigit() for ch in match.group()) for match in dates)
+    return covered == sum(ch.isdigit() for ch in candidate)
 
 
 _GLUED_WORD_CUTS = " \t\r\n\u00a0|/,_:*;#~'"
@@ -540,7 +633,9 @@ def _is_phone_number(written: str, region: str) -> bool:
     plain = written.translate(_PLAIN_SEPARATORS).replace("\r", " ")
     plain = plain.replace("\n", " ").replace("+ ", "+")
     bare = plain.lstrip("(")
-    if bare.startswith(("+", "00")):
+    if bare.startswith("00"):
+        return _is_exit_code_number(plain, region)
+    if bare.startswith("+"):
         return _is_possible(plain, region) or (
             _MIN_INTERNATIONAL_DIGITS <= digits <= _MAX_INTERNATIONAL_DIGITS
         )
@@ -550,6 +645,29 @@ def _is_phone_number(written: str, region: str) -> bool:
     if prefix and bare.startswith(prefix):
         return _is_possible(plain, region)
     return _is_mobile_without_prefixes(plain, region)
+
+
+def _is_exit_code_number(plain: str, region: str) -> bool:
+    """Check a number written with the "00" exit code: "0044 7700 900777".
+
+    No country code starts with "0", so "000123456" is no phone number. A
+    first group that runs past the country code into the rest, as in the
+    form number "0019 4472 8810", is not how an international number is
+    grouped, so phonenumbers must call it valid (area code assigned).
+    """
+    groups = _DIGIT_RUN.findall(plain)
+    digits = "".join(groups)
+    if digits[2:3] == "0":
+        return False
+    try:
+        number = phonenumbers.parse("+" + digits[2:], region)
+    except NumberParseException:
+        return False
+    if len(groups) > 1 and len(groups[0]) > 2 + len(str(number.country_code)):
+        return bool(phonenumbers.is_valid_number(number))
+    return _is_possible(plain, region) or (
+        _MIN_INTERNATIONAL_DIGITS <= len(digits) <= _MAX_INTERNATIONAL_DIGITS
+    )
 
 
 def _is_mobile_without_prefixes(written: str, region: str) -> bool:
@@ -586,7 +704,13 @@ def _looks_like_other_number(written: str, digits: int) -> bool:
         return True
     if _DECIMAL.fullmatch(written):
         return True
-    if _TIME_RANGE.fullmatch(written):
+    if _TIME_RANGE.fullmatch(written) or _CLOCK_TIMES.fullmatch(written):
+        return True
+    if "".join(_DIGIT_RUN.findall(written)).startswith("000"):
+        # "0.000 0712" in standard form: a national number has one leading
+        # "0", and after the "00" exit code no country code starts with "0".
+        return True
+    if _is_product(written):
         return True
     if ":" in written and _TIME.search(written):
         return True
@@ -596,6 +720,15 @@ def _looks_like_other_number(written: str, digits: int) -> bool:
         return True
     compact = "".join(ch for ch in written if ch.isdigit())
     return digits == 13 and compact.startswith(("978", "979")) and "+" not in written
+
+
+def _is_product(written: str) -> bool:
+    """Recognise a product of numbers with a decimal among them: "0.3 x 1500 x 48".
+
+    A number hidden behind "x" signs has no decimal point in a group.
+    """
+    factors = _PRODUCT_SIGN.split(written)
+    return len(factors) > 1 and any(_DECIMAL.fullmatch(f) for f in factors)
 
 
 def _is_list_of_scores(written: str) -> bool:
@@ -654,6 +787,9 @@ def _split_numbers(text: str, region: str, kind: str) -> list[Span]:
     and my centre number is 56789" stays.
     """
     runs = fast_digit_runs(text)
+    dated = _dated_runs(text)
+    if dated:
+        runs = tuple(run for run in runs if run[0] not in dated)
     spans = []
     for index, (start, end) in enumerate(runs):
         if not _may_start_number(text, start, end):
@@ -662,6 +798,21 @@ def _split_numbers(text: str, region: str, kind: str) -> list[Span]:
         if found is not None:
             spans.append(Span(found[0], found[1], kind))
     return spans
+
+
+def _dated_runs(text: str) -> set[int]:
+    """Return the starts of the digit runs that are part of a date with a year.
+
+    Such a run is no group of a split number: "INV-0042 dated 01/03/2024".
+    Leaving the runs out also ends the number before the date, because the
+    gap to the next run then contains the date's digits.
+    """
+    dates = _year_dates(text)
+    return {
+        start
+        for start, _ in fast_digit_runs(text)
+        if any(low <= start < high for low, high in dates)
+    }
 
 
 def _may_start_number(text: str, start: int, end: int) -> bool:
@@ -844,12 +995,19 @@ _OWN_NUMBER_CUE_WORDS = frozenset(
 )
 # The words that _OWN_NUMBER may start with besides those above.
 _OWN_NUMBER_FIRST_WORDS = frozenset({"my", "me", "ur", "your"})
+# A number of something else is named with a preposition after the noun:
+# "my number for the raffle is", "my number at the gym is". "My mobile
+# number is" and "my number in reverse is" stay cues.
+_OTHER_NUMBER_AFTER = (
+    r"(?:[ \t]+(?:number|no|num))?+"
+    r"(?![ \t]+(?:for|at|on|of|from|in(?![ \t]+reverse))\b)"
+)
 _OWN_NUMBER = (
     r"(?:(?:my|me on my|me on|me at|ur|your)[ \t]+(?:new[ \t]+|own[ \t]+|other[ \t]+"
     r"|personal[ \t]+|real[ \t]+|home[ \t]+)?(?:number|mobile|mob|phone|cell"
-    r"|digits|landline|whatsapp|tel)"
+    rf"|digits|landline|whatsapp|tel)\b{_OTHER_NUMBER_AFTER}"
     r"|(?:text|txt|ring|call|phone|whatsapp|facetime|message|reach|contact|bell)"
-    r"[ \t]+(?:me|us))\b"
+    r"[ \t]+(?:me|us)\b)"
 )
 _CUED_DIGITS = re.compile(r"(?<![\w+])\+?\d(?:[ \t.\-]{0,2}\d)*+(?![\w])")
 _OWN_NUMBER_AFTER = re.compile(_OWN_NUMBER)

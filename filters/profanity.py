@@ -45,7 +45,8 @@ _WORDLIST_FILE = "profanity_wordlist.txt"
 # Entries of better-profanity 0.7.0's list whose usual meaning in a mentoring
 # conversation is harmless: words people use about themselves ("I felt
 # stupid in maths"), health, school history and religion, everyday nouns
-# and verbs, and people's names. Removing them would mangle ordinary mail,
+# and verbs, people's names, and the anatomical terms that biology and PSHE
+# lessons use. Removing them would mangle ordinary mail,
 # hide a disclosure from the partner ("dad came home drunk") and tell a young
 # person that "gay" is a swear word. A programme that wants any of them
 # removed lists it in extra_offensive_words.
@@ -63,6 +64,8 @@ EVERYDAY_WORDS = frozenset(
     hump nappy pasty pee vixen xx xxx
     stupid ugly drunk hookah
     asanchez guido len paddy pollock wang yury
+    anus breasts clitoris foreskin glans hymen labia nipple nipples penis
+    pubic pubis rectal rectum scrotum semen sperm testicle urine vagina vulva
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
@@ -86,6 +89,14 @@ NAME_INTRODUCERS = frozenset(
 # surname whatever the word: "Mrs Cumming", "Dr Butt".
 HONORIFICS = frozenset(
     "mr mrs ms miss mx dr sir dame lady lord prof professor rev".split()  # noqa: SIM905
+)
+# Street types after a place name: "Cock Lane", "Butt Road". A capitalised
+# listed word right before a capitalised one of these names the street.
+STREET_TYPES = frozenset(
+    """
+    lane street road close hill avenue way row court place square green
+    walk yard alley gardens terrace crescent drive mews passage wharf bridge
+    """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # Surnames that the list spells like an insult. Written with a capital
 # ("Hoare's Bank"), they are kept wherever they stand.
@@ -119,7 +130,9 @@ BIRD_NAMES = frozenset(
     sparrows blackbird blackbirds chaffinch chaffinches cormorant cormorants
     gannet gannets puffin puffins guillemot guillemots razorbill razorbills
     kittiwake kittiwakes gull gulls heron herons curlew curlews seabird
-    seabirds birdwatching rspb
+    seabirds birdwatching rspb frigatebird frigatebirds albatross albatrosses
+    petrel petrels shearwater shearwaters fulmar fulmars skua skuas tern
+    terns pelican pelicans penguin penguins eider eiders
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # "bird" and "chick" are also slang for a woman, so they select only the
@@ -137,6 +150,17 @@ DRAINAGE_WORDS = frozenset(
     """
     flood floods flooded flooding fen fens fenland drain drains drainage
     ditch ditches embankment canal canals dutch holland netherlands levee
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Words of garden-bird study, which select the bird sense of "tit": "the
+# tit feeding study", "tit nest boxes". "bird" and "chick" are left out for
+# the reason given at FARM_BIRD_WORDS.
+TIT_WORDS = BIRD_NAMES | frozenset(
+    """
+    feeding feeder feeders nest nests nestbox nestboxes nesting fledgling
+    fledglings eggs clutch species plumage ornithology ornithologist
+    ornithologists birdsong wren wrens finch finches nuthatch nuthatches
+    suet peanuts woodland
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 RUGBY_WORDS = frozenset(
@@ -160,6 +184,9 @@ class SecondSense:
     # right before it ("playing hooker") or an age group in its sentence
     # ("for the under 16s") also selects.
     sport_position: bool = False
+    # Words right before the listed word that select the offensive sense
+    # whatever the sentence is about: "her tits" is never a bird.
+    not_after: frozenset[str] = frozenset()
 
 
 SECOND_SENSES = (
@@ -175,6 +202,11 @@ SECOND_SENSES = (
         possessed=frozenset({"comb", "crow", "feathers", "tail", "wattle"}),
     ),
     SecondSense(frozenset({"shag", "shags"}), SEABIRD_WORDS),
+    SecondSense(
+        frozenset({"tit", "tits"}),
+        TIT_WORDS,
+        not_after=frozenset({"her", "his", "my", "your", "their", "our", "nice"}),
+    ),
     SecondSense(frozenset({"dyke", "dykes"}), DRAINAGE_WORDS),
     SecondSense(frozenset({"hooker", "hookers"}), RUGBY_WORDS, sport_position=True),
 )
@@ -220,6 +252,8 @@ HARMLESS_PHRASES = (
     "William the Bastard",
     "shag pile",
     "shag carpet",
+    "cock-a-leekie",
+    "cock-a-doodle-doo",
 )
 
 # Leetspeak letters. "1" and "!" stand for "i" or "l", so both readings are tried.
@@ -784,6 +818,8 @@ def _is_name(text: str, start: int, end: int, hits: set[str]) -> bool:
         return True
     if word.istitle() and _words_before(text, start)[1] in HONORIFICS:
         return True  # "Mrs Cumming", "Mr Dick"
+    if word.istitle() and _STREET_AFTER.match(text, end):
+        return True  # "the Cock Lane ghost"
     if not hits <= NAME_WORDS | PLACE_WORDS or not word.istitle():
         return False
     if _has_capitalised_neighbour(text, start, end):
@@ -794,6 +830,11 @@ def _is_name(text: str, start: int, end: int, hits: set[str]) -> bool:
     if last in NAME_INTRODUCERS:
         return True
     return last in _NAMED_PRONOUNS and previous in _NAMING_VERBS
+
+
+_STREET_AFTER = re.compile(
+    rf"[ \t]+(?:{'|'.join(sorted(word.title() for word in STREET_TYPES))})\b"
+)
 
 
 def _has_capitalised_neighbour(text: str, start: int, end: int) -> bool:
@@ -849,6 +890,8 @@ def _is_second_sense(
         return False
     if sense is None:
         return _PERSON_SUBJECTS.isdisjoint(before[-2:])
+    if before[-1:] and before[-1] in sense.not_after:
+        return False
     return not sense.context.isdisjoint(before + after) or _has_sense_marker(
         text, start, end, sense, before
     )

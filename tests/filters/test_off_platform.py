@@ -1181,3 +1181,55 @@ def test_word_after_cue_and_comma_stays() -> None:
     text = "snap me, thanks for asking"
 
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(FB: 7A)",
+        "IG = Industrial Growth",
+        "3C:22:FB:7A:10:9E",
+        "Should the account be something like cafe_wholesale_01?",
+        "My username on the school shop website is year11_tuckshop",
+        "My Sparx Maths username is jsmith_2027",
+    ],
+)
+def test_lookalike_values_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("FB: sam.jones", f"FB: {REMOVED}"),
+        ("IG = Sam", f"IG = {REMOVED}"),
+        ("my snap username is samj_04", f"my snap username is {REMOVED}"),
+        ("My Wickr username is samj_04", f"My Wickr username is {REMOVED}"),
+        (
+            "My username on the chat website is samj_04",
+            f"My username on the chat website is {REMOVED}",
+        ),
+        ("add me samj_04", f"add me {REMOVED}"),
+        ("hi it's samj_04", f"hi it's {REMOVED}"),
+        ("Thanks for today!\nSam sam_2009", f"Thanks for today!\nSam {REMOVED}"),
+    ],
+)
+def test_nearby_handles_are_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://files.catbox.moe/abc123.jpg",
+        "litterbox.catbox.moe/xyz.png",
+        "https://www.mediafire.com/file/abc/photo.zip",
+        "https://www.sendspace.com/file/abc123",
+        "https://pixeldrain.com/u/abc123",
+        "https://filebin.net/abc123",
+        "https://anonfiles.com/AbC123/photo_zip",
+        "snap.chat/add/samj_04",
+    ],
+)
+def test_file_host_links_are_removed(link: str) -> None:
+    assert clean(f"see {link} x").text == f"see {REMOVED} x"

@@ -7,6 +7,7 @@ from email.message import EmailMessage
 import pytest
 
 from filters.base import FilterContext, Finding, Redaction, redact
+from filters.html import clean_html
 from filters.phones import PhoneFilter
 from filters.pipeline import clean_message
 from filters.text import redact_text
@@ -1257,3 +1258,96 @@ def test_mobile_with_cyrillic_be_for_six_is_removed() -> None:
     redaction = redact_text("07700 9\u0431\u0431123", CONTEXT, "text/plain")
 
     assert redaction.text == REMOVED
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Half term is 02/09 - 06/09.",
+        "Dates: 01/02/2024, 07/03/2024, 09/04/2024",
+        "Due: 03/05/2024 (30 days)",
+        "Invoice INV-0042 dated 01/03/2024, due 31/03/2024, amount £168.00",
+        "Scores this term: 07/10, 08/10, 06/10, 09/10, 07/10",
+    ],
+)
+def test_dates_and_scores_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "KE = 0.5 x 1200 x 27^2 = 437,400 J",
+        "Work out 0.3 x 1500 x 48",
+        "Write 0.000 0712 in standard form.",
+        "5) Standard form: 0.000 073 8\n6) The sequence is next",
+        "[3, 5, 2, 0, 7, 4, 6, 3, 2, 5, 8, 4, 3, 1]",
+    ],
+)
+def test_worked_maths_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The form number is 0019 4472 8810.",
+        "My number for the raffle is 000123456.",
+        "My number at the gym is 201934567",
+    ],
+)
+def test_numbers_of_other_things_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+def test_timetable_cells_stay() -> None:
+    source = "<table><tr><td>High Street</td><td>0715</td><td>0745</td></tr></table>"
+
+    cleaned = clean_html(source, CONTEXT)
+
+    assert "<td>0715</td><td>0745</td>" in cleaned.html
+    assert cleaned.findings == ()
+
+
+def test_clock_time_lines_stay() -> None:
+    text = "0715\n0745\n0815\n0845"
+
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("07/7 1/2 3/4 5/6 7/8", REMOVED),
+        ("07/700/900/123", REMOVED),
+        ("07/10/2009 123", REMOVED),
+        ("07700/900123", REMOVED),
+        ("0, 7, 7, 0, 0, 9, 0, 0, 1, 2, 3", REMOVED),
+        ("0, 0, 4, 4, 7, 7, 0, 0, 9, 0, 0, 1, 2, 3", REMOVED),
+        ("0044 7700 900777", REMOVED),
+        ("07700 x 900 x 123", REMOVED),
+        ("0770 0900\n123", REMOVED),
+    ],
+)
+def test_date_shaped_numbers_are_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my number is 18811 011234", f"my number is {REMOVED}"),
+        ("my mobile number is 18811011234", f"my mobile number is {REMOVED}"),
+        ("my new number is 18811011234", f"my new number is {REMOVED}"),
+        ("my number in reverse is 321009 00770", f"my number in reverse is {REMOVED}"),
+        ("18811 011234 is my number", f"{REMOVED} is my number"),
+    ],
+)
+def test_own_number_cues_still_work(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+def test_raffle_number_is_no_cue() -> None:
+    text = "my number for the raffle is 18811011234"
+
+    assert clean(text).text == text

@@ -504,3 +504,32 @@ def test_surname_after_title_stays(text: str) -> None:
 
 def test_listed_word_without_title_is_starred() -> None:
     assert clean("cumming soon").text == "**** soon"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the Cock Lane ghost",
+        "cock-a-leekie soup",
+        "Cock-a-doodle-doo!",
+        "a shag and frigatebirds",
+        "The tit feeding study",
+        "the penis and vagina",
+        "breasts develop",
+    ],
+)
+def test_place_bird_and_anatomy_words_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("you cock lane", "you **** lane"),
+        ("her tits in the nest", "her **** in the nest"),
+        ("nice tits", "nice ****"),
+        ("you tit", "you ****"),
+    ],
+)
+def test_nearby_insults_are_starred(text: str, expected: str) -> None:
+    assert clean(text).text == expected
