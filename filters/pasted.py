@@ -31,7 +31,10 @@ Other forms are read as well: code lines with a short note after each or
 with a line of prose between them, code spread over several text/plain
 parts, bytes written as numbers ("137,80,78,71,..."), images written as
 text (SVG, XPM, plain netpbm), and title and alt attributes of HTML.
-strip_pasted_subject removes code from a subject.
+Bytes written one escape or number each ("\\x89\\x50", "%89%50", "=89=50",
+"&#x89;", "0x89, 0x50", binary octets, hexadecimal digits as words), hex
+dump listings with offsets and base64 cut into short chunks inside lines of
+prose are read too. strip_pasted_subject removes code from a subject.
 
 Ordinary text must stay. Each code line must mix the character classes
 that encoded data of its alphabet has (upper case, lower case, digits and,
@@ -261,13 +264,18 @@ def strip_pasted_files(text: str) -> tuple[str, int]:
     spans = find_pasted_files(text)
     if not spans:
         return text, 0
+    return strip_spans(text, spans), len(spans)
+
+
+def strip_spans(text: str, spans: list[Span]) -> str:
+    """Return `text` without `spans`, which are sorted and do not overlap."""
     pieces: list[str] = []
     cursor = 0
     for start, end in spans:
         pieces.append(text[cursor:start])
         cursor = end
     pieces.append(text[cursor:])
-    return "".join(pieces), len(spans)
+    return "".join(pieces)
 
 
 def strip_pasted_html(source: str) -> tuple[str, int]:
@@ -276,9 +284,25 @@ def strip_pasted_html(source: str) -> tuple[str, int]:
     The text is read as a reader sees it, one line per block element, so
     base64 lines split by <br> or held in <pre> are found as in plain text.
     """
+    source, in_markup = _strip_escape_runs(source)
     source, in_attributes = _strip_attributes(source)
     source, in_text = _strip_html_text(source)
-    return source, in_attributes + in_text
+    return source, in_markup + in_attributes + in_text
+
+
+def _strip_escape_runs(source: str) -> tuple[str, int]:
+    """Remove runs of character references or percent escapes from HTML source.
+
+    The parsed text no longer shows character references, and a link's
+    href, which the sanitiser keeps, is not part of the text. A run contains
+    no "<", so a cut never crosses a tag.
+    """
+    if "&#" not in source and "%" not in source:
+        return source, 0
+    spans = _unit_runs(source)
+    if not spans:
+        return source, 0
+    return strip_spans(source, _merge(spans)), len(spans)
 
 
 def _strip_html_text(source: str) -> tuple[str, int]:
@@ -298,6 +322,8 @@ def _may_hold_files(source: str, text: str) -> bool:
         return True
     if _line_forms(text) or _has_netpbm_magic(text):
         return True
+    if _unit_runs(text) or _dump_listings(text) or _prose_chunks(text):
+        return True
     blocks = _token_blocks(text, _MARKUP_TOKEN_BLOCK)
     return any(_is_file_block(text, block) for block in blocks)
 
@@ -315,6 +341,9 @@ def find_pasted_files(text: str) -> list[Span]:
     if "bytes" in forms:
         spans.extend(_byte_value_blocks(text))
     spans.extend(_image_markup(text))
+    spans.extend(_whole_lines(text, span) for span in _unit_runs(text))
+    spans.extend(_dump_listings(text))
+    spans.extend(_prose_chunks(text))
     return _merge(spans)
 
 
@@ -419,6 +448,8 @@ _GROUPS_IN_LINE = re.compile(
 
 def _groups_in_lines(text: str) -> Iterator[Span]:
     for match in _GROUPS_IN_LINE.finditer(text):
+        if _follows_dump_offset(text, match.start()):
+            continue
         code = _joined_groups(match.group())
         if code is None or not (
             has_file_signature(code, junk=True)
@@ -434,6 +465,17 @@ def _groups_in_lines(text: str) -> Iterator[Span]:
                 break
             end = line_end + len(line)
         yield match.start(), end
+
+
+# The offset in front of a line of a hex dump such as xxd's "00000000: ".
+# Listings are judged as a whole by _dump_listings, so that a dump of a
+# few bytes in a programming question stays.
+_DUMP_OFFSET = re.compile(r"[ \t>]*[0-9A-Fa-f]{4,8}:?[ \t]+")
+
+
+def _follows_dump_offset(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    return _DUMP_OFFSET.fullmatch(text, line_start, start) is not None
 
 
 def _merge(spans: list[Span]) -> list[Span]:
@@ -1401,6 +1443,18 @@ def _with_line_break(text: str, span: Span) -> Span:
     return span
 
 
+def _whole_lines(text: str, span: Span) -> Span:
+    """Widen a span that fills its lines but for quote marks to those whole lines."""
+    start, end = span
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip(_LINE_PREFIX):
+        return span
+    line_end = _line_end(text, end)
+    if text[end:line_end].strip():
+        return span
+    return line_start, line_end
+
+
 def _has_netpbm_magic(text: str) -> bool:
     return "P1" in text or "P2" in text or "P3" in text
 
@@ -1532,3 +1586,347 @@ def strip_pasted_subject(subject: str) -> tuple[str, int]:
         cursor = end
     pieces.append(subject[cursor:].lstrip())
     return " ".join(piece for piece in pieces if piece), len(spans)
+
+
+# Bytes written one escape or number each
+
+# "\x89\x50\x4e\x47...", "%89%50...", "=89=50...", "&#x89;&#x50;...",
+# "0x89, 0x50, ...", "10001001 01010000 ..." and "eight nine five zero ..."
+# each write one byte, or one hexadecimal digit, per unit. A run of units
+# is decoded and judged by its bytes. Lines of a run may start with quote
+# marks, so a run continues through "\n> ". Forms that escape characters
+# in text (backslash, percent, equals sign, character references) keep the
+# characters written as themselves, such as "PNG" in "%89PNG%0D%0A".
+_RUN_BREAK = r"[ \t]*\r?\n[ \t>]*"
+# Each form: the text that every escape starts with, the pattern of one
+# escape and the class of the characters written as themselves.
+_ESCAPE_FORMS = (
+    ("\\x", r"\\x[0-9A-Fa-f]{2}", r"(?:[^\s\\]|\\[abfnrtv0'\"\\])"),
+    ("%", r"%[0-9A-Fa-f]{2}", r"[A-Za-z0-9._~!$&'()*+,;=:@/?-]"),
+    ("=", r"=[0-9A-F]{2}", r"[^\s=]"),
+    ("&#", r"&#(?:[xX][0-9A-Fa-f]{1,6}|[0-9]{1,7});", r"[^\s&<]"),
+)
+# Up to this many characters written as themselves lie between two escapes.
+MAX_LITERAL_CHARS = 8
+# A soft line break ("=" at the end of a line) continues a run, as in
+# quoted-printable.
+_ESCAPE_RUNS = tuple(
+    (
+        lead,
+        re.compile(
+            rf"{unit}(?:(?:{literal}{{0,{MAX_LITERAL_CHARS}}}|{_RUN_BREAK}|=\r?\n)"
+            rf"{unit})*"
+        ),
+        re.compile(rf"(?P<unit>{unit})|(?P<skip>{_RUN_BREAK}|=\r?\n)|(?P<char>.)"),
+    )
+    for lead, unit, literal in _ESCAPE_FORMS
+)
+# Each pattern starts with a literal or a small class and checks what comes
+# before afterwards, which lets re skip through ordinary text quickly.
+_HEX_NUMBER_RUN = re.compile(
+    r"0[xX](?<![0-9A-Za-z]0[xX])[0-9A-Fa-f]{1,2}"
+    rf"(?:[ \t]*,?[ \t]*(?:{_RUN_BREAK})?0[xX][0-9A-Fa-f]{{1,2}}(?![0-9A-Za-z]))+"
+)
+_BINARY_RUN = re.compile(
+    rf"[01]{{8}}(?<![0-9][01]{{8}})(?:(?:[ \t,]*|{_RUN_BREAK})[01]{{8}})+(?![0-9])"
+)
+_HEX_DIGIT_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "a": 10, "ay": 10,
+    "b": 11, "bee": 11, "c": 12, "see": 12, "sea": 12, "d": 13, "dee": 13,
+    "e": 14, "ee": 14, "f": 15, "eff": 15,
+}  # fmt: skip
+_HEX_WORD = "(?:" + "|".join(sorted(_HEX_DIGIT_WORDS, key=len, reverse=True)) + ")"
+# Twelve bytes are 24 words; "one, two, three" counting is much shorter.
+MIN_HEX_WORDS = 24
+_HEX_WORD_RUN = re.compile(
+    rf"\b{_HEX_WORD}(?:(?:[ \t,-]+|{_RUN_BREAK}){_HEX_WORD}\b){{{MIN_HEX_WORDS - 1},}}",
+    re.IGNORECASE,
+)
+# Searched in the lower-cased text: the same search with re.IGNORECASE took
+# about 13 ms instead of 2 ms on the 100 KB plain text of bench/filter_speed.py
+# (Python 3.11, a shared machine).
+_HEX_WORD_SEED = re.compile(
+    r"(?:zero|one|two|three|four|five|six|seven|eight|nine)"
+    rf"[ \t,-]+{_HEX_WORD}[ \t,-]+{_HEX_WORD}[ \t,-]+{_HEX_WORD}\b"
+)
+
+# A run needs this many escapes or numbers to be read at all, and this
+# many bytes before a file signature counts: "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a"
+# written to explain the PNG signature stays.
+MIN_RUN_UNITS = 8
+MIN_RUN_SIGNATURE_BYTES = 24
+# Escaping a letter or a digit is never needed: URLs, quoted-printable and C
+# strings write them as themselves. A run that escapes at least this share
+# of letters and digits hides text or a text file (a PDF can be all ASCII),
+# once it has MIN_HIDDEN_TEXT_ESCAPES escapes.
+MIN_HIDDEN_TEXT_ESCAPES = 32
+MIN_ESCAPED_ALNUM_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class _UnitRun:
+    """A run of bytes written one unit each: its span, bytes and escape counts."""
+
+    start: int
+    end: int
+    data: bytes
+    units: int
+    escaped_alnum: int
+
+
+def _unit_runs(text: str) -> list[Span]:
+    """Return the spans of runs of escapes or byte numbers that decode to a file."""
+    runs: list[tuple[_UnitRun, bool]] = []
+    for lead, pattern, parts in _ESCAPE_RUNS:
+        if lead in text:
+            runs.extend((run, True) for run in _escape_runs(text, pattern, parts))
+    if "0x" in text or "0X" in text:
+        runs.extend((run, False) for run in _number_runs(text, _HEX_NUMBER_RUN, 16))
+    if "00" in text or "11" in text:
+        runs.extend((run, False) for run in _number_runs(text, _BINARY_RUN, 2))
+    if _HEX_WORD_SEED.search(text.lower()):
+        runs.extend((run, False) for run in _hex_word_runs(text))
+    return [
+        (run.start, run.end) for run, escapes in runs if _is_unit_file(run, escapes)
+    ]
+
+
+def _escape_runs(
+    text: str, pattern: re.Pattern[str], parts: re.Pattern[str]
+) -> Iterator[_UnitRun]:
+    # Every escape has three characters or more, so shorter matches are
+    # skipped before decoding.
+    for match in pattern.finditer(text):
+        if match.end() - match.start() >= 3 * MIN_RUN_UNITS:
+            yield _decode_escapes(match, parts)
+
+
+def _decode_escapes(match: re.Match[str], parts: re.Pattern[str]) -> _UnitRun:
+    data = bytearray()
+    units = escaped_alnum = 0
+    for part in parts.finditer(match.group()):
+        if part.lastgroup == "unit":
+            value = _escape_value(part.group())
+            if value is None:
+                continue
+            units += 1
+            escaped_alnum += chr(value).isascii() and chr(value).isalnum()
+            data.append(value)
+        elif part.lastgroup == "char":
+            data.extend(part.group().encode("utf-8", "replace"))
+    return _UnitRun(match.start(), match.end(), bytes(data), units, escaped_alnum)
+
+
+def _escape_value(unit: str) -> int | None:
+    """Return the byte that one escape writes, or None if it writes no byte.
+
+    A character reference to a braille pattern (U+2800 to U+28FF) is read as
+    the byte of its dot pattern. The 256 patterns map one to one onto byte
+    values, so they can write the bytes that HTML cannot carry as
+    references, such as control codes.
+    """
+    if unit.startswith("&#"):
+        digits = unit[2:-1]
+        value = int(digits[1:], 16) if digits[:1] in "xX" else int(digits)
+    else:
+        value = int(unit[-2:], 16)
+    if 0x2800 <= value <= 0x28FF:
+        return value - 0x2800
+    return value if value <= 0xFF else None
+
+
+def _number_runs(text: str, pattern: re.Pattern[str], base: int) -> Iterator[_UnitRun]:
+    for match in pattern.finditer(text):
+        if base == 16:
+            numbers = re.findall(r"0[xX]([0-9A-Fa-f]{1,2})", match.group())
+        else:
+            numbers = re.findall(r"[01]{8}", match.group())
+        if len(numbers) >= MIN_RUN_UNITS:
+            data = bytes(int(number, base) for number in numbers)
+            yield _UnitRun(match.start(), match.end(), data, len(numbers), 0)
+
+
+def _hex_word_runs(text: str) -> Iterator[_UnitRun]:
+    for match in _HEX_WORD_RUN.finditer(text):
+        digits = [
+            _HEX_DIGIT_WORDS[word.lower()]
+            for word in re.findall(_HEX_WORD, match.group(), re.IGNORECASE)
+        ]
+        pairs = len(digits) // 2
+        data = bytes(digits[2 * i] * 16 + digits[2 * i + 1] for i in range(pairs))
+        yield _UnitRun(match.start(), match.end(), data, pairs, 0)
+
+
+def _is_unit_file(run: _UnitRun, escapes: bool) -> bool:
+    """Check whether a run of units is a file.
+
+    `escapes` is true for a run of escapes of text characters, where
+    letters and digits need no escape.
+    """
+    if run.units < MIN_RUN_UNITS:
+        return False
+    data = run.data
+    signature = data.startswith(FILE_SIGNATURES) or data[4:8] == FTYP
+    if signature and len(data) >= MIN_RUN_SIGNATURE_BYTES:
+        return True
+    if len(data) >= MIN_BYTE_VALUES and _byte_entropy(data) >= MIN_BYTE_ENTROPY:
+        return True
+    hides_text = run.escaped_alnum >= MIN_ESCAPED_ALNUM_SHARE * run.units
+    return escapes and run.units >= MIN_HIDDEN_TEXT_ESCAPES and hides_text
+
+
+# Hex dump listings
+
+# A line of xxd ("00000010: 0000 000d 4948 4452  ....IHDR") or hexdump -C
+# ("00000010  00 00 00 0d 49 48 44 52  |....IHDR|"): an offset, then groups
+# of hexadecimal digits, then an optional column of characters.
+# The pattern starts with the line feed before the line, which re finds
+# quickly, so the text is searched with a line feed in front.
+_DUMP_LINE = re.compile(
+    r"\n[ \t>]*(?P<offset>[0-9A-Fa-f]{4,8}):?"
+    r"(?P<groups>(?:[ \t]{1,3}[0-9A-Fa-f]{2,8})+)(?![^\s])"
+)
+# xxd -c and hexdump -C end with a line of the size in hexadecimal alone.
+_DUMP_END_OFFSET = re.compile(r"[ \t>]*[0-9A-Fa-f]{4,8}[ \t\r]*(?:\n|\Z)")
+# Bytes per line: xxd and hexdump -C show 16 by default, and xxd -c sets
+# another width.
+MIN_DUMP_STEP = 4
+MAX_DUMP_STEP = 256
+# A listing of this many lines with offsets one line's bytes apart is a
+# file whatever its bytes. Shorter dumps of a few bytes, as in a
+# programming question, stay.
+MIN_DUMP_LINES = 4
+
+
+def _dump_listings(text: str) -> list[Span]:
+    """Return the spans of hex dump listings in `text`."""
+    text = "\n" + text
+    spans: list[Span] = []
+    lines: list[re.Match[str]] = []
+    for line in _DUMP_LINE.finditer(text):
+        if lines and not _continues_dump(text, lines, line):
+            spans.extend(_dump_span(text, lines))
+            lines = []
+        lines.append(line)
+    spans.extend(_dump_span(text, lines))
+    return [(start - 1, end - 1) for start, end in spans]
+
+
+def _continues_dump(text: str, lines: list[re.Match[str]], line: re.Match[str]) -> bool:
+    """Check that `line` follows the last of `lines`, one line's bytes on."""
+    last = lines[-1]
+    if "\n" in text[last.end() : line.start()]:
+        return False
+    step = int(line["offset"], 16) - int(last["offset"], 16)
+    if len(lines) >= 2:
+        return step == int(last["offset"], 16) - int(lines[-2]["offset"], 16)
+    return MIN_DUMP_STEP <= step <= MAX_DUMP_STEP and _dump_digits(last) == 2 * step
+
+
+def _dump_digits(line: re.Match[str]) -> int:
+    return sum(len(group) for group in line["groups"].split())
+
+
+def _dump_span(text: str, lines: list[re.Match[str]]) -> list[Span]:
+    """Return the span of a listing, with the line of its end offset after it."""
+    if len(lines) < MIN_DUMP_LINES:
+        return []
+    end = _line_end(text, lines[-1].end())
+    end_offset = _DUMP_END_OFFSET.match(text, end)
+    if end_offset is not None:
+        end = end_offset.end()
+    return [(lines[0].start() + 1, end)]
+
+
+# Base64 cut into short chunks inside prose
+
+# "Day 1: today I learned iVBORw0K which was fun", one line per chunk: each
+# chunk is too short to count, and the prose keeps the lines from reading as
+# a block. Chunks are taken from lines of the same number of words, at the
+# same word position, and the lines go when the first chunks decode to a
+# file signature. Random words never decode to one by chance.
+# NOTE: chunks at varying word positions, or in lines of varying length,
+# are not read.
+MIN_PROSE_CHUNK_CHARS = 4
+# has_file_signature reads no more than this many characters.
+_SIGNATURE_HEAD_CHARS = 48
+MAX_PROSE_CHUNK_CHARS = 16
+_PROSE_CHUNK = re.compile(
+    rf"[A-Za-z0-9+/]{{{MIN_PROSE_CHUNK_CHARS},{MAX_PROSE_CHUNK_CHARS}}}={{0,2}}"
+)
+# The last chunk may be as short as one character and its padding.
+_LAST_PROSE_CHUNK = re.compile(rf"[A-Za-z0-9+/]{{1,{MAX_PROSE_CHUNK_CHARS}}}={{0,2}}")
+
+
+# A first chunk has a digit and a letter, and they meet somewhere unless
+# "+" or "/" lies between them. Few words of prose have such a place, so
+# only the lines with one are read.
+_DIGIT_NEXT_TO_LETTER = re.compile(r"[0-9](?<=[A-Za-z][0-9])|[0-9][A-Za-z]")
+
+
+def _prose_chunks(text: str) -> list[Span]:
+    """Return the spans of lines whose chunks of base64 decode to a file."""
+    places = [match.start() for match in _DIGIT_NEXT_TO_LETTER.finditer(text)]
+    if not places:
+        return []
+    lines, offsets = _lines(text)
+    spans: list[Span] = []
+    done = 0
+    for place in places:
+        index = bisect.bisect_right(offsets, place) - 1
+        if index < done:
+            continue
+        end = _chunk_lines_end(lines, index)
+        if end > index:
+            spans.append((offsets[index], offsets[end]))
+        done = max(end, index + 1)
+    return spans
+
+
+def _chunk_lines_end(lines: list[str], first: int) -> int:
+    """Return the index after the lines of chunks that start at `first`.
+
+    Returns `first` when no word of the line starts a file.
+    """
+    words = _content(lines[first]).split()
+    # Lines of one word each are blocks of token lines, read elsewhere.
+    if len(words) < 2:
+        return first
+    for position, word in enumerate(words):
+        if not _PROSE_CHUNK.fullmatch(word) or not _mixes_character_classes(word):
+            continue
+        # Only the head is read first, so that lines of code-like words
+        # that start no file cost a bounded time each.
+        head = _chunks_at(lines, first, position, len(words), _SIGNATURE_HEAD_CHARS)
+        if len(head) >= 2 and has_file_signature("".join(head)):
+            return first + len(_chunks_at(lines, first, position, len(words)))
+    return first
+
+
+def _chunks_at(
+    lines: list[str], first: int, position: int, count: int, max_chars: int = 0
+) -> list[str]:
+    """Return the chunks at `position` of the lines from `first` of `count` words.
+
+    A chunk shorter than the first ends the list, as the last line of the
+    data does. With `max_chars`, the list ends once it has that many
+    characters.
+    """
+    width = len(_content(lines[first]).split()[position])
+    chunks: list[str] = []
+    chars = 0
+    for index in range(first, len(lines)):
+        if max_chars and chars >= max_chars:
+            break
+        line = _content(lines[index]).split()
+        if len(line) != count or not _LAST_PROSE_CHUNK.fullmatch(line[position]):
+            break
+        chunk = line[position]
+        if len(chunk) != width:
+            if _ends_encoding(chunk):
+                chunks.append(chunk)
+            break
+        chunks.append(chunk)
+        chars += len(chunk)
+    return chunks

@@ -938,3 +938,246 @@ def test_reference_list_with_notes_stays() -> None:
     text = "".join(f"ORD{2024000 + n}AB  - arrived {n} May\n" for n in range(20))
 
     assert strip_pasted_files(text) == (text, 0)
+
+
+# Files written one escape, number or word per byte, and hex dumps
+
+# A small PNG file: its signature, then bytes of every value.
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+HEX_DIGIT_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ay",
+    "bee",
+    "see",
+    "dee",
+    "ee",
+    "eff",
+]
+
+
+def backslash_escapes(data: bytes) -> str:
+    return "".join(f"\\x{byte:02x}" for byte in data)
+
+
+def test_backslash_escapes_of_a_png_are_removed() -> None:
+    text, count = strip_pasted_files(
+        "Here:\n" + backslash_escapes(PNG_BYTES) + "\nBye\n"
+    )
+
+    assert text == "Here:\nBye\n"
+    assert count == 1
+
+
+def test_backslash_escapes_in_a_quoted_reply_are_removed() -> None:
+    escapes = backslash_escapes(PNG_BYTES)
+    quoted = "\n".join("> " + escapes[i : i + 72] for i in range(0, len(escapes), 72))
+
+    text, count = strip_pasted_files("Thanks!\n\nAlex wrote:\n" + quoted + "\n")
+
+    assert text == "Thanks!\n\nAlex wrote:\n"
+    assert count == 1
+
+
+def test_escaped_text_file_without_signature_is_removed() -> None:
+    # The middle of a PDF split over several messages is ASCII text with
+    # no signature, but no writer escapes every letter and digit.
+    middle = b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type"
+
+    text, count = strip_pasted_files("part 2 of 3\n" + backslash_escapes(middle))
+
+    assert text == "part 2 of 3\n"
+    assert count == 1
+
+
+def test_percent_escapes_of_a_png_are_removed() -> None:
+    lower = "".join(f"%{byte:02x}" for byte in PNG_BYTES)
+    upper = lower.upper()
+
+    for escapes in (lower, upper):
+        text, count = strip_pasted_files("Here:\n" + escapes + "\nBye\n")
+        assert text == "Here:\nBye\n"
+        assert count == 1
+
+
+def test_equals_sign_escapes_of_a_png_are_removed() -> None:
+    escapes = "".join(f"={byte:02X}" for byte in PNG_BYTES)
+
+    text, count = strip_pasted_files("Here:\n" + escapes + "\nBye\n")
+
+    assert text == "Here:\nBye\n"
+    assert count == 1
+
+
+def test_references_in_plain_text_are_removed() -> None:
+    references = "".join(f"&#x{byte:x};" for byte in PNG_BYTES)
+
+    text, count = strip_pasted_files("Here:\n" + references + "\nBye\n")
+
+    assert text == "Here:\nBye\n"
+    assert count == 1
+
+
+def test_c_array_after_a_declaration_is_removed() -> None:
+    values = ", ".join(f"0x{byte:02x}" for byte in PNG_BYTES)
+
+    text, count = strip_pasted_files(
+        "Here:\nunsigned char img[] = {" + values + "};\nBye\n"
+    )
+
+    assert text == "Here:\nunsigned char img[] = {};\nBye\n"
+    assert count == 1
+
+
+def test_binary_octets_of_a_png_are_removed() -> None:
+    octets = " ".join(f"{byte:08b}" for byte in PNG_BYTES)
+
+    text, count = strip_pasted_files("Here:\n" + octets + "\nBye\n")
+
+    assert text == "Here:\nBye\n"
+    assert count == 1
+
+
+def test_hex_digits_written_as_words_are_removed() -> None:
+    words = " ".join(HEX_DIGIT_WORDS[int(digit, 16)] for digit in PNG_BYTES.hex())
+
+    text, count = strip_pasted_files("Here:\n" + words + "\nBye\n")
+
+    assert text == "Here:\nBye\n"
+    assert count == 1
+
+
+def xxd_listing(data: bytes) -> str:
+    lines = []
+    for offset in range(0, len(data), 16):
+        chunk = data[offset : offset + 16].hex()
+        groups = " ".join(chunk[i : i + 4] for i in range(0, len(chunk), 4))
+        shown = "".join(chr(b) if 32 <= b < 127 else "." for b in data[offset:][:16])
+        lines.append(f"{offset:08x}: {groups:<39}  {shown}")
+    return "\n".join(lines) + "\n"
+
+
+def hexdump_listing(data: bytes) -> str:
+    lines = []
+    for offset in range(0, len(data), 16):
+        chunk = data[offset : offset + 16]
+        left = " ".join(f"{b:02x}" for b in chunk[:8])
+        right = " ".join(f"{b:02x}" for b in chunk[8:])
+        shown = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        lines.append(f"{offset:08x}  {left:<23}  {right:<23}  |{shown}|")
+    return "\n".join(lines) + f"\n{len(data):08x}\n"
+
+
+def test_xxd_listing_of_text_is_removed() -> None:
+    # A listing with offsets is a file whatever its bytes.
+    listing = xxd_listing(b"Plain words, dumped to look like a file. " * 3)
+
+    text, count = strip_pasted_files("Here:\n" + listing + "Bye\n")
+
+    assert text == "Here:\nBye\n"
+    assert count == 1
+
+
+def test_hexdump_listing_with_end_offset_is_removed() -> None:
+    text, count = strip_pasted_files("Here:\n" + hexdump_listing(PNG_BYTES) + "Bye\n")
+
+    assert text == "Here:\nBye\n"
+    assert count == 1
+
+
+def test_short_hexdump_in_a_question_stays() -> None:
+    question = (
+        "Why does my file start like this?\n"
+        + xxd_listing(PNG_BYTES[:32])
+        + "Is it corrupt?\n"
+    )
+
+    assert strip_pasted_files(question) == (question, 0)
+
+
+def test_base64_chunks_in_prose_lines_are_removed() -> None:
+    code = base64.b64encode(PNG_BYTES).decode()
+    diary = "".join(
+        f"Day {i}: today I learned {code[start : start + 8]} which was fun\n"
+        for i, start in enumerate(range(0, len(code), 8))
+    )
+
+    text, count = strip_pasted_files("My diary:\n" + diary + "See you soon\n")
+
+    assert text == "My diary:\nSee you soon\n"
+    assert count == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The form is at https://example.org/apply?name=Sam%20Jones&year=Year%2011\n",
+        "Search https://example.org/wiki/%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0"
+        "%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0 for the Russian page.\n",
+        'In C, printf("\\x1b[31mred\\x1b[0m\\n") prints red text.\n',
+        'My regex is r"[\\x00-\\x1f\\x7f]+\\n" and it works now.\n',
+        "PNG files start with \\x89\\x50\\x4e\\x47\\x0d\\x0a\\x1a\\x0a, I think.\n",
+        "Use #ff00aa for the title and 0xFF00AA in the code.\n",
+        "My laptop's MAC address is 00:1A:2B:3C:4D:5E.\n",
+        "101 in binary is 5, and 11111111 is 255.\n",
+        "Two bytes: 01001000 01101001 spell Hi.\n",
+        "ISBN 978-0-306-40615-7, checksum 9e107d9d372bb6826bd81d3542a419d6.\n",
+        "Soft breaks: caf=C3=A9 au lait, =E2=80=9Cquoted=E2=80=9D.\n",
+        "Count with me: one two three four five six seven eight nine ten.\n",
+        "Table:\n2024 10 12 15\n2025 11 13 16\n2026 12 14 17\n2027 13 15 18\n",
+    ],
+)
+def test_ordinary_escapes_and_numbers_stay(text: str) -> None:
+    assert strip_pasted_files(text) == (text, 0)
+
+
+def test_references_in_html_are_removed() -> None:
+    # Control bytes cannot be written as references, so they are written
+    # as braille patterns, one per byte value.
+    references = "".join(
+        f"&#x{b:x};" if b >= 0x20 and b != 0x7F else f"&#x{b + 0x2800:x};"
+        for b in PNG_BYTES
+    )
+
+    html, count = strip_pasted_html("<p>Hi</p><p>" + references + "</p>")
+
+    assert html == "<p>Hi</p><p></p>"
+    assert count == 1
+
+
+def test_percent_escapes_in_a_link_are_removed() -> None:
+    escapes = "".join(f"%{byte:02x}" for byte in PNG_BYTES)
+
+    html, count = strip_pasted_html(
+        f'<p><a href="https://example.org/x?d={escapes}">link</a></p>'
+    )
+
+    assert html == '<p><a href="https://example.org/x?d=">link</a></p>'
+    assert count == 1
+
+
+def test_accented_html_references_stay() -> None:
+    html = "<p>Caf&#xe9; cr&#232;me, na&#xef;ve &#x201c;r&#xe9;sum&#xe9;&#x201d;</p>"
+
+    assert strip_pasted_html(html) == (html, 0)
+
+
+def test_escaped_png_in_a_message_gets_the_notice() -> None:
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = "sam@example.org"
+    message["To"] = "alex@example.org"
+    message["Subject"] = "photo"
+    message.set_content("Here:\n" + backslash_escapes(PNG_BYTES) + "\nBye\n")
+
+    clean = clean_message(message.as_bytes(), CONTEXT)
+
+    assert clean.content.get_content() == f"Here:\nBye\n\n{NOTICE}\n"
+    assert clean.hold_reasons == ()
