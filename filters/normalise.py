@@ -68,18 +68,64 @@ _LOOKALIKES = {
 }  # fmt: skip
 # Cyrillic small be looks like the digit 6 ("LS\u0431 2AB" for LS6 2AB), but
 # it is a common letter in Russian and Ukrainian, so it reads as 6 only next
-# to an ASCII letter or digit (see _with_contextual_digits).
+# to an ASCII letter or digit (see _with_contextual_folds).
 _CONTEXTUAL_DIGITS = {"\u0431": "6"}
+# Characters that look like the digit 0: O with stroke, theta, the empty
+# set, circles and the negative squared O emoji ("\u00d87700 900123",
+# "\u2b5577\u2b55\u2b55 9\u2b55\u2b55123"). Each is a letter or a symbol
+# in ordinary text ("\u00d8resund", Greek words, "\u2b55" in chat), so one
+# reads as 0 only inside a run of such characters and digits that has a
+# real digit in it.
+_ZERO_LOOKALIKES = frozenset(
+    "\u00d8\u00f8\u0398\u03b8\u03f4\u2205\u25cb\u25ef\u2b55\u3007\U0001f17e"
+)
+
+
+def _letter_lookalikes() -> dict[str, str]:
+    """Map small capitals and negative squared and circled letters to capitals.
+
+    NFKC leaves these as they are, unlike the circled and squared letters
+    that it folds ("\u24b6" to "A").
+    """
+    table = {}
+    for offset, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ"):
+        table[chr(0x1F170 + offset)] = letter
+        table[chr(0x1F150 + offset)] = letter
+        try:
+            table[unicodedata.lookup(f"LATIN LETTER SMALL CAPITAL {letter}")] = letter
+        except KeyError:
+            continue
+    # Small capital I is in _LOOKALIKES already, so it reads as "i" anywhere.
+    del table["\u026a"]
+    return table
+
+
+# Small capitals, and the negative squared and circled letter emoji, read
+# as capitals only in a run of letters and digits that has an ASCII letter
+# or a digit in it: "\u029fs6 2\u1d00\u0299" and "LS6 2\U0001f170\U0001f171"
+# are LS6 2AB, but a word written in small capitals for style, or an emoji
+# alone, stays.
+# NOTE: for the same reason, a street name written wholly in small capitals
+# after a space and a house number is not read as a street.
+_CONTEXTUAL_LETTERS = _letter_lookalikes()
+_CONTEXTUAL_CHARACTERS = (
+    _ZERO_LOOKALIKES | _CONTEXTUAL_DIGITS.keys() | _CONTEXTUAL_LETTERS.keys()
+)
+_CONTEXTUAL_CLASS = "".join(sorted(_CONTEXTUAL_CHARACTERS))
+_CONTEXTUAL_CHARACTER = re.compile(f"[{_CONTEXTUAL_CLASS}]")
+# A run of ASCII letters, digits and the characters above, in the view.
+_CONTEXTUAL_RUN = re.compile(f"[0-9A-Za-z{_CONTEXTUAL_CLASS}]+")
 # An "@" written as an HTML character reference or a URL escape. Mail
 # clients show "&#64;" as typed in a text/plain part, and a reader decodes
 # it at a glance.
 _ENCODED_AT = re.compile(r"&#0*64;|&#[xX]0*40;|&commat;|%40")
 _ENCODED_AT_MARKERS = ("&#", "&commat;", "%40")
 # Symbols that stand for "@" when written alone between a name and a domain:
-# circled and squared letter A, and the e-mail emoji. Inside a word a
-# circled letter is only a letter ("\u24e2\u24d0\u24dc" spells "sam"), so
-# only a symbol with whitespace or a bracket on each side becomes "@".
-_AT_SYMBOLS = "\u24d0\u24b6\U0001f170\U0001f150\U0001f4e7"
+# circled and squared letter A, the e-mail emoji and the cyclone emoji,
+# whose spiral looks like "@". Inside a word a circled letter is only a
+# letter ("\u24e2\u24d0\u24dc" spells "sam"), so only a symbol with
+# whitespace or a bracket on each side becomes "@".
+_AT_SYMBOLS = "\u24d0\u24b6\U0001f170\U0001f150\U0001f4e7\U0001f300"
 _STANDALONE_AT_SYMBOL = re.compile(
     rf"(?<![^\s(\[])[{_AT_SYMBOLS}](?=\ufe0f?(?:[\s)\]]|\Z))"
 )
@@ -130,9 +176,12 @@ def matching_view(text: str) -> MatchingView:
     Latin one becomes that letter. Any other character is NFKC-normalised,
     and a decimal digit of any script then becomes its ASCII digit. A
     circled or squared "A" or an e-mail emoji written alone becomes "@".
-    Last, each encoded "@" ("&#64;", "%40") becomes "@".
+    Look-alikes of 0 and 6 and of capital letters that are ordinary letters
+    or symbols elsewhere change only beside ASCII letters or digits (see
+    _with_contextual_folds). Last, each encoded "@" ("&#64;", "%40")
+    becomes "@".
     """
-    view = _with_contextual_digits(text, _character_view(text))
+    view = _with_contextual_folds(text, _character_view(text))
     if not any(marker in view.text for marker in _ENCODED_AT_MARKERS):
         return view
     return _decode_at_signs(view)
@@ -148,21 +197,63 @@ def _character_view(text: str) -> MatchingView:
     return MatchingView(view, _origins(text, resizing), len(text))
 
 
-def _with_contextual_digits(text: str, view: MatchingView) -> MatchingView:
-    """Return `view` with each _CONTEXTUAL_DIGITS look-alike beside ASCII as a digit.
+def _with_contextual_folds(text: str, view: MatchingView) -> MatchingView:
+    """Return `view` with the look-alikes that context makes digits or letters.
 
-    A look-alike counts when the view character before or after it came
-    from an ASCII letter or digit of `text`, as in "LS\u0431 2AB", so words
-    in Cyrillic script keep theirs.
+    Each run of ASCII letters, digits and contextual look-alikes is folded
+    on its own (see _fold_run), so a look-alike between spaces, or among
+    letters of another script, stays as it is.
     """
-    if not any(char in view.text for char in _CONTEXTUAL_DIGITS):
+    if text.isascii() or _CONTEXTUAL_CHARACTER.search(view.text) is None:
         return view
     chars = list(view.text)
-    for index, char in enumerate(chars):
-        digit = _CONTEXTUAL_DIGITS.get(char)
+    for run in _CONTEXTUAL_RUN.finditer(view.text):
+        if _CONTEXTUAL_CHARACTER.search(run.group()) is not None:
+            _fold_run(text, view, chars, run.start(), run.end())
+    return MatchingView("".join(chars), view.origins, view.original_length)
+
+
+def _fold_run(
+    text: str, view: MatchingView, chars: list[str], start: int, end: int
+) -> None:
+    """Fold the look-alikes of `chars[start:end]` in place.
+
+    Zero look-alikes become 0 in a stretch of digits and zero look-alikes
+    with a digit in it. Cyrillic be becomes 6 right beside an ASCII letter
+    or digit. Letter look-alikes then become capitals when the run has an
+    ASCII letter or a digit.
+    """
+    _fold_zeros(chars, start, end)
+    for index in range(start, end):
+        digit = _CONTEXTUAL_DIGITS.get(chars[index])
         if digit is not None and _is_next_to_ascii(text, view, index):
             chars[index] = digit
-    return MatchingView("".join(chars), view.origins, view.original_length)
+    if any(_is_ascii_or_digit(text, view, chars, i) for i in range(start, end)):
+        for index in range(start, end):
+            chars[index] = _CONTEXTUAL_LETTERS.get(chars[index], chars[index])
+
+
+def _fold_zeros(chars: list[str], start: int, end: int) -> None:
+    stretch: list[int] = []
+    for index in range(start, end + 1):
+        char = chars[index] if index < end else ""
+        if char.isdigit() or char in _ZERO_LOOKALIKES:
+            stretch.append(index)
+            continue
+        if any(chars[i].isdigit() for i in stretch):
+            for i in stretch:
+                chars[i] = "0" if chars[i] in _ZERO_LOOKALIKES else chars[i]
+        stretch = []
+
+
+def _is_ascii_or_digit(
+    text: str, view: MatchingView, chars: list[str], index: int
+) -> bool:
+    """Check that `chars[index]` is a digit, or an ASCII letter as written."""
+    if chars[index].isdigit():
+        return True
+    origin = index if view.origins is None else view.origins[index]
+    return text[origin].isascii() and text[origin].isalpha()
 
 
 def _is_next_to_ascii(text: str, view: MatchingView, index: int) -> bool:

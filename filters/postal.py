@@ -291,19 +291,52 @@ def _gapped_postcodes(text: str, runs: Runs) -> Offsets:
 def _spoken_postcodes(text: str, runs: Runs) -> Offsets:
     """Find postcodes with digits as words, written or read aloud.
 
-    Both forms are tried only where a digit word starts, found once here.
+    Both forms are tried only where a digit word starts, found once here. A
+    postcode read aloud may also give its digits as digits ("el ess 6, 2 ay
+    bee"), so its inward code may start at a single digit too.
     """
     spelled = [
         (start, start + len(digit_word))
         for digit_word in _DIGIT_WORDS
         for start in word_starts(text, digit_word)
     ]
-    if not spelled:
-        return
-    yield from _spelled_postcodes(text, runs, [start for start, _ in spelled])
-    # A postcode read aloud has a space or a hyphen after each digit word.
-    named = [start for start, end in spelled if text[end : end + 1] in (" ", "-")]
+    if spelled:
+        yield from _spelled_postcodes(text, runs, [start for start, _ in spelled])
+    yield from _glued_spelled_postcodes(text)
+    # A postcode read aloud has a space, a hyphen or a comma after each digit.
+    digits = [(start, end) for start, end in runs if end - start == 1]
+    named = [
+        start
+        for start, end in chain(spelled, digits)
+        if text[end : end + 1] in (" ", "-", ",")
+    ]
     yield from _named_postcodes(text, named)
+
+
+# A postcode with digit words glued to its letters: "LSsix twoAB",
+# "LSsix 2AB". The area has two capitals and the digit word after it is in
+# lower case, so capitalised words ("None", "ALone") stay.
+_GLUED_SPELLED_POSTCODE = re.compile(
+    rf"(?<![A-Za-z0-9])(?P<area>[A-Z]{{2}})(?P<district>{_SPELLED_DIGIT})[ ]?"
+    rf"(?P<inward>{_SPELLED_DIGIT}[A-Z]{{2}})(?![A-Za-z0-9])"
+)
+_LOWER_DIGIT_WORDS = tuple(word for word in _DIGIT_WORDS if word != "oh")
+
+
+def _glued_spelled_postcodes(text: str) -> Offsets:
+    starts = (
+        start - 2
+        for digit_word in _LOWER_DIGIT_WORDS
+        for start in _find_all(text, digit_word)
+        if start >= 2 and text[start - 2 : start].isupper()
+    )
+    for match in matches_at(_GLUED_SPELLED_POSTCODE, text, starts):
+        if not match["district"].islower():
+            continue
+        outward = match["area"] + _digits_of(match["district"])
+        inward = _digits_of(match["inward"][:-2]) + match["inward"][-2:]
+        if _is_uk_postcode(outward, inward):
+            yield match.span()
 
 
 def _spelled_postcodes(text: str, runs: Runs, spelled: list[int]) -> Offsets:
@@ -393,11 +426,14 @@ _LETTER_NAMES = {
     "ess": "S", "tee": "T", "you": "U", "vee": "V", "ex": "X", "why": "Y",
     "wye": "Y", "zed": "Z", "zee": "Z",
 }  # fmt: skip
-_NAMED_CHARACTER = re.compile(r"[A-Za-z]+")
+_NAMED_CHARACTER = re.compile(r"[A-Za-z]+|[0-9]+")
+# The separator between two names: a space, a hyphen or a comma.
+_NAMED_SEPARATOR = r"(?:,?[ -]|,)"
 # The inward code read aloud, which every such postcode ends with.
 _NAMED_INWARD = re.compile(
-    rf"(?i:{'|'.join(_DIGIT_WORDS)})[ -](?i:{'|'.join(_LETTER_NAMES)})"
-    rf"[ -](?i:{'|'.join(_LETTER_NAMES)})(?![\w])"
+    rf"(?:(?i:{'|'.join(_DIGIT_WORDS)})|[0-9]){_NAMED_SEPARATOR}"
+    rf"(?i:{'|'.join(_LETTER_NAMES)}){_NAMED_SEPARATOR}"
+    rf"(?i:{'|'.join(_LETTER_NAMES)})(?![\w])"
 )
 # The maximum length of a postcode read aloud before its inward code: four
 # names, none longer than "haitch" and a space, fit in well under this.
@@ -419,6 +455,7 @@ def _named_postcodes_in(text: str, start: int, end: int) -> Iterator[tuple[int, 
         for token in _NAMED_CHARACTER.finditer(text, start, end)
         if token.group().lower() in _LETTER_NAMES
         or token.group().lower() in _DIGIT_WORDS
+        or (len(token.group()) == 1 and token.group().isdigit())
     ]
     for first in range(len(tokens)):
         for count in (5, 6, 7):
@@ -432,9 +469,9 @@ def _named_postcodes_in(text: str, start: int, end: int) -> Iterator[tuple[int, 
 
 
 def _are_adjacent(text: str, tokens: list[re.Match[str]]) -> bool:
-    """Check that only one space or hyphen separates each token from the next."""
+    """Check that a space, a hyphen or a comma separates each token from the next."""
     return all(
-        text[left.end() : right.start()] in (" ", "-")
+        text[left.end() : right.start()] in (" ", "-", ",", ", ", ",-")
         for left, right in pairwise(tokens)
     ) and follows_non_word(text, tokens[0].start())
 
@@ -442,12 +479,12 @@ def _are_adjacent(text: str, tokens: list[re.Match[str]]) -> bool:
 def _reads_as_named_postcode(names: list[str]) -> bool:
     """Check that five to seven letter and digit names spell a UK postcode."""
     inward = names[-3:]
-    inward_read = _DIGIT_WORDS.get(inward[0], "?") + "".join(
+    inward_read = _digit_read(inward[0]) + "".join(
         _LETTER_NAMES.get(name, "?") for name in inward[1:]
     )
     for shape in _OUTWARD_SHAPES[len(names) - 3]:
         outward_read = "".join(
-            _DIGIT_WORDS.get(name, "?") if kind == "9" else _LETTER_NAMES.get(name, "?")
+            _digit_read(name) if kind == "9" else _LETTER_NAMES.get(name, "?")
             for name, kind in zip(names[:-3], shape, strict=True)
         )
         if "?" not in outward_read + inward_read and _is_uk_postcode(
@@ -455,6 +492,11 @@ def _reads_as_named_postcode(names: list[str]) -> bool:
         ):
             return True
     return False
+
+
+def _digit_read(name: str) -> str:
+    """Return the digit that a digit word or a digit stands for, or "?"."""
+    return name if name.isdigit() else _DIGIT_WORDS.get(name, "?")
 
 
 def _eircodes(text: str, runs: Runs) -> Offsets:
@@ -609,7 +651,11 @@ def _japanese_postcodes(text: str, runs: Runs) -> Offsets:
 # ls six two ab", "my postcode is lima sierra 6 2 alpha bravo".
 _POSTCODE_LABEL = re.compile(r"\bpost ?code\b(?:\s+is)?\s*[:=-]?\s*", re.IGNORECASE)
 _COMPACT_UK_POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}")
-_POSTCODE_TOKEN = re.compile(r"[A-Za-z0-9]+|[ .,\-]+")
+# A bracketed aside between the characters is skipped like a separator:
+# "postcode: ls (leeds) 6, then 2ab".
+_POSTCODE_TOKEN = re.compile(r"[A-Za-z0-9]+|[ .,\-]+|\([^()\n]{0,30}\)")
+# Words that join the parts of a postcode without being part of it.
+_POSTCODE_FILLERS = frozenset({"then", "and"})
 _NATO_LETTERS = {
     word: word[0].upper()
     for word in """
@@ -642,6 +688,8 @@ def _separated_postcode_end(text: str, start: int) -> int | None:
     for token in _POSTCODE_TOKEN.finditer(text, start, limit):
         word = token.group()
         if not word[0].isalnum():
+            continue
+        if word.lower() in _POSTCODE_FILLERS and compact:
             continue
         spoken = _SPOKEN_CHARACTERS.get(word.lower())
         # A word of three letters or more is a spoken character or the end.
@@ -901,8 +949,11 @@ _DIRECTION = r"North|South|East|West|NW|NE|SW|SE"
 # The longest text before the number: "Apartment. " is 11 characters.
 _MAX_DIGIT_OFFSET = 11
 # The labels that _ADDRESS accepts right before a flat or house number,
-# each with an optional dot and space: "No. 12", "number 12", "Apt.4".
-_DIGIT_LABELS = ("no", "number", "flat", "apartment", "apt", "unit", "suite", "ste")
+# each with an optional dot and space: "No. 12", "number 12", "Apt.4", "#12".
+_DIGIT_LABELS = (
+    "no", "number", "house", "door", "#", "flat", "apartment", "apt", "unit", "suite",
+    "ste",
+)  # fmt: skip
 _AFTER_HOUSE_NUMBER = frozenset(
     " \t,-\u2013/" + "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 )
@@ -929,8 +980,11 @@ _ADDRESS = re.compile(
     (?:
         (?P<flat>{_UNIT},?[ \t]+(?:{_BUILDING}[ \t]+)?)?
         (?P<number>
-            # "no. 14 Station Road", "number 14 on Station Road"
-            (?i:no\.?[ ]?|number[ ]){_NUMBER}(?:[ \t]+(?i:on|in))?
+            # "no. 14 Station Road", "number 14 on Station Road", "house 14
+            # on Station Road", "#14 Station Road". A capitalised "House 3"
+            # names a school house.
+            (?:(?i:no\.?[ ]?|number[ ])|house[ ]|door[ ]|\#[ ]?){_NUMBER}
+            (?:[ \t]+(?i:on|in))?
           | {_NUMBER}
         ),?[ \t]+
       | (?:{_NUMBER}[ \t]+)?(?P<house>{_HOUSE_NAME}),?[ \t]+
@@ -969,6 +1023,8 @@ class StreetAddressFilter:
         spans.extend(
             Span(start, end, self.kind) for start, end in _squeezed_addresses(text)
         )
+        for finder in (_letters_for_digits, _words_over_line_breaks):
+            spans.extend(Span(start, end, self.kind) for start, end in finder(text))
         if _has_shouted_words(text):
             spans.extend(_street_address_spans(_shouted_as_title_case(text)))
         return spans
@@ -1020,7 +1076,7 @@ _TYPE_WORDS = "|".join(_LONGEST_TYPES_FIRST)
 _PUNCTUATED_ADDRESS = re.compile(
     rf"(?<![\w£$€.])(?:[0-9]{{1,4}}[A-Za-z]?|{_NUMBER_WORD})"
     r"(?P<gap>[^\w\n]{1,6})"
-    r"(?:[A-Za-z][a-z'\u2019-]+[ \t]+){1,3}"
+    r"(?P<name>(?:[A-Za-z][a-z'\u2019-]+[ \t]+){1,3})"
     rf"(?i:{_TYPE_WORDS})(?![\w])"
 )
 _SIGN_OR_CAPITAL = re.compile(r"[A-Za-z]?[ \t]*(?:[^\w\s]|(?<=[0-9])[A-Z])")
@@ -1054,10 +1110,59 @@ def _squeezed_addresses(text: str) -> Iterator[tuple[int, int]]:
         # phrase, so only symbols, emoji and an ellipsis count.
         spelled = match.group()[0].isalpha()
         squeezed = _is_symbol_gap(gap) or (gap == "," and spelled)
-        if squeezed and _ends_address(match):
+        # "one, not the road" is prose: a street name has no prose words.
+        named = _is_street_name(match["name"].split())
+        if squeezed and named and _ends_address(match):
             yield match.span()
     for match in matches_at(_GLUED_ADDRESS, text, glued_starts):
         yield match.span()
+    yield from _joined_word_addresses(text)
+
+
+# A house number and a street whose words are joined without spaces, after
+# a space or a hyphen: "14 AcaciaAvenue", "14-Acacia-Avenue", and the slug
+# of a property listing, "14-acacia-avenue".
+_JOINED_WORDS_ADDRESS = re.compile(
+    r"[0-9]{1,4}[A-Za-z]?[ \t-]"
+    rf"(?P<name>(?:[A-Z][a-z'\u2019]+-?){{1,3}})"
+    rf"(?:{'|'.join(kind.title() for kind in _LONGEST_TYPES_FIRST)})(?![\w-])"
+    r"|[0-9]{1,4}[A-Za-z]?-(?P<lower>(?:[a-z'\u2019]+-){1,3})"
+    rf"(?:{'|'.join(sorted(_SPELLED_LOWERCASE_TYPES))})(?![\w-])"
+)
+_CAPITALISED_PART = re.compile(r"[A-Z][a-z'\u2019]*")
+
+
+def _joined_word_addresses(text: str) -> Iterator[tuple[int, int]]:
+    if not _STREET_TYPE_LOOKUP.present(text) and not _GLUED_TYPE.search(text):
+        return
+    starts = (
+        start
+        for start, end in fast_digit_runs(text)
+        if end - start <= 4
+        and text[end : end + 1] in (" ", "\t", "-")
+        and follows_non_word(text, start)
+        and text[start - 1 : start] not in ("£", "$", "€", ".", "-")
+    )
+    for match in matches_at(_JOINED_WORDS_ADDRESS, text, starts):
+        if _is_joined_street_name(match):
+            yield match.span()
+
+
+def _is_joined_street_name(match: re.Match[str]) -> bool:
+    """Check the name words of a _JOINED_WORDS_ADDRESS match.
+
+    "Way" is left out for the idiom "2-Way-Street", and a lower-case name
+    must not describe the road ("4-lane-road").
+    """
+    if match["name"]:
+        words = _CAPITALISED_PART.findall(match["name"])
+    else:
+        words = match["lower"].strip("-").split("-")
+        if not _ROAD_ADJECTIVES.isdisjoint(words):
+            return False
+        if not _LOWER_STREET_TYPES.isdisjoint(words):
+            return False
+    return _is_street_name(words) and "way" not in map(str.lower, words)
 
 
 def _is_symbol_gap(gap: str) -> bool:
@@ -1491,10 +1596,12 @@ def _german_dutch_streets(text: str) -> Iterator[tuple[int, int]]:
     yield from sorted(found)
 
 
-# "Acacia Avenue, number 12": the house number after the street.
+# "Acacia Avenue, number 12", "Acacia Avenue #12": the house number after
+# the street.
 _NUMBER_AFTER_STREET = re.compile(
     rf"(?<![\w])(?:[A-Z][\w'\u2019-]*[ \t]+){{1,3}}(?:{'|'.join(_STREET_TYPES)})"
-    r"(?![\w]),?[ \t]+(?i:number|no\.?|house|flat)[ \t]*[0-9]{1,4}[A-Za-z]?(?![\w])"
+    r"(?![\w]),?[ \t]+(?:(?i:number|no\.?|house|flat)[ \t]*|\#[ ]?)"
+    r"[0-9]{1,4}[A-Za-z]?(?![\w])"
 )
 # A house name and a town with no street: "Rose Cottage, Ambridge". Only
 # names of homes count ("Hall" and "House" also name public buildings), and
@@ -1559,7 +1666,7 @@ _CELTIC_WORDS = """
 
 
 # The words before a house number that _NUMBER_AFTER_STREET accepts.
-_NUMBER_LABEL_ENDINGS = ("number", "no", "no.", "house", "flat")
+_NUMBER_LABEL_ENDINGS = ("number", "no", "no.", "house", "flat", "#")
 # Words that start a Spanish, Polish or Indian address, as the patterns
 # above spell them.
 _SPANISH_STARTS = (
@@ -2621,6 +2728,298 @@ def _lines_below(text: str, line_end: int, count: int) -> list[tuple[int, int]]:
     return lines
 
 
+# House numbers tied to a street by everyday words, or hidden by typing.
+
+
+# "the 14th house on Acacia Avenue", "2nd door along Mill Lane": an ordinal
+# house on a named street. The ordinal and the street go together, and
+# "the 3rd house on the left" stays, because it names no street.
+# NOTE: an ordinal in words ("the fourteenth house on Acacia Avenue") is
+# not read.
+_ORDINAL_HOUSE = re.compile(
+    r"[1-9][0-9]{0,2}(?i:st|nd|rd|th)[ ]"
+    r"(?i:house|home|door|flat|bungalow|cottage|building)[ ]"
+    r"(?i:on|in|along|down|up|of)[ ](?:(?i:the)[ ])?"
+    rf"(?P<street>(?P<title>(?:{_TITLE_WORD}[ ]){{1,3}}(?:{'|'.join(_STREET_TYPES)}))"
+    r"|(?P<lower>(?:[a-z'\u2019-]+[ ]){1,2}"
+    rf"(?:{'|'.join(sorted(_SPELLED_LOWERCASE_TYPES))})))(?![\w'\u2019-])"
+)
+
+
+def _ordinal_houses(text: str) -> Iterator[tuple[int, int]]:
+    starts = (
+        start
+        for start, end in fast_digit_runs(text)
+        if end - start <= 3
+        and fold_case(text)[end : end + 2] in ("st", "nd", "rd", "th")
+        and follows_non_word(text, start)
+    )
+    for match in matches_at(_ORDINAL_HOUSE, text, starts):
+        name = match["street"].split()[:-1]
+        if not _is_street_name(name):
+            continue
+        if match["lower"] and not _is_lowercase_address(
+            name, match["street"].split()[-1]
+        ):
+            continue
+        yield match.span()
+
+
+# "14 Acacia (the avenue one, not the road)": a house number and a name,
+# then a bracket or a dash that gives the street type. The number and the
+# name go, and the words after them stay.
+_HOUSE_THEN_TYPE_ASIDE = re.compile(
+    rf"(?P<number>[0-9]{{1,4}}[A-Za-z]?)[ ]"
+    rf"(?P<name>{_TITLE_WORD}(?:[ ]{_TITLE_WORD})?)"
+    r"(?=[ ]?[(\[\-\u2013\u2014][ ]?(?:(?i:the|an?|it'?s)[ ])?"
+    rf"(?i:{'|'.join(_CUED_STREET_TYPES)})(?![\w]))"
+)
+
+
+def _houses_with_type_aside(text: str) -> Iterator[tuple[int, int]]:
+    if not _STREET_TYPE_LOOKUP.present(text):
+        return
+    starts = (
+        start
+        for start, end in fast_digit_runs(text)
+        if end - start <= 4 and follows_non_word(text, start)
+    )
+    for match in matches_at(_HOUSE_THEN_TYPE_ASIDE, text, starts):
+        names = match["name"].lower().split()
+        if not _is_street_name(names) or not _NOT_STREET_NAMES.isdisjoint(names):
+            continue
+        if not _follows_counted_word(match):
+            yield match.span()
+
+
+# A house number glued to the word before it, as HTML elements without a
+# space between them deliver it ("x14 Acacia Avenue") or a typed address
+# after an e-mail address ("sam@example.net14 Acacia Avenue"). The word
+# must end in a lower-case letter, so road numbers ("A64 York Road") stay,
+# and be kisses ("x", "xx") or three letters or more, so tokens such as
+# "mp3" and "a2b" stay. The street must be in title case.
+_GLUED_NUMBER_ADDRESS = re.compile(rf"{_NUMBER},?[ \t]+{_STREET}", re.VERBOSE)
+_GLUED_WORD = re.compile(r"([A-Za-z]+)$")
+
+
+def _houses_glued_to_words(text: str) -> Iterator[tuple[int, int]]:
+    if not _STREET_TYPE_LOOKUP.present(text):
+        return
+    starts = (
+        start
+        for start, end in fast_digit_runs(text)
+        if end - start <= 4 and text[start - 1 : start].islower()
+    )
+    for match in matches_at(_GLUED_NUMBER_ADDRESS, text, starts):
+        word = _GLUED_WORD.search(text, max(0, match.start() - 20), match.start())
+        if word is None or not _may_end_glued_word(word.group(1)):
+            continue
+        words = match["name"].split()
+        title_case = _is_capitalised(match["type"]) and _is_title_case_name(words)
+        if title_case and _is_street_name(words) and _reads_as_address(match):
+            yield match.span()
+
+
+def _may_end_glued_word(word: str) -> bool:
+    folded = word.lower()
+    if folded in _NOT_BEFORE_HOUSE_LABEL:
+        return False
+    return len(folded) >= 3 or folded in ("x", "xx")
+
+
+# A street type with one letter dropped, doubled, swapped or mistyped:
+# "Aveneu", "Steeet", "Cresent". Only the long types are read this way,
+# because short ones ("Lane", "Road") are a letter away from common words.
+# The first letter must be right, and no letter may be added at the end, so
+# plurals and words such as "Squares" stay.
+_MISSPELT_BASES = ("avenue", "street", "crescent", "terrace", "gardens", "boulevard")
+# Common words one letter away from a base.
+_NOT_MISSPELT_TYPES = frozenset({"avenge"})
+
+
+def _misspellings(word: str) -> set[str]:
+    found = set()
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for index in range(1, len(word)):
+        if index < len(word) - 1:
+            found.add(word[:index] + word[index + 1 :])
+            found.add(word[:index] + word[index + 1] + word[index] + word[index + 2 :])
+        for letter in letters:
+            found.add(word[:index] + letter + word[index + 1 :])
+            found.add(word[:index] + letter + word[index:])
+    return found
+
+
+_MISSPELT_TYPES = (
+    frozenset(chain.from_iterable(map(_misspellings, _MISSPELT_BASES)))
+    - _LOWER_STREET_TYPES
+    - _NOT_MISSPELT_TYPES
+)
+_MISSPELT_ADDRESS = re.compile(
+    r"(?<![\w£$€])(?<![0-9]\.)(?P<number>[0-9]{1,4}[A-Za-z]?),?[ \t]+"
+    r"(?P<name>(?:[A-Za-z][\w'\u2019.-]*[ \t]+){1,3})"
+    r"(?P<type>[A-Za-z][a-z]+)(?![\w])"
+)
+
+
+def _misspelt_streets(text: str) -> Iterator[tuple[int, int]]:
+    typed = letter_words(text) & _MISSPELT_TYPES
+    if not typed:
+        return
+    starts = [
+        start
+        for typo in typed
+        for type_start in word_starts(text, typo)
+        for start, _ in _numbers_before(text, type_start)
+    ]
+    for match in matches_at(_MISSPELT_ADDRESS, text, starts):
+        street_type = match["type"]
+        words = match["name"].split()
+        if street_type.lower() not in _MISSPELT_TYPES or not _is_street_name(words):
+            continue
+        title_case = _is_capitalised(street_type) and _is_title_case_name(words)
+        lower_case = street_type.islower() and all(
+            word.islower() and word not in _PROSE_WORDS for word in words
+        )
+        if (title_case or lower_case) and not _follows_counted_word(match):
+            yield match.span()
+
+
+def _numbers_before(text: str, end: int) -> list[tuple[int, int]]:
+    """Return the runs of one to four digits in the 60 characters before `end`."""
+    low = max(0, end - _MAX_STREET_BEFORE_NUMBER)
+    return [
+        (low + found.start(), low + found.end())
+        for found in re.finditer(r"(?<![0-9])[0-9]{1,4}(?![0-9])", text[low:end])
+    ]
+
+
+# A street written with digits for letters ("14 Ac4c1a Av3nue"), or with a
+# word broken over two lines ("14 Aca\ncia Ave\nnue"). The text around each
+# such digit or break is searched again, with letters for the digits and
+# without the breaks, and an address found there counts when it covers one
+# of them.
+_DIGITS_AS_LETTERS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"}
+# The characters searched on each side of a digit or a break.
+_REREAD_WINDOW = 80
+
+
+def _letters_for_digits(text: str) -> Iterator[tuple[int, int]]:
+    """Yield the addresses found with each digit between two letters read as one."""
+    edits = {}
+    for start, end in fast_digit_runs(text):
+        digit = text[start]
+        if end - start != 1 or digit not in _DIGITS_AS_LETTERS:
+            continue
+        before, after = text[start - 1 : start], text[end : end + 1]
+        if (
+            before.isascii()
+            and before.isalpha()
+            and after.isascii()
+            and after.isalpha()
+        ):
+            letter = _DIGITS_AS_LETTERS[digit]
+            edits[start] = (
+                letter.upper() if before.isupper() and after.isupper() else letter
+            )
+    if not edits:
+        return
+    yield from _reread(text, edits)
+    # A 1 may stand for an l as well as an i: "Hil1 Road".
+    ones = {
+        index: "l" if edits[index] == "i" else "L"
+        for index in edits
+        if text[index] == "1"
+    }
+    if ones:
+        yield from _reread(text, {**edits, **ones})
+
+
+def _words_over_line_breaks(text: str) -> Iterator[tuple[int, int]]:
+    """Yield the addresses found with each word broken over two lines joined.
+
+    A break counts when a letter comes before it, optionally with a hyphen,
+    and a lower-case letter after it, and a street type is the joined word
+    or one of the three words after it.
+    """
+    edits = {}
+    newline = text.find("\n")
+    while newline != -1:
+        end = newline + 1
+        start = newline - 1 if text[newline - 1 : newline] == "\r" else newline
+        if text[start - 1 : start] == "-":
+            start -= 1
+        if _breaks_word(text, start, end) and _street_type_follows(text, start, end):
+            edits.update(dict.fromkeys(range(start, end), ""))
+        newline = text.find("\n", end)
+    if edits:
+        yield from _reread(text, edits)
+
+
+def _breaks_word(text: str, start: int, end: int) -> bool:
+    """Check for an ASCII letter before `start` and a lower-case one at `end`."""
+    before, after = text[start - 1 : start], text[end : end + 1]
+    letter_before = before.isascii() and before.isalpha()
+    return letter_before and after.isascii() and after.islower()
+
+
+_ASCII_WORD = re.compile(r"[A-Za-z]+")
+_ASCII_WORD_END = re.compile(r"[A-Za-z]*$")
+
+
+def _street_type_follows(text: str, start: int, end: int) -> bool:
+    head = _ASCII_WORD_END.search(text, max(0, start - 20), start)
+    after = [word.group() for word in _ASCII_WORD.finditer(text, end, end + 60)][:4]
+    if not after:
+        return False
+    after[0] = (head.group() if head else "") + after[0]
+    return any(
+        word.lower() in _LOWER_STREET_TYPES or word.lower() in _MISSPELT_TYPES
+        for word in after
+    )
+
+
+def _reread(text: str, edits: dict[int, str]) -> Iterator[tuple[int, int]]:
+    """Yield the addresses that cover an edit, searched in windows around the edits.
+
+    `edits` maps an index of `text` to the text that replaces that character.
+    """
+    for low, high in _windows(text, sorted(edits)):
+        pieces: list[str] = []
+        origins: list[int] = []
+        for index in range(low, high):
+            replacement = edits.get(index, text[index])
+            pieces.append(replacement)
+            origins.extend([index] * len(replacement))
+        for span in _street_address_spans("".join(pieces)):
+            start, end = origins[span.start], origins[span.end - 1] + 1
+            if any(start <= index < end for index in edits):
+                yield start, end
+
+
+def _windows(text: str, indices: list[int]) -> list[tuple[int, int]]:
+    """Return merged windows of text around `indices`, widened to whitespace."""
+    windows: list[tuple[int, int]] = []
+    for index in indices:
+        low = max(0, index - _REREAD_WINDOW)
+        high = min(len(text), index + _REREAD_WINDOW)
+        while (
+            low > 0 and not text[low - 1].isspace() and index - low < 2 * _REREAD_WINDOW
+        ):
+            low -= 1
+        while (
+            high < len(text)
+            and not text[high].isspace()
+            and high - index < 2 * _REREAD_WINDOW
+        ):
+            high += 1
+        if windows and low <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(high, windows[-1][1]))
+        else:
+            windows.append((low, high))
+    return windows
+
+
 _OTHER_ADDRESS_FINDERS = (
     _po_boxes,
     _european_streets,
@@ -2629,6 +3028,10 @@ _OTHER_ADDRESS_FINDERS = (
     _lower_case_cued_houses,
     _streets_then_numbers,
     _labelled_house_names,
+    _ordinal_houses,
+    _houses_with_type_aside,
+    _houses_glued_to_words,
+    _misspelt_streets,
     _streets_after_living_cues,
     _split_addresses,
     _house_and_street_apart,

@@ -487,3 +487,78 @@ def test_russian_ukrainian_and_greek_prose_stays(text: str) -> None:
 
     assert redaction.text == text
     assert redaction.findings == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u00d87700 900123",
+        "077\u00d8\u00d8 900123",
+        "\u03987700 900123",
+        "\u2b5577\u2b55\u2b55 9\u2b55\u2b55123",
+        "\U0001f17e\ufe0f7\ufe0f\u20e37\ufe0f\u20e3\U0001f17e\ufe0f\U0001f17e\ufe0f"
+        " 9\ufe0f\u20e3\U0001f17e\ufe0f\U0001f17e\ufe0f1\ufe0f\u20e32\ufe0f\u20e3"
+        "3\ufe0f\u20e3",
+    ],
+)
+def test_zero_look_alikes_read_as_zero(text: str) -> None:
+    assert matching_view(text).text.replace(" ", "") == "07700900123"
+    assert redact_text(text, CONTEXT, "text/plain").text == "[phone number removed]"
+
+
+def test_phone_with_o_stroke_after_words_is_removed() -> None:
+    redaction = redact_text("my number is \u00d87700 900123", CONTEXT, "text/plain")
+
+    assert redaction.text == "my number is [phone number removed]"
+    assert redaction.findings == [Finding("phone", "text/plain")]
+
+
+def test_small_capitals_beside_ascii_read_as_capitals() -> None:
+    assert matching_view("\u029fs6 2\u1d00\u0299").text == "Ls6 2AB"
+
+
+def test_negative_squared_letters_beside_digits_read_as_capitals() -> None:
+    view = matching_view("LS6 2\U0001f170\ufe0f\U0001f171\ufe0f")
+
+    assert view.text == "LS6 2AB"
+
+
+def test_cyclone_emoji_reads_as_at_sign() -> None:
+    redaction = redact_text("sam.j04 \U0001f300 example.net", CONTEXT, "text/plain")
+
+    assert redaction.text == "[email address removed]"
+
+
+@pytest.mark.parametrize(
+    ("text", "view"),
+    [
+        ("\u00d8resund 2000", "\u00d8resund 2000"),
+        ("Bj\u00f8rn scored 12", "Bj\u00f8rn scored 12"),
+        ("\u0398 2", "\u0398 2"),
+        ("\u029c\u1d07\u029f\u029f\u1d0f \u1d1b\u029c\u1d07\u0280\u1d07 2", None),
+        ("\U0001f170\U0001f171 team won 3-1", None),
+        ("I got a \u2b55 in 2 tests lol", None),
+    ],
+)
+def test_look_alikes_away_from_ascii_and_digits_stay(
+    text: str, view: str | None
+) -> None:
+    assert matching_view(text).text == (text if view is None else view)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u00d8resund Bridge opened in 2000.",
+        "Bj\u00f8rn scored 12 goals for \u00c5lesund this season.",
+        "\u0398\u03ad\u03bb\u03c9 2 \u03ba\u03b1\u03c6\u03ad\u03b4\u03b5\u03c2.",
+        "\u029c\u1d07\u029f\u029f\u1d0f \u1d1b\u029c\u1d07\u0280\u1d07, see you at 4",
+        "\U0001f170\U0001f171 team won 3-1",
+        "I got a \u2b55 in 2 tests \U0001f300 lol",
+    ],
+)
+def test_ordinary_text_with_look_alikes_stays(text: str) -> None:
+    redaction = redact_text(text, CONTEXT, "text/plain")
+
+    assert redaction.text == text
+    assert redaction.findings == []

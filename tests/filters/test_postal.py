@@ -1380,3 +1380,147 @@ def test_postcode_with_cyrillic_palochka_for_one_is_removed() -> None:
     redaction = redact_text("SW\u04c0A \u04c0AA", CONTEXT, "text/plain")
 
     assert redaction.text == POSTCODE
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("it's the 14th house on Acacia Avenue", f"it's the {ADDRESS}"),
+        ("the 2nd door along mill lane", f"the {ADDRESS}"),
+        ("house 14 on Acacia Ave", ADDRESS),
+        ("Acacia Avenue #14", ADDRESS),
+        ("#14 Acacia Avenue", ADDRESS),
+        ("number 14 on Acacia Avenue", ADDRESS),
+        ("Acacia Avenue, no. 14", ADDRESS),
+        (
+            "14 Acacia (the avenue one, not the road)",
+            f"{ADDRESS} (the avenue one, not the road)",
+        ),
+        (
+            "14 Acacia Avenue sorry i mean its the 14th house on Acacia Avenue",
+            f"{ADDRESS} sorry i mean its the {ADDRESS}",
+        ),
+    ],
+)
+def test_house_number_tied_by_everyday_words_is_removed(
+    text: str, expected: str
+) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the shops on Park Road",
+        "number 14 in the league",
+        "page 14 on the Acacia Avenue map",
+        "Year 14 house points",
+        "room 14 on the second floor",
+        "14 apples",
+        "the 3rd house on the left is ours",
+        "Meet at House 3 on Park Road for sports day",
+        "Grade 5 (the road test) went well",
+        "one, not the road",
+    ],
+)
+def test_everyday_numbers_near_street_words_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "14 Acacia Aveneu",
+        "14 Acacia Cresent",
+        "14 acacia steeet",
+        "14 Ac4c1a Av3nue",
+        "14 Acacia Hil1 Road",
+        "14 AcaciaAvenue",
+        "14 Acacia-Avenue",
+        "14-Acacia-Avenue",
+        "14-acacia-avenue",
+        "14 Aca\ncia Ave\nnue",
+        "14 Acacia Ave-\nnue",
+    ],
+)
+def test_street_mistyped_or_joined_is_removed(text: str) -> None:
+    assert deliver(text) == ADDRESS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I saw 3 Perfect Squares in maths",
+        "COVID-19-Test-Road",
+        "the 2-Way-Street game",
+        "a 4-lane-road",
+        "I live near the\npark and the road is busy",
+        "Avengers: 3 Heroes Avenge",
+        "we had B2B calls on 3 Park days",
+    ],
+)
+def test_near_misses_of_mistyped_or_joined_streets_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+def test_house_number_glued_to_a_kiss_is_removed() -> None:
+    assert deliver("x14 Acacia Avenue, Leeds") == f"x{ADDRESS}, Leeds"
+
+
+def test_house_number_glued_to_an_email_address_is_removed() -> None:
+    assert deliver("mail sam.j@example.net14 Acacia Avenue") == (
+        f"mail [email address removed]{ADDRESS}"
+    )
+
+
+def test_house_number_glued_across_html_elements_is_removed() -> None:
+    html = "<span>x</span><span>14 Acacia Avenue, Leeds</span>"
+
+    assert ADDRESS in clean_html(html, CONTEXT).html
+    assert "Acacia" not in clean_html(html, CONTEXT).html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Take the A64 York Road out of town",
+        "mp3 Player Street Party",
+        "a2b Park Lane",
+        "We listened to track14 Abbey Road yesterday",
+        "Level4 Castle Hill is hard",
+    ],
+)
+def test_numbers_glued_to_tokens_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("LSsix twoAB", POSTCODE),
+        ("LSsix 2AB", POSTCODE),
+        ("el ess 6, 2 ay bee", POSTCODE),
+        ("ell-ess-six-two-ay-bee", POSTCODE),
+        ("postcode: ls (leeds) 6, then 2ab", f"postcode: {POSTCODE}"),
+        ("LS6 2\U0001f170\ufe0f\U0001f171\ufe0f", POSTCODE),
+        ("\u029fs6 2\u1d00\u0299", POSTCODE),
+    ],
+)
+def test_postcode_spelled_glued_or_in_look_alikes_is_removed(
+    text: str, expected: str
+) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "None 2AB",
+        "Gone 2 UP",
+        "my postcode is LS6 and then I went home",
+        "see you at 4, 2 ay bee",
+        "I have 2 you see",
+    ],
+)
+def test_near_misses_of_spelled_postcodes_stay(text: str) -> None:
+    assert deliver(text) == text
