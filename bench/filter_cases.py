@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from filters.base import FilterContext, Span, merge_spans
+from filters.normalise import matching_view
 from filters.text import TEXT_FILTERS, redact_text
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "filter_cases"
@@ -183,11 +184,19 @@ def merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def relay_finder(kind: str) -> Finder:
-    """Return a finder that runs the relay's text filter for `kind`."""
+    """Return a finder that runs the relay's text filter for `kind`.
+
+    The filter reads the normalised view of the text, as redact_text gives
+    it, so look-alike characters (a zero written as a slashed O, Cyrillic
+    letters in a postcode) score as redact_text treats them; the spans are
+    mapped back to the text as written.
+    """
     (text_filter,) = [f for f in TEXT_FILTERS if f.kind == kind]
 
     def find(text: str) -> list[tuple[int, int]]:
-        return [(s.start, s.end) for s in text_filter.find(text, CONTEXT)]
+        view = matching_view(text)
+        found = text_filter.find(view.text, CONTEXT)
+        return [(o.start, o.end) for o in map(view.original_span, found)]
 
     return find
 
