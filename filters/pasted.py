@@ -1537,12 +1537,24 @@ _SHOWN_ATTRIBUTE = re.compile(
 )
 
 
+def _inside_tag(source: str, start: int, end: int) -> bool:
+    """Check that source[start:end] lies within one tag's angle brackets."""
+    opening = source.rfind("<", 0, start)
+    return (
+        opening > source.rfind(">", 0, start)
+        and source.find(">", start, end) == -1
+        and source.find("<", start, end) == -1
+    )
+
+
 def _strip_attributes(source: str) -> tuple[str, int]:
     """Empty title and alt attributes that hold pasted files, and count the files."""
+    # One search over the whole source, keeping the matches inside a tag:
+    # searching tag by tag cost a Python call per tag on long HTML.
     matches = [
         attribute
-        for tag in _TAG.finditer(source)
-        for attribute in _SHOWN_ATTRIBUTE.finditer(source, tag.start(), tag.end())
+        for attribute in _SHOWN_ATTRIBUTE.finditer(source)
+        if _inside_tag(source, attribute.start(), attribute.end())
     ]
     if not matches:
         return source, 0
