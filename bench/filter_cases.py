@@ -188,7 +188,7 @@ def relay_finder(kind: str) -> Finder:
 
     The filter reads the normalised view of the text, as redact_text gives
     it, so look-alike characters (a zero written as a slashed O, Cyrillic
-    letters in a postcode) score as redact_text treats them; the spans are
+    letters in a postcode) score as redact_text treats them. The spans are
     mapped back to the text as written.
     """
     (text_filter,) = [f for f in TEXT_FILTERS if f.kind == kind]

@@ -347,7 +347,7 @@ def _completes_detail(before: str, stem: str, context: FilterContext) -> bool:
     tail = before[-junctions.TAIL_CHARS :].rstrip()
     if tail.endswith(_INTRODUCING_MARKS):
         # "snapchat:" or "add me @" over "samj.jpg": the text introduces the
-        # name, which may then be a handle no filter knows as one.
+        # name, which may then be a handle that no filter recognises.
         return True
     joined = f"{tail} {stem}"
     crossing = any(

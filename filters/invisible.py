@@ -1,9 +1,10 @@
 """Removal of characters that hide data without showing it.
 
-A file can cross in text that looks ordinary: one invisible character per
-bit or byte (zero-width spaces, tag characters, variation selectors),
-spaces and tabs at line ends, or one visible character per byte drawn
-from a single block of 256 code points (Braille, emoji, CJK). Invisible
+Text that looks ordinary can carry a file. The carrier may be one
+invisible character per bit or byte (zero-width spaces, tag characters,
+variation selectors), spaces and tabs at line ends, or one visible
+character per byte drawn from a single block of 256 code points (Braille,
+emoji, CJK). Invisible
 characters also split encoded text so that filters.pasted no longer sees
 one run of code. This step runs before the other body steps, and
 `clean_subject` does the same for the subject.
@@ -24,7 +25,7 @@ from dataclasses import dataclass, replace
 from filters import html
 from filters.attachments import NOTICE
 from filters.base import FilterContext, Finding
-from filters.mime import Draft, Multipart, Node, StepResult, TextPart
+from filters.mime import Draft, StepResult, TextPart, map_counted_parts
 from filters.pasted import NOTICE_NAME
 
 HIDDEN_DETAIL = "hidden characters"
@@ -114,23 +115,13 @@ def remove_hidden(draft: Draft, context: FilterContext) -> StepResult:
     get as many notices as the alternative with the most files.
     """
     findings: list[Finding] = []
-    body, files = _clean_node(draft.body, findings)
+    body, files = map_counted_parts(
+        draft.body, lambda part: _clean_part(part, findings)
+    )
     if body == draft.body:
         return StepResult(draft)
     notices = (NOTICE.format(name=NOTICE_NAME),) * files
     return StepResult(Draft(body, (*draft.notices, *notices)), tuple(findings))
-
-
-def _clean_node(node: Node, findings: list[Finding]) -> tuple[Node, int]:
-    if isinstance(node, TextPart):
-        return _clean_part(node, findings)
-    if not isinstance(node, Multipart):
-        return node, 0
-
-    results = [_clean_node(child, findings) for child in node.parts]
-    counts = [count for _, count in results]
-    files = max(counts) if node.subtype == "alternative" else sum(counts)
-    return replace(node, parts=tuple(child for child, _ in results)), files
 
 
 def _clean_part(part: TextPart, findings: list[Finding]) -> tuple[TextPart, int]:

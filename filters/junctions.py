@@ -104,8 +104,8 @@ _NOT_COUNTED = frozenset(
 )
 _LABEL_CHARS = 40
 
-# The most pairs of adjacent text parts checked, so a message of many small
-# parts costs at most this many filter runs of about 600 characters.
+# Maximum number of adjacent text part pairs checked, so that a message of
+# many small parts costs at most this many filter runs of about 600 characters.
 MAX_PART_PAIRS = 20
 
 # The notices of removed files that filters.attachments adds to the end of

@@ -477,6 +477,26 @@ def map_text_parts(node: Node, change: Callable[[TextPart], TextPart]) -> Node:
     return node
 
 
+def map_counted_parts(
+    node: Node, change: Callable[[TextPart], tuple[TextPart, int]]
+) -> tuple[Node, int]:
+    """Return a copy of the tree with `change` applied to every text part, and a count.
+
+    `change` returns each part with the number of things it removed. The
+    alternatives of multipart/alternative carry the same content, so such a
+    multipart counts as its largest alternative, while other multiparts add up.
+    """
+    if isinstance(node, TextPart):
+        return change(node)
+    if not isinstance(node, Multipart):
+        return node, 0
+
+    results = [map_counted_parts(child, change) for child in node.parts]
+    counts = [count for _, count in results]
+    total = max(counts, default=0) if node.subtype == "alternative" else sum(counts)
+    return replace(node, parts=tuple(child for child, _ in results)), total
+
+
 def flatten(node: Multipart) -> Node | None:
     """Drop an empty multipart and replace one with a single child by that child."""
     if not node.parts:

@@ -101,10 +101,10 @@ def _letter_lookalikes() -> dict[str, str]:
 
 
 # Small capitals, and the negative squared and circled letter emoji, read
-# as capitals only in a run of letters and digits that has an ASCII letter
-# or a digit in it: "\u029fs6 2\u1d00\u0299" and "LS6 2\U0001f170\U0001f171"
-# are LS6 2AB, but a word written in small capitals for style, or an emoji
-# alone, stays.
+# as capitals only in a run of letters and digits that contains an ASCII
+# letter or a digit. So "\u029fs6 2\u1d00\u0299" and
+# "LS6 2\U0001f170\U0001f171" are LS6 2AB, while a word written in small
+# capitals for style, or an emoji alone, stays.
 # NOTE: for the same reason, a street name written wholly in small capitals
 # after a space and a house number is not read as a street.
 _CONTEXTUAL_LETTERS = _letter_lookalikes()

@@ -63,11 +63,11 @@ from filters.attachments import NOTICE, is_uuencoded_line
 from filters.base import FilterContext, Finding
 from filters.mime import (
     Draft,
-    Multipart,
     Node,
     StepResult,
     TextPart,
     iter_text_parts,
+    map_counted_parts,
     map_text_parts,
 )
 
@@ -222,27 +222,13 @@ def remove_pasted_files(draft: Draft, context: FilterContext) -> StepResult:
     body, across = _strip_across_plain_parts(draft.body)
     if across:
         findings.append(Finding("attachment", "text/plain", across, NOTICE_NAME))
-    body, removed = _strip_node(body, findings)
+    body, removed = map_counted_parts(body, lambda part: _strip_part(part, findings))
     removed += across
     if not removed:
         return StepResult(draft)
 
     notices = (NOTICE.format(name=NOTICE_NAME),) * removed
     return StepResult(Draft(body, (*draft.notices, *notices)), tuple(findings))
-
-
-def _strip_node(node: Node, findings: list[Finding]) -> tuple[Node, int]:
-    if isinstance(node, TextPart):
-        return _strip_part(node, findings)
-    if not isinstance(node, Multipart):
-        return node, 0
-
-    results = [_strip_node(child, findings) for child in node.parts]
-    counts = [count for _, count in results]
-    if not any(counts):
-        return node, 0
-    removed = max(counts) if node.subtype == "alternative" else sum(counts)
-    return replace(node, parts=tuple(child for child, _ in results)), removed
 
 
 def _strip_part(part: TextPart, findings: list[Finding]) -> tuple[TextPart, int]:
@@ -372,7 +358,7 @@ def _find_code_lines(text: str) -> list[Span]:
     """Return the spans of runs and blocks of code lines in `text`.
 
     Markers and tokens inside lines are left out, because the text of
-    noted lines holds no words that the text as sent does not.
+    noted lines contains no words that the text as sent lacks.
     """
     spans = _code_runs(text)
     blocks = _token_blocks(text)

@@ -1034,8 +1034,8 @@ class StreetAddressFilter:
 # patterns expect a capital and small letters, so the text is searched
 # again with each word of capitals in title case and a hyphen between two
 # such words as a space. Both keep the text's length, so offsets hold.
-# The look-behind starts a match only at the start of a run of capitals;
-# without it the search is quadratic in a long run such as a link token.
+# The look-behind starts a match only at the start of a run of capitals.
+# Without it the search is quadratic in a long run such as a link token.
 _SHOUTED_WORDS = re.compile(r"(?<![A-Z])[A-Z]{3,}[ \-][A-Z]{2,}(?![A-Za-z])")
 _SHOUTED_SHAPES = ("AAA AA", "AAA-AA")
 _SHOUTED_WORD = re.compile(r"\b[A-Z]{2,}\b")

@@ -457,7 +457,7 @@ def test_overridden_phone_in_subject_is_removed() -> None:
     assert result.subject == f"Ring {PHONE_PLACEHOLDER}"
 
 
-def test_file_pasted_into_the_subject_is_removed_with_a_notice() -> None:
+def test_subject_pasted_file_gets_notice() -> None:
     # The first bytes of a JPEG file in base64, the rest sent in the body.
     code = base64.b64encode(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(120)))
     message = plain_message("See you Monday.", subject=f"pic part A {code.decode()}")
@@ -471,7 +471,7 @@ def test_file_pasted_into_the_subject_is_removed_with_a_notice() -> None:
     ]
 
 
-def test_hidden_characters_in_the_subject_are_reported_without_a_notice() -> None:
+def test_subject_hidden_characters_reported() -> None:
     # Eight zero-width characters per byte spell out two bytes.
     bits = "".join("\u200b" if bit == "0" else "\u200c" for bit in "0100100001101001")
     message = plain_message("See you Monday.", subject=f"Plan{bits} for Monday")

@@ -140,7 +140,7 @@ async def test_message_sent_as_html_alone_is_searchable(
 
 
 class RecordingFilterer:
-    """A filterer whose warm-up can fail, recording what the runner asks."""
+    """A filterer whose warm-up can fail, recording the runner's calls."""
 
     def __init__(self, warm_up_error: Exception | None = None) -> None:
         self.calls: list[str] = []
