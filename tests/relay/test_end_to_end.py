@@ -8,6 +8,7 @@ import email
 import smtplib
 from email.message import EmailMessage, Message
 from email.policy import SMTP, default
+from typing import Any
 
 import dkim
 
@@ -130,6 +131,21 @@ async def test_mentor_message_reaches_mentee_filtered(
     assert dkim.verify(delivery.data, dnsfunc=public_key_dns(relay))
 
 
+async def settled_row(archive: Archive, message_id: str, timeout: float = 10.0) -> Any:
+    """The archive row once the delivery outcome is written.
+
+    The sink has the bytes a moment before the relay records that the downstream
+    server accepted them, so the status is read again until it leaves "queued".
+    """
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        row = await archive.message(message_id)
+        assert row is not None
+        if row["status"] != "queued" or asyncio.get_running_loop().time() > deadline:
+            return row
+        await asyncio.sleep(0.05)
+
+
 async def test_archive_keeps_original_copy_and_findings(
     relay: Relay, sink: Sink, cast: Cast
 ) -> None:
@@ -142,8 +158,7 @@ async def test_archive_keeps_original_copy_and_findings(
         relay.config.archive_path, archive_cipher(relay.config)
     )
     try:
-        row = await archive.message("1")
-        assert row is not None
+        row = await settled_row(archive, "1")
         assert bytes(row["raw"]).replace(b"\r\n", b"\n") == raw.replace(b"\r\n", b"\n")
         assert b"07700 900123" not in bytes(row["delivered"])
         assert row["status"] == "delivered"
