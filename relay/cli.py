@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from archive import lifecycle
 from archive.backup import back_up, restore
 from archive.crypto import KeyFileError, create_key, key_id_of, load_key
+from archive.erasure_log import logged_erasures, record_erasure, replay_erasures
 from archive.legal_holds import (
     LegalHold,
     add_legal_hold,
@@ -1093,7 +1094,19 @@ def cmd_restore(args: argparse.Namespace) -> int:
         f"messages, schema version {report.schema_version}"
     )
     _warn_about_key(config, report.key_ids)
+    _replay_erasures(config)
     return 0
+
+
+def _replay_erasures(config: Config) -> None:
+    """Erase again the participants erased after the backup was taken."""
+    entries = logged_erasures(config.archive_path)
+    if not entries:
+        return
+    now = datetime.now(UTC)
+    replayed = _with_archive(config, lambda a: replay_erasures(a, entries, now))
+    for line in replayed.lines():
+        print(line, file=sys.stderr if line.startswith("warning:") else sys.stdout)
 
 
 def _warn_about_key(config: Config, key_ids: frozenset[str]) -> None:
@@ -1288,6 +1301,9 @@ def cmd_participant_erase(args: argparse.Namespace) -> int:
     if not args.yes:
         _confirm_alias(alias)
     now = datetime.now(UTC)
+    # Recorded first, so a restore of an older backup repeats every erasure
+    # that may have run, even one cut short.
+    record_erasure(config.archive_path, alias, now)
     report = _with_archive(
         config, lambda a: erase_participant(a, planned.participant, now)
     )

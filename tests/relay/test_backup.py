@@ -394,3 +394,111 @@ def test_restore_command_of_garbage_names_the_fix(
         "database): pass a file written by `mentor-relay backup`\n"
     )
     assert (relay_dir / "archive.sqlite3").read_bytes() == before
+
+
+# Erasures made after a backup
+
+
+def participant_rows(path: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        rows = connection.execute(
+            "SELECT email, alias FROM participants ORDER BY id"
+        ).fetchall()
+    return [(str(email), str(alias)) for email, alias in rows]
+
+
+def test_restore_erases_again_whom_the_backup_predates(
+    relay_dir: Path, cast: Cast, tmp_path: Path
+) -> None:
+    config = load_config(relay_dir / "relay.toml")
+    asyncio.run(store_message(config, "Q1"))
+    destination = tmp_path / "copy.sqlite3"
+    run_cli(*config_args(relay_dir), "backup", str(destination))
+    run_cli(*config_args(relay_dir), "participant", "erase", cast.alex, "--yes")
+
+    output = run_cli(*config_args(relay_dir), "restore", str(destination))
+
+    assert output.splitlines()[-1] == (
+        f"erased {cast.alex} again: the backup predates its erasure"
+    )
+    rows = participant_rows(config.archive_path)
+    assert ("alex@example.com", cast.alex) not in rows
+    assert ("erased-2@erased.invalid", cast.alex) in rows
+    assert queue_ids_in(config.archive_path) == set()
+    record = relay_dir / "archive.sqlite3.erasures"
+    assert record.stat().st_mode & 0o777 == 0o600
+    lines = record.read_text().splitlines()
+    assert len(lines) == 1
+    assert re.fullmatch(
+        rf'\{{"alias": "{re.escape(cast.alex)}", "erased_at": '
+        r'"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00"\}',
+        lines[0],
+    )
+
+
+def test_restore_after_the_erasure_has_nothing_to_repeat(
+    relay_dir: Path, cast: Cast, tmp_path: Path
+) -> None:
+    destination = tmp_path / "copy.sqlite3"
+    run_cli(*config_args(relay_dir), "participant", "erase", cast.alex, "--yes")
+    run_cli(*config_args(relay_dir), "backup", str(destination))
+
+    output = run_cli(*config_args(relay_dir), "restore", str(destination))
+
+    assert "again" not in output
+    assert len(output.splitlines()) == 2
+
+
+def test_restore_names_an_erasure_a_legal_hold_stops(
+    relay_dir: Path,
+    cast: Cast,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = config_args(relay_dir)
+    destination = tmp_path / "copy.sqlite3"
+    run_cli(*config, "legal-hold", "add", "--participant", cast.alex, "--reason", "a")
+    run_cli(*config, "backup", str(destination))
+    run_cli(*config, "legal-hold", "release", "1")
+    run_cli(*config, "participant", "erase", cast.alex, "--yes")
+    capsys.readouterr()
+
+    assert main([*config, "restore", str(destination)]) == 0
+
+    error = capsys.readouterr().err
+    assert error.startswith(
+        f"warning: could not erase {cast.alex} again: {cast.alex} is under legal "
+        "hold 1 (a)"
+    )
+    rows = participant_rows(load_config(relay_dir / "relay.toml").archive_path)
+    assert ("alex@example.com", cast.alex) in rows
+
+
+def test_restore_skips_a_damaged_erasure_line(
+    relay_dir: Path, cast: Cast, tmp_path: Path
+) -> None:
+    destination = tmp_path / "copy.sqlite3"
+    run_cli(*config_args(relay_dir), "backup", str(destination))
+    run_cli(*config_args(relay_dir), "participant", "erase", cast.alex, "--yes")
+    record = relay_dir / "archive.sqlite3.erasures"
+    record.write_text('{"alias": "jo.cut-sho\n' + record.read_text())
+
+    output = run_cli(*config_args(relay_dir), "restore", str(destination))
+
+    assert output.splitlines()[-1] == (
+        f"erased {cast.alex} again: the backup predates its erasure"
+    )
+
+
+def test_erasure_that_cannot_be_recorded_erases_nothing(
+    relay_dir: Path, cast: Cast, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (relay_dir / "archive.sqlite3.erasures").mkdir()
+
+    status = main([*config_args(relay_dir), "participant", "erase", cast.alex, "--yes"])
+
+    assert status == 1
+    error = capsys.readouterr().err
+    assert "so nothing was erased: make the folder writable" in error
+    rows = participant_rows(relay_dir / "archive.sqlite3")
+    assert ("alex@example.com", cast.alex) in rows
