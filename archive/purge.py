@@ -202,8 +202,9 @@ async def scrub_files(archive: Archive) -> bool:
     Runs after the purge commits. The zeroed pages that replace deleted
     rows are in the WAL until a checkpoint copies them into the database
     file, so until then the file itself still contains the deleted rows. A
-    checkpoint cannot finish while another connection (a running relay,
-    say) reads an older snapshot, so this can return False. It logs
+    checkpoint waits up to the busy timeout for readers of an older snapshot
+    and cannot finish while one still reads after that, so this can return
+    False. It logs
     nothing then, because the caller tells the person once, in its report
     or its own log line.
     """

@@ -16,6 +16,7 @@ import pytest
 
 from archive.store import Archive, Participant
 from relay.cli import main
+from relay.server import Relay
 from tests.archive.data_protection_records import add_message
 from tests.conftest import Cast, run_cli
 
@@ -297,3 +298,19 @@ def test_erased_participant_cannot_be_restored(
     alex = next(p for p in listed if p["alias"] == cast.alex)
     assert alex["status"] == "suspended"
     assert alex["name"] == "Erased participant"
+
+
+async def test_erase_beside_running_relay_empties_the_wal(
+    relay: Relay, relay_dir: Path, cast: Cast
+) -> None:
+    # A running relay keeps its connections open between transactions; the
+    # checkpoint after the erasure still finishes and truncates the WAL.
+    await asyncio.to_thread(store_messages, relay_dir, cast, FAR_AHEAD)
+
+    output = await asyncio.to_thread(
+        run_cli, *config_args(relay_dir), "participant", "erase", cast.alex, "--yes"
+    )
+
+    assert "warning" not in output
+    assert output.splitlines()[2] == "messages removed: 1"
+    assert (relay_dir / "archive.sqlite3-wal").stat().st_size == 0
