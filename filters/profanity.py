@@ -45,10 +45,10 @@ _WORDLIST_FILE = "profanity_wordlist.txt"
 # Entries of better-profanity 0.7.0's list whose usual meaning in a mentoring
 # conversation is harmless: words people use about themselves ("I felt
 # stupid in maths"), health, school history and religion, everyday nouns
-# and verbs, people's names, and the anatomical terms that biology and PSHE
-# lessons use. Removing them would mangle ordinary mail,
-# hide a disclosure from the partner ("dad came home drunk") and tell a young
-# person that "gay" is a swear word. A programme that wants any of them
+# and verbs, people's names, the anatomical terms that biology and PSHE
+# lessons use, and "arian", Welsh for money. Removing them would mangle
+# ordinary mail, hide a disclosure from the partner ("dad came home drunk")
+# and tell a young person that "gay" is a swear word. A programme that wants any of them
 # removed lists it in extra_offensive_words.
 EVERYDAY_WORDS = frozenset(
     """
@@ -66,6 +66,7 @@ EVERYDAY_WORDS = frozenset(
     asanchez guido len paddy pollock wang yury
     anus breasts clitoris foreskin glans hymen labia nipple nipples penis
     pubic pubis rectal rectum scrotum semen sperm testicle urine vagina vulva
+    arian
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 

@@ -100,6 +100,7 @@ def test_letter_spaced_heading_stays(heading: str) -> None:
         "A Cornish pasty and a camel's hump.",
         "Try PEE paragraphs: point, evidence, explain.",
         "The vixen and her cubs; my brother's nappy.",
+        "Mae llif arian yn bwysig: faint o arian parod sydd gen ti?",
     ],
 )
 def test_ordinary_words_stay(text: str) -> None:
