@@ -931,15 +931,28 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"authentication: {shown['authentication'] or 'not recorded'}")
     print("findings:")
     for finding in shown["findings"]:
-        extra = f" {finding['detail']}" if finding["detail"] else ""
-        print(
-            f"  {finding['kind']} x{finding['count']} in {finding['location']}{extra}"
-        )
+        print("  " + _finding_line(finding))
     if not shown["findings"]:
         print("  none")
     print("delivered copy:")
     print(shown["delivered"])
     return 0
+
+
+def _finding_line(finding: dict[str, Any]) -> str:
+    """Return one finding as `show` prints it.
+
+    A safeguarding finding names its category, its severity and the text
+    that matched, which the safeguarding officer needs to judge it.
+    """
+    line = f"{finding['kind']} x{finding['count']} in {finding['location']}"
+    if finding["detail"]:
+        line += f" {finding['detail']}"
+    if finding["category"]:
+        line += f": {finding['category']}, {finding['severity'] or 'no'} severity"
+        if finding["matched"]:
+            line += f", matched {json.dumps(finding['matched'], ensure_ascii=False)}"
+    return line
 
 
 # the evaluation report

@@ -168,6 +168,31 @@ async def test_archive_keeps_original_copy_and_findings(
     assert {"phone", "email", "postcode", "profanity", "attachment"} <= kinds
 
 
+async def test_show_names_safeguarding_category_and_match(
+    relay: Relay, sink: Sink, cast: Cast
+) -> None:
+    message = EmailMessage()
+    message["From"] = "Alex <alex@example.com>"
+    message["To"] = cast.sam
+    message["Subject"] = "this week"
+    message.set_content("Some nights I want to kill myself.\n")
+    port = relay.config.smtp.listen.port
+    await asyncio.to_thread(
+        send, port, "alex@example.com", [cast.sam], message.as_bytes(policy=SMTP)
+    )
+    await sink.wait_for(1)
+
+    output = await asyncio.to_thread(
+        run_cli, "--config", str(relay.config.path), "show", "1"
+    )
+
+    findings = output.split("findings:\n", 1)[1].split("delivered copy:")[0]
+    assert findings.splitlines() == [
+        '  safeguarding x1 in text/plain: self-harm, high severity, matched "kill '
+        'myself"'
+    ]
+
+
 async def test_reply_reaches_mentor_and_threads(
     relay: Relay, sink: Sink, cast: Cast
 ) -> None:
