@@ -51,7 +51,7 @@ from relay.participants import (
 )
 
 if TYPE_CHECKING:
-    from archive.console import StaffAccount, StaffMember
+    from archive.console import ReviewItem, StaffAccount, StaffMember
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,17 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("message", metavar="MESSAGE_ID")
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=cmd_show)
+
+    review = commands.add_parser(
+        "review", parents=[common], help="list what waits for a safeguarding review"
+    )
+    review_list = review.add_subparsers(title="commands", metavar="COMMAND").add_parser(
+        "list",
+        parents=[common],
+        help="held messages without an outcome and flagged ones not yet reviewed",
+    )
+    review_list.add_argument("--json", action="store_true")
+    review_list.set_defaults(handler=cmd_review_list)
     return parser
 
 
@@ -937,6 +948,54 @@ def cmd_show(args: argparse.Namespace) -> int:
     print("delivered copy:")
     print(shown["delivered"])
     return 0
+
+
+def cmd_review_list(args: argparse.Namespace) -> int:
+    """Print the console's review queue; decisions stay in the console."""
+    from archive.console import ConsoleStore
+
+    config = load_config(args.config)
+    queue = _with_archive(config, lambda a: ConsoleStore(a).review_queue())
+    entries = [_review_entry(item) for item in queue]
+    if args.json:
+        _print_json(entries)
+        return 0
+    if not entries:
+        print("nothing waits for review")
+        return 0
+    _print_table(
+        ("QUEUE ID", "RECEIVED", "STATUS", "SEVERITY", "CATEGORIES", "SENDER"),
+        [
+            (
+                e["queue_id"],
+                e["received_at"],
+                e["status"] + (", escalated" if e["escalated"] else ""),
+                e["severity"] or "-",
+                ", ".join(e["categories"]) or "-",
+                e["sender"],
+            )
+            for e in entries
+        ],
+    )
+    print("decide on each in the console's review queue; `show QUEUE_ID` has details")
+    return 0
+
+
+def _review_entry(item: ReviewItem) -> dict[str, Any]:
+    message = item.message
+    categories = [f.category for f in item.findings if f.category]
+    return {
+        "id": message.id,
+        "queue_id": message.queue_id,
+        "received_at": message.received_at,
+        "status": message.status,
+        "hold_reason": message.hold_reason,
+        "severity": item.severity,
+        "categories": list(dict.fromkeys(categories)),
+        "escalated": item.escalated,
+        "sender": message.sender_alias,
+        "subject": message.subject,
+    }
 
 
 def _finding_line(finding: dict[str, Any]) -> str:

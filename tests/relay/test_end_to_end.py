@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import email
+import json
 import smtplib
 from email.message import EmailMessage, Message
 from email.policy import SMTP, default
+from pathlib import Path
 from typing import Any
 
 import dkim
@@ -168,9 +170,8 @@ async def test_archive_keeps_original_copy_and_findings(
     assert {"phone", "email", "postcode", "profanity", "attachment"} <= kinds
 
 
-async def test_show_names_safeguarding_category_and_match(
-    relay: Relay, sink: Sink, cast: Cast
-) -> None:
+async def send_disclosure(relay: Relay, sink: Sink, cast: Cast) -> None:
+    """Send a message that raises a high self-harm flag, and wait for it."""
     message = EmailMessage()
     message["From"] = "Alex <alex@example.com>"
     message["To"] = cast.sam
@@ -182,6 +183,12 @@ async def test_show_names_safeguarding_category_and_match(
     )
     await sink.wait_for(1)
 
+
+async def test_show_names_safeguarding_category_and_match(
+    relay: Relay, sink: Sink, cast: Cast
+) -> None:
+    await send_disclosure(relay, sink, cast)
+
     output = await asyncio.to_thread(
         run_cli, "--config", str(relay.config.path), "show", "1"
     )
@@ -191,6 +198,44 @@ async def test_show_names_safeguarding_category_and_match(
         '  safeguarding x1 in text/plain: self-harm, high severity, matched "kill '
         'myself"'
     ]
+
+
+async def test_review_list_shows_flagged_message(
+    relay: Relay, sink: Sink, cast: Cast
+) -> None:
+    await send_disclosure(relay, sink, cast)
+    archive = await Archive.open(
+        relay.config.archive_path, archive_cipher(relay.config)
+    )
+    try:
+        row = await settled_row(archive, "1")
+    finally:
+        await archive.close()
+
+    output = await asyncio.to_thread(
+        run_cli, "--config", str(relay.config.path), "review", "list", "--json"
+    )
+
+    assert json.loads(output) == [
+        {
+            "id": 1,
+            "queue_id": row["queue_id"],
+            "received_at": row["received_at"],
+            "status": "delivered",
+            "hold_reason": None,
+            "severity": "high",
+            "categories": ["self-harm"],
+            "escalated": False,
+            "sender": cast.alex,
+            "subject": "this week",
+        }
+    ]
+
+
+def test_review_list_says_when_queue_is_empty(relay_dir: Path, cast: Cast) -> None:
+    output = run_cli("--config", str(relay_dir / "relay.toml"), "review", "list")
+
+    assert output == "nothing waits for review\n"
 
 
 async def test_reply_reaches_mentor_and_threads(
