@@ -128,6 +128,7 @@ class Relay:
         log.info("Mentor Relay listening for SMTP on %s", self.config.smtp.listen)
 
     async def stop(self) -> None:
+        started = self._server is not None
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -139,7 +140,10 @@ class Relay:
         self.runner.close()
         await self._transport.close()
         await self.archive.close()
-        log.info("Mentor Relay stopped")
+        # A relay closed because it could not start says so through the
+        # error that stopped it, not with a "stopped" line before it.
+        if started:
+            log.info("Mentor Relay stopped")
 
 
 async def serve(config: Config) -> None:

@@ -172,3 +172,4 @@ def test_serve_names_busy_console_port(relay_dir: Path, cast: Cast) -> None:
         )
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port} for the console" in result.stderr
+    assert "Mentor Relay stopped" not in result.stderr
