@@ -62,7 +62,7 @@ _FOREIGN_AT_WORDS = ("arroba", "arobase", "klammeraffe")
 _FOREIGN_DOT = r"\s+(?:punto|point|punkt)\s+"
 _AT = (
     rf"(?:\s*{_OPEN}\s*(?:at|@|#)\s*{_CLOSE}\s*|\s*[\[(]\s*a\s*[\])]\s*"
-    r"|\s+at(?:[\s-]?(?:sign|symbol))?\s+|\s+(?:arroba|arobase|klammeraffe)\s+"
+    r"|\s+at(?:[\s-]?(?:sign|symbol)|\s+the)?\s+|\s+(?:arroba|arobase|klammeraffe)\s+"
     r"|\s*(?:@{1,2}|#|\*)\s*)"
 )
 _DOT = rf"(?:\s*{_OPEN}\s*dot\s*{_CLOSE}\s*|\s+dot\s+|{_FOREIGN_DOT}|\.)"
@@ -627,10 +627,11 @@ def _is_plain_at(match: re.Match[str], domain: str) -> bool:
 def _reads_as_prose(match: re.Match[str], domain: str) -> bool:
     """Recognise prose such as "look at bbc.co.uk" or "the server at example.net".
 
-    With a bare "at" and real dots in the domain, the text counts as an
-    address only when the name before "at" looks like a mailbox ("sam.jones",
-    "sam_99") or the domain is a webmail provider ("sam at gmail.com"). A
-    bare "at" before a dot with a space beside it is prose: "at home. It".
+    With a bare "at" or "at the" and real dots in the domain, the text
+    counts as an address only when the name before "at" looks like a mailbox
+    ("sam.jones", "sam_99") or the domain is a webmail provider ("sam at
+    gmail.com"). A bare "at" before a dot with a space beside it is prose:
+    "at home. It".
     A "#" or "*" counts only with the same spacing on both sides and a name of
     two characters or more, which leaves "C# and .NET" alone. A bracketed "(a)"
     counts only after a name that looks like a mailbox.
@@ -644,7 +645,7 @@ def _reads_as_prose(match: re.Match[str], domain: str) -> bool:
         # "(a)" also labels list items: "option (a) example.net".
         local = match.group("local")
         return not _looks_like_mailbox(local) and domain.lower() not in _WEBMAIL_DOMAINS
-    if at.strip().lower() != "at":
+    if " ".join(at.lower().split()) not in ("at", "at the"):
         return False
     if _SPACED_DOT.search(domain):
         return True
@@ -1014,7 +1015,7 @@ _STRICT_TLDS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # Spellings of "@" and of the dot beyond those of _DISGUISED_ADDRESS: "[@]",
-# "-at-", "at-sign", "4t", "ät", "arroba", "[.]", "(.)", "-dot-", "d0t",
+# "-at-", "at-sign", "at the", "4t", "ät", "arroba", "[.]", "(.)", "-dot-", "d0t",
 # "full stop", "period", "punkt", "dotnet", and ",", ";", ":", "_", "·" or
 # "•" between two labels. Each is read as "@" or "." and the result must be
 # an address.
@@ -1022,7 +1023,7 @@ _RESPELLED_AT = (
     r"\s*[\[({<]\s*(?:at|@|a|4t)\s*[\])}>]\s*"
     r"|(?<=\w)-(?:at|@|4t)-(?=\w)"
     r"|\s+(?:at[\s-](?:sign|symbol)|4t|@t|\u00e4t|arroba|arobase|klammeraffe)\s+"
-    r"|\s+at\s+"
+    r"|\s+at\s+the\s+|\s+at\s+"
 )
 _RESPELLED_DOT = (
     r"\s*[\[({<]\s*(?:dot|d0t|\.)\s*[\])}>]\s*"
@@ -1069,7 +1070,7 @@ _SPACED_LETTERS_MARK = re.compile(r"\.[a-z] [a-z]", re.IGNORECASE)
 # a mailbox.
 _PROSE_SPELLINGS = frozenset(
     [
-        *("at", "on", "chez", "bei", ".", "(a)", "[a]", "{a}", "<a>"),
+        *("at", "at the", "on", "chez", "bei", ".", "(a)", "[a]", "{a}", "<a>"),
         *(", the .", "the .", ", the dot", "the dot"),
     ]
 )
@@ -1252,8 +1253,13 @@ _MAX_HINT_WINDOW = 80
 _HINT_DOMAIN = re.compile(r"(?<![\w@.])[a-z0-9-]+(?:\.[a-z0-9-]+)+(?![\w@]|\.\w)")
 _HINT_HANDLE = re.compile(r"(?<![\w@.])[a-z][\w+-]*(?:\.[\w+-]+)*(?![\w@]|\.\w)")
 _ADDRESS_HINT_WORDS = frozenset(
-    ["email", "mail", "address", "username", "inbox", "mailbox"]
+    ["email", "mail", "address", "username", "inbox", "mailbox", "domain"]
 )
+# "domain" right before the domain, which gives the name before it as the
+# mailbox: "sam.j04, the domain is example.net". Anywhere else in the
+# sentence the word is no hint, because talk about websites uses it.
+_DOMAIN_LABEL = re.compile(r"\bdomain(?:\s+is|'s|\s*[:=])\s*$")
+_DOMAIN_LABEL_WINDOW = 24
 
 
 def _handle_and_domain_apart(
@@ -1267,7 +1273,8 @@ def _handle_and_domain_apart(
     word "email", "mail", "address", "username", "inbox" or "mailbox", or
     an "@" sign, in the name's own sentence: "My email starts sam.j04" is
     one, "I renamed the script to stock.count_v2" after a sentence about
-    email is none.
+    email is none. The word "domain" right before the domain is a hint for
+    a name before it: "sam.j04, the domain is example.net".
     """
     found = letter_words(text)
     if _STRICT_TLDS.isdisjoint(found):
@@ -1291,11 +1298,21 @@ def _handle_and_domain_apart(
             if (
                 _is_hint_handle(handle.group())
                 and "\x00" not in between
-                and _hinted_sentence(folded, handle.start(), handle.end())
+                and _is_hinted(folded, handle, start)
             ):
                 spans.append(Span(handle.start(), handle.end(), kind))
                 spans.append(Span(start, end, kind))
     return spans
+
+
+def _is_hinted(folded: str, handle: re.Match[str], domain_start: int) -> bool:
+    """Check for an email hint around a name, or "domain" labelling the domain."""
+    if _hinted_sentence(folded, handle.start(), handle.end()):
+        return True
+    if handle.end() > domain_start:
+        return False
+    before = max(handle.end(), domain_start - _DOMAIN_LABEL_WINDOW)
+    return _DOMAIN_LABEL.search(folded, before, domain_start) is not None
 
 
 # Where a sentence ends: ".", "!" or "?" before a space or line break, a

@@ -352,6 +352,16 @@ _UNLABELLED = re.compile(
     re.IGNORECASE,
 )
 _MIN_UNLABELLED_HANDLE = 4
+# "snap?\nsamj04", "what's your insta?\nsam.j04", "Snapchat\nsamj04",
+# "snap? samj04": a line that ends with a service name, perhaps asked
+# about, then a handle that ends its line. The handle must not read as a
+# word, as for _UNLABELLED, so "is that on snap?\nSam" keeps the name.
+_HANDLE_ON_NEXT_LINE = re.compile(
+    rf"\b{_SERVICE}(?:\s+{_ACCOUNT_WORD})?"
+    r"(?:[ \t]*[?!]+[ \t]*(?:\r?\n[ \t]*)?|[ \t]*:?[ \t]*\r?\n[ \t]*)"
+    r"(?P<handle>@?[A-Za-z_][\w.]{1,29})[ \t]*(?=\r?\n|\Z)",
+    re.IGNORECASE,
+)
 
 # "@sam@mastodon.social" on the fediverse, "@sam:matrix.org" on Matrix.
 _FEDERATED_HANDLE = re.compile(r"@[\w.-]{1,30}[@:][\w-]+(?:\.[\w-]+)+")
@@ -1332,7 +1342,9 @@ def _handle_shaped_tokens(text: str, context: FilterContext) -> Offsets:
     """Find tokens that can only be handles: see _HANDLE_SHAPED.
 
     In a subject a token counts only with a cue in its sentence (see
-    _has_handle_cue), because a bare token there is no signature line.
+    _has_handle_cue), because a bare token there is no signature line, or
+    when it is the whole subject ("samj_04", "Re: samj_04") and does not
+    end in a year.
     """
     if "_" not in text:
         return
@@ -1349,7 +1361,11 @@ def _handle_shaped_tokens(text: str, context: FilterContext) -> Offsets:
             code_lines[line_start] = _CODE_LINE.search(line) is not None
         if code_lines[line_start]:
             continue
-        if context.in_subject and not _has_handle_cue(text, start):
+        if (
+            context.in_subject
+            and not _has_handle_cue(text, start)
+            and not _is_whole_subject(text, *match.span())
+        ):
             continue
         if _reads_as_identifier(text, match.group("token"), start):
             continue
@@ -1357,6 +1373,29 @@ def _handle_shaped_tokens(text: str, context: FilterContext) -> Offsets:
             continue
         yield match.span()
     yield from _broken_handle_tokens(text)
+
+
+# Reply and forward prefixes before the rest of a subject.
+_SUBJECT_PREFIXES = re.compile(r"[ \t]*(?:(?:re|fwd?|fw)[ \t]*:[ \t]*)*", re.I)
+
+
+# A year at the end of a token: "sam_2009".
+_YEAR_AT_END = re.compile(r"_(?:19|20)\d\d$")
+
+
+def _is_whole_subject(text: str, start: int, end: int) -> bool:
+    """Check whether `text[start:end]` is the subject `text`, but for prefixes.
+
+    NOTE: a whole subject that ends in a year ("Re: sam_2009") stays,
+    because such a subject also titles a thing (a photo set, a year's
+    project), although a birth year is common in handles.
+    """
+    prefixes = _SUBJECT_PREFIXES.match(text)
+    if prefixes is None or prefixes.end() != start:
+        return False
+    if _YEAR_AT_END.search(text, start, end) is not None:
+        return False
+    return text[end:].strip(" \t.!?") == ""
 
 
 # Words by which a sentence gives the writer's own name or account.
@@ -1666,6 +1705,7 @@ def _service_phrases(text: str, found: frozenset[str]) -> Offsets:
         yield from _handles_after(pattern, text, windows)
     for start, end in windows:
         yield from _unlabelled_handles(text, start, end)
+        yield from _handles_on_next_line(text, start, end)
         for pattern in (_SERVICE_IS, _MY_GRAM):
             for match in pattern.finditer(text, start, end):
                 handle = _unlabelled_handle_span(match)
@@ -1701,6 +1741,14 @@ def _unlabelled_handles(text: str, start: int, end: int) -> Offsets:
             continue
         yield handle
         position = match.end()
+
+
+def _handles_on_next_line(text: str, start: int, end: int) -> Offsets:
+    """Find a handle alone on the line after a service name: "snap?\nsamj04"."""
+    for match in _HANDLE_ON_NEXT_LINE.finditer(text, start, end):
+        handle = _unlabelled_handle_span(match)
+        if handle is not None and _is_named(match.group("handle")):
+            yield handle
 
 
 def _slashed_handles(text: str, start: int, end: int) -> Offsets:

@@ -667,3 +667,77 @@ def test_address_before_glued_word_is_removed(text: str, expected: str) -> None:
 )
 def test_scaled_image_name_stays(text: str) -> None:
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "email sam.j04 at the example dot net place",
+            f"email {REMOVED} place",
+        ),
+        ("sam.j04 at the example.net", REMOVED),
+        ("sam dot j zero four at the example dot net", REMOVED),
+        ("mail me: sam_j at the example.co.uk site", f"mail me: {REMOVED} site"),
+    ],
+)
+def test_address_with_at_the_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Meet Jo at the example.net stand",
+        "We met at the example.com office",
+        "the team at the example.net office",
+        "Meet at the dot of noon.",
+    ],
+)
+def test_at_the_before_domain_in_prose_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "sam.j04, the domain is example.net",
+            f"{REMOVED}, the domain is {REMOVED}",
+        ),
+        ("sam.j04 and the domain: example.net", f"{REMOVED} and the domain: {REMOVED}"),
+        ("sam.j04 - domain's example.net", f"{REMOVED} - domain's {REMOVED}"),
+    ],
+)
+def test_name_then_labelled_domain_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the domain is example.net and the file is report.v2",
+        "I saved report.v2 on the domain example.net",
+        "is the domain example.net? I fixed config.v2",
+    ],
+)
+def test_domain_word_without_name_before_it_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my gmail is sam.j04", f"my {REMOVED}"),
+        ("my hotmail is samj04", f"my {REMOVED}"),
+    ],
+)
+def test_provider_with_name_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["my gmail is full", "the gmail app is slow", "I use gmail for school"]
+)
+def test_provider_without_name_stays(text: str) -> None:
+    assert clean(text).text == text

@@ -1136,11 +1136,33 @@ def test_hard_line_break_is_not_joined() -> None:
 
 @pytest.mark.parametrize(
     "subject",
-    ["Re: sam_2009", "samj_04", "Re: maths_queen_09", "Fwd: Re: sam_2009 plans"],
+    [
+        "Re: sam_2009",
+        "Fwd: Re: sam_2009 plans",
+        "samj_04 plans",
+        "notes on samj_04 for Friday",
+        "Re: hw_wk3",
+        "my_project",
+    ],
 )
 def test_bare_handle_shape_in_subject_stays(subject: str) -> None:
-    # A subject has no signature, so a token there needs a cue to go.
+    # A subject has no signature, so a token in it needs a cue to go,
+    # unless it is the whole subject.
     assert subject_of_cleaned(subject) == subject
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("samj_04", REMOVED),
+        ("Re: samj_04", f"Re: {REMOVED}"),
+        ("RE: Fwd: samj_04!", f"RE: Fwd: {REMOVED}!"),
+        ("Re: maths_queen_09", f"Re: {REMOVED}"),
+        ("@samj_04", REMOVED),
+    ],
+)
+def test_handle_as_whole_subject_is_removed(subject: str, expected: str) -> None:
+    assert subject_of_cleaned(subject) == expected
 
 
 @pytest.mark.parametrize(
@@ -1160,9 +1182,10 @@ def test_cued_handle_in_subject_is_removed(subject: str, expected: str) -> None:
 
 def test_subject_flag_keeps_bare_handle() -> None:
     subject_context = FilterContext(in_subject=True)
+    text = "Sam samj_04"
 
-    assert redact_text("samj_04", subject_context, "subject").text == "samj_04"
-    assert redact_text("samj_04", CONTEXT, "text/plain").text == REMOVED
+    assert redact_text(text, subject_context, "subject").text == text
+    assert redact_text(text, CONTEXT, "text/plain").text == f"Sam {REMOVED}"
 
 
 def test_bare_handle_in_body_signature_is_removed() -> None:
@@ -1233,3 +1256,41 @@ def test_nearby_handles_are_removed(text: str, expected: str) -> None:
 )
 def test_file_host_links_are_removed(link: str) -> None:
     assert clean(f"see {link} x").text == f"see {REMOVED} x"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("snap?\nsamj04", f"snap?\n{REMOVED}"),
+        ("snap?\nsamj_04", f"snap?\n{REMOVED}"),
+        ("snap?\n@samj_04", f"snap?\n{REMOVED}"),
+        ("Snapchat\nsamj04", f"Snapchat\n{REMOVED}"),
+        ("my snap\nsamj04", f"my snap\n{REMOVED}"),
+        ("insta?\nsam.j04", f"insta?\n{REMOVED}"),
+        ("insta?\n@samj", f"insta?\n{REMOVED}"),
+        (
+            "whats ur insta?\n  samj04.  \nthanks",
+            f"whats ur insta?\n  {REMOVED}.  \nthanks",
+        ),
+        ("snap? samj04", f"snap? {REMOVED}"),
+    ],
+)
+def test_handle_on_line_after_service_is_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is that on snap?\nSam",
+        "snap?\nsamj",
+        "We did a Roblox game\nversion 2",
+        "youtube?\nv2.0",
+        "I love Minecraft\nsee you at 4",
+        "see you at 4",
+        "Upload the my_project folder for the school project on Friday.",
+        "I put my_project on the shared drive.",
+    ],
+)
+def test_words_after_service_line_stay(text: str) -> None:
+    assert deliver(text) == text

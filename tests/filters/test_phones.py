@@ -1351,3 +1351,66 @@ def test_raffle_number_is_no_cue() -> None:
     text = "my number for the raffle is 18811011234"
 
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("call 0-seven-7-0-0 9-0-0-1-2-3", f"call {REMOVED}"),
+        ("ring 0 seven 7 0 0 9 0 0 1 2 3 x", f"ring {REMOVED} x"),
+    ],
+)
+def test_word_after_lone_zero_is_removed(text: str, expected: str) -> None:
+    # The run starts at a lone "0", before the first spelled word.
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("z-e-r-o s-e-v-e-n s-e-v-e-n 0 0 900123", REMOVED),
+        ("call z e r o s e v e n s e v e n 0 0 900123", f"call {REMOVED}"),
+        ("my number is zero s e v e n seven 0 0 900123", f"my number is {REMOVED}"),
+        ("Z E R O  S E V E N 7 0 0 9 0 0 1 2 3 thanks", f"{REMOVED} thanks"),
+        ("o.h. s.e.v.e.n 7 0 0 9 0 0 1 2 3", REMOVED),
+        ("text s - e - v - e - n, 07700 900123", f"text s - e - v - e - n, {REMOVED}"),
+        (
+            "z-e-r-o s-e-v-e-n s-e-v-e-n z-e-r-o z-e-r-o n-i-n-e z-e-r-o z-e-r-o "
+            "o-n-e t-w-o t-h-r-e-e ok",
+            f"{REMOVED} ok",
+        ),
+    ],
+)
+def test_letter_spelled_number_words_are_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "b-e-a-u-t-i-f-u-l",
+        "the answer is s-e-v-e-n letters",
+        "spell it: s-e-v-e-n, e-i-g-h-t, n-i-n-e, t-e-n",
+        "seven-a-side on Saturday, one-to-one on Monday",
+        "open twenty-four seven",
+        "we won 7-0, then 0-7-7 on aggregate",
+        "o n e, t w o, t h r e e: count the letters",
+        "the bus leaves at 07:00 on 09/10/2026",
+    ],
+)
+def test_letter_spelled_prose_words_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "7700 900123 with a zero in front",
+            f"{REMOVED} with a zero in front",
+        ),
+        ("add a 0 to the start: 7700 900123", f"add a 0 to the start: {REMOVED}"),
+    ],
+)
+def test_mobile_without_zero_leaves_no_digits(text: str, expected: str) -> None:
+    assert clean(text).text == expected
