@@ -11,7 +11,10 @@ For messages, the tail is the end of the sender's last few messages to the
 same recipient, joined by line breaks (see archive.junctions), so the
 message that completes a detail loses its part of it. Text parts that a
 client shows one after another (a multipart/mixed of text, image, text)
-are joined the same way, and both of them lose their pieces.
+are joined the same way, and both of them lose their pieces. A postcode or
+street address may also come in reverse order, its first piece starting
+the head ("2AB" in the subject, "LS6" at the start of the body), which
+find_reversed_detail reads from short clauses at the two edges.
 
 The checks run on the body as it will be delivered, after every other step,
 so the text they read is the text the recipient reads.
@@ -146,7 +149,7 @@ class Joined:
 
 
 def find_split_detail(
-    tail: str, head: str, context: FilterContext
+    tail: str, head: str, context: FilterContext, *, whole_halves: bool = True
 ) -> SplitDetail | None:
     """Find a detail that starts in `tail` and ends in `head`.
 
@@ -156,6 +159,8 @@ def find_split_detail(
     overlaps it: such a detail is removed by the ordinary filtering of that
     side. Merged spans never overlap, so at most one span crosses.
     The offsets count from the start of `tail` and of `head` as given.
+    When no span crosses, the pieces are also read in reverse order (see
+    find_reversed_detail), which `whole_halves` is passed on to.
     """
     cut_tail = tail[-TAIL_CHARS:]
     cut_head = head[:HEAD_CHARS]
@@ -163,7 +168,7 @@ def find_split_detail(
     joined = f"{cut_tail}\n{cut_head}"
     crossing = _crossing_span(joined, junction, context)
     if crossing is None:
-        return None
+        return find_reversed_detail(tail, head, context, whole_halves=whole_halves)
 
     # The sides run alone only when a span crosses, which is rare, so the
     # usual cost stays one filter run.
@@ -174,6 +179,94 @@ def find_split_detail(
         return None
     tail_start = len(tail) - junction + crossing.start
     return SplitDetail(crossing.kind, tail_start, head_end)
+
+
+def find_reversed_detail(
+    tail: str, head: str, context: FilterContext, *, whole_halves: bool = True
+) -> SplitDetail | None:
+    """Find an address whose first piece starts `head` and whose rest ends `tail`.
+
+    A sender can put "2AB" in the subject and "LS6" at the start of the
+    body, or the street in one message and "14, come round" in the next.
+    The head's first clause, at most _MAX_PIECE_WORDS words, is joined with
+    a space to the last one to _MAX_PIECE_WORDS words of the tail's last
+    clause, shortest first. A postcode, or a street address whose street is
+    that whole clause, counts only when it covers all of the joined text and
+    neither piece alone contains a detail. So "2AB" followed by "see you at
+    6" stays, because a first clause of four words is never read.
+
+    With `whole_halves` False, a postcode whose halves are each all of their
+    text is left to filters.fragments, which pairs such halves within one
+    message (a subject "2AB" over a body "LS6").
+    """
+    cut_head = head[:HEAD_CHARS]
+    cut_tail = tail[-TAIL_CHARS:]
+    head_piece = _REVERSED_HEAD.match(cut_head)
+    tail_clause = _REVERSED_TAIL.search(cut_tail)
+    if head_piece is None or tail_clause is None:
+        return None
+    # The head's piece is an outward code or a house number, so it has a
+    # digit. Checking that first spares the filter runs for most messages.
+    first = head_piece["piece"]
+    if not _has_digit(first) or _LABELLED_HOUSE_NUMBER.match(first):
+        return None
+    words = list(_PIECE_WORDS.finditer(cut_tail, *tail_clause.span("piece")))
+    for count in range(1, min(len(words), _MAX_PIECE_WORDS) + 1):
+        rest_start = words[-count].start()
+        rest = cut_tail[rest_start : tail_clause.end("piece")]
+        kind = _reversed_kind(first, rest, context)
+        # A street must be the whole clause, so "meet me on Park Road"
+        # followed by "10, ok?" (a time) stays.
+        if kind == "street_address" and count < len(words):
+            continue
+        whole = cut_head.strip() == first and tail.strip() == rest
+        if kind == "postcode" and whole and not whole_halves:
+            return None
+        if kind is not None:
+            tail_start = len(tail) - len(cut_tail) + rest_start
+            return SplitDetail(kind, tail_start, head_piece.end("piece"))
+    return None
+
+
+def _reversed_kind(first: str, rest: str, context: FilterContext) -> str | None:
+    """Return the kind of a detail that is exactly `first`, a space and `rest`."""
+    joined = f"{first} {rest}"
+    for span in find_redaction_spans(joined, context):
+        if span.kind not in _REVERSED_KINDS:
+            continue
+        if span.start > 0 or span.end < len(joined):
+            continue
+        if find_redaction_spans(first, context) or find_redaction_spans(rest, context):
+            return None
+        return span.kind
+    return None
+
+
+def _has_digit(text: str) -> bool:
+    return any(character.isdigit() for character in text)
+
+
+# The kinds read in reverse order over a junction. Phone numbers are left
+# out, because two short numbers in reverse order are far more often a
+# score, a time or a count than a split phone number.
+_REVERSED_KINDS = frozenset({"postcode", "street_address"})
+# NOTE: a first piece with more words after it in its clause ("LS6 see you
+# soon", with no comma) is not read, so such a reversed postcode gets through.
+_MAX_PIECE_WORDS = 3
+# A house number labelled "number 14" or "no. 14" is filters.fragments'
+# to piece together with a street anywhere in the subject or the earlier
+# messages, so the reverse order leaves it.
+_LABELLED_HOUSE_NUMBER = re.compile(r"(?i:number|no\.?)[ \t]*[0-9]")
+# A piece is part of a clause, which ends at a comma, a semicolon, a colon,
+# a line break or a ".", "!" or "?" before a space or the end.
+_PIECE_WORD = r"[^\s,;:!?.]+(?:\.(?=\S)[^\s,;:!?.]*)*"
+_PIECE_WORDS = re.compile(_PIECE_WORD)
+_PIECE = rf"{_PIECE_WORD}(?:[ \t]+{_PIECE_WORD}){{0,{_MAX_PIECE_WORDS - 1}}}"
+_REVERSED_HEAD = re.compile(rf"\s*(?P<piece>{_PIECE})(?=[ \t]*(?:[,;:!?.\r\n]|\Z))")
+_REVERSED_TAIL = re.compile(
+    rf"(?:\A|[,;:!?.\r\n])[ \t]*(?P<piece>{_PIECE_WORD}(?:[ \t]+{_PIECE_WORD})*)"
+    r"[ \t]*[.!?]*\s*\Z"
+)
 
 
 def _crossing_span(joined: str, junction: int, context: FilterContext) -> Span | None:
@@ -238,7 +331,7 @@ def _remove_subject_split(
 ) -> Joined:
     if not sent_subject.strip():
         return joined
-    found = _split_heads(sent_subject, joined.draft.body, context)
+    found = _split_heads(sent_subject, joined.draft.body, context, whole_halves=False)
     if not found:
         return joined
 
@@ -277,7 +370,9 @@ def _remove_part_splits(joined: Joined, context: FilterContext) -> Joined:
     cuts: list[tuple[TextPart, TextPart, SplitDetail]] = []
     for before, after in adjacent_text_parts(joined.draft.body)[:MAX_PART_PAIRS]:
         tail = _without_notices(_visible_text(before))
-        split = find_split_detail(tail, _visible_head(after), context)
+        split = find_split_detail(
+            tail, _visible_head(after), context, whole_halves=False
+        )
         if split is not None:
             cuts.append((before, after, split))
     if not cuts:
@@ -390,12 +485,13 @@ def trailing_text_parts(node: Node) -> list[TextPart]:
 
 
 def _split_heads(
-    tail: str, body: Node, context: FilterContext
+    tail: str, body: Node, context: FilterContext, *, whole_halves: bool = True
 ) -> list[tuple[TextPart, SplitDetail]]:
     """Return each leading text part whose start continues a detail in `tail`."""
     found = []
     for part in leading_text_parts(body):
-        split = find_split_detail(tail, _visible_head(part), context)
+        head = _visible_head(part)
+        split = find_split_detail(tail, head, context, whole_halves=whole_halves)
         if split is not None:
             found.append((part, split))
     return found

@@ -4,7 +4,7 @@ Postcodes follow the published formats, so a regular expression decides them.
 UK postcodes are also found written with look-alike characters, spaced out,
 over a line break, with digits as words, with words between the halves,
 glued to lower-case letters, read aloud letter by letter, or as a town and
-its district number before the inward code ("Leeds 6 2AB"). The filter also
+its district number before the inward code ("Leeds 6, 2AB"). The filter also
 finds Irish Eircodes, Canadian postal codes, Australian postcodes after a
 state, Dutch postcodes before a town, US ZIP codes after a state
 abbreviation or the word "zip", and Japanese postcodes after "〒".
@@ -15,21 +15,22 @@ or a house name, then a street name and a street type ("12 Acacia Avenue",
 5", "fourteen Station Road"). It then checks the letter case and the words
 around it, because "5 miles down the road" and "Chapter 3 The Green Knight"
 have the same shape. A house number and a name with no street type count
-after a cue such as "I live at", or on a short line next to a postcode or a
-flat. A street before its number ("Acacia Avenue 14") counts after such a
-cue, before an outward code, or at the end of a sentence or line. A street
-alone counts after "I live on" or "my road is". An address typed one word
-a line is searched with its lines joined, and the lines of an address laid
-out like an envelope above a postcode are removed together. PO boxes,
-house names with a town, flats on an estate, German, Dutch, Nordic,
-French, Spanish, Italian, Portuguese, Hungarian, Polish, Indian, Welsh and
-Gaelic street forms, Japanese, Chinese and Korean addresses, and the map
-locations in filters.locations count as street addresses too. Two public
-addresses ("10 Downing Street") stay, because they are nobody's home, and
-so does "221B Baker Street" on a line that mentions Sherlock Holmes or a
-detective. A house number and a street named apart ("I'm at number 14.
-The road is called Acacia Avenue") are removed when they are at most one
-sentence apart.
+after a cue such as "I live at", before one such as "come round", or on a
+short line next to a postcode or a flat. A house number may be in Roman
+numerals ("XIV Acacia Avenue"). A street before its number ("Acacia Avenue
+14") counts after such a cue, before an outward code, or at the end of a
+sentence or line. A street alone counts after "I live on" or "my road is".
+An address typed one word a line is searched with its lines joined, and
+the lines of an address laid out like an envelope above a postcode are
+removed together. PO boxes, house names with a town, flats on an estate,
+German, Dutch, Nordic, French, Spanish, Italian, Portuguese, Hungarian,
+Polish, Indian, Welsh and Gaelic street forms, Japanese, Chinese and
+Korean addresses, and the map locations in filters.locations count as
+street addresses too. Two public addresses ("10 Downing Street") stay,
+because they are nobody's home, and so does "221B Baker Street" on a line
+that mentions Sherlock Holmes or a detective. A house number and a street
+named apart ("I'm at number 14. The road is called Acacia Avenue") are
+removed when they are at most one sentence apart.
 
 Both filters also search each link with its "+" signs and percent escapes
 decoded, for an address typed into a map search ("?q=14%20Acacia%20Avenue").
@@ -54,6 +55,7 @@ from filters.prefilter import (
     follows_non_word,
     letter_words,
     matches_at,
+    precedes_non_word,
     word_starts,
 )
 
@@ -116,10 +118,15 @@ _SPACED_POSTCODE = re.compile(
 )
 _SPACED_DIGIT_OFFSETS = (2, 4)
 # A postcode with a few lower-case words between its halves: "LS6 and then
-# 2AB". Both halves must be in capitals, so "the M1 and then 3rd" stays.
+# 2AB", "LS 6, then 2AB". Both halves must be in capitals, so "the M1 and
+# then 3rd" stays. The area and district may have a space between them, and
+# a comma may follow each part. An inward code that reads as a time, a
+# clothing size or an ordinal ("B 6 at 3PM", "M 1 in 3XL", "B 6, then
+# 3RD") does not count.
 _GAPPED_POSTCODE = re.compile(
-    rf"(?<![\w])(?P<outward>{_UK_OUTWARD})(?:[ \t]+[a-z]{{1,8}}){{1,3}}[ \t]+"
-    rf"(?P<inward>{_UK_INWARD})(?![\w])"
+    r"(?<![\w])(?P<outward>[A-Z]{1,2}[ ]?[0-9][0-9A-Z]?),?"
+    r"(?:[ \t]+[a-z]{1,8},?){1,3}[ \t]+"
+    rf"(?![0-9](?:AM|PM|XL|XS|XX|ST|ND|RD|TH))(?P<inward>{_UK_INWARD})(?![\w])"
 )
 # A postcode with digits written as words: "LS six 2AB", "L S six two A B".
 # At least one digit must be a word, since other finders handle the rest.
@@ -281,10 +288,11 @@ def _spaced_postcodes(text: str, runs: Runs) -> Offsets:
 
 
 def _gapped_postcodes(text: str, runs: Runs) -> Offsets:
-    # The first digit of the outward code is its second or third character.
-    starts = (start - offset for start, _ in runs for offset in (1, 2))
+    # The first digit of the outward code is its second, third or, after a
+    # space, fourth character.
+    starts = (start - offset for start, _ in runs for offset in (1, 2, 3))
     for match in matches_at(_GAPPED_POSTCODE, text, starts):
-        if _is_uk_postcode(match["outward"], match["inward"]):
+        if _is_uk_postcode(match["outward"].replace(" ", ""), match["inward"]):
             yield match.span()
 
 
@@ -383,12 +391,13 @@ def _glued_postcodes(text: str, runs: Runs) -> Offsets:
             yield start, end
 
 
-# A town, then the district number and the inward code: "Leeds 6 2AB". The
+# A town, then the district number and the inward code: "Leeds 6 2AB",
+# "Leeds 6, 2AB". The
 # town stays, as the state does in "NSW 2000". The inward code must be in
 # capitals, so "Leeds 6 Bradford 2" (a score) and "Year 9 2nd" stay, and
 # it must not read as a time or a clothing size ("Size 6 3XL", "Fri 6 2PM").
 _TOWN_DISTRICT = re.compile(
-    rf"[0-9]{{1,2}}[ ](?![0-9](?:AM|PM|XL|XS|XX)){_UK_INWARD}(?![\w])"
+    rf"[0-9]{{1,2}},?[ ](?![0-9](?:AM|PM|XL|XS|XX)){_UK_INWARD}(?![\w])"
 )
 _TOWN_BEFORE = re.compile(r"(?<![\w])([A-Z][A-Za-z]+)[ ]$")
 # Capitalised words before a number that counts something, not a district.
@@ -1023,7 +1032,11 @@ class StreetAddressFilter:
         spans.extend(
             Span(start, end, self.kind) for start, end in _squeezed_addresses(text)
         )
-        for finder in (_letters_for_digits, _words_over_line_breaks):
+        for finder in (
+            _letters_for_digits,
+            _words_over_line_breaks,
+            _roman_house_numbers,
+        ):
             spans.extend(Span(start, end, self.kind) for start, end in finder(text))
         if _has_shouted_words(text):
             spans.extend(_street_address_spans(_shouted_as_title_case(text)))
@@ -1798,7 +1811,7 @@ _HOME_CUES = (
     "stays at", "we're at", "we are at", "i'm at", "i am at", "they're at",
     "come to", "come round to", "come over to", "pop round to", "moved to",
     "moving to", "address is", "address:", "house is", "home is", "house is at",
-    "home is at",
+    "home is at", "drop by", "pop by", "come by", "place is", "place is at",
 )  # fmt: skip
 # Cues that count only with "number" or "no." before the house number,
 # because "I'm 14" is an age: "I'm number 14 on Acacia".
@@ -1827,7 +1840,7 @@ _NOT_STREET_NAMES = frozenset(
 )
 _LONGEST_CUE = max(map(len, _HOME_CUES)) + len("number ")
 # The last character of a cue or of "number" or "no.", in either case.
-_LAST_CUE_CHARACTERS = frozenset("tosrTOSR:.")
+_LAST_CUE_CHARACTERS = frozenset("tosryTOSRY:.")
 _LOWER_STREET_TYPES = frozenset(street_type.lower() for street_type in _STREET_TYPES)
 _WORDS_AFTER_CUED_ADDRESS = _WORDS_AFTER_ADDRESS | {"with", "now", "since", "so", "but"}
 
@@ -1870,12 +1883,16 @@ _NOT_LOWER_HOUSE_NAMES = (
         """
         now today tonight currently still already again floors floor storeys
         stories houses doors miles mile stops streets roads with and but so lol
-        haha tho though months
+        haha tho though months weekdays weekends weekday weekend mornings
+        evenings afternoons nights mondays tuesdays wednesdays thursdays fridays
+        saturdays sundays
         """.split()  # noqa: SIM905 - a word list reads better as text
     )
 )
+# After "number" or "no.", "on" may come before the name: "I live at
+# number 14 on acacia".
 _LOWER_CUED_HOUSE = re.compile(
-    r"[0-9]{1,4}[a-z]?,?[ ]+(?P<name>[a-z][a-z'\u2019-]{2,})(?![\w])"
+    r"[0-9]{1,4}[a-z]?,?[ ]+(?P<on>on[ ]+)?(?P<name>[a-z][a-z'\u2019-]{2,})(?![\w])"
 )
 
 
@@ -1892,10 +1909,64 @@ def _lower_case_cued_houses(text: str) -> Iterator[tuple[int, int]]:
         match = _LOWER_CUED_HOUSE.match(text, start)
         if match is None:
             continue
+        if match["on"] and not _follows_number_label(text, start):
+            continue
         name = match["name"]
         if name in _NOT_LOWER_HOUSE_NAMES or name in NUMBER_WORDS:
             continue
         yield match.span()
+
+
+# A house number and a street name with no street type, before words that
+# invite someone round or call the place a home: "14 Acacia, come round",
+# "number 14 on acacia, drop by", "14 Acacia is my house". A name in lower
+# case counts only after "number" or "no.", and a number after a word that
+# counts things ("page 14 Acacia, come round") stays.
+_HOUSE_BEFORE_CUE = re.compile(
+    r"[0-9]{1,4}[A-Za-z]?(?P<on>[ ]+on)?[ ]+"
+    r"(?P<name>[A-Za-z][a-z'\u2019-]+(?:[ ][A-Z][a-z'\u2019-]+)?)(?![\w])"
+    r"[ ]*[,;:!.\u2013\u2014-]*[ ]*(?i:(?:so|and|then|just|pls|please)[ ]+)?"
+    r"(?i:(?:come|pop|drop)[ ]+(?:round|over|by|in)"
+    r"|is[ ]+(?:my|our)[ ]+(?:house|home|place|flat)"
+    r"|is[ ]+where[ ]+(?:i|we)[ ]+live"
+    r"|(?:my|our)[ ]+(?:house|home|place|front[ ]+door))(?![\w])"
+)
+# Each cue after a house has a word from both sets of one of these pairs,
+# which are looked up before any house number is tried.
+_CUE_AFTER_PAIRS = (
+    (frozenset({"come", "pop", "drop"}), frozenset({"round", "over", "by", "in"})),
+    (frozenset({"my", "our"}), frozenset({"house", "home", "place", "flat", "door"})),
+    (frozenset({"where"}), frozenset({"live"})),
+)
+_NOT_NAMES_BEFORE_CUE = _NOT_LOWER_HOUSE_NAMES | NUMBER_WORDS | {"sharp", "ish"}
+_NOT_BEFORE_CUED_HOUSE = (_COUNTED_WORDS | _NOT_TOWNS) - {"number", "no"}
+
+
+def _houses_before_cues(text: str) -> Iterator[tuple[int, int]]:
+    words = letter_words(text)
+    if not any(
+        not verbs.isdisjoint(words) and not objects.isdisjoint(words)
+        for verbs, objects in _CUE_AFTER_PAIRS
+    ):
+        return
+    starts = (
+        start
+        for start, end in fast_digit_runs(text)
+        if end - start <= 4 and follows_non_word(text, start)
+    )
+    for match in matches_at(_HOUSE_BEFORE_CUE, text, starts):
+        names = match["name"].lower().split()
+        if names[-1] in _LOWER_STREET_TYPES or names[0] in _NOT_NAMES_BEFORE_CUE:
+            continue
+        lower_case = match["name"][0].islower()
+        if (match["on"] or lower_case) and not _follows_number_label(
+            text, match.start()
+        ):
+            continue
+        before = _WORD_BEFORE.search(text, max(0, match.start() - 20), match.start())
+        if before is not None and before.group(1).lower() in _NOT_BEFORE_CUED_HOUSE:
+            continue
+        yield match.start(), match.end("name")
 
 
 def _ends_cued_address(match: re.Match[str]) -> bool:
@@ -2935,6 +3006,71 @@ def _letters_for_digits(text: str) -> Iterator[tuple[int, int]]:
         yield from _reread(text, {**edits, **ones})
 
 
+# A house number in Roman numerals: "I live at XIV Acacia Avenue", "no. xiv
+# acacia ave". Each numeral of two or more letters, from 2 to 999, in
+# address position is read as its digits, and the text around it is
+# searched again. A numeral after a capitalised word is part of a name
+# ("Henry VIII Road", "King George V Avenue", "Chapter IV"), so it stays
+# unless that word is a number label or "At". A numeral in capitals must
+# come before a capitalised word. One in lower case counts only after such
+# a label or "at", because words such as "di" and "civ" use the same
+# letters. Single letters ("I", "Plan D") and the abbreviations CV, CD, DC,
+# CC, cm and XL are never read as numbers.
+_ROMAN_LIKE_WORDS = frozenset({"cv", "cd", "dc", "cc", "cm", "xl"})
+_ROMAN_DIGITS = (
+    ("", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"),
+    ("", "x", "xx", "xxx", "xl", "l", "lx", "lxx", "lxxx", "xc"),
+    ("", "c", "cc", "ccc", "cd", "d", "dc", "dcc", "dccc", "cm"),
+)
+
+
+def _roman_numeral(number: int) -> str:
+    """Write `number`, below 1000, in lower-case Roman numerals."""
+    ones, tens, hundreds = number % 10, number // 10 % 10, number // 100
+    units, tens_digits, hundreds_digits = _ROMAN_DIGITS
+    return hundreds_digits[hundreds] + tens_digits[tens] + units[ones]
+
+
+_ROMAN_HOUSE_NUMBERS = {
+    numeral: number
+    for number in range(2, 1000)
+    if len(numeral := _roman_numeral(number)) > 1 and numeral not in _ROMAN_LIKE_WORDS
+}
+_WORDS_BEFORE_ROMAN_HOUSE = frozenset({"no", "number", "at"})
+_ROMAN_NAME_AFTER = re.compile(r",?[ \t]+[A-Z]")
+_LOWER_ROMAN_NAME_AFTER = re.compile(r",?[ \t]+[A-Za-z]")
+
+
+def _roman_house_numbers(text: str) -> Iterator[tuple[int, int]]:
+    """Yield the addresses found with each Roman numeral read as its digits."""
+    edits: dict[int, str] = {}
+    for numeral in letter_words(text) & _ROMAN_HOUSE_NUMBERS.keys():
+        for start in word_starts(text, numeral):
+            end = start + len(numeral)
+            if _is_roman_house_number(text, start, end):
+                edits[start] = str(_ROMAN_HOUSE_NUMBERS[numeral])
+                edits.update(dict.fromkeys(range(start + 1, end), ""))
+    if edits:
+        yield from _reread(text, edits)
+
+
+def _is_roman_house_number(text: str, start: int, end: int) -> bool:
+    """Check the case, the word before and the name after a numeral."""
+    written = text[start:end]
+    name_after = _ROMAN_NAME_AFTER if written.isupper() else _LOWER_ROMAN_NAME_AFTER
+    if not (written.isupper() or written.islower()):
+        return False
+    if not precedes_non_word(text, end) or not name_after.match(text, end):
+        return False
+    before = _WORD_BEFORE.search(text, max(0, start - 20), start)
+    if before is None:
+        return written.isupper()
+    word = before.group(1)
+    if word.lower() in _WORDS_BEFORE_ROMAN_HOUSE:
+        return True
+    return written.isupper() and word.islower()
+
+
 def _words_over_line_breaks(text: str) -> Iterator[tuple[int, int]]:
     """Yield the addresses found with each word broken over two lines joined.
 
@@ -3026,6 +3162,7 @@ _OTHER_ADDRESS_FINDERS = (
     _other_street_forms,
     _cued_house_numbers,
     _lower_case_cued_houses,
+    _houses_before_cues,
     _streets_then_numbers,
     _labelled_house_names,
     _ordinal_houses,

@@ -117,9 +117,15 @@ def test_filters_read_at_most_both_windows(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(junctions, "find_redaction_spans", recording)
     find_split_detail("a" * 5000 + " 07700", "900123 " + "b" * 5000, CONTEXT)
 
-    assert len(read) == 1
+    # The first read joins the tail to the head. The next two put the head's
+    # first clause before the tail's last word and last two words, all cut
+    # from the same windows.
+    head_clause = "900123 " + "b" * (HEAD_CHARS - 7)
+    assert len(read) == 3
     assert len(read[0]) == TAIL_CHARS + 1 + HEAD_CHARS
     assert read[0].startswith("a" * (TAIL_CHARS - 6) + " 07700\n900123 ")
+    assert read[1] == f"{head_clause} 07700"
+    assert read[2] == f"{head_clause} {'a' * (TAIL_CHARS - 6)} 07700"
 
 
 def test_sides_run_alone_only_when_a_span_crosses(
@@ -427,3 +433,103 @@ def test_ordinary_parts_stay_apart() -> None:
 )
 def test_labelled_number_is_no_split_phone(tail: str, head: str) -> None:
     assert find_split_detail(tail, head, CONTEXT) is None
+
+
+# Pieces in reverse order: the head's first piece comes first in the detail.
+
+POSTCODE_REMOVED = "[postcode removed]"
+ADDRESS_REMOVED = "[address removed]"
+SUBJECT_POSTCODE = "The subject and the start of the body together hold a postcode."
+PREVIOUS_ADDRESS = (
+    "The start of this message continues a postal address begun at the end "
+    "of the sender's earlier messages to the same recipient."
+)
+
+
+@pytest.mark.parametrize(
+    ("tail", "head", "expected"),
+    [
+        ("2AB", "LS6", SplitDetail("postcode", 0, 3)),
+        ("2AB", "LS6\nsee you soon", SplitDetail("postcode", 0, 3)),
+        ("Re: 2AB", "LS6, see you", SplitDetail("postcode", 4, 3)),
+        ("my postcode ends 2AB", "LS6", SplitDetail("postcode", 17, 3)),
+        ("Acacia Avenue", "14, come round", SplitDetail("street_address", 0, 2)),
+        ("Acacia Avenue.", "14. Come round", SplitDetail("street_address", 0, 2)),
+        ("ok\nAcacia Avenue", "\n14", SplitDetail("street_address", 3, 3)),
+    ],
+)
+def test_reversed_detail_found_across_junction(
+    tail: str, head: str, expected: SplitDetail
+) -> None:
+    assert find_split_detail(tail, head, CONTEXT) == expected
+
+
+@pytest.mark.parametrize(
+    ("tail", "head"),
+    [
+        ("2AB", "see you at 6"),
+        ("2AB", "at 6"),
+        ("2AB", "Leeds 6"),
+        ("Room 2AB", "Friday 6"),
+        ("Class 2AB", "6 of us"),
+        ("Acacia Avenue", "14 of us came"),
+        ("Acacia Avenue trip", "14"),
+        ("meet me at the library on Park Road", "10, ok?"),
+        # "number 14" is filters.fragments' to pair with a street.
+        ("Acacia Avenue", "number 14"),
+    ],
+)
+def test_ordinary_text_has_no_reversed_detail(tail: str, head: str) -> None:
+    assert find_split_detail(tail, head, CONTEXT) is None
+
+
+def test_whole_reversed_halves_left_to_fragments() -> None:
+    assert find_split_detail("2AB", "LS6", CONTEXT, whole_halves=False) is None
+
+
+def test_reversed_postcode_subject_body_removed() -> None:
+    result = clean_message(message("2AB", "LS6\nsee you soon\n"), CONTEXT)
+
+    assert result.subject == POSTCODE_REMOVED
+    assert texts(result) == {"text/plain": f"{POSTCODE_REMOVED}\nsee you soon\n"}
+    assert [f.detail for f in split_findings(result)] == [SUBJECT_POSTCODE]
+
+
+def test_street_subject_then_house_number_removed() -> None:
+    result = clean_message(message("Acacia Avenue", "14, come round\n"), CONTEXT)
+
+    assert result.subject == ADDRESS_REMOVED
+    assert texts(result) == {"text/plain": f"{ADDRESS_REMOVED}, come round\n"}
+    assert len(split_findings(result)) == 1
+
+
+def test_message_after_inward_code_loses_outward_code() -> None:
+    context = replace(CONTEXT, previous_tail="2AB")
+    result = clean_message(message("Hi", "LS6\n"), context)
+
+    assert texts(result) == {"text/plain": f"{POSTCODE_REMOVED}\n"}
+    assert len(split_findings(result)) == 1
+
+
+def test_message_after_street_loses_house_number() -> None:
+    context = replace(CONTEXT, previous_tail="Acacia Avenue")
+    result = clean_message(message("Hi", "14, come round\n"), context)
+
+    assert texts(result) == {"text/plain": f"{ADDRESS_REMOVED}, come round\n"}
+    assert [f.detail for f in split_findings(result)] == [PREVIOUS_ADDRESS]
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("2AB", "see you at 6\n"),
+        ("Room 2AB", "Friday 6\n"),
+        ("Acacia Avenue trip", "14 of us came\n"),
+    ],
+)
+def test_reversed_near_misses_stay(subject: str, body: str) -> None:
+    result = clean_message(message(subject, body), CONTEXT)
+
+    assert result.subject == subject
+    assert texts(result) == {"text/plain": body}
+    assert split_findings(result) == []

@@ -1524,3 +1524,115 @@ def test_postcode_spelled_glued_or_in_look_alikes_is_removed(
 )
 def test_near_misses_of_spelled_postcodes_stay(text: str) -> None:
     assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I live at XIV Acacia Avenue", f"I live at {ADDRESS}"),
+        ("no. xiv acacia ave", ADDRESS),
+        ("XIV Acacia Avenue, Leeds", f"{ADDRESS}, Leeds"),
+        ("live at No. XIV, Acacia Avenue", f"live at {ADDRESS}"),
+        ("my address is number XIV Acacia Avenue", f"my address is {ADDRESS}"),
+    ],
+)
+def test_roman_house_number_is_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Henry VIII Road is closed",
+        "King George V Avenue is lovely",
+        "George V Avenue",
+        "the Pope Pius XII Street party",
+        "Chapter IV Acacia Avenue",
+        "we read chapter IV Acacia Avenue",
+        "Class IX went on a trip",
+        "World War II Road",
+        "Rocky IV Avenue",
+        # "I" alone is the pronoun, and lower-case numerals need a label.
+        "I live at I Acacia Avenue",
+        "at mix acacia road",
+        "we di acacia road",
+    ],
+)
+def test_roman_numerals_in_names_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Leeds 6, 2AB", f"Leeds {POSTCODE}"),
+        ("LS 6 then 2AB", POSTCODE),
+        ("LS 6, then 2AB", POSTCODE),
+        ("LS6, then 2AB", POSTCODE),
+        ("LS 6 and then 2AB please", f"{POSTCODE} please"),
+    ],
+)
+def test_comma_or_spaced_district_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bus 6, 2AB",
+        "Page 6, 2AB",
+        "Year 6, 2nd term",
+        "Leeds 6, Bradford 2",
+        "Room B 6 at 3PM",
+        "the M 1 and then 3XL",
+        "flat B 6, then 3RD",
+        "I got A 6 and a 2DE",
+        "meet at B 6 then 2 PM",
+    ],
+)
+def test_district_and_gap_near_misses_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14 Acacia, come round", f"{ADDRESS}, come round"),
+        ("14 Acacia is my house", f"{ADDRESS} is my house"),
+        ("14 Acacia - just pop round", f"{ADDRESS} - just pop round"),
+        ("number 14 on acacia, come round", f"number {ADDRESS}, come round"),
+        ("no. 14 acacia, drop by sometime", f"{ADDRESS}, drop by sometime"),
+        ("I live at number 14 on acacia", f"I live at number {ADDRESS}"),
+        ("my house is number 14 on acacia", f"my house is number {ADDRESS}"),
+        ("drop by 14 Acacia", f"drop by {ADDRESS}"),
+        ("our place is 14 Acacia", f"our place is {ADDRESS}"),
+    ],
+)
+def test_house_name_with_home_cue_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we scored 14 Acacia House points",
+        "page 14 Acacia",
+        "page 14 Acacia, come round at 6",
+        "chapter 14 Acacia, my house",
+        "number 14 on acacia",
+        "14 acacia, come round",
+        "at 6 Tonight, come round",
+        "come round at 7 sharp",
+        "bring 2 friends, come round",
+        "come by 3 Monday",
+        "drop by 5 pm",
+        "drop by 2 Elm trees",
+        "my place is 20 minutes from school",
+        "number 14 on the list, come round",
+        "we came number 2 on sports day",
+        "the score was 3 Nil, come round",
+        "I live at number 12 on weekdays",
+    ],
+)
+def test_numbers_near_home_cues_stay(text: str) -> None:
+    assert deliver(text) == text

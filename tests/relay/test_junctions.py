@@ -224,3 +224,33 @@ async def test_address_given_over_four_messages_loses_postcode(
         "The start of this message continues a postcode begun at the end "
         "of the sender's earlier messages to the same recipient."
     ]
+
+
+async def test_reversed_postcode_over_messages_removed(
+    relay: Relay, sink: Sink, cast: Cast
+) -> None:
+    # The inward code comes first and the outward code starts the next
+    # message, so only the reverse reading of the junction finds them.
+    await send_bodies(relay, sink, cast, ["2AB\n", "LS6\nsee you soon\n"])
+
+    deliveries = await sink.wait_for(2)
+    texts = [delivered_texts(delivery.data)["text/plain"] for delivery in deliveries]
+    assert texts == ["2AB\n", "[postcode removed]\nsee you soon\n"]
+    assert await split_details(relay, 2) == [
+        [],
+        [
+            "The start of this message continues a postcode begun at the end "
+            "of the sender's earlier messages to the same recipient."
+        ],
+    ]
+
+
+async def test_time_after_inward_shape_stays(
+    relay: Relay, sink: Sink, cast: Cast
+) -> None:
+    await send_bodies(relay, sink, cast, ["Room 2AB\n", "see you at 6\n"])
+
+    deliveries = await sink.wait_for(2)
+    texts = [delivered_texts(delivery.data)["text/plain"] for delivery in deliveries]
+    assert texts == ["Room 2AB\n", "see you at 6\n"]
+    assert await split_details(relay, 2) == [[], []]
