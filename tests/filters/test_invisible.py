@@ -17,6 +17,7 @@ import pytest
 from filters.base import FilterContext, Finding
 from filters.invisible import (
     HIDDEN_DETAIL,
+    CleanText,
     clean_html,
     clean_plain,
     clean_subject,
@@ -232,6 +233,25 @@ def test_signature_separator_keeps_its_space() -> None:
 
     assert clean.text == "Thanks,\n-- \nSam Taylor\u00a0(mentor)\n"
     assert clean.hidden == 0
+
+
+def test_trailing_space_at_crlf_removed() -> None:
+    clean = clean_plain("Hi \r\nBye\t\t")
+
+    assert clean.text == "Hi\r\nBye"
+    assert clean.hidden == 2
+
+
+def test_text_with_inner_spaces_only_is_unchanged() -> None:
+    text = "Hi there,\r\nsee you at\tten.\n \tIndented line."
+
+    assert clean_plain(text) == CleanText(text)
+
+
+def test_ascii_html_loses_trailing_space_only() -> None:
+    clean = clean_html("<p>Hi</p>  \n<p>See you</p>\t\n")
+
+    assert clean == CleanText("<p>Hi</p>\n<p>See you</p>\n")
 
 
 def test_few_zero_width_spaces_give_no_finding() -> None:

@@ -18,7 +18,13 @@ from filters.base import FilterContext, Finding
 from filters.mime import Draft, Multipart, TextPart
 from filters.pasted import (
     MIN_CODE_CHARS,
+    MIN_SIGNATURE_CHARS,
+    _code_words,
+    _has_code_run,
     _has_spaced_groups,
+    _has_web_address,
+    _is_code_word,
+    _line_forms,
     remove_pasted_files,
     strip_pasted_files,
     strip_pasted_html,
@@ -1181,3 +1187,54 @@ def test_escaped_png_in_a_message_gets_the_notice() -> None:
 
     assert clean.content.get_content() == f"Here:\nBye\n\n{NOTICE}\n"
     assert clean.hold_reasons == ()
+
+
+def test_line_forms_are_found_on_the_first_line() -> None:
+    byte_values = "0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a"
+    noted_code = "iVBORw0KGgoAAAANSUhEUg  <- part 1"
+
+    assert _line_forms(byte_values + "\nThanks") == {"bytes"}
+    assert _line_forms(noted_code + "\nThanks") == {"noted"}
+
+
+def test_line_forms_are_found_on_later_lines() -> None:
+    text = "Hi Alex,\n> iVBORw0KGgoAAAANSUhEUg  <- part 1\n\t137 80 78 71 13 10 26 10\n"
+
+    assert _line_forms(text) == {"noted", "bytes"}
+    assert _line_forms("Hi Alex,\nSee you on the 12th at 10.\n") == set()
+
+
+def test_code_words_match_per_word_check() -> None:
+    # Long words of punctuation and Ascii85 words. When no word has a run
+    # of base64 characters, _code_words skips that search, and it must
+    # still find the words that _is_code_word finds.
+    rng = random.Random(7)
+    fast_path_words = 0
+    for _ in range(40):
+        words = [
+            base64.a85encode(rng.randbytes(16)).decode()
+            if rng.random() < 0.3
+            else "".join(rng.choices("!#$%&()*;<=>?@^`{|}~.,:", k=rng.randint(10, 40)))
+            for _ in range(30)
+        ]
+        long_words = [word for word in words if len(word) >= MIN_SIGNATURE_CHARS]
+        expected = set(filter(_is_code_word, long_words))
+
+        found = _code_words(" ".join(words))
+
+        assert (found or set()) == expected
+        if not _has_code_run(long_words):
+            fast_path_words += len(expected)
+    assert fast_path_words > 0
+
+
+def test_web_address_is_found_in_any_case() -> None:
+    assert _has_web_address("See:HTTPS://example.org/a")
+    assert _has_web_address("WwW.example.org/a")
+    assert _has_web_address("x" * 1000 + "://")
+
+
+def test_long_word_without_scheme_is_no_web_address() -> None:
+    assert not _has_web_address("a" * 1000)
+    assert not _has_web_address("a" * 1000 + "_://")
+    assert not _has_web_address("ww.example.org:/a")
