@@ -71,12 +71,13 @@ SEPARATED_EMPTY_TAGS = {"embed", "input"}
 ALLOWED_ATTRIBUTES = {
     # Without a "*" entry, nh3 0.3.8 still allows "lang" and "title" on
     # every element, so the entry states them.
-    "*": {"lang", "title"},
+    "*": {"lang", "title", "dir", "style"},
     "a": {"href", "title"},
     "abbr": {"title"},
     "ol": {"start"},
-    "td": {"colspan", "rowspan", "align"},
-    "th": {"colspan", "rowspan", "align"},
+    "table": {"border", "cellpadding", "cellspacing"},
+    "td": {"colspan", "rowspan", "align", "valign"},
+    "th": {"colspan", "rowspan", "align", "valign"},
 }
 # Elements removed together with their content. Every other element that is
 # not allowed is removed, but its text stays. Ruby annotations (<rt>, <rp>)
@@ -97,7 +98,55 @@ STRICT_ATTRIBUTES = {
     "colspan": re.compile(r"[0-9]{1,4}"),
     "rowspan": re.compile(r"[0-9]{1,4}"),
     "align": re.compile(r"left|right|center|justify|char", re.IGNORECASE),
+    "valign": re.compile(r"top|middle|bottom|baseline", re.IGNORECASE),
+    # Right-to-left text (Arabic, Hebrew, Urdu) needs dir to show in order.
+    # It only sets the base direction: digits keep their order within it.
+    "dir": re.compile(r"ltr|rtl|auto", re.IGNORECASE),
+    "border": re.compile(r"[0-9]{1,2}"),
+    "cellpadding": re.compile(r"[0-9]{1,2}"),
+    "cellspacing": re.compile(r"[0-9]{1,2}"),
 }
+# Inline style declarations that pass, each with the strict form of its
+# value. Colours pass only as names, because a hex or rgb() value can
+# carry digits that no filter reads ("color:#077009"). Properties that
+# can move or reorder text (position, direction, unicode-bidi), fetch
+# anything (url()) or add text (content) are dropped with the rest.
+_COLOUR_NAMES = frozenset(
+    """
+    aliceblue antiquewhite aqua aquamarine azure beige bisque black
+    blanchedalmond blue blueviolet brown burlywood cadetblue chartreuse
+    chocolate coral cornflowerblue cornsilk crimson cyan darkblue darkcyan
+    darkgoldenrod darkgray darkgreen darkgrey darkkhaki darkmagenta
+    darkolivegreen darkorange darkorchid darkred darksalmon darkseagreen
+    darkslateblue darkslategray darkslategrey darkturquoise darkviolet
+    deeppink deepskyblue dimgray dimgrey dodgerblue firebrick floralwhite
+    forestgreen fuchsia gainsboro ghostwhite gold goldenrod gray green
+    greenyellow grey honeydew hotpink indianred indigo ivory khaki lavender
+    lavenderblush lawngreen lemonchiffon lightblue lightcoral lightcyan
+    lightgoldenrodyellow lightgray lightgreen lightgrey lightpink
+    lightsalmon lightseagreen lightskyblue lightslategray lightslategrey
+    lightsteelblue lightyellow lime limegreen linen magenta maroon
+    mediumaquamarine mediumblue mediumorchid mediumpurple mediumseagreen
+    mediumslateblue mediumspringgreen mediumturquoise mediumvioletred
+    midnightblue mintcream mistyrose moccasin navajowhite navy oldlace olive
+    olivedrab orange orangered orchid palegoldenrod palegreen
+    paleturquoise palevioletred papayawhip peachpuff peru pink plum
+    powderblue purple rebeccapurple red rosybrown royalblue saddlebrown
+    salmon sandybrown seagreen seashell sienna silver skyblue slateblue
+    slategray slategrey snow springgreen steelblue tan teal thistle tomato
+    turquoise violet wheat white whitesmoke yellow yellowgreen transparent
+    currentcolor inherit
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_STYLE_VALUES = {
+    "font-weight": re.compile(r"normal|bold|bolder|lighter|[1-9]00"),
+    "font-style": re.compile(r"normal|italic|oblique"),
+    "text-decoration": re.compile(r"none|underline|overline|line-through"),
+    "text-align": re.compile(r"left|right|center|justify|start|end"),
+    "vertical-align": re.compile(r"top|middle|bottom|baseline|sub|super"),
+    "white-space": re.compile(r"normal|nowrap|pre|pre-wrap|pre-line"),
+}
+_COLOUR_PROPERTIES = frozenset({"color", "background-color"})
 
 # Elements that start a new line when the HTML is read as plain text.
 BLOCK_TAGS = {
@@ -250,6 +299,8 @@ def _filter_attribute(
     strict_form = STRICT_ATTRIBUTES.get(attribute)
     if strict_form is not None:
         return value if strict_form.fullmatch(value.strip()) else None
+    if attribute == "style":
+        return strict_style(value)
     if attribute not in FILTERED_ATTRIBUTES:
         # NOTE: an attribute added to ALLOWED_ATTRIBUTES needs a strict form
         # or a filter above, because this returns its value unchecked.
@@ -269,6 +320,30 @@ def _filter_attribute(
         findings.extend(decoded_redaction.findings)
         return None
     return value
+
+
+def strict_style(value: str) -> str | None:
+    """Return the declarations of an inline style that pass, or None if none does.
+
+    Each passing declaration is written again as "property: value", so
+    nothing else of the original text (comments, escapes, stray words)
+    reaches the output.
+    """
+    kept = []
+    for declaration in value.split(";"):
+        name, colon, setting = declaration.partition(":")
+        name = name.strip().lower()
+        setting = setting.strip().lower()
+        if not colon or not name:
+            continue
+        if name in _COLOUR_PROPERTIES:
+            passes = setting in _COLOUR_NAMES
+        else:
+            form = _STYLE_VALUES.get(name)
+            passes = form is not None and form.fullmatch(setting) is not None
+        if passes:
+            kept.append(f"{name}: {setting}")
+    return "; ".join(kept) or None
 
 
 def _sanitise_again(fragment: str) -> str:

@@ -603,3 +603,68 @@ def test_node_without_spans_loses_bidi_controls() -> None:
     cleaned = clean_html(source, CONTEXT)
 
     assert cleaned.html == f"<p>ab</p><p>Ring {PHONE_PLACEHOLDER}</p>"
+
+
+# Layout attributes and inline styles
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            '<p dir="rtl">شمعة اللافندر ١٢</p>',
+            '<p dir="rtl">شمعة اللافندر ١٢</p>',
+        ),
+        (
+            '<table border="1" cellpadding="4"><tr><td valign="top">4</td></tr></table>',
+            '<table border="1" cellpadding="4"><tbody><tr><td valign="top">4</td>'
+            "</tr></tbody></table>",
+        ),
+        (
+            '<span style="color: Orange; font-weight: bold">£42.00</span>',
+            '<span style="color: orange; font-weight: bold">£42.00</span>',
+        ),
+        (
+            '<span style="background-color:yellow;text-decoration:underline">due'
+            "</span>",
+            '<span style="background-color: yellow; text-decoration: underline">due'
+            "</span>",
+        ),
+    ],
+)
+def test_layout_attributes_and_plain_styles_stay(source: str, expected: str) -> None:
+    assert clean_html(source, CONTEXT).html == expected
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        "color:#077009",
+        "color: rgb(7, 70, 9)",
+        "background-image: url(https://example.com/p.png)",
+        "font-family: 'ring 07700 900123'",
+        "unicode-bidi: bidi-override; direction: rtl",
+        "position: absolute; left: -900123px",
+        "display:none",
+        "color: red /* 07700 900123 */",
+    ],
+)
+def test_styles_that_carry_text_or_move_it_go(style: str) -> None:
+    cleaned = clean_html(f'<span style="{style}">hi</span>', CONTEXT)
+
+    assert cleaned.html == "<span>hi</span>"
+
+
+def test_only_passing_declarations_of_a_style_stay() -> None:
+    source = '<b style="color:#ff8800; font-style: italic; margin: 0 0 7700px">x</b>'
+
+    assert clean_html(source, CONTEXT).html == '<b style="font-style: italic">x</b>'
+
+
+@pytest.mark.parametrize("value", ["rtl; x", "07700", "1000"])
+def test_layout_attribute_with_odd_value_goes(value: str) -> None:
+    source = f'<table border="{value}" dir="{value}"><tr><td>1</td></tr></table>'
+
+    assert clean_html(source, CONTEXT).html == (
+        "<table><tbody><tr><td>1</td></tr></tbody></table>"
+    )
