@@ -194,6 +194,7 @@ def _written_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
     windows = _windows_before_tlds(text)
     spans.extend(_respelled_addresses(text, windows, relay_domain, kind))
     spans.extend(_handle_and_domain_apart(text, windows, relay_domain, kind))
+    spans.extend(_mailbox_then_domain(text, kind))
     return spans
 
 
@@ -233,12 +234,47 @@ def _plain_addresses(
             continue
         if _is_scaled_image_name(domain):
             continue
+        if _is_service_address(text, match, domain):
+            continue
         start = _skip_leading_punctuation(text, match.start("local"), match)
         end = match.start("domain") + len(domain)
         end = _extend_over_query(text, end) if match.group("mailto") else end
         start, end = _widen_over_brackets(text, start, end)
         spans.append(Span(start, end, kind))
     return spans
+
+
+# Addresses that belong to a service, never to a person. "git@host" is the
+# account that Git's SSH transport logs in as: "git@github.com:wickwax/shop.git"
+# is a repository, and "ssh -T git@github.com" tests a key. A no-reply
+# sender of a large service ("noreply@github.com") appears in pasted commit
+# logs and notifications. Only these exact domains count, because a
+# no-reply address on a domain of one's own would name that domain.
+_GIT_USER = "git"
+_SSH_PATH = re.compile(r":[\w~./-]")
+_CODE_HOSTS = frozenset(
+    ["github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "ssh.dev.azure.com"]
+)
+_NO_REPLY_USERS = frozenset(
+    ["noreply", "no-reply", "donotreply", "do-not-reply", "notifications"]
+)
+_NO_REPLY_DOMAINS = _CODE_HOSTS | frozenset(
+    ["google.com", "accounts.google.com", "microsoft.com", "apple.com", "gov.uk"]
+)
+
+
+def _is_service_address(text: str, match: re.Match[str], domain: str) -> bool:
+    """Check whether an address is a Git remote or a large service's no-reply.
+
+    NOTE: "git@" on any host counts when a path follows ("git@host:repo"),
+    because that is an SSH remote, not a mailbox.
+    """
+    local = match.group("local").lower()
+    domain = domain.lower()
+    if local == _GIT_USER:
+        end = match.start("domain") + len(domain)
+        return domain in _CODE_HOSTS or _SSH_PATH.match(text, end) is not None
+    return local in _NO_REPLY_USERS and domain in _NO_REPLY_DOMAINS
 
 
 # The domain of an address broken over one or two line breaks, read from
@@ -1040,8 +1076,11 @@ _RESPELLING = re.compile(
 # "•", and a top-level domain named after the domain ("example, the .net
 # one"). Each branch adds to the cost of every window, so these are tried
 # only in a window that contains one of _RARE_SPELLING_MARKS.
+# A domain in brackets after the name stands for "@" too: "sam dot j04
+# (example dot net)".
 _RARE_AT = (
     r"\s+(?:chiocciola|apenstaartje|malpa|ma\u0142pa)\s+"
+    r"|\s+\(\s*(?=[\w-]+(?:(?:\s*\.\s*|\s+dot\s+)[\w-]+)+)"
     r"|\s+(?:on|chez|bei)\s+"
     r"|\s+@\s*|@\s+"
 )
@@ -1060,9 +1099,10 @@ _ALL_RESPELLINGS = re.compile(
 _RARE_SPELLING_MARKS = (
     *("chez", " bei ", "chiocciola", "apenstaartje", "malpa", "ma\u0142pa"),
     *("ponto", " punt ", "kropka", "\u00b7", "\u2022", "\u2219", "\u22c5"),
-    *(" the .", " the dot", " @", "@ "),
+    *(" the .", " the dot", " @", "@ ", " ("),
 )
 _SPELLED_DOT_WORDS = (" dot ", " point ", " punkt ", " punto ", " ponto ", " punt ")
+_ON_DOMAIN = re.compile(r" on [\w-]+\.[a-z]")
 _SPACED_LETTERS_MARK = re.compile(r"\.[a-z] [a-z]", re.IGNORECASE)
 # Spellings that prose also contains: "the team at example.net", "option
 # (a) example.net", "she is on example.net", "dinner chez example.net",
@@ -1071,8 +1111,19 @@ _SPACED_LETTERS_MARK = re.compile(r"\.[a-z] [a-z]", re.IGNORECASE)
 _PROSE_SPELLINGS = frozenset(
     [
         *("at", "at the", "on", "chez", "bei", ".", "(a)", "[a]", "{a}", "<a>"),
-        *(", the .", "the .", ", the dot", "the dot"),
+        *(", the .", "the .", ", the dot", "the dot", "("),
     ]
+)
+# Spellings of "@" that prose uses most ("the guide on bbc.co.uk", "the docs
+# (python.org)"). With one of these the name must have letters, a digit and
+# a ".", "_" or "+" (see _is_hint_handle), and must not end in a file
+# extension ("clip2.mp4 on example.net").
+_WEAK_AT_SPELLINGS = frozenset(["on", "("])
+_FILE_EXTENSIONS = frozenset(
+    """
+    mp3 mp4 m4a m4v 3gp 7z h264 pdf doc docx xls xlsx ppt pptx odt txt csv
+    png jpg jpeg gif heic webp mov avi zip py js ts html css json md
+    """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # A top-level domain after a dot or one of its respellings: one of these
 # characters, or "dot" or "d0t" glued to it ("gmaildotcom"). The patterns
@@ -1115,8 +1166,22 @@ def _respelled_addresses(
             if _is_respelled_address(match, respelled, relay_domain):
                 start = window_start + origins[match.start()]
                 end = window_start + origins[match.end()]
+                if _is_bracketed_domain(match, respelled, text, end):
+                    end += 1
                 spans.append(Span(start, end, kind))
     return spans
+
+
+def _is_bracketed_domain(
+    match: re.Match[str], respelled: list[tuple[int, str]], text: str, end: int
+) -> bool:
+    """Check whether the domain of a match was given in brackets, closed at `end`."""
+    if text[end : end + 1] != ")":
+        return False
+    return any(
+        spelling == "(" and match.start() <= at < match.end()
+        for at, spelling in respelled
+    )
 
 
 # Every spelling of "@" in _RESPELLED_AT contains one of these, so a window
@@ -1124,6 +1189,7 @@ def _respelled_addresses(
 _AT_MARKS = (
     *("@", "at", "4t", "\u00e4t", "arob", "klammer", "a)", "a]", "a}", "a>"),
     *(" on ", "chez", " bei ", "chiocciola", "apenstaartje", "malpa", "ma\u0142pa"),
+    " (",
 )
 
 
@@ -1187,8 +1253,11 @@ def _respelling_pattern(text: str) -> re.Pattern[str]:
     folded = text.lower()
     if any(mark in folded for mark in _RARE_SPELLING_MARKS):
         return _ALL_RESPELLINGS
-    # "on" is common in prose, so it counts only with a spelled-out dot.
+    # "on" is common in prose, so it counts only with a spelled-out dot or
+    # right before a domain ("sam.j04 on example.net").
     if " on " in folded and any(dot in folded for dot in _SPELLED_DOT_WORDS):
+        return _ALL_RESPELLINGS
+    if " on " in folded and _ON_DOMAIN.search(folded):
         return _ALL_RESPELLINGS
     if _SPACED_LETTERS_MARK.search(text):
         return _ALL_RESPELLINGS
@@ -1242,6 +1311,9 @@ def _is_respelled_address(
     spellings = {
         spelling for at, spelling in respelled if match.start() <= at < match.end()
     }
+    if not spellings.isdisjoint(_WEAK_AT_SPELLINGS):
+        extension = local.rsplit(".", 1)[-1].lower()
+        return _is_hint_handle(local.lower()) and extension not in _FILE_EXTENSIONS
     if spaced_tld is not None or spellings <= _PROSE_SPELLINGS:
         return _looks_like_mailbox(local)
     return True
@@ -1351,3 +1423,29 @@ def _is_hint_handle(handle: str) -> bool:
     letters = sum(ch.isalpha() for ch in handle)
     has_digit = any(ch.isdigit() for ch in handle)
     return letters >= 2 and has_digit and any(ch in "._+" for ch in handle)
+
+
+# "my email is sam j 04 and the domain is example net": the mailbox name
+# after an email cue, then the domain after "domain is", with spaces or
+# spelled-out dots for the dots. The name with its spaces dropped must
+# look like a mailbox (see _looks_like_mailbox), so "my email is the same
+# and the domain is example.net" stays.
+_SEPARATOR = r"(?:[ \t]*\.[ \t]*|[ \t]+dot[ \t]+|[ \t]+)"
+_MAILBOX_THEN_DOMAIN = re.compile(
+    r"\b(?:e-?mail(?:[ \t]+address)?|address)[ \t]*(?:is|'s|:|=)[ \t]+"
+    r"(?P<local>[a-z0-9][\w.+-]*(?:[ \t]+[\w.+-]+){0,5}?)[ \t]*,?[ \t]+"
+    r"(?:and[ \t]+)?(?:the[ \t]+)?domain[ \t]*(?:is|'s|:|=)[ \t]+"
+    rf"(?P<domain>[\w-]+(?:{_SEPARATOR}[\w-]+){{0,3}}?{_SEPARATOR}"
+    rf"(?:{'|'.join(sorted(_STRICT_TLDS))}))(?![\w])"
+)
+
+
+def _mailbox_then_domain(text: str, kind: str) -> list[Span]:
+    """Find a mailbox name and its domain given in words: see _MAILBOX_THEN_DOMAIN."""
+    if "domain" not in letter_words(text):
+        return []
+    spans = []
+    for match in _MAILBOX_THEN_DOMAIN.finditer(fold_case(text)):
+        if _looks_like_mailbox("".join(match.group("local").split())):
+            spans.append(Span(match.start("local"), match.end("domain"), kind))
+    return spans

@@ -38,6 +38,7 @@ and _reads_as_identifier.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -373,11 +374,9 @@ _BARE_HANDLE = re.compile(r"@(?P<handle>[A-Za-z_][\w.]{1,29})(?![\w@]|:\w)")
 # a handle: "sam@example.org", "youtube.com/@sam".
 _NOT_BEFORE_HANDLE = frozenset(".@+/-=_")
 # "working @home", "see you @school": "@" as shorthand for "at".
-# Any other word after "@" goes as a handle, also a capitalised first name
-# after a greeting ("thanks @Sam", "hi @Sam"). Handles ignore case, so
-# "@Samjones" there could be an account as well as a name, and a rule that
-# kept such names would let "thanks @Handle" through. In mail between two
-# people a mention adds nothing, so a lost name costs little.
+# Any other word after "@" goes as a handle, except code (see
+# _CODE_AT_WORDS) and a first name that addresses the partner ("thanks
+# @Sam", see _is_addressed_name).
 _AT_WORDS = frozenset(
     """
     home school work uni college lunch break weekend night noon midnight the
@@ -404,6 +403,34 @@ _CODE_AT_WORDS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _AT_RULE = re.compile(r"[A-Za-z_][\w-]*")
+# Parts of dotted and snake_case decorator names in Flask, Django, pytest,
+# Click, Celery and the standard library: "@app.route", "@login_required",
+# "@pytest.fixture", "@shared_task", "@mock.patch".
+_DECORATOR_PARTS = frozenset(
+    """
+    route get post put patch delete fixture mark parametrize skip skipif
+    xfail usefixtures required exempt protect view task command group option
+    argument pass context handler errorhandler request response hook
+    validator receiver register listens event callback middleware property
+    cache cached method methods decorator setter getter deleter wraps
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Modules and objects that dotted decorators start with.
+_DECORATOR_MODULES = frozenset(
+    """
+    app api bp blueprint router pytest mock unittest functools typing abc
+    dataclasses contextlib celery click admin models numba jit torch
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# A first name as one word with a capital: "Sam", "Alex".
+_FIRST_NAME = re.compile(r"[A-Z][a-z]{1,14}")
+# A greeting or a thank-you right before a name: "thanks @Sam".
+_GREETING_BEFORE = re.compile(
+    r"(?i:\b(?:thanks|thank\s+you|thx|ty|cheers|hi|hey|hello|morning|sorry"
+    r"|congrats|congratulations|well\s+done|nice\s+one|good\s+point|agreed"
+    r"|yes|no|ok|okay|great|good\s+luck|bye|night|dear))[,!]?[ \t]+$"
+)
+_GREETING_LOOKBACK = 24
 _NPM_PACKAGE = re.compile(r"/(?P<package>[a-z0-9][\w.-]*)")
 # Decorators may stack, so the lines between may hold more of them.
 _DEFINITION = re.compile(
@@ -412,8 +439,12 @@ _DEFINITION = re.compile(
 
 # A link to an IP address names no site, so it can reach anyone's server:
 # "http://192.0.2.10/x", or "192.0.2.10:25565" for a game server.
+# Loopback and private-network addresses (127.0.0.0/8, 10.0.0.0/8,
+# 172.16.0.0/12, 192.168.0.0/16, RFC 1918) and 0.0.0.0 reach only the
+# writer's own machine or network, so "http://127.0.0.1:5000" from a
+# development server stays, with or without scheme and port.
 _IP_LINK = re.compile(
-    r"\b(?:https?|ftp)://(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?::[0-9]{1,5})?"
+    r"\b(?:https?|ftp)://(?P<ip>(?:[0-9]{1,3}\.){3}[0-9]{1,3})(?::[0-9]{1,5})?"
     r"(?:[/?#][^\s<>\"'()\[\]]*)?",
     re.IGNORECASE,
 )
@@ -459,7 +490,19 @@ _PROFILE_SEGMENTS = frozenset(
 _DOT_LETTER = re.compile(r"\.[a-z]")
 _SPACE = re.compile(r"\s")
 _LINK_INSIDE = re.compile(r"https?(?::|%3a)|www\.", re.IGNORECASE)
-_IP_AND_PORT = re.compile(r"(?:[0-9]{1,3}\.){3}[0-9]{1,3}:[0-9]{2,5}(?![\w.])")
+_IP_AND_PORT = re.compile(
+    r"(?P<ip>(?:[0-9]{1,3}\.){3}[0-9]{1,3}):[0-9]{2,5}(?!\w|\.[0-9])"
+)
+_LOCAL_NETWORKS = tuple(
+    ipaddress.IPv4Network(network)
+    for network in (
+        "0.0.0.0/32",
+        "127.0.0.0/8",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+    )
+)
 _PORT = re.compile(r":[0-9]{2}")
 
 # Names that a sender may split with a space inside a disguised link:
@@ -1344,13 +1387,17 @@ def _handle_shaped_tokens(text: str, context: FilterContext) -> Offsets:
     In a subject a token counts only with a cue in its sentence (see
     _has_handle_cue), because a bare token there is no signature line, or
     when it is the whole subject ("samj_04", "Re: samj_04") and does not
-    end in a year.
+    end in a year. A token on a line that reads as code, or quoted as a
+    key ('"tracked_48": 4.45'), is a name in code, and so is the same
+    token anywhere else in the text unless its sentence has a cue.
     """
     if "_" not in text:
         return
     # Many tokens share a line, and searching the line once per token made
     # a long one-line body cost time quadratic in its length.
     code_lines: dict[int, bool] = {}
+    candidates: list[re.Match[str]] = []
+    in_code: set[str] = set()
     for start in _underscore_token_starts(text):
         match = _HANDLE_SHAPED.match(text, start)
         if match is None or not _is_handle_shaped(match.group("token")):
@@ -1359,7 +1406,13 @@ def _handle_shaped_tokens(text: str, context: FilterContext) -> Offsets:
         if line_start not in code_lines:
             line = _line_around(text, start)
             code_lines[line_start] = _CODE_LINE.search(line) is not None
-        if code_lines[line_start]:
+        if code_lines[line_start] or _is_quoted_key(text, *match.span()):
+            in_code.add(match.group("token"))
+        else:
+            candidates.append(match)
+    for match in candidates:
+        start = match.start()
+        if match.group("token") in in_code and not _names_account(text, start):
             continue
         if (
             context.in_subject
@@ -1481,7 +1534,10 @@ def _has_handle_cue(text: str, at: int) -> bool:
     A service name, a word from _HANDLE_CUES, an "@" or an asking verb
     ("add samj_04", "follow me") is a cue.
     """
-    sentence = _sentence_around(text, at)
+    return _offers_account(_sentence_around(text, at))
+
+
+def _offers_account(sentence: str) -> bool:
     words = letter_words(sentence)
     if _service_names(fold_case(sentence), words) or "@" in sentence:
         return True
@@ -1575,6 +1631,27 @@ def _line_breaks_by_underscores(text: str) -> Iterator[int]:
     breaks.update(at + 1 for at, _ in _occurrences(text, "_\n"))
     breaks.update(at + 2 for at, _ in _occurrences(text, "_\r\n"))
     return iter(sorted(breaks))
+
+
+_KEY_COLON = re.compile(r"[ \t]*:")
+
+
+def _names_account(text: str, at: int) -> bool:
+    """Check for a handle cue or a self-naming word around `text[at]`."""
+    if _has_handle_cue(text, at):
+        return True
+    return _SELF_NAMING.search(_sentence_around(text, at)) is not None
+
+
+def _is_quoted_key(text: str, start: int, end: int) -> bool:
+    """Check whether `text[start:end]` is a quoted key: '"tracked_48": 4.45'.
+
+    A key in JSON, a Python dict or YAML names a field, not an account.
+    """
+    quote = text[end : end + 1]
+    if quote not in ("'", '"') or text[start - 1 : start] != quote:
+        return False
+    return _KEY_COLON.match(text, end + 1) is not None
 
 
 def _underscore_token_starts(text: str) -> Iterator[int]:
@@ -2006,7 +2083,10 @@ def _bare_handles(text: str, context: FilterContext) -> Offsets:
         name = match.group("handle").rstrip(".")
         if name.lower() in _AT_WORDS or _is_offensive("@" + name, context):
             continue
-        if _is_code_at(text, match.start(), match.start("handle") + len(name)):
+        end = match.start("handle") + len(name)
+        if _is_code_at(text, match.start(), end):
+            continue
+        if _is_addressed_name(text, match.start(), end):
             continue
         yield match.start(), match.start("handle") + len(name)
 
@@ -2016,6 +2096,8 @@ def _is_code_at(text: str, start: int, end: int) -> bool:
     word = _AT_RULE.match(text, start + 1)
     if word is not None and word.group().lower() in _CODE_AT_WORDS:
         return True
+    if _is_decorator_name(text[start + 1 : end]):
+        return True
     after = text[end : end + 1]
     if after == "(":
         return True
@@ -2023,6 +2105,44 @@ def _is_code_at(text: str, start: int, end: int) -> bool:
     if scoped is not None:
         return scoped.group("package").lower() not in _ONE_WORD_SERVICES
     return _starts_line(text, start) and _DEFINITION.match(text, end) is not None
+
+
+def _is_decorator_name(name: str) -> bool:
+    """Recognise a dotted or snake_case decorator: see _DECORATOR_PARTS.
+
+    The name has only letters between its "." and "_" marks, and either a
+    part from _DECORATOR_PARTS ("@app.route", "@login_required") or a
+    dotted first part from _DECORATOR_MODULES ("@pytest.mark.slow").
+    """
+    if "." not in name and "_" not in name:
+        return False
+    parts = name.lower().replace(".", "_").split("_")
+    if not all(part.isalpha() for part in parts):
+        return False
+    if "." in name and name.split(".", 1)[0].lower() in _DECORATOR_MODULES:
+        return True
+    return not _DECORATOR_PARTS.isdisjoint(parts)
+
+
+def _is_addressed_name(text: str, start: int, end: int) -> bool:
+    """Check whether "@Name" addresses the reader by a first name.
+
+    "Thanks @Sam, that worked!" and a line that opens "@Sam, " name the
+    partner in the thread, not an account. The name is one capitalised
+    word of letters only, it opens its line or follows a greeting or a
+    thank-you (see _GREETINGS), and the sentence has no service name or
+    handle cue (see _has_handle_cue).
+    NOTE: a handle written as a capitalised word ("thanks @Samjones") stays
+    too, because it cannot be distinguished from a name.
+    """
+    name = text[start + 1 : end]
+    if _FIRST_NAME.fullmatch(name) is None:
+        return False
+    greeting = _GREETING_BEFORE.search(text, max(0, start - _GREETING_LOOKBACK), start)
+    if greeting is None and not _starts_line(text, start):
+        return False
+    sentence = _sentence_around(text, start)
+    return not _offers_account(sentence.replace("@", " "))
 
 
 def _starts_line(text: str, at: int) -> bool:
@@ -2044,14 +2164,26 @@ def _is_offensive(token: str, context: FilterContext) -> bool:
 
 def _ip_links(text: str) -> Offsets:
     for match in matches_at(_IP_LINK, text, _scheme_starts(text)):
-        yield _link_span(match)
+        if not _is_local_address(match.group("ip")):
+            yield _link_span(match)
     if not _PORT.search(text):
         return
     runs = fast_digit_runs(text)
     starts = (start for start, end in runs if text[end : end + 1] == ".")
     for match in matches_at(_IP_AND_PORT, text, starts):
+        if _is_local_address(match.group("ip")):
+            continue
         if follows_non_word(text, match.start()) and text[match.start() - 1] != ".":
             yield match.span()
+
+
+def _is_local_address(ip: str) -> bool:
+    """Check whether `ip` is loopback or private: see _LOCAL_NETWORKS."""
+    try:
+        address = ipaddress.IPv4Address(ip)
+    except ipaddress.AddressValueError:
+        return False
+    return any(address in network for network in _LOCAL_NETWORKS)
 
 
 def _scheme_starts(text: str) -> Iterator[int]:
@@ -2133,7 +2265,9 @@ def _disguised_links(text: str) -> Offsets:
         return
     for pattern in (_SERVICE_LINK, _IP_LINK):
         for match in pattern.finditer(view.text):
-            yield view.original_span(*_link_span(match))
+            ip = match.groupdict().get("ip")
+            if ip is None or not _is_local_address(ip):
+                yield view.original_span(*_link_span(match))
 
 
 def _names_a_host(text: str, found: frozenset[str]) -> bool:
@@ -2203,7 +2337,56 @@ def _handle_span(match: re.Match[str]) -> tuple[int, int] | None:
     if label in {"-", ","} and not marked:
         return None
     start = match.start("handle")
+    plain_value = label in _PLAIN_VALUE_LABELS and not marked
+    if plain_value and _starts_clause(match.string, name, start + len(trimmed)):
+        return None
     return start, start + len(trimmed)
+
+
+# Verbs that start a plan or an instruction after a service name and a
+# colon: "Instagram: post the reel on Monday", "GitHub: push your branch".
+# Verbs that ask for contact ("add", "follow", "message") are left out.
+_CLAUSE_VERBS = frozenset(
+    """
+    post posts upload share film record shoot edit update push pull merge
+    commit clone fork watch read reply comment like schedule plan pin tag
+    boost check try use start keep stop make create write draft run test
+    grow build launch promote feature show ask answer list publish review
+    fix open close set go look learn practise practice focus aim do
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Words that go on a clause after its first word: "Instagram: stories
+# every day", "Facebook: reels for the launch".
+_CLAUSE_FOLLOWERS = frozenset(
+    """
+    the a an my your our their his her its this that these those to on at
+    in for with about every each some all more less and or then once twice
+    daily weekly
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_NEXT_WORD = re.compile(r"[ \t]+(?P<word>[^\W_]+)")
+
+
+def _starts_clause(text: str, name: str, end: int) -> bool:
+    """Check whether a lower-case value after a label starts a clause.
+
+    It does when it is a verb from _CLAUSE_VERBS with a word after it, or
+    when the next word is a number or one from _CLAUSE_FOLLOWERS. So
+    "Instagram: post the reel" and "For Instagram: post 3 times a week"
+    keep their words, and "snap: samjones" at the end of its line goes.
+    NOTE: a plain handle followed by such a word ("snap: samjones on
+    weekends") stays. A value with a digit, "_", "." or "@" never
+    reaches this check.
+    """
+    if not name.islower():
+        return False
+    after = _NEXT_WORD.match(text, end)
+    if after is None:
+        return False
+    word = after.group("word").lower()
+    if name in _CLAUSE_VERBS:
+        return True
+    return word.isdigit() or word in _CLAUSE_FOLLOWERS
 
 
 # Snapchat names have three characters or more, Facebook and Telegram

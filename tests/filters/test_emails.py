@@ -741,3 +741,92 @@ def test_provider_with_name_is_removed(text: str, expected: str) -> None:
 )
 def test_provider_without_name_stays(text: str) -> None:
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "git clone git@github.com:wickwax/shop.git",
+        "ssh -T git@github.com",
+        "git remote add origin git@gitlab.example.org:sam/shop.git",
+        "Author: Sam <noreply@github.com>",
+        "a reminder from no-reply@accounts.google.com",
+    ],
+)
+def test_git_remote_and_service_sender_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail git@example.net today", f"mail {REMOVED} today"),
+        ("git@example.net: see you", f"{REMOVED}: see you"),
+        ("noreply@samj04.example.net", REMOVED),
+        (
+            "12345+samj@users.noreply.github.com",
+            REMOVED,
+        ),
+        ("write to sam@github.com", f"write to {REMOVED}"),
+    ],
+)
+def test_person_address_like_service_sender_is_removed(
+    text: str, expected: str
+) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sam dot j04 (example dot net)", REMOVED),
+        ("I'm sam.j04 (example.net) x", f"I'm {REMOVED} x"),
+        ("I'm sam.j04 on example.net", f"I'm {REMOVED}"),
+        ("I'm sam_j04 on example dot net", f"I'm {REMOVED}"),
+    ],
+)
+def test_domain_after_on_or_bracket_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see the guide (bbc.co.uk) first",
+        "the docs (docs.python.org) help",
+        "I put clip2.mp4 on example.net",
+        "my file report_v2.pdf on example.net",
+        "release v1.2 on pypi.org",
+        "she is on example.net now",
+    ],
+)
+def test_name_on_site_or_bracketed_link_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "my email is sam j 04 and the domain is example net",
+            f"my email is {REMOVED}",
+        ),
+        (
+            "My email address is sam.j04, domain is example dot co dot uk.",
+            f"My email address is {REMOVED}.",
+        ),
+    ],
+)
+def test_mailbox_then_domain_in_words_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my email is the same and the domain is example.net",
+        "The domain is example.net and my email is on the form.",
+    ],
+)
+def test_email_cue_without_mailbox_name_stays(text: str) -> None:
+    assert clean(text).text == text

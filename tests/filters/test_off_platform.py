@@ -511,10 +511,9 @@ def test_design_form_and_page_links_are_removed(link: str) -> None:
     assert clean(f"See {link}. Bye").text == f"See {REMOVED}. Bye"
 
 
-def test_at_mention_of_first_name_is_removed() -> None:
-    # A name after "@" may be an account, and "thanks @Handle" is easy to
-    # write, so a mention goes even after a greeting.
-    assert clean("thanks @Sam, see you").text == f"thanks {REMOVED}, see you"
+def test_at_mention_of_first_name_stays() -> None:
+    # A capitalised first name after a thank-you addresses the partner.
+    assert clean("thanks @Sam, see you").text == "thanks @Sam, see you"
 
 
 @pytest.mark.parametrize(
@@ -926,7 +925,7 @@ def test_short_parts_in_prose_stay(text: str) -> None:
 
 def test_lone_letter_after_handle_stays() -> None:
     # A kiss after a handle is no part of it.
-    assert redact_text("thanks @Sam x", CONTEXT, "text/plain").text == (
+    assert redact_text("thanks @samj04 x", CONTEXT, "text/plain").text == (
         f"thanks {REMOVED} x"
     )
 
@@ -1294,3 +1293,108 @@ def test_handle_on_line_after_service_is_removed(text: str, expected: str) -> No
 )
 def test_words_after_service_line_stay(text: str) -> None:
     assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Instagram: post the pouring reel on Monday",
+        "TikTok: film the packing process",
+        "LinkedIn: update my profile",
+        "Facebook: share to the local makers group",
+        "GitHub: push your branch tonight",
+        "YouTube: watch part 3 of the series",
+        "For Instagram: post 3 times a week",
+        "Instagram: stories every day",
+    ],
+)
+def test_plan_after_service_and_colon_stays(text: str) -> None:
+    assert redact_text(text, CONTEXT, "text/plain").text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Instagram: samj_04", f"Instagram: {REMOVED}"),
+        ("Snapchat: sam.j04 post it", f"Snapchat: {REMOVED} post it"),
+        ("snap: samjones", f"snap: {REMOVED}"),
+        ("Instagram: @post the reel", f"Instagram: {REMOVED} the reel"),
+    ],
+)
+def test_handle_after_service_and_colon_is_removed(text: str, expected: str) -> None:
+    assert redact_text(text, CONTEXT, "text/plain").text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks @Sam, that worked!",
+        "@Alex, see below",
+        "hi @Alex how was the exam?",
+        "For decorators generally: @app.route, @login_required, @property",
+        "Use @pytest.fixture for that",
+        "@pytest.mark.slow",
+        "@app.get('/') then @csrf_exempt",
+    ],
+)
+def test_first_name_mention_and_decorator_stay(text: str) -> None:
+    assert redact_text(text, CONTEXT, "text/plain").text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("thanks @Sam follow me", f"thanks {REMOVED} follow me"),
+        ("thanks @Sam, my insta", f"thanks {REMOVED}, my insta"),
+        ("see you @Samjones", f"see you {REMOVED}"),
+        ("thanks @SamJ04!", f"thanks {REMOVED}!"),
+        ("see @sam_jones", f"see {REMOVED}"),
+        ("use @samj.04 there", f"use {REMOVED} there"),
+    ],
+)
+def test_at_handle_like_name_is_removed(text: str, expected: str) -> None:
+    assert redact_text(text, CONTEXT, "text/plain").text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Flask prints "Running on http://127.0.0.1:5000"',
+        "See 127.0.0.1:5432 and 127.0.0.1:6379 and 127.0.0.1:8000.",
+        "my phone can't reach 192.168.1.24:5000",
+        "http://10.0.0.5:8080/admin and 172.20.1.9:3000",
+        "http://0.0.0.0:5000",
+    ],
+)
+def test_local_network_address_stays(text: str) -> None:
+    assert redact_text(text, CONTEXT, "text/plain").text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("join 203.0.113.7:25565.", f"join {REMOVED}."),
+        ("join 203.0.113.7:25565 tonight", f"join {REMOVED} tonight"),
+        ("http://172.32.0.1:80/x", REMOVED),
+        ("http://192.0.2.10/x", REMOVED),
+    ],
+)
+def test_public_address_with_port_is_removed(text: str, expected: str) -> None:
+    assert redact_text(text, CONTEXT, "text/plain").text == expected
+
+
+def test_quoted_key_and_its_name_in_prose_stay() -> None:
+    text = 'rates:\n"tracked_48": 4.45,\n{"small_12": 1}\nShould tracked_48 win?'
+    assert redact_text(text, CONTEXT, "text/plain").text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('"snap": "samj_04"', f'"snap": "{REMOVED}"'),
+        ("{'samj_04': 1}\nadd me samj_04", f"{{'samj_04': 1}}\nadd me {REMOVED}"),
+        ("x = samj_04\nI am samj_04", f"x = samj_04\nI am {REMOVED}"),
+    ],
+)
+def test_handle_offered_beside_code_name_is_removed(text: str, expected: str) -> None:
+    assert redact_text(text, CONTEXT, "text/plain").text == expected
