@@ -168,7 +168,10 @@ def find_split_detail(
     joined = f"{cut_tail}\n{cut_head}"
     crossing = _crossing_span(joined, junction, context)
     if crossing is None:
-        return find_reversed_detail(tail, head, context, whole_halves=whole_halves)
+        reversed_detail = find_reversed_detail(
+            tail, head, context, whole_halves=whole_halves
+        )
+        return reversed_detail or _house_number_then_street(tail, head, context)
 
     # The sides run alone only when a span crosses, which is rare, so the
     # usual cost stays one filter run.
@@ -228,6 +231,39 @@ def find_reversed_detail(
     return None
 
 
+def _house_number_then_street(
+    tail: str, head: str, context: FilterContext
+) -> SplitDetail | None:
+    """Find a bare house number ending `tail` and a street starting `head`.
+
+    "14!" and then "Acacia Avenue btw": the filters read "14!" over a line
+    break before a street as no address, so the number is joined to the
+    head's first clause (at most _MAX_PIECE_WORDS words) with a space. It
+    counts when an address starts at the number and neither piece alone
+    contains a detail.
+    """
+    cut_tail = tail[-TAIL_CHARS:]
+    number = _BARE_NUMBER_TAIL.search(cut_tail)
+    if number is None:
+        return None
+    head_piece = _REVERSED_HEAD.match(head[:HEAD_CHARS])
+    if head_piece is None or _has_digit(head_piece["piece"]):
+        return None
+    digits = number["number"]
+    joined = f"{digits} {head_piece['piece']}"
+    for span in find_redaction_spans(joined, context):
+        if span.kind != "street_address" or span.start > 0:
+            continue
+        if span.end <= len(digits) + 1 or find_redaction_spans(
+            head_piece["piece"], context
+        ):
+            return None
+        tail_start = len(tail) - len(cut_tail) + number.start("number")
+        head_end = head_piece.start("piece") + span.end - len(digits) - 1
+        return SplitDetail("street_address", tail_start, head_end)
+    return None
+
+
 def _reversed_kind(first: str, rest: str, context: FilterContext) -> str | None:
     """Return the kind of a detail that is exactly `first`, a space and `rest`."""
     joined = f"{first} {rest}"
@@ -257,6 +293,10 @@ _MAX_PIECE_WORDS = 3
 # to piece together with a street anywhere in the subject or the earlier
 # messages, so the reverse order leaves it.
 _LABELLED_HOUSE_NUMBER = re.compile(r"(?i:number|no\.?)[ \t]*[0-9]")
+# A house number that is all of the tail's last line: "14", "14!", "14b."
+_BARE_NUMBER_TAIL = re.compile(
+    r"(?:\A|\n)[ \t]*(?P<number>[1-9][0-9]{0,3}[A-Za-z]?)[ \t]*[.!]*\s*\Z"
+)
 # A piece is part of a clause, which ends at a comma, a semicolon, a colon,
 # a line break or a ".", "!" or "?" before a space or the end.
 _PIECE_WORD = r"[^\s,;:!?.]+(?:\.(?=\S)[^\s,;:!?.]*)*"

@@ -512,8 +512,47 @@ def _eircodes(text: str, runs: Runs) -> Offsets:
     # An Eircode starts with one letter before its first digit.
     starts = (start - 1 for start, _ in runs)
     for match in matches_at(_EIRCODE, text, starts):
-        if _is_mixed(match.group("unique")):
+        if _is_mixed(match.group("unique")) and not _reads_as_commit_hash(match):
             yield match.span()
+
+
+# A short git commit hash is seven hex digits, and about one in ten of them
+# has an Eircode's shape when written without its space ("a94a8fe" reads as
+# A94 A8FE). That share is an estimate from the character classes.
+_HEX_EIRCODE = re.compile(r"[0-9a-f]{7}", re.IGNORECASE)
+_HEX_WORD = re.compile(
+    r"(?<![\w])(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![\w])",
+    re.IGNORECASE,
+)
+_GIT_WORD = re.compile(
+    r"\b(?:git|commits?|committed|squash(?:ed)?|rebased?|merged?|merges"
+    r"|hash(?:es)?|sha1?|revert(?:ed)?|cherry-pick(?:ed)?)\b",
+    re.IGNORECASE,
+)
+_EIRCODE_WORD = re.compile(r"\beir[ ]?code\b", re.IGNORECASE)
+_HASH_CONTEXT_CHARS = 200
+
+
+def _reads_as_commit_hash(match: re.Match[str]) -> bool:
+    """Recognise a git commit hash with an Eircode's shape ("a94a8fe").
+
+    Only a code of seven hex digits with no space can be a hash. It is one
+    when it is in lower case or has another hex word or a git word near it,
+    unless the word "eircode" is near it ("d02af30 is my eircode").
+    """
+    code = match.group()
+    if not _HEX_EIRCODE.fullmatch(code):
+        return False
+    text = match.string
+    low = max(0, match.start() - _HASH_CONTEXT_CHARS)
+    high = match.end() + _HASH_CONTEXT_CHARS
+    if _EIRCODE_WORD.search(text, low, high):
+        return False
+    if code.islower() or _GIT_WORD.search(text, low, high):
+        return True
+    return any(
+        word.span() != match.span() for word in _HEX_WORD.finditer(text, low, high)
+    )
 
 
 def _canadian_postal_codes(text: str, runs: Runs) -> Offsets:
@@ -765,6 +804,123 @@ def _postcode_in_chunks(match: re.Match[str]) -> tuple[int, int] | None:
     return None
 
 
+# The two halves of a UK postcode apart in one text: "the bus is the LS6 one
+# and my locker code is 2AB". Each half alone stays ("the LS6 bus", "room
+# 2AB"), and so does a list of inward-shaped codes with no outward code.
+# Both halves must be in capitals and at most _MAX_HALVES_APART characters
+# apart. Halves side by side are a whole postcode, which _uk_postcodes finds.
+# NOTE: halves in two messages are paired by filters.fragments, which needs a
+# word such as "postcode" or "first bit", so "the LS6 one" followed by "and
+# the rest is 2AB" in the next message still gets through.
+_OUTWARD_HALF = re.compile(rf"(?<![\w-])(?:{_UK_OUTWARD})(?![\w-])")
+_INWARD_HALF = re.compile(rf"(?<![\w-]){_UK_INWARD}(?![\w-])")
+_MAX_HALVES_APART = 200
+_MIN_HALVES_GAP = 3
+
+
+# Words that filters.fragments reads as tying halves to a postcode. It pairs
+# the halves in such a text itself and flags the split, so they are left to it.
+_SPLIT_POSTCODE_CUE = re.compile(
+    r"\b(?:post ?code|(?:first|second|other|last|start|end|beginning)"
+    r" (?:bit|half|part))\b",
+    re.IGNORECASE,
+)
+# A half after one of these words, up to two words before it, names a room,
+# a form or a road: "form in 9LB", "junction 2AB".
+_LABEL_BEFORE_HALF = re.compile(r"([A-Za-z]+)[ ]+(?:[A-Za-z]+[ ]+)?$")
+_NOT_HALF_LABELS = _NOT_TOWNS | {"junction", "exit", "motorway", "road"}
+
+
+def _paired_halves(text: str, runs: Runs) -> Offsets:
+    inwards = list(matches_at(_INWARD_HALF, text, (start for start, _ in runs)))
+    inwards = [inward for inward in inwards if not _has_half_label(inward)]
+    if not inwards or _SPLIT_POSTCODE_CUE.search(text):
+        return
+    starts = (start - offset for start, _ in runs for offset in (1, 2))
+    outwards = [
+        outward
+        for outward in matches_at(_OUTWARD_HALF, text, starts)
+        if not _has_half_label(outward)
+    ]
+    for outward in outwards:
+        for inward in inwards:
+            if _are_paired_halves(outward, inward):
+                yield outward.span()
+                yield inward.span()
+
+
+def _has_half_label(half: re.Match[str]) -> bool:
+    before = half.string[max(0, half.start() - 30) : half.start()]
+    label = _LABEL_BEFORE_HALF.search(before)
+    if label is None:
+        return False
+    words = (word.lower() for word in label.group().split())
+    return not _NOT_HALF_LABELS.isdisjoint(words)
+
+
+def _are_paired_halves(outward: re.Match[str], inward: re.Match[str]) -> bool:
+    first, second = sorted((outward.span(), inward.span()))
+    gap = second[0] - first[1]
+    if not _MIN_HALVES_GAP <= gap <= _MAX_HALVES_APART:
+        return False
+    return _is_uk_postcode(outward.group(), inward.group())
+
+
+# Half a postcode tied to a word about postcodes or about where someone
+# lives: "my postcode starts LS6", "I live in LS6", "I'm in Leeds 6". The
+# district alone narrows a home down to one postcode district. A town
+# stays, as in _town_district_postcodes, and so does a number after a word
+# that counts something ("I'm in Year 6", "I'm in Set 6").
+_POSTCODE_CUE_BEFORE = re.compile(
+    r"(?<![\w])(?i:post[ ]?code|postal[ ]code|my[ ](?:area|district))"
+    r"(?:[ ](?:is|starts|begins|was))?(?:[ ](?:with|in))?[ ]*[:=-]?[ ]*$"
+)
+_LIVING_CUE_BEFORE_DISTRICT = re.compile(
+    r"(?<![\w])(?i:(?:i|we|they)[ ]live|lives|living|i['\u2019]m|i[ ]am"
+    r"|we['\u2019]re|we[ ]are|they['\u2019]re)[ ](?:in|at)[ ]+$"
+)
+_TOWN_AND_DISTRICT = re.compile(
+    r"(?P<town>[A-Z][a-z]+)[ ](?P<district>[0-9]{1,2})(?![\w]|[-:.\u2013][0-9])"
+)
+_NOT_DISTRICT_TOWNS = _NOT_TOWNS | {"grade", "band", "zone", "tier", "top", "division"}
+_CUE_CHARS = 40
+
+
+def _cued_outward_codes(text: str, runs: Runs) -> Offsets:
+    starts = (start - offset for start, _ in runs for offset in (1, 2))
+    for match in matches_at(_OUTWARD_HALF, text, starts):
+        if not _is_outward_code(match.group()):
+            continue
+        before = text[max(0, match.start() - _CUE_CHARS) : match.start()]
+        if _POSTCODE_CUE_BEFORE.search(before) or _LIVING_CUE_BEFORE_DISTRICT.search(
+            before
+        ):
+            yield match.span()
+
+
+def _cued_town_districts(text: str, runs: Runs) -> Offsets:
+    starts = (start for start, end in runs if end - start <= 2)
+    for match in matches_at(_TOWN_AND_DISTRICT, text, _town_starts(text, starts)):
+        if match["town"].lower() in _NOT_DISTRICT_TOWNS:
+            continue
+        before = text[max(0, match.start() - _CUE_CHARS) : match.start()]
+        if _LIVING_CUE_BEFORE_DISTRICT.search(before):
+            yield match.span("district")
+
+
+def _town_starts(text: str, digit_starts: Iterable[int]) -> Iterator[int]:
+    """Yield where the capitalised word before each digit run starts."""
+    for start in digit_starts:
+        town = _TOWN_BEFORE.search(text, max(0, start - 30), start)
+        if town is not None:
+            yield town.start(1)
+
+
+def _is_outward_code(code: str) -> bool:
+    area = code[:2] if code[1].isalpha() else code[:1]
+    return area in _UK_AREAS
+
+
 _POSTCODE_FINDERS = (
     _labelled_postcodes,
     _chunked_postcodes,
@@ -775,6 +931,9 @@ _POSTCODE_FINDERS = (
     _spoken_postcodes,
     _glued_postcodes,
     _town_district_postcodes,
+    _paired_halves,
+    _cued_outward_codes,
+    _cued_town_districts,
     _eircodes,
     _canadian_postal_codes,
     _four_digit_codes,
@@ -1842,7 +2001,11 @@ _LONGEST_CUE = max(map(len, _HOME_CUES)) + len("number ")
 # The last character of a cue or of "number" or "no.", in either case.
 _LAST_CUE_CHARACTERS = frozenset("tosryTOSRY:.")
 _LOWER_STREET_TYPES = frozenset(street_type.lower() for street_type in _STREET_TYPES)
-_WORDS_AFTER_CUED_ADDRESS = _WORDS_AFTER_ADDRESS | {"with", "now", "since", "so", "but"}
+# Chat words that may end a sentence: "I live on Acacia Avenue btw".
+_CHAT_ENDINGS = frozenset({"btw", "lol", "too", "tho", "though", "haha", "atm", "rn"})
+_WORDS_AFTER_CUED_ADDRESS = (
+    _WORDS_AFTER_ADDRESS | _CHAT_ENDINGS | {"with", "now", "since", "so", "but"}
+)
 
 
 def _cued_house_numbers(text: str) -> Iterator[tuple[int, int]]:
@@ -2594,7 +2757,9 @@ def _is_counted_house_word(words: list[str]) -> bool:
 # out.
 _LIVING_CUE = (
     r"(?<![\w])(?i:(?:live|lives|living)[ ](?:on|in|at)"
-    r"|(?:my|our)[ ](?:road|street)(?:[ ]is|['\u2019]s)(?:[ ](?:called|named))?)"
+    r"|(?:my|our)[ ](?:road|street)(?:[ ]is|['\u2019]s)(?:[ ](?:called|named))?"
+    r"|(?:i['\u2019]m|i[ ]am|we['\u2019]re|we[ ]are|they['\u2019]re|they[ ]are)[ ]on"
+    r"|(?:my|our)[ ](?:house|home|flat)(?:[ ]is|['\u2019]s)[ ](?:on|in))"
     r"[ ]+"
 )
 _CUED_STREET_TYPES = sorted(
@@ -2609,14 +2774,30 @@ _CUED_STREET = re.compile(
     + rf"(?:{'|'.join(sorted(_SPELLED_LOWERCASE_TYPES))})))(?![\w'\u2019-])"
 )
 _LIVING_WORDS = ("live", "lives", "living")
+_PERSON_BEFORE_ON = re.compile(
+    r"(?:i['\u2019]m|i am|we['\u2019]re|we are|they['\u2019]re) $"
+)
+_HOME_WORDS = ("house", "home", "flat")
 
 
 def _living_cue_starts(text: str) -> Iterator[int]:
-    """Yield where "live", "my road" or "our street" and the like start."""
+    """Yield where "live", "my road", "I'm on" and the like start."""
     words = letter_words(text)
     if not words.isdisjoint(_LIVING_WORDS):
         yield from word_starts(text, "live")
     folded = fold_case(text)
+    if "on" in words:
+        for start in word_starts(text, "on"):
+            person = _PERSON_BEFORE_ON.search(folded, max(0, start - 10), start)
+            if person is not None:
+                yield person.start()
+    for home in _HOME_WORDS:
+        if home not in words:
+            continue
+        for start in word_starts(text, home):
+            for owner in ("my ", "our "):
+                if folded.startswith(owner, start - len(owner)):
+                    yield start - len(owner)
     for street in ("road", "street"):
         if street not in words:
             continue
@@ -2637,6 +2818,30 @@ def _streets_after_living_cues(text: str) -> Iterator[tuple[int, int]]:
         if match["lower"] and not _ROAD_ADJECTIVES.isdisjoint(name):
             continue
         yield match.span("street")
+
+
+# A street with no house number before words that describe one's front
+# door: "Acacia Avenue, the one with the blue door", "Mill Lane, the house
+# with the red gate". "Park Road, the one with the cinema" stays.
+_DOOR_AFTER_STREET = re.compile(
+    r"(?:,[ ]+|[ ]+(?=the[ ](?:one|house|place)[ ]))"
+    r"(?:the[ ](?:one|house|place)[ ])?(?:with[ ])?(?:the|a)[ ]"
+    r"(?:[a-z]+[ ]){0,2}(?:door|gate|porch)(?![\w])"
+)
+_DOOR_WORDS = ("door", "gate", "porch")
+_MAX_DOOR_CLAUSE = 40
+
+
+def _streets_before_door_words(text: str) -> Iterator[tuple[int, int]]:
+    words = letter_words(text)
+    for door in _DOOR_WORDS:
+        if door not in words:
+            continue
+        for door_start in word_starts(text, door):
+            low = max(0, door_start - _MAX_DOOR_CLAUSE - _MAX_SPLIT_STREET)
+            for start, end in _street_names(text, low, door_start):
+                if _DOOR_AFTER_STREET.match(text[end : door_start + len(door)]):
+                    yield start, end
 
 
 # An address laid out like an envelope, one part a line, above a UK
@@ -3170,6 +3375,7 @@ _OTHER_ADDRESS_FINDERS = (
     _houses_glued_to_words,
     _misspelt_streets,
     _streets_after_living_cues,
+    _streets_before_door_words,
     _split_addresses,
     _house_and_street_apart,
     _house_lines,

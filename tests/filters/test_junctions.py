@@ -533,3 +533,34 @@ def test_reversed_near_misses_stay(subject: str, body: str) -> None:
     assert result.subject == subject
     assert texts(result) == {"text/plain": body}
     assert split_findings(result) == []
+
+
+def test_message_after_bare_house_number_loses_street() -> None:
+    # "14!" alone is no address, and nor is a street with no cue.
+    context = replace(CONTEXT, previous_tail="14!")
+    result = clean_message(message("Hi", "Acacia Avenue btw\n"), context)
+
+    assert texts(result) == {"text/plain": f"{ADDRESS_REMOVED} btw\n"}
+    assert [f.detail for f in split_findings(result)] == [PREVIOUS_ADDRESS]
+
+
+def test_cued_street_after_bare_number_removed() -> None:
+    context = replace(CONTEXT, previous_tail="14!")
+    result = clean_message(message("Hi", "I live on Acacia Avenue btw\n"), context)
+
+    assert texts(result) == {"text/plain": f"I live on {ADDRESS_REMOVED} btw\n"}
+
+
+@pytest.mark.parametrize(
+    ("tail", "body"),
+    [
+        ("how many came?\n14!", "Park Road was packed\n"),
+        ("score?\n3", "Station Road next week\n"),
+        ("we need 14", "Mill Lane, ok?\n"),
+    ],
+)
+def test_number_then_street_near_misses_stay(tail: str, body: str) -> None:
+    result = clean_message(message("Hi", body), replace(CONTEXT, previous_tail=tail))
+
+    assert texts(result) == {"text/plain": body}
+    assert split_findings(result) == []

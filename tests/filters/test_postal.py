@@ -1517,7 +1517,8 @@ def test_postcode_spelled_glued_or_in_look_alikes_is_removed(
     [
         "None 2AB",
         "Gone 2 UP",
-        "my postcode is LS6 and then I went home",
+        # After "my postcode is" the district alone goes, so no cue here.
+        "the bus was the LS6 and then I went home",
         "see you at 4, 2 ay bee",
         "I have 2 you see",
     ],
@@ -1636,3 +1637,119 @@ def test_house_name_with_home_cue_removed(text: str, expected: str) -> None:
 )
 def test_numbers_near_home_cues_stay(text: str) -> None:
     assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I live on Acacia Avenue btw", f"I live on {ADDRESS} btw"),
+        ("we're on Acacia Avenue", f"we're on {ADDRESS}"),
+        ("I'm on Acacia Avenue now", f"I'm on {ADDRESS} now"),
+        ("they're on Park Road lol", f"they're on {ADDRESS} lol"),
+        ("my house is on Mill Lane", f"my house is on {ADDRESS}"),
+        (
+            "Acacia Avenue, the one with the blue door",
+            f"{ADDRESS}, the one with the blue door",
+        ),
+        (
+            "Mill Lane, the house with the red gate",
+            f"{ADDRESS}, the house with the red gate",
+        ),
+    ],
+)
+def test_cued_street_alone_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the shops on Park Road",
+        "meet at the library on Acacia Avenue",
+        "Park Road, the one with the cinema",
+        "I walked down Abbey Road with the door open",
+        "I'm on Abbey Road studios tour",
+        "we're on Zoom at 6",
+    ],
+)
+def test_streets_in_passing_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "the bus is the LS6 one and my locker code is 2AB",
+            f"the bus is the {POSTCODE} one and my locker code is {POSTCODE}",
+        ),
+        (
+            "2AB is the end and it starts LS6",
+            f"{POSTCODE} is the end and it starts {POSTCODE}",
+        ),
+        ("my postcode starts LS6", f"my postcode starts {POSTCODE}"),
+        ("my postcode starts with M1", f"my postcode starts with {POSTCODE}"),
+        ("I live in LS6", f"I live in {POSTCODE}"),
+        ("my area is LS6", f"my area is {POSTCODE}"),
+        ("I'm in Leeds 6", f"I'm in Leeds {POSTCODE}"),
+        (
+            "I'm in Leeds 6, near the Arndale",
+            f"I'm in Leeds {POSTCODE}, near the Arndale",
+        ),
+    ],
+)
+def test_postcode_halves_are_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "room 2AB",
+        "the LS6 bus",
+        "Rooms 2AB, 3DE and 4FG are free",
+        "meet in room 2AB then take the M1 home",
+        "I'm in Year 6",
+        "I'm in Set 3 for maths",
+        "we're in Leeds 6-2 up at half time",
+        "I'm in Leeds 6th form",
+    ],
+)
+def test_lone_postcode_halves_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a94a8fe Switch basket totals to Decimal",
+        "e83f5d9",
+        "c81a3fe Fix VAT rounding on basket",
+        "Could you squash c81a3fe into d2f0b9a?",
+        "Re: c81a3fe Fix VAT rounding on basket",
+        "Reverted E83F5D9 after the merge",
+        "A94A8FE and B12C3D4",
+    ],
+)
+def test_short_commit_hashes_stay(text: str) -> None:
+    assert deliver(text) == text
+
+
+def test_commit_hash_in_html_pre_stays() -> None:
+    markup = "<pre>a94a8fe Switch basket totals to Decimal</pre>"
+    assert redact_text(markup, CONTEXT, "text/html").text == markup
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("D02 X285", POSTCODE),
+        ("d02x285 is my eircode", f"{POSTCODE} is my eircode"),
+        ("d02af30 is my eircode", f"{POSTCODE} is my eircode"),
+        ("my eircode is D02AF30", f"my eircode is {POSTCODE}"),
+        ("D02AF30", POSTCODE),
+        ("d02 af30", POSTCODE),
+    ],
+)
+def test_hex_shaped_eircodes_removed(text: str, expected: str) -> None:
+    assert deliver(text) == expected
