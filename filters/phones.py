@@ -81,7 +81,10 @@ _ISBN_10 = re.compile(r"\d{1,5}-\d{1,7}-\d{1,7}-\d")
 # or two digits without a leading "0". A dotted phone number has two points
 # ("07700.900.123") and a first group of three digits or more.
 _DECIMAL = re.compile(r"(?:0|[1-9]\d?)\.\d+")
-_NANP = re.compile(r"(?:1[ .\-])?\(?\d{3}\)?[ .\-]?\d{3}[ .\-]\d{4}")
+# A North American number. No area code starts with 0 or 1, so
+# "100231,2027" (an order id and a year) is not one. The exchange is not
+# checked, because fiction uses "555-010-1234".
+_NANP = re.compile(r"(?:1[ .\-])?\(?[2-9]\d{2}\)?[ .\-]?\d{3}[ .\-]\d{4}")
 # The text between two digit groups of a number split by words or emoji: up to
 # four words ("07700, the last six are 900123"), and no sentence end or line
 # break.
@@ -158,7 +161,26 @@ class PhoneFilter:
                 self.kind,
             )
         )
-        return spans
+        return [_with_joined_piece(text, span) for span in spans]
+
+
+# A last group joined to a removed number: "07700 000000 + 900123" is the
+# number with a decoy group, and the group after "+" ends it. After a word
+# such as "and", a group of three to five digits that a word follows ("and
+# 100 people") is a count, so it stays. Six digits end a mobile number.
+_JOINED_PIECE = re.compile(
+    r"[ \t]*(?:\+[ \t]*\d{3,6}"
+    r"|(?:&|and|then|plus)[ \t]*(?:\d{6}|\d{3,5}(?![ \t]*[^\W\d_])))(?![\w%])",
+    re.IGNORECASE,
+)
+
+
+def _with_joined_piece(text: str, span: Span) -> Span:
+    """Return `span` with the group joined after it, if any."""
+    piece = _JOINED_PIECE.match(text, span.end)
+    if piece is None:
+        return span
+    return Span(span.start, piece.end(), span.kind)
 
 
 # An amount with thousands separators: "1,200,000". A phone number split
@@ -208,6 +230,7 @@ def _written_numbers(text: str, region: str, kind: str) -> list[Span]:
     spans.extend(_letter_by_letter_numbers(text, region, kind))
     spans.extend(_morse_numbers(text, region, kind))
     spans.extend(_cued_numbers(digits, kind))
+    spans.extend(_numbers_in_odd_values(digits, kind))
     return [
         _with_whole_brackets(text, span)
         for span in spans
@@ -562,7 +585,7 @@ def _longest_number_from(
     candidate: str, runs: list[tuple[int, int]], first: int, region: str
 ) -> tuple[int, int, int] | None:
     gap = candidate[runs[first - 1][1] : runs[first][0]] if first > 0 else " "
-    if not _may_start_after(gap):
+    if not _may_start_after(gap) and not _is_whole_field(gap, runs[first]):
         return None
     start = _number_start(candidate, runs[first][0])
     for last in range(_last_run_within_limit(runs, first), first - 1, -1):
@@ -584,6 +607,15 @@ def _may_start_after(gap: str) -> bool:
         return True
     spaced = gap[:1].isspace() or gap[-1:].isspace()
     return spaced and gap.strip(" +(") in _LIST_SEPARATORS
+
+
+def _is_whole_field(gap: str, run: tuple[int, int]) -> bool:
+    """Check for ten digits or more in one comma-separated field: "4,07700900123".
+
+    A CSV row puts fields side by side with only a comma between them, and
+    no group of a number written with commas is that long.
+    """
+    return gap == "," and run[1] - run[0] >= _MIN_SPLIT_DIGITS
 
 
 def _last_run_within_limit(runs: list[tuple[int, int]], first: int) -> int:
@@ -1044,6 +1076,9 @@ def _cued_numbers(text: str, kind: str) -> list[Span]:
         for match in _CUED_DIGITS.finditer(folded, window.start(), window.end()):
             if _is_cued_number(match.group()):
                 spans.append(Span(match.start(), match.end(), kind))
+        code = _cued_code(text, cue.end())
+        if code is not None:
+            spans.append(Span(code[0], code[1], kind))
     digit_starts = (
         start - offset for start, _ in fast_digit_runs(text) for offset in (0, 1)
     )
@@ -1062,6 +1097,106 @@ def _is_cued_number(written: str) -> bool:
         and not _DATE.fullmatch(written)
         and not _GROUPED_COUNT.fullmatch(written)
     )
+
+
+# A number given as one's own may be written in any code: "0°, 7°, 7°, ...",
+# Roman numerals, the shifted symbols of the digit keys ")&&))( ))!@#", hex
+# "0x1CB02691B", or letters for digits "ahhaajaabcd". After a cue, the
+# tokens up to the first ordinary word are read as one code, and a code of
+# 9 symbols or more is removed whatever its symbols.
+# NOTE: only a cue before the code counts. "0x1CB02691B is my number" and a
+# code with no cue at all get through.
+_CODE_TOKEN = re.compile(r"[^\s]+")
+_CODE_WINDOW = re.compile(r"[^\n]{0,120}")
+# Words and signs between a cue and the number: "my number is", "my number
+# starts with", "text me on".
+_CUE_LINKS = frozenset(
+    """
+    is was = : - its it's thats that's starts start begins with on at
+    """.split()  # noqa: SIM905 - a word list reads better as text
+) | {"\u2013"}
+_TOKEN_EDGE_PUNCTUATION = ",.;:"
+# Shift and a digit key give these on UK and US keyboards.
+_SHIFTED_DIGITS = frozenset(')!@#$%^&*("£')
+_ROMAN_NUMERAL = re.compile(r"[IVX]+|[ivx]{2,}")
+# Digits with letters count only as hexadecimal: "0x1CB02691B". Others, as
+# in "3rd" or "is07700900123", are words or glued to one.
+_HEX_NUMBER = re.compile(r"(?:0[xX])?[0-9a-fA-F]*\d[0-9a-fA-F]*")
+# Letters for digits: a=0 to j=9, or the top row of a keyboard, q=1 to p=0.
+# A word of nine or more letters drawn from one of these sets alone is rare
+# ("beachhead", "typewriter"), and after a cue such a word is removed too.
+_CIPHER_ALPHABETS = (frozenset("abcdefghij"), frozenset("qwertyuiop"))
+_MIN_CIPHER_LETTERS = 9
+_MIN_CODE_SYMBOLS = 9
+_MAX_HOUR = 24
+_MAX_MINUTE = 59
+
+
+def _cued_code(text: str, cue_end: int) -> tuple[int, int] | None:
+    """Find a code written right after a cue and return its (start, end) offsets."""
+    window = _CODE_WINDOW.match(text, cue_end)
+    assert window is not None  # the pattern also matches nothing
+    run: list[re.Match[str]] = []
+    for token in _CODE_TOKEN.finditer(text, cue_end, window.end()):
+        core = token.group().strip(_TOKEN_EDGE_PUNCTUATION)
+        if not run and (not core or core.lower() in _CUE_LINKS):
+            continue
+        if not _is_code_token(core):
+            break
+        run.append(token)
+    symbols = [_code_symbols(token.group()) for token in run]
+    while symbols and symbols[-1] == 0:
+        symbols.pop()
+    if not symbols:
+        return None
+    written = run[: len(symbols)]
+    if sum(symbols) < _MIN_CODE_SYMBOLS or _are_clock_times(written):
+        return None
+    end = written[-1].end()
+    while text[end - 1] in _TOKEN_EDGE_PUNCTUATION:
+        end -= 1
+    return written[0].start(), end
+
+
+def _are_clock_times(tokens: list[re.Match[str]]) -> bool:
+    """Check for times and signs alone: "call me at 9:30 - 10:00 - 10:30"."""
+    cores = [token.group().strip(_TOKEN_EDGE_PUNCTUATION) for token in tokens]
+    return all(_is_clock_time(core) or len(core) == 1 for core in cores)
+
+
+def _is_clock_time(written: str) -> bool:
+    """Check for a time of day such as "9:30" or "18:45"."""
+    if not _TIME.fullmatch(written):
+        return False
+    hours, minutes = written.split(":")[:2]
+    return int(hours) <= _MAX_HOUR and int(minutes) <= _MAX_MINUTE
+
+
+def _is_code_token(token: str) -> bool:
+    """Check whether a token after a cue may stand for digits, not for a word."""
+    if token.startswith("(") and any(char.isalpha() for char in token):
+        return False  # a note in brackets after the code: "(a=0 b=1)"
+    if not any(char.isalpha() for char in token):
+        return True  # digits, or signs such as ")&&))(", "0°," or "-"
+    if _ROMAN_NUMERAL.fullmatch(token) or _HEX_NUMBER.fullmatch(token):
+        return True
+    letters = set(token.lower())
+    return len(token) >= _MIN_CIPHER_LETTERS and any(
+        letters <= alphabet for alphabet in _CIPHER_ALPHABETS
+    )
+
+
+def _code_symbols(token: str) -> int:
+    """Count the symbols in a code token that stand for digits: "VII" is one.
+
+    A sign alone, such as "&" or "-", joins words or groups, so it counts
+    none.
+    """
+    if _ROMAN_NUMERAL.fullmatch(token):
+        return 1
+    if len(token) == 1 and not token.isalnum():
+        return 0
+    return sum(char.isalnum() or char in _SHIFTED_DIGITS for char in token)
 
 
 # A link in running text, up to the first character that cannot be part of
@@ -1214,11 +1349,13 @@ _HELPLINES = frozenset(
 # eight digits, where a UK phone number has ten or eleven. An NHS number has
 # ten digits, the last a modulus 11 check digit. It is personal data but no
 # way to reach anyone, so the phone filter keeps it.
-_LABEL_BEFORE = r"[^.!?\n]{0,50}$"
+# The full stop of the abbreviations "No." and "Reg." does not end the
+# label's sentence: "Registered in England and Wales No. 09876543".
+_LABEL_BEFORE = r"(?:[^.!?\n]|(?<=\bno)\.|(?<=\breg)\.){0,50}$"
 _UCAS_LABEL = re.compile(r"\bucas\b" + _LABEL_BEFORE, re.IGNORECASE)
 _UCAS_ID = re.compile(r"\d{3}-?\d{3}-?\d{4}")
 _COMPANY_LABEL = re.compile(
-    r"\b(?:company|registration|registered|charity)\b" + _LABEL_BEFORE,
+    r"\b(?:company|registration|registered|reg|charity)\b" + _LABEL_BEFORE,
     re.IGNORECASE,
 )
 _MAX_COMPANY_DIGITS = 8
@@ -2081,3 +2218,96 @@ def _without_leetspeak(text: str) -> str:
         return spelled if spelled.lower() in _NUMBER_WORDS else word
 
     return _MIXED_WORD.sub(letters, text)
+
+
+# A UK mobile hidden in a list of values of some other kind: "key dates:
+# 07/70, 09/00, 12/3", "£077.00 then £900.12 and 3p", "0°, 7°, 7°, ...",
+# "version 0.7.7.0.0.9 and my friend on 0.0.1.2.3". Real dates, prices,
+# readings and versions look like that too. So the values count only when
+# their digits make exactly a UK mobile with its "0". Then at least one
+# value must be odd for its kind (see `_is_odd_value`), or every value must
+# be one digit with a unit.
+# NOTE: only UK mobiles are read from such lists. A landline or a foreign
+# number spelled this way gets through unless a cue comes before it.
+_VALUE = re.compile(
+    r"[\u00a3$\u20ac]?\d+(?:[./:\-]\d+)*+"
+    r"(?:\u00b0[CF]?|p|%|st|nd|rd|th|am|pm)?(?![\w\u00b0])"
+)
+_VALUE_GAP = re.compile(r"(?:[ \t]*[,;&/+][ \t]*|[ \t]+)(?:[^\W\d_]{1,12}[ \t,]+){0,4}")
+_CURRENCY_SIGNS = "\u00a3$\u20ac"
+_MAX_FIRST_VALUE_DIGITS = 3
+_MOBILE_DIGITS = re.compile(r"07[1-9]\d{8}")
+_MOBILE_START = re.compile(r"0(?:7(?:[1-9]\d*)?)?")
+_MAX_VERSION_PARTS = 4
+_MIN_ODD_VALUES = 2
+
+
+def _numbers_in_odd_values(text: str, kind: str) -> list[Span]:
+    """Find a UK mobile spelled by the digits of a list of odd values.
+
+    Only a run of one to three digits starting with "0" can start such a
+    list, so most digit runs cost one comparison.
+    """
+    spans = []
+    for start, end in fast_digit_runs(text):
+        if text[start] != "0" or end - start > _MAX_FIRST_VALUE_DIGITS:
+            continue
+        if end - start > 1 and not _MOBILE_START.fullmatch(text, start, end):
+            continue
+        sign = text[start - 1] if start > 0 else ""
+        first = start - 1 if sign and sign in _CURRENCY_SIGNS else start
+        if not follows_non_word(text, first):
+            continue
+        found = _odd_values_from(text, first)
+        if found is not None:
+            spans.append(Span(found[0], found[1], kind))
+    return spans
+
+
+def _odd_values_from(text: str, start: int) -> tuple[int, int] | None:
+    """Return the span of the values from `start` on that spell a mobile, if odd."""
+    values: list[str] = []
+    digits = ""
+    position = start
+    while len(digits) < _UK_MOBILE_DIGITS:
+        if values:
+            gap = _VALUE_GAP.match(text, position)
+            if gap is None:
+                return None
+            position = gap.end()
+        value = _VALUE.match(text, position)
+        if value is None:
+            return None
+        values.append(value.group())
+        digits += "".join(ch for ch in value.group() if ch.isdigit())
+        if not _MOBILE_START.fullmatch(digits):
+            return None
+        position = value.end()
+    if not _MOBILE_DIGITS.fullmatch(digits) or len(values) < _MIN_ODD_VALUES:
+        return None  # one value alone, such as "£07700900123", is a price
+    if not any(map(_is_odd_value, values)) and not all(
+        map(_is_digit_with_unit, values)
+    ):
+        return None
+    return start, position
+
+
+def _is_digit_with_unit(value: str) -> bool:
+    """Check for one digit with a unit: "0°", "7p", "9%".
+
+    Plain digits in a list are left to the candidate scan, which keeps data
+    such as "[3, 5, 2, 0, 7, 4, 6, 3, 2, 5, 8, 4, 3, 1]".
+    """
+    return len(value) > 1 and value[0].isdigit() and not value[1].isdigit()
+
+
+def _is_odd_value(value: str) -> bool:
+    """Check for a value its kind never has: "07/70", "£077.00", "0.7.7.0.0.9"."""
+    if value[:1] in _CURRENCY_SIGNS:
+        return value[1:2] == "0" and value[2:3].isdigit()
+    parts = _DIGIT_RUN.findall(value)
+    if "/" in value or "-" in value:
+        return not (1 <= int(parts[0]) <= _MAX_DAY and 1 <= int(parts[1]) <= _MAX_MONTH)
+    if ":" in value:
+        return int(parts[-1]) > _MAX_MINUTE
+    return value.count(".") >= _MAX_VERSION_PARTS

@@ -1414,3 +1414,188 @@ def test_letter_spelled_prose_words_stay(text: str) -> None:
 )
 def test_mobile_without_zero_leaves_no_digits(text: str, expected: str) -> None:
     assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "my number is 0°, 7°, 7°, 0°, 0°, 9°, 0°, 0°, 1°, 2°, 3° lol",
+            f"my number is {REMOVED} lol",
+        ),
+        ("my number is 0 VII VII 0 0 IX 0 0 I II III", f"my number is {REMOVED}"),
+        (
+            "my number is )&&))( ))!@# (shift keys lol)",
+            f"my number is {REMOVED} (shift keys lol)",
+        ),
+        (
+            "my number is 0x1CB02691B (with a 0 in front)",
+            f"my number is {REMOVED} (with a 0 in front)",
+        ),
+        (
+            "my number is ahhaajaabcd (a=0 b=1 ...)",
+            f"my number is {REMOVED} (a=0 b=1 ...)",
+        ),
+        ("text me on pqqppoppwer tonight", f"text me on {REMOVED} tonight"),
+        ("my number is 07:70 09:00 12:3", f"my number is {REMOVED}"),
+    ],
+)
+def test_own_number_in_any_code_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my number is on the sheet",
+        "my number is the same as before",
+        "my number is 7 in the team",
+        "my number is 3rd on the list",
+        "my phone is an iPhone 12 Pro Max",
+        "call me at 9:30 - 10:00 - 10:30 - 11:00 if free",
+        "call me at 3pm, 4pm or 5pm",
+        "message me 2-3 times a week, 1-2 hours each",
+        "text me 100% of the time & 7 days a week",
+    ],
+)
+def test_words_and_short_values_after_cue_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "my number starts 07700",
+        "first bit of my number: 07700",
+        "my mobile is 07700 and ill send the rest",
+        "text me, 07700 is the start",
+    ],
+)
+def test_start_of_number_after_cue_is_removed(body: str) -> None:
+    # The text filters leave a lone start, because the junction checks need
+    # it to join the rest sent later. The whole message loses it.
+    message = EmailMessage()
+    message["From"] = "sam@example.com"
+    message["To"] = "alex.k7q2@relay.example.org"
+    message["Subject"] = "hi"
+    message.set_content(body)
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    assert result.content.get_content() == body.replace("07700", REMOVED) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("key dates: 07/70, 09/00, 12/3", f"key dates: {REMOVED}"),
+        (
+            "important days: 07/7/00 and 9/00/1 and 23rd",
+            f"important days: {REMOVED}",
+        ),
+        ("shopping: £077.00 then £900.12 and 3p", f"shopping: {REMOVED}"),
+        (
+            "temps this week: 0°, 7°, 7°, 0°, 0°, 9°, 0°, 0°, 1°, 2°, 3°",
+            f"temps this week: {REMOVED}",
+        ),
+        (
+            "I'm on app version 0.7.7.0.0.9 and my friend on 0.0.1.2.3",
+            f"I'm on app version {REMOVED}",
+        ),
+    ],
+)
+def test_mobile_in_list_of_odd_values_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "key dates: 07/7, 09/10, 01/2 and 3rd",
+        "shopping: £0.77, £0.09, £0.01 and 23p",
+        "temps: 0°, 7°, 8°, 5°, 4°, 3°, 2°",
+        "temps this week: 10°, 7°, 7°, 0°, 0°, 9°, 0°, 0°, 1°, 2°, 3°",
+        "app version 0.7.7 and the server on 0.9.0",
+        "It was £07700900123 exactly",
+    ],
+)
+def test_real_dates_prices_and_readings_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my mob = 07700 000000 + 900123", f"my mob = {REMOVED}"),
+        ("my mob = 07700 000000 + 900123 lol", f"my mob = {REMOVED} lol"),
+        ("ring 07700 000000 and 900123 ok", f"ring {REMOVED} ok"),
+        ("ring 01632 960123 then 456.", f"ring {REMOVED}."),
+    ],
+)
+def test_group_joined_after_number_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "call 07700 900123 and 100 people came",
+            f"call {REMOVED} and 100 people came",
+        ),
+        ("call 07700 900123 and 2024 was fun", f"call {REMOVED} and 2024 was fun"),
+        ("ring 01632 960123 and 20% off", f"ring {REMOVED} and 20% off"),
+    ],
+)
+def test_count_after_number_stays(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "100231,2027-01-03,WW-LAV-200,2,12.00,GB",
+        "100236,2027,1,3,3600",
+        "order_id,year,month,qty\n100236,2027,1,3\n100237,2027,2,4",
+    ],
+)
+def test_csv_row_with_id_and_year_stays(row: str) -> None:
+    assert clean(row).text == row
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("100237,2027,1,4,07700900123", f"100237,2027,1,4,{REMOVED}"),
+        ("4,07700900123,GB", f"4,{REMOVED},GB"),
+    ],
+)
+def test_mobile_in_csv_field_is_removed(row: str, expected: str) -> None:
+    assert clean(row).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Registered in England and Wales No. 09876543.",
+        "Registered in England No. 01234567.",
+        "Reg. No. 01234567",
+        "Registered in Wales No. 04567890.",
+    ],
+)
+def test_registered_company_number_stays(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Registered in Wales No. 07700900123.",
+            f"Registered in Wales No. {REMOVED}.",
+        ),
+        ("Reg. No. 07700 900123", f"Reg. No. {REMOVED}"),
+    ],
+)
+def test_mobile_after_registered_label_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
