@@ -1145,7 +1145,10 @@ def _cued_code(text: str, cue_end: int) -> tuple[int, int] | None:
             break
         run.append(token)
     symbols = [_code_symbols(token.group()) for token in run]
-    while symbols and symbols[-1] == 0:
+    # A sign alone ends no code, and nor does a lone "I", "V" or "X" after
+    # a comma or stop: in "text me on 07700 900456, I check it" the "I"
+    # starts the next clause.
+    while symbols and (symbols[-1] == 0 or _starts_clause(run, len(symbols) - 1)):
         symbols.pop()
     if not symbols:
         return None
@@ -1156,6 +1159,17 @@ def _cued_code(text: str, cue_end: int) -> tuple[int, int] | None:
     while text[end - 1] in _TOKEN_EDGE_PUNCTUATION:
         end -= 1
     return written[0].start(), end
+
+
+def _starts_clause(run: list[re.Match[str]], index: int) -> bool:
+    """Check for a one-letter Roman numeral right after a comma or stop."""
+    token = run[index].group()
+    return (
+        index > 0
+        and len(token) == 1
+        and bool(_ROMAN_NUMERAL.fullmatch(token))
+        and run[index - 1].group()[-1] in _TOKEN_EDGE_PUNCTUATION
+    )
 
 
 def _are_clock_times(tokens: list[re.Match[str]]) -> bool:

@@ -1599,3 +1599,11 @@ def test_registered_company_number_stays(text: str) -> None:
 )
 def test_mobile_after_registered_label_is_removed(text: str, expected: str) -> None:
     assert clean(text).text == expected
+
+
+def test_clause_after_cued_number_keeps_its_i() -> None:
+    text = "You can always text me on 07700 900456, I check it more than this."
+
+    assert redact_text(text, CONTEXT, "body").text == (
+        "You can always text me on [phone number removed], I check it more than this."
+    )
