@@ -10,9 +10,13 @@ deadline" or "keep it secret until the launch" stay unflagged.
 Rules match a normalised view of the text, the one the contact filters use
 (filters.normalise) with spaced-out letters joined and text-speak for
 several words spelled out, so a zero-width space, "k e e p  i t  s e c r e t"
-or "wanna" does not hide a phrase. A phrase word also matches its one-word
-text-speak spellings ("u" for "you", see SPELLINGS). All phrases are found
-in one pass over the words of that view (see `_find_spans`).
+or "wanna" does not hide a phrase. A word that disguises a word of the
+rules is respelled in that view: digits for letters ("k1ssed"), stretched
+letters ("goneee") and asterisks ("d*scord"), and spaced-out letters that
+run together ("l i t t l e s e c r e t") are split into rule words. A
+phrase word also matches its one-word text-speak spellings ("u" for "you",
+see SPELLINGS). All phrases are found in one pass over the words of that
+view (see `_find_spans`).
 
 This step only reads: it never changes the text, and its findings carry the
 matched words as sent, so the officer can find them in the message.
@@ -29,7 +33,15 @@ import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import accumulate, compress, count, pairwise, repeat
+from itertools import (
+    accumulate,
+    compress,
+    count,
+    filterfalse,
+    pairwise,
+    product,
+    repeat,
+)
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +118,32 @@ _NON_ASCII_WORD_CHAR = re.compile(r"[^\W\x00-\x7f]")
 # The gap between two letters of a spaced-out word.
 _SPACED_GAP = re.compile(r" {1,3}|[._*-]")
 _LINE_BREAK_SPACE = re.compile(r"\s*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]\s*")
+# A run of spaced-out letters longer than this is not split into words,
+# because splitting costs time in proportion to its length.
+MAX_SEGMENTED_LETTERS = 60
+# The words of a phrase of a rules file, for `vocabulary`.
+_PHRASE_WORD = re.compile(r"[\w'\u2019*-]+")
+_APOSTROPHE_OR_HYPHEN = re.compile(f"[{APOSTROPHES}-]")
+# A word of the text, with any asterisks inside it ("d*scord").
+_CANDIDATE_WORD = re.compile(r"\w+(?:\*+\w+)*")
+_STARRED_WORD = re.compile(r"\w\*+\w")
+# A digit beside a letter, or three equal letters: what `respelling` reads.
+_TRIPLE_LETTER = re.compile(r"([a-z])\1\1")
+_LETTER_BESIDE_DIGIT = re.compile(r"[a-z][0-9]|[0-9][a-z]")
+_REPEATED_LETTER = re.compile(r"([a-z])\1{2,}")
+# Digits written for the letters they resemble. "1" is read as "i" first,
+# then as "l". Other digits in a word stay digits.
+_DIGIT_LETTERS = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t"}
+# A str.translate table that writes "?" for those digits and letters.
+_DIGIT_SKELETON = str.maketrans(dict.fromkeys("013457oilesat", "?"))
+# `_plain_spellings` tries at most this many spellings of one word, and
+# shortens at most this many runs of equal letters in it.
+MAX_SPELLINGS = 32
+MAX_STRETCHED_RUNS = 4
+# Words shorter than this are left as written, and a respelling needs at
+# least MIN_RESPELLED_LENGTH - 1 letters, because "h3", "a5" and "aaa" are
+# headings, paper sizes and noise far more often than "he", "as" and "a".
+MIN_RESPELLED_LENGTH = 3
 
 
 # One-word text-speak and respellings. A phrase word also matches each
@@ -120,6 +158,17 @@ SPELLINGS = {
     "yr": "your",
     "urself": "yourself",
     "n": "and",
+    "2": "to",
+    "4": "for",
+    "b": "be",
+    "ne": "any",
+    "any1": "anyone",
+    "ne1": "anyone",
+    "every1": "everyone",
+    "evry1": "everyone",
+    "some1": "someone",
+    "sum1": "someone",
+    "hav": "have",
     "pls": "please",
     "plz": "please",
     "wat": "what",
@@ -198,6 +247,7 @@ TEXT_SPEAK = {
     "irl": "in real life",
     "kms": "kill myself",
     "kys": "kill yourself",
+    "no1": "no one",
 }
 _TEXT_SPEAK_PARTS = {
     word: tuple(_WORD_SPLIT.split(spelled)[1:-1])
@@ -863,7 +913,15 @@ class _Expansions:
         return self.old_ends[number] + index - self.new_ends[number]
 
 
-def _prepare(text: str) -> _Text:
+def _prepare(text: str, vocabulary: Vocabulary | None = None) -> _Text:
+    """Return the matching view of `text` that every rule reads.
+
+    Most text goes straight through. Spaced-out letters are joined, and
+    they are split into words of `vocabulary` where they run together.
+    Disguised words of `vocabulary` are respelled (see `respell`), and
+    text-speak for several words is spelled out. Without `vocabulary`,
+    nothing is respelled or split.
+    """
     matching = matching_view(text)
     view, origins = matching.text, matching.origins
     lower = _lower_same_length(view)
@@ -871,18 +929,12 @@ def _prepare(text: str) -> _Text:
     if found is not None:
         words, starts = found
         distinct = frozenset(words)
-        if not _needs_rewriting(lower, words, starts, distinct):
+        if not _needs_rewriting(
+            lower, words, starts, distinct
+        ) and not needs_respelling(lower, distinct, vocabulary):
             return _Text(text, lower, distinct, words, starts, view, origins)
+    view, origins = _rewritten(view, origins, vocabulary)
     lower, parts, offsets = _split_words(view)
-    runs = spaced_letter_runs(parts, offsets)
-    if runs:
-        view, joined_origins = join_spaced_letters(view, runs)
-        origins = tuple(
-            joined_origins
-            if origins is None
-            else (origins[index] for index in joined_origins)
-        )
-        lower, parts, offsets = _split_words(view)
     expansions = None
     if not TEXT_SPEAK.keys().isdisjoint(parts[1::2]):
         view, lower, parts, offsets, expansions = spell_out(view, lower, parts, offsets)
@@ -897,6 +949,33 @@ def _prepare(text: str) -> _Text:
         origins,
         expansions,
     )
+
+
+def _rewritten(
+    view: str, origins: tuple[int, ...] | None, vocabulary: Vocabulary | None
+) -> tuple[str, tuple[int, ...] | None]:
+    """Return `view` with spaced-out letters joined and disguised words respelled.
+
+    `origins` maps `view` to the original text, as `_Text.origins` does,
+    and the result maps the new view the same way.
+    """
+    _, parts, offsets = _split_words(view)
+    runs = spaced_letter_runs(parts, offsets)
+    if runs:
+        view, joined_origins = join_spaced_letters(view, runs, vocabulary)
+        origins = _composed(origins, joined_origins)
+    respelled = respell(view, vocabulary) if vocabulary is not None else None
+    if respelled is not None:
+        view, respelled_origins = respelled
+        origins = _composed(origins, respelled_origins)
+    return view, origins
+
+
+def _composed(origins: tuple[int, ...] | None, local: list[int]) -> tuple[int, ...]:
+    """Return the original index of each character, given its index in a view."""
+    if origins is None:
+        return tuple(local)
+    return tuple(origins[index] for index in local)
 
 
 def _split_words(view: str) -> tuple[str, list[str], list[int]]:
@@ -1074,16 +1153,20 @@ def _continues_run(
 
 
 def join_spaced_letters(
-    text: str, runs: list[tuple[int, int]]
+    text: str, runs: list[tuple[int, int]], vocabulary: Vocabulary | None = None
 ) -> tuple[str, list[int]]:
     """Return `text` with the letters of each run joined into words.
 
     The gap that occurs most often in a run joins letters, and any other
     gap becomes one space between words, so "k e e p  i t" reads "keep
-    it". The list contains the index in `text` of each character of the result.
+    it". A run with the same gap everywhere, such as "l i t t l e s e c r
+    e t", is split into words of `vocabulary` when its letters are nothing
+    but such words (see `segment_letters`), so it reads "little secret".
+    The list contains the index in `text` of each character of the result.
 
-    NOTE: a run with the same gap everywhere becomes one word, so
-    "k e e p i t s e c r e t" reads "keepitsecret" and matches no phrase.
+    NOTE: letters that do not split into rule words stay one word, so
+    "k e e p m y n u m b e r" still reads "keepmynumber" when "number" is
+    the only rule word in it.
     """
     pieces: list[str] = []
     origins: list[int] = []
@@ -1091,25 +1174,303 @@ def join_spaced_letters(
     for start, end in runs:
         pieces.append(text[cursor:start])
         origins.extend(range(cursor, start))
-        _join_run(text, start, end, pieces, origins)
+        for number, group in enumerate(_letter_groups(text, start, end)):
+            if number:
+                pieces.append(" ")
+                origins.append(origins[-1] + 1)
+            _join_group(text, group, vocabulary, pieces, origins)
         cursor = end
     pieces.append(text[cursor:])
     origins.extend(range(cursor, len(text)))
     return "".join(pieces), origins
 
 
-def _join_run(
-    text: str, start: int, end: int, pieces: list[str], origins: list[int]
-) -> None:
+def _letter_groups(text: str, start: int, end: int) -> list[list[int]]:
+    """Return the indexes of the letters of a run, one list per word.
+
+    The gap that occurs most often joins letters, and any other gap ends a
+    word.
+    """
     letters = [index for index in range(start, end) if text[index].isalpha()]
     gaps = [text[a + 1 : b] for a, b in pairwise(letters)]
     joiner = Counter(gaps).most_common(1)[0][0]
-    for number, index in enumerate(letters):
-        if number and gaps[number - 1] != joiner:
+    groups = [[letters[0]]]
+    for gap, index in zip(gaps, letters[1:], strict=True):
+        if gap == joiner:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    return groups
+
+
+def _join_group(
+    text: str,
+    group: list[int],
+    vocabulary: Vocabulary | None,
+    pieces: list[str],
+    origins: list[int],
+) -> None:
+    word = "".join(text[index] for index in group)
+    lengths = segment_letters(word.lower(), vocabulary) if vocabulary else None
+    boundaries = set(accumulate(lengths[:-1])) if lengths else set()
+    for number, index in enumerate(group):
+        if number in boundaries:
             pieces.append(" ")
-            origins.append(letters[number - 1] + 1)
+            origins.append(group[number - 1] + 1)
         pieces.append(text[index])
         origins.append(index)
+
+
+def segment_letters(letters: str, vocabulary: Vocabulary) -> list[int] | None:
+    """Split `letters` into the fewest words of `vocabulary`, or return None.
+
+    The result is the length of each word. None means the letters are
+    already one word of `vocabulary`, cannot be split into its words, or
+    are more than MAX_SEGMENTED_LETTERS long.
+    """
+    if len(letters) > MAX_SEGMENTED_LETTERS or letters in vocabulary.words:
+        return None
+    # fewest[i] is the fewest words that make up letters[:i], and last[i]
+    # the length of the last of them.
+    fewest = [0] + [len(letters) + 1] * len(letters)
+    last = [0] * (len(letters) + 1)
+    for end in range(1, len(letters) + 1):
+        for start in range(max(0, end - vocabulary.longest), end):
+            if (
+                fewest[start] + 1 < fewest[end]
+                and letters[start:end] in vocabulary.words
+            ):
+                fewest[end] = fewest[start] + 1
+                last[end] = end - start
+    if fewest[-1] > len(letters):
+        return None
+    lengths: list[int] = []
+    end = len(letters)
+    while end:
+        lengths.append(last[end])
+        end -= last[end]
+    return lengths[::-1]
+
+
+# Disguised words: digits for letters ("k1ssed"), stretched letters
+# ("goneee") and asterisks for letters ("d*scord")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words the phrases of a rules file can match, as the text splits them.
+
+    A word with an apostrophe or a hyphen is there whole ("dont") and in
+    pieces ("don", "t"), with its regular endings and text-speak spellings.
+    `prefixes` are the starts of "word*" phrase words, and `longest` is the
+    length of the longest word.
+    """
+
+    words: frozenset[str]
+    prefixes: tuple[str, ...]
+    longest: int
+
+    def __contains__(self, word: object) -> bool:
+        if not isinstance(word, str):
+            return False
+        return word in self.words or word.startswith(self.prefixes)
+
+    @functools.cached_property
+    def digit_skeletons(self) -> frozenset[str]:
+        """The words with each letter a digit can stand for turned into "?".
+
+        A word with digits can be respelled only when its skeleton is one
+        of these, which one set lookup checks.
+        """
+        return frozenset(word.translate(_DIGIT_SKELETON) for word in self.words)
+
+    @functools.cached_property
+    def by_length(self) -> dict[int, tuple[str, ...]]:
+        """The words grouped by length, each group sorted."""
+        groups: dict[int, list[str]] = {}
+        for word in sorted(self.words):
+            groups.setdefault(len(word), []).append(word)
+        return {length: tuple(words) for length, words in groups.items()}
+
+
+@functools.lru_cache(maxsize=8)
+def vocabulary(rules: SafeguardingRules) -> Vocabulary:
+    """Return the words of every phrase and `unless` phrase of `rules`."""
+    words: set[str] = set()
+    prefixes: set[str] = set()
+    for rule in rules.rules:
+        for phrase in (*rule.phrases, *rule.unless):
+            for word in _PHRASE_WORD.findall(phrase.lower()):
+                _add_phrase_word(word, words, prefixes)
+    return Vocabulary(
+        frozenset(words), tuple(sorted(prefixes)), max(map(len, words), default=0)
+    )
+
+
+def _add_phrase_word(word: str, words: set[str], prefixes: set[str]) -> None:
+    if word.endswith("*"):
+        if word[:-1].isalpha():
+            prefixes.add(word[:-1])
+        return
+    for form in with_spellings(word_forms(word)):
+        pieces = _APOSTROPHE_OR_HYPHEN.split(form)
+        words.update(piece for piece in pieces if piece)
+        words.add("".join(pieces))
+
+
+def respell(view: str, vocabulary: Vocabulary) -> tuple[str, list[int]] | None:
+    """Return `view` with each disguised word of a rule spelled plainly.
+
+    A word is respelled when it is not a word of `vocabulary` and reading
+    its digits as letters ("h4ve"), shortening each run of three or more
+    equal letters ("goneee"), or reading its asterisks as letters
+    ("d*scord") gives one (see `respelling`). The list contains the index
+    in `view` of each character of the result. Returns None when no word
+    changes.
+    """
+    lower = _lower_same_length(view)
+    replacements = {
+        word: plain
+        for word in set(_CANDIDATE_WORD.findall(lower))
+        if (plain := respelling(word, vocabulary)) is not None
+    }
+    if not replacements:
+        return None
+    pieces: list[str] = []
+    origins: list[int] = []
+    cursor = 0
+    for match in _CANDIDATE_WORD.finditer(lower):
+        plain = replacements.get(match.group())
+        if plain is None:
+            continue
+        start, end = match.span()
+        pieces.append(view[cursor:start])
+        origins.extend(range(cursor, start))
+        pieces.append(plain)
+        # The last letter stands for the end of the word as written, so a
+        # finding shows the whole stretched word.
+        origins.extend(range(start, start + len(plain) - 1))
+        origins.append(end - 1)
+        cursor = end
+    pieces.append(view[cursor:])
+    origins.extend(range(cursor, len(view)))
+    return "".join(pieces), origins
+
+
+def needs_respelling(
+    lower: str, words: frozenset[str], vocabulary: Vocabulary | None
+) -> bool:
+    """Check whether `respell` would change a text with these words.
+
+    `words` are the words of `lower` as `_words_and_starts` splits them,
+    so an asterisk inside a word is looked for in `lower` itself.
+    """
+    if vocabulary is None:
+        return False
+    if "*" in lower and _STARRED_WORD.search(lower):
+        return True
+    return any(
+        respelling(word, vocabulary) is not None
+        for word in _respelling_candidates(words, vocabulary)
+    )
+
+
+def _respelling_candidates(words: frozenset[str], vocabulary: Vocabulary) -> list[str]:
+    """Return the words outside `vocabulary` with a digit or three equal letters.
+
+    A word of `vocabulary` is never respelled, so only the others are
+    looked at, with set operations, str methods and one regular
+    expression that all run in C.
+    """
+    unknown = words - vocabulary.words
+    skeletons = vocabulary.digit_skeletons
+    found = [
+        word
+        for word in filterfalse(str.isalpha, unknown)
+        if word.translate(_DIGIT_SKELETON) in skeletons and not word.isdigit()
+    ]
+    joined = " ".join(unknown)
+    for match in _TRIPLE_LETTER.finditer(joined):
+        start = joined.rfind(" ", 0, match.start()) + 1
+        end = joined.find(" ", match.end())
+        found.append(joined[start : end if end != -1 else len(joined)])
+    return found
+
+
+def _has_respelling_hint(word: str) -> bool:
+    return bool(_LETTER_BESIDE_DIGIT.search(word) or _TRIPLE_LETTER.search(word))
+
+
+def respelling(word: str, vocabulary: Vocabulary) -> str | None:
+    """Return the word of `vocabulary` that `word` disguises, or None.
+
+    `word` is lower case. Text-speak such as "b4" and words already in
+    `vocabulary` are left alone. Candidates come from `_plain_spellings`,
+    and the first one in `vocabulary` wins.
+    """
+    if "*" not in word and not _has_respelling_hint(word):
+        return None
+    if word in vocabulary or word in SPELLINGS or word in TEXT_SPEAK:
+        return None
+    if "*" in word:
+        return _unstarred(word, vocabulary)
+    if len(word) < MIN_RESPELLED_LENGTH:
+        return None
+    for candidate in _plain_spellings(word):
+        if len(candidate) < MIN_RESPELLED_LENGTH - 1 or candidate == word:
+            continue
+        if candidate in vocabulary:
+            return candidate
+    return None
+
+
+def _plain_spellings(word: str) -> Iterator[str]:
+    """Yield plain spellings of `word`, the likeliest first.
+
+    Digits between letters become the letters they resemble, and each run
+    of three or more equal letters becomes two letters or one ("meeeet"
+    tries "meet" before "met"). At most MAX_SPELLINGS candidates.
+    """
+    if _LETTER_BESIDE_DIGIT.search(word):
+        readings = [_DIGIT_LETTERS.get(char, char) for char in word]
+        decoded: Iterator[str] = map("".join, product(*readings))
+    else:
+        decoded = iter((word,))
+    found = 0
+    for spelling in decoded:
+        for candidate in _shortened(spelling):
+            yield candidate
+            found += 1
+            if found >= MAX_SPELLINGS:
+                return
+
+
+def _shortened(word: str) -> Iterator[str]:
+    runs = list(_REPEATED_LETTER.finditer(word))
+    if not runs:
+        yield word
+        return
+    # Each run becomes two letters, then one.
+    for counts in product((2, 1), repeat=min(len(runs), MAX_STRETCHED_RUNS)):
+        pieces = []
+        cursor = 0
+        for run, keep in zip(runs, counts, strict=False):
+            pieces.append(word[cursor : run.start()])
+            pieces.append(run.group(1) * keep)
+            cursor = run.end()
+        pieces.append(word[cursor:])
+        yield "".join(pieces)
+
+
+def _unstarred(word: str, vocabulary: Vocabulary) -> str | None:
+    """Return the word of `vocabulary` with a letter for each "*" of `word`.
+
+    NOTE: when several words fit, such as "deck" and "dick" for "d*ck",
+    the first in alphabetical order is taken.
+    """
+    pattern = re.compile(re.escape(word).replace(r"\*", "[a-z]"))
+    candidates = vocabulary.by_length.get(len(word), ())
+    return next(filter(pattern.fullmatch, candidates), None)
 
 
 # Matching
@@ -1140,6 +1501,8 @@ class _PhraseIndex:
     by_prefix: tuple[tuple[str, int, int], ...]
     unanchored: _Positions
     masks: _WordMasks
+    # The words of the rules, which `_prepare` respells disguised words to.
+    vocabulary: Vocabulary
 
 
 @dataclass(frozen=True)
@@ -1163,7 +1526,7 @@ def _phrase_index(rules: SafeguardingRules) -> _PhraseIndex:
     for rule_number, rule in enumerate(compile_rules(rules)):
         for phrase_number, phrase in enumerate(rule.phrases):
             index.add((rule_number, phrase_number), phrase)
-    return index.build()
+    return index.build(vocabulary(rules))
 
 
 class _IndexBuilder:
@@ -1230,7 +1593,7 @@ class _IndexBuilder:
                 by_word[word] = by_word.get(word, 0) | bit
         return _WordMasks(by_word, self.needed)
 
-    def build(self) -> _PhraseIndex:
+    def build(self, words: Vocabulary) -> _PhraseIndex:
         return _PhraseIndex(
             {word: tuple(found) for word, found in self.by_word.items()},
             {pair: tuple(found) for pair, found in self.by_pair.items()},
@@ -1241,6 +1604,7 @@ class _IndexBuilder:
             tuple(self.by_prefix),
             tuple(self.unanchored),
             self._word_masks(),
+            words,
         )
 
 
@@ -1254,9 +1618,10 @@ def find_concerns(text: str, rules: SafeguardingRules) -> list[Concern]:
     one category match overlapping text, only the earlier rule's concern
     is kept, so one phrase is one concern.
     """
-    prepared = _prepare(text)
+    index = _phrase_index(rules)
+    prepared = _prepare(text, index.vocabulary)
     compiled = compile_rules(rules)
-    spans = _find_spans(prepared, compiled, _phrase_index(rules))
+    spans = _find_spans(prepared, compiled, index)
     concerns: list[Concern] = []
     for rule, rule_spans in zip(compiled, spans, strict=True):
         concerns.extend(_rule_concerns(prepared, rule, rule_spans))

@@ -125,10 +125,10 @@ def test_threshold_outside_zero_to_one_is_rejected(tmp_path: Path) -> None:
 
 
 def test_scores_of_a_few_sentences() -> None:
-    assert probabilities(OTHER_ADDRESS)["leaving-platform"] == 0.9919
+    assert probabilities(OTHER_ADDRESS)["leaving-platform"] == 0.9651
     assert probabilities("Shall we meet up at the park on Saturday, just us?")[
         "meeting"
-    ] == pytest.approx(0.999, abs=0.0005)
+    ] == pytest.approx(0.998, abs=0.0005)
     assert max(probabilities("I got a B in maths.").values()) < 0.05
 
 
@@ -189,7 +189,7 @@ def test_model_finding_fields() -> None:
         Finding(
             "safeguarding",
             "text/plain",
-            detail="model estimate 0.99, not a rule match",
+            detail="model estimate 0.97, not a rule match",
             category="leaving-platform",
             severity="medium",
             matched=OTHER_ADDRESS,
@@ -224,7 +224,7 @@ def test_flag_concerns_adds_model_findings_by_default() -> None:
     result = flag_concerns(draft_of(OTHER_ADDRESS), FilterContext())
 
     assert [finding.detail for finding in result.findings] == [
-        "model estimate 0.99, not a rule match"
+        "model estimate 0.97, not a rule match"
     ]
 
 
