@@ -11,14 +11,16 @@ and earlier messages, so such pieces reach the partner.
 This step runs on the delivered text, after every other step, so whole
 numbers are already placeholders. It collects the groups of digits or
 number words left in the subject and every text part, and those in the
-ends of the sender's earlier messages (`FilterContext.previous_tail`).
+ends of the earlier messages (`FilterContext.previous_tail`: the sender's
+recent messages and the partner's latest message to the sender).
 It removes a group that starts a UK mobile ("07700") together with the
 groups that complete its eleven digits. A start of five or six digits
 counts alone, and a shorter one ("0770") only with a word about numbers
 nearby. A group from an earlier message cannot be taken back, so the
 pieces in this message are removed and the split is flagged for the
 safeguarding officer. The two halves of a UK postcode, and a house number
-and a street given apart, are treated the same way.
+and a street given apart, are treated the same way, and so is a postcode
+spelled with a word for each letter ("L for Leeds", "Lima Sierra").
 
 NOTE: only UK mobiles, UK postcodes and house number with street are
 pieced together. A landline or a foreign number given in pieces still gets
@@ -40,7 +42,12 @@ from filters.junctions import SEVERITY as SPLIT_SEVERITY
 from filters.junctions import Joined, is_labelled_number
 from filters.mime import TextPart, iter_text_parts, map_text_parts
 from filters.phones import spelled_digit_runs
-from filters.postal import house_and_street_apart, is_uk_postcode
+from filters.postal import (
+    house_and_street_apart,
+    is_uk_postcode,
+    nato_letter,
+    postcode_halves_apart,
+)
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +108,9 @@ _POSTCODE_CUES = re.compile(
     r"|(?:first|second|other|last|start|end|beginning) (?:bit|half|part))\b"
 )
 _POSTCODE_CUE_WORDS = ("code", "bit", "half", "part")
+# filters.postal pairs halves at most 200 characters apart, so a half
+# further into a body than this cannot pair with one before the body.
+_HALVES_HEAD_CHARS = 220
 
 
 @dataclass(frozen=True)
@@ -131,7 +141,11 @@ SPREAD_ADDRESS = (
 )
 SPREAD_POSTCODE = (
     "The two halves of a postcode were given apart in this message or the"
-    " sender's earlier messages."
+    " earlier messages of the conversation."
+)
+SPELLED_POSTCODE = (
+    "A postcode was spelled out with words for its letters, such as"
+    ' "L for Leeds" or "Lima".'
 )
 
 
@@ -142,6 +156,7 @@ def remove_pieces(joined: Joined, context: FilterContext) -> Joined:
     pieces = [
         *find_phone_pieces(texts, earlier),
         *find_postcode_pieces(texts, earlier),
+        *find_spelled_postcodes(texts, earlier),
         *find_address_pieces(texts, earlier),
     ]
     if not pieces:
@@ -298,7 +313,27 @@ def find_postcode_pieces(texts: list[str], earlier: str) -> list[Piece]:
         if cued_here or bare or (short and cued_before):
             for half in halves:
                 found[half] = Piece(half, "postcode", SPREAD_POSTCODE)
+    for half in _halves_after_earlier(texts, earlier):
+        found.setdefault(half, Piece(half, "postcode", SPREAD_POSTCODE))
     return list(found.values())
+
+
+def _halves_after_earlier(texts: list[str], earlier: str) -> Iterator[str]:
+    """Yield the halves in `texts` that pair with a half before them, uncued.
+
+    "the bus is the LS6 one" and then "and the rest is 2AB": the halves
+    pass the guards filters.postal uses for halves apart in one text. The
+    subject, then the start of each body text, is read after the earlier
+    messages' ends. Halves in one body text were paired by filters.postal.
+    """
+    subject, *bodies = texts
+    before = f"{earlier}\n{subject}" if earlier else subject
+    first_new = len(before) - len(subject)
+    for body in bodies or [""]:
+        window = f"{before}\n{body[:_HALVES_HEAD_CHARS]}"
+        for start, end in postcode_halves_apart(window):
+            if start >= first_new:
+                yield window[start:end]
 
 
 def _has_postcode_cue(text: str) -> bool:
@@ -318,6 +353,142 @@ def _holders(half: str, texts: list[str]) -> list[str]:
     """Return the texts that contain `half` as a word of its own."""
     pattern = re.compile(rf"(?<![\w-]){re.escape(half)}(?![\w-])")
     return [text for text in texts if pattern.search(text)]
+
+
+def find_spelled_postcodes(texts: list[str], earlier: str) -> list[Piece]:
+    """Return the postcodes of `texts` spelled with a word for each letter.
+
+    "L for Leeds, S for Sam, 6 like my age, then 2 A B" and "Lima Sierra
+    six two Alpha Bravo" read as LS6 2AB. Each text is read after the
+    earlier messages' ends, so "LS6" there and "2 Alpha Bravo" here count
+    too, and only the part in this message is returned.
+    """
+    found: dict[str, Piece] = {}
+    for text in texts:
+        if _SPELLING_GATE.search(text) is None:
+            continue
+        before = f"{earlier}\n" if earlier else ""
+        joined = before + text
+        for spelled in _spelled_postcodes(joined):
+            new = [chars for chars in spelled if chars.start >= len(before)]
+            if new:
+                piece = joined[new[0].start : new[-1].end]
+                found.setdefault(piece, Piece(piece, "postcode", SPELLED_POSTCODE))
+    return list(found.values())
+
+
+# A letter named by a word: "L for Leeds", "S as in Sam".
+_LETTER_FOR_WORD = r"\b[A-Za-z] (?:for|as in) [A-Za-z]+\b"
+_SPELLING_GATE = re.compile(
+    rf"{_LETTER_FOR_WORD}|\b(?i:alpha|alfa|bravo|charlie|delta|echo|foxtrot"
+    r"|golf|hotel|india|juliett?|kilo|lima|mike|november|oscar|papa|quebec"
+    r"|romeo|sierra|tango|uniform|victor|whiske?y|xray|yankee|zulu)\b"
+)
+# A clause break, a letter named by a word, or any other word.
+_SPELLING_TOKEN = re.compile(
+    rf"(?P<stop>[,;:!?\n]|\b(?:then|and|followed by)\b)"
+    rf"|(?P<named>{_LETTER_FOR_WORD})"
+    r"|(?P<word>[\w']+)"
+)
+_SPELLED_DIGITS = {
+    word: str(value)
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine".split()  # noqa: SIM905
+    )
+}
+# A chunk of a postcode written plainly: "LS6", "2", "A".
+_PLAIN_CHUNK = re.compile(r"[A-Z0-9]{1,4}")
+# Words after the characters of a clause that explain them ("6 like my age
+# when I moved"). A longer aside ends the spelling.
+_MAX_ASIDE_WORDS = 8
+_POSTCODE_CHARS = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}")
+
+
+@dataclass(frozen=True)
+class _Spelled:
+    """Characters of a postcode read from one word or "X for Word"."""
+
+    chars: str
+    start: int
+    end: int
+    # Whether a word names the letter ("L for Leeds", "Lima"), not a plain
+    # letter or digit.
+    named: bool
+
+
+def _spelled_postcodes(text: str) -> Iterator[list[_Spelled]]:
+    """Yield the postcodes spelled in runs of clauses.
+
+    Characters run on over clause breaks, and each clause may add an aside
+    after its characters. Words before a clause's first characters, or an
+    aside longer than _MAX_ASIDE_WORDS, end the run.
+    """
+    run: list[_Spelled] = []
+    clause_has_chars = False
+    aside_words = 0
+    for token in _SPELLING_TOKEN.finditer(text):
+        if token["stop"] is not None:
+            clause_has_chars, aside_words = False, 0
+            continue
+        spelled = _spelled_characters(token)
+        if spelled is not None and aside_words == 0:
+            run.append(spelled)
+            clause_has_chars = True
+        elif not clause_has_chars:
+            # Words before the first characters of a clause ("mine is LS6")
+            # end the run, and the characters after them start a new one.
+            yield from _postcodes_in_run(run)
+            run = []
+        elif aside_words < _MAX_ASIDE_WORDS:
+            aside_words += 1
+        else:
+            yield from _postcodes_in_run(run)
+            run, clause_has_chars, aside_words = [], False, 0
+    yield from _postcodes_in_run(run)
+
+
+def _spelled_characters(token: re.Match[str]) -> _Spelled | None:
+    start, end = token.span()
+    if token["named"] is not None:
+        return _Spelled(token["named"][0].upper(), start, end, named=True)
+    word = token["word"]
+    letter = nato_letter(word)
+    if letter is not None:
+        return _Spelled(letter, start, end, named=True)
+    digit = _SPELLED_DIGITS.get(word.lower())
+    if digit is not None:
+        return _Spelled(digit, start, end, named=False)
+    if _PLAIN_CHUNK.fullmatch(word):
+        return _Spelled(word, start, end, named=False)
+    return None
+
+
+def _postcodes_in_run(run: list[_Spelled]) -> Iterator[list[_Spelled]]:
+    """Yield the longest postcodes in `run` that have at least one named letter."""
+    first = 0
+    while first < len(run):
+        last = _longest_postcode_end(run, first)
+        if last is None:
+            first += 1
+            continue
+        yield run[first : last + 1]
+        first = last + 1
+
+
+def _longest_postcode_end(run: list[_Spelled], first: int) -> int | None:
+    chars = ""
+    found = None
+    for last in range(first, len(run)):
+        chars += run[last].chars
+        if len(chars) > len("AA9A9AA"):
+            break
+        if not _POSTCODE_CHARS.fullmatch(chars):
+            continue
+        if not is_uk_postcode(chars[:-3], chars[-3:]):
+            continue
+        if any(spelled.named for spelled in run[first : last + 1]):
+            found = last
+    return found
 
 
 def find_address_pieces(texts: list[str], earlier: str) -> list[Piece]:

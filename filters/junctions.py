@@ -8,7 +8,8 @@ end of the text before the junction (the tail) and the start of the text
 after it (the head) with a line break. It runs the text filters on that and
 removes the part of a detail that crosses the junction from the head.
 For messages, the tail is the end of the sender's last few messages to the
-same recipient, joined by line breaks (see archive.junctions), so the
+same recipient and of the recipient's latest message to the sender, joined
+by line breaks (see archive.junctions), so the
 message that completes a detail loses its part of it. Text parts that a
 client shows one after another (a multipart/mixed of text, image, text)
 are joined the same way, and both of them lose their pieces. A postcode or

@@ -809,13 +809,14 @@ def _postcode_in_chunks(match: re.Match[str]) -> tuple[int, int] | None:
 # 2AB"), and so does a list of inward-shaped codes with no outward code.
 # Both halves must be in capitals and at most _MAX_HALVES_APART characters
 # apart. Halves side by side are a whole postcode, which _uk_postcodes finds.
-# NOTE: halves in two messages are paired by filters.fragments, which needs a
-# word such as "postcode" or "first bit", so "the LS6 one" followed by "and
-# the rest is 2AB" in the next message still gets through.
+# filters.fragments pairs halves in two messages with the same guards
+# (postcode_halves_apart).
 _OUTWARD_HALF = re.compile(rf"(?<![\w-])(?:{_UK_OUTWARD})(?![\w-])")
 _INWARD_HALF = re.compile(rf"(?<![\w-]){_UK_INWARD}(?![\w-])")
 _MAX_HALVES_APART = 200
 _MIN_HALVES_GAP = 3
+# Inward-shaped codes this close together, in characters, are a list.
+_MAX_LIST_GAP = 6
 
 
 # Words that filters.fragments reads as tying halves to a postcode. It pairs
@@ -832,10 +833,35 @@ _NOT_HALF_LABELS = _NOT_TOWNS | {"junction", "exit", "motorway", "road"}
 
 
 def _paired_halves(text: str, runs: Runs) -> Offsets:
-    inwards = list(matches_at(_INWARD_HALF, text, (start for start, _ in runs)))
-    inwards = [inward for inward in inwards if not _has_half_label(inward)]
+    inwards = _unlabelled_inwards(text, runs)
     if not inwards or _SPLIT_POSTCODE_CUE.search(text):
         return
+    yield from _pair_halves(text, runs, inwards)
+
+
+def postcode_halves_apart(text: str) -> list[tuple[int, int]]:
+    """Return the spans of the two halves of UK postcodes given apart in `text`.
+
+    The halves pass the guards of one text's halves: capitals, a real area,
+    no room or road label before either half, not in a list of codes, and
+    3 to 200 characters apart.
+    """
+    runs = fast_digit_runs(text)
+    inwards = _unlabelled_inwards(text, runs)
+    return list(_pair_halves(text, runs, inwards)) if inwards else []
+
+
+def _unlabelled_inwards(text: str, runs: Runs) -> list[re.Match[str]]:
+    found = list(matches_at(_INWARD_HALF, text, (start for start, _ in runs)))
+    found.sort(key=lambda match: match.start())
+    return [
+        inward
+        for index, inward in enumerate(found)
+        if not _has_half_label(inward) and not _is_listed(found, index)
+    ]
+
+
+def _pair_halves(text: str, runs: Runs, inwards: list[re.Match[str]]) -> Offsets:
     starts = (start - offset for start, _ in runs for offset in (1, 2))
     outwards = [
         outward
@@ -849,13 +875,28 @@ def _paired_halves(text: str, runs: Runs) -> Offsets:
                 yield inward.span()
 
 
+def _is_listed(inwards: list[re.Match[str]], index: int) -> bool:
+    """Check whether `inwards[index]` is in a list: "Rooms 2AB, 3DE and 4FG".
+
+    `inwards` is sorted by position, so only the neighbours can be close.
+    """
+    inward = inwards[index]
+    before = inwards[index - 1] if index > 0 else None
+    after = inwards[index + 1] if index + 1 < len(inwards) else None
+    if before is not None and inward.start() - before.end() <= _MAX_LIST_GAP:
+        return True
+    return after is not None and after.start() - inward.end() <= _MAX_LIST_GAP
+
+
 def _has_half_label(half: re.Match[str]) -> bool:
     before = half.string[max(0, half.start() - 30) : half.start()]
     label = _LABEL_BEFORE_HALF.search(before)
     if label is None:
         return False
-    words = (word.lower() for word in label.group().split())
-    return not _NOT_HALF_LABELS.isdisjoint(words)
+    words = [word.lower() for word in label.group().split()]
+    # A plural label names rooms or forms as well: "Rooms 2AB".
+    singulars = [word.removesuffix("s") for word in words]
+    return not _NOT_HALF_LABELS.isdisjoint([*words, *singulars])
 
 
 def _are_paired_halves(outward: re.Match[str], inward: re.Match[str]) -> bool:
@@ -971,6 +1012,11 @@ def _reads_as_lookalike_postcode(outward: str, inward: str) -> bool:
         if _is_uk_postcode(outward_read, inward_read):
             return True
     return False
+
+
+def nato_letter(word: str) -> str | None:
+    """Return the letter a NATO spelling-alphabet word ("Lima") stands for."""
+    return _NATO_LETTERS.get(word.lower())
 
 
 def is_uk_postcode(outward: str, inward: str) -> bool:

@@ -13,6 +13,7 @@ from filters.fragments import (
     CORRECTION,
     LONE_START,
     REST_AFTER_REMOVAL,
+    SPELLED_POSTCODE,
     SPREAD_ADDRESS,
     SPREAD_PHONE,
     SPREAD_POSTCODE,
@@ -362,6 +363,101 @@ def test_labelled_number_after_earlier_start_stays(body: str) -> None:
     context = FilterContext(previous_tail="The supplier SKU for the jars is 07713.")
 
     result = clean_message(message(body), context)
+
+    assert texts_of(result) == [body + "\n"]
+    assert split_details(result) == []
+
+
+@pytest.mark.parametrize(
+    ("earlier", "body", "expected"),
+    [
+        (
+            "the bus is the LS6 one",
+            "and the rest is 2AB",
+            f"and the rest is {POSTCODE}",
+        ),
+        # The partner's question is part of the conversation's tail.
+        ("which bit of Leeds, LS6?", "yep and then 2AB", f"yep and then {POSTCODE}"),
+        (
+            "2AB is what I said",
+            "LS6 is the other half",
+            f"{POSTCODE} is the other half",
+        ),
+    ],
+)
+def test_halves_over_messages_are_removed(
+    earlier: str, body: str, expected: str
+) -> None:
+    context = FilterContext(previous_tail=earlier)
+
+    result = clean_message(message(body), context)
+
+    assert texts_of(result) == [expected + "\n"]
+    assert split_details(result) == [SPREAD_POSTCODE]
+
+
+@pytest.mark.parametrize(
+    ("earlier", "body"),
+    [
+        ("Room 2AB", "see you at LS6 later"),
+        ("the LS6 bus", "Rooms 2AB, 3DE and 4FG are free"),
+        ("the LS6 bus", "meet at junction 2AB"),
+        # filters.postal pairs halves at most 200 characters apart.
+        ("the LS6 bus was late" + " and we walked a long way" * 8, "we went to 2AB"),
+        ("see you at 6", "the ls6 one and 2ab"),
+    ],
+)
+def test_labelled_halves_over_messages_stay(earlier: str, body: str) -> None:
+    context = FilterContext(previous_tail=earlier)
+
+    result = clean_message(message(body), context)
+
+    assert texts_of(result) == [body + "\n"]
+    assert split_details(result) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "L for Leeds, S for Sam, 6 like my age when I moved, then 2 A B like"
+            " the alphabet",
+            f"{POSTCODE} like the alphabet",
+        ),
+        ("Lima Sierra six two Alpha Bravo", POSTCODE),
+        ("it's LS6 then 2 Alpha Bravo ok", f"it's {POSTCODE} ok"),
+        ("M as in Mike, 1, 1 A for apple, E for egg", POSTCODE),
+    ],
+)
+def test_spelled_postcode_is_removed(body: str, expected: str) -> None:
+    result = clean_message(message(body), FilterContext())
+
+    assert texts_of(result) == [expected + "\n"]
+    assert split_details(result) == [SPELLED_POSTCODE]
+
+
+def test_spelled_rest_after_outward_code_removed() -> None:
+    context = FilterContext(previous_tail="mine is LS6")
+
+    result = clean_message(message("then 2 Alpha Bravo"), context)
+
+    assert texts_of(result) == [f"then {POSTCODE}\n"]
+    assert split_details(result) == [SPELLED_POSTCODE]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "You get an A for effort, and a B for bravery.",
+        "P for parking is on the left, then 2 spaces.",
+        "Alpha Centauri is 4 light years away.",
+        "Mike and I went to the hotel, then two of us left.",
+        "Team Alpha won 6 2 in the final.",
+        "I for one think Echo and Delta are good names.",
+    ],
+)
+def test_ordinary_letters_and_words_stay(body: str) -> None:
+    result = clean_message(message(body), FilterContext())
 
     assert texts_of(result) == [body + "\n"]
     assert split_details(result) == []

@@ -616,7 +616,8 @@ def test_node_without_spans_loses_bidi_controls() -> None:
             '<p dir="rtl">شمعة اللافندر ١٢</p>',
         ),
         (
-            '<table border="1" cellpadding="4"><tr><td valign="top">4</td></tr></table>',
+            '<table border="1" cellpadding="4"><tr><td valign="top">4</td></tr>'
+            "</table>",
             '<table border="1" cellpadding="4"><tbody><tr><td valign="top">4</td>'
             "</tr></tbody></table>",
         ),

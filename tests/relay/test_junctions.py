@@ -254,3 +254,101 @@ async def test_time_after_inward_shape_stays(
     texts = [delivered_texts(delivery.data)["text/plain"] for delivery in deliveries]
     assert texts == ["Room 2AB\n", "see you at 6\n"]
     assert await split_details(relay, 2) == [[], []]
+
+
+SPREAD_POSTCODE = (
+    "The two halves of a postcode were given apart in this message or the "
+    "earlier messages of the conversation."
+)
+
+
+async def test_uncued_postcode_halves_over_messages_removed(
+    relay: Relay, sink: Sink, cast: Cast
+) -> None:
+    bodies = ["the bus is the LS6 one\n", "and the rest is 2AB\n"]
+    await send_bodies(relay, sink, cast, bodies)
+
+    deliveries = await sink.wait_for(2)
+    texts = [delivered_texts(delivery.data)["text/plain"] for delivery in deliveries]
+    assert texts == ["the bus is the LS6 one\n", "and the rest is [postcode removed]\n"]
+    assert await split_details(relay, 2) == [[], [SPREAD_POSTCODE]]
+
+
+def from_alex(cast: Cast, text: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = "Alex Smith <alex@example.com>"
+    message["To"] = cast.sam
+    message["Subject"] = "Hi"
+    message.set_content(text)
+    return message.as_bytes(policy=SMTP)
+
+
+def send_from_alex(port: int, cast: Cast, raw: bytes) -> None:
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        client.sendmail("alex@example.com", [cast.sam], raw)
+
+
+async def test_half_after_partner_question_removed(
+    relay: Relay, sink: Sink, cast: Cast
+) -> None:
+    # Alex asks with the outward code, and Sam's reply gives the inward code.
+    port = relay.config.smtp.listen.port
+    question = from_alex(cast, "which bit of Leeds, LS6?\n")
+    await asyncio.to_thread(send_from_alex, port, cast, question)
+    await sink.wait_for(1)
+    reply = from_sam(cast, "Re: Hi", "yep and then 2AB\n")
+    await asyncio.to_thread(send, port, cast, reply)
+    deliveries = await sink.wait_for(2)
+
+    texts = [delivered_texts(delivery.data)["text/plain"] for delivery in deliveries]
+    assert texts == ["which bit of Leeds, LS6?\n", "yep and then [postcode removed]\n"]
+    assert await split_details(relay, 2) == [[], [SPREAD_POSTCODE]]
+    assert await previous_message_tail(relay.archive, 2) == "which bit of Leeds, LS6?"
+    assert await previous_message_tail(relay.archive, 2, partner_messages=0) == ""
+
+
+async def test_previous_tail_adds_partner_latest_message(
+    relay: Relay, sink: Sink, cast: Cast
+) -> None:
+    port = relay.config.smtp.listen.port
+    sent = [("sam", "one"), ("alex", "two"), ("alex", "three"), ("sam", "four")]
+    for number, (sender, text) in enumerate(sent, start=1):
+        if sender == "sam":
+            await asyncio.to_thread(send, port, cast, from_sam(cast, "Hi", f"{text}\n"))
+        else:
+            await asyncio.to_thread(send_from_alex, port, cast, from_alex(cast, text))
+        await sink.wait_for(number)
+
+    assert await previous_message_tail(relay.archive, 4) == "one\nthree"
+    # Alex's own "two" and Sam's latest message to Alex.
+    assert await previous_message_tail(relay.archive, 3) == "one\ntwo"
+
+
+async def test_spelled_postcode_after_outward_code_removed(
+    relay: Relay, sink: Sink, cast: Cast
+) -> None:
+    bodies = ["mine is LS6\n", "then 2 Alpha Bravo\n"]
+    await send_bodies(relay, sink, cast, bodies)
+
+    deliveries = await sink.wait_for(2)
+    texts = [delivered_texts(delivery.data)["text/plain"] for delivery in deliveries]
+    assert texts == ["mine is LS6\n", "then [postcode removed]\n"]
+    assert await split_details(relay, 2) == [
+        [],
+        [
+            "A postcode was spelled out with words for its letters, such as"
+            ' "L for Leeds" or "Lima".'
+        ],
+    ]
+
+
+async def test_labelled_half_after_outward_code_stays(
+    relay: Relay, sink: Sink, cast: Cast
+) -> None:
+    bodies = ["the LS6 bus\n", "Rooms 2AB, 3DE and 4FG are free\n"]
+    await send_bodies(relay, sink, cast, bodies)
+
+    deliveries = await sink.wait_for(2)
+    texts = [delivered_texts(delivery.data)["text/plain"] for delivery in deliveries]
+    assert texts == ["the LS6 bus\n", "Rooms 2AB, 3DE and 4FG are free\n"]
+    assert await split_details(relay, 2) == [[], []]
