@@ -31,9 +31,10 @@ class FilterContext:
     # to the safeguarding rules' flags.
     safeguarding_model: bool = True
     # The ends of the delivered text of the sender's last few messages to
-    # the same recipient, oldest first, or "" when there are none. The
-    # pipeline runner sets it per job, and filters.junctions checks whether
-    # the new message continues a detail they begin.
+    # the same recipient and of the recipient's latest reply to the sender,
+    # oldest first, or "" when there are none. The pipeline runner sets it
+    # per job, and filters.junctions checks whether the new message
+    # continues a detail they begin.
     previous_tail: str = ""
     # Whether the text is a Subject header. A subject has no signature, so
     # filters.off_platform removes a handle-shaped token with no label
