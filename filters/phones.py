@@ -326,6 +326,7 @@ def _candidate_numbers(text: str, region: str, kind: str) -> list[Span]:
     for match in matches_at(_CANDIDATE, text, starts):
         first = match.start()
         last = _end_before_glued_word(text, first, match.end())
+        last = _end_before_remark(text, first, last, region)
         if last - first < _MIN_DIGITS:
             continue  # too short to hold enough digits: "2025", "4,000"
         if not _has_plain_surroundings(text, first, last):
@@ -335,14 +336,90 @@ def _candidate_numbers(text: str, region: str, kind: str) -> list[Span]:
             continue
         if "," in candidate and _is_list_of_scores(candidate):
             continue
-        if _is_list_of_dates(candidate):
+        if _is_list_of_dates(candidate) or _is_in_tab_line(text, first, last):
             continue
-        for segment_start, segment_end in _segments_between_amounts(candidate):
+        for segment_start, segment_end in _candidate_segments(candidate):
             segment = candidate[segment_start:segment_end]
             for start, end in _numbers_in_segment(segment, region):
                 offset = first + segment_start
                 spans.append(Span(offset + start, offset + end, kind))
     return spans
+
+
+# A bracket opened inside a candidate that words follow, as in "0 9 0 0 7
+# 0 0 1 0 (0 means empty)": the digits in it start a remark.
+_REMARK_AFTER = re.compile(r"[ \t]+[^\W\d_]")
+
+
+def _end_before_remark(text: str, start: int, end: int, region: str) -> int:
+    """Drop a bracketed remark that starts with digits from a candidate's end.
+
+    The remark stays part of the candidate when the digits before it hold
+    a number, so "0 7 7 0 0 9 0 0 1 2 (3 is last)" loses its last digit too.
+    """
+    opened = text.rfind(" (", start, end)
+    if opened < 0 or ")" in text[opened:end] or not _REMARK_AFTER.match(text, end):
+        return end
+    before = text[start:opened].rstrip(_SEPARATORS)
+    if any(_numbers_in(before, region)):
+        return end
+    return start + len(before)
+
+
+# A line of guitar tab: a string's name, "|", then frets among dashes, as
+# in "G|--0--3--5--0--3--6-5--0--|". The frets are notes to play.
+_TAB_LINE = re.compile(r"[ \t]*[A-Ga-g][#b]?[ \t]*\|-[-0-9hpbrsx/\\~|]*-\|?[ \t]*")
+_DASHES = re.compile(r"(?<=\d)-+(?=\d)")
+
+
+def _is_in_tab_line(text: str, start: int, end: int) -> bool:
+    """Check whether the candidate at `start`..`end` lies in a line of tab.
+
+    Its notes must be spaced unevenly, as a tune is, and not by the same
+    dashes throughout like digits hidden in tab ("e|--0--7--7--0--...--|").
+    """
+    line_start = text.rfind("\n", 0, start) + 1
+    if text.find("|", line_start, start) < 0 or "-" not in text[start:end]:
+        return False
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    if not _TAB_LINE.fullmatch(text, line_start, line_end):
+        return False
+    gaps = {len(dashes) for dashes in _DASHES.findall(text, start, end)}
+    return len(gaps) > 1
+
+
+def _candidate_segments(candidate: str) -> Iterator[tuple[int, int]]:
+    """Yield the parts of a candidate that may each hold a number.
+
+    The rows of a table are read one at a time, and amounts and dates cut
+    a row (see `_segments_between_amounts`).
+    """
+    for row_start, row_end in _table_rows(candidate):
+        row = candidate[row_start:row_end]
+        for start, end in _segments_between_amounts(row):
+            yield row_start + start, row_start + end
+
+
+def _table_rows(candidate: str) -> list[tuple[int, int]]:
+    """Return the lines of a candidate laid out as a table, else the whole.
+
+    Lines that each have a "|" in them are the rows of a truth table or a
+    stem-and-leaf plot: "0 | 7 8 9\n1 | 0 2 2 5 7". Digits split over
+    lines with no "|" ("0 7 7 0 0\n9 0 0 1 2 3") are read as one number.
+    """
+    whole = [(0, len(candidate))]
+    if "|" not in candidate or "\n" not in candidate:
+        return whole
+    lines = candidate.split("\n")
+    if any("|" not in line for line in lines):
+        return whole
+    rows = []
+    start = 0
+    for line in lines:
+        rows.append((start, start + len(line)))
+        start += len(line) + 1
+    return rows
 
 
 # Single digits in a comma-separated list: "0, 7, 7, 0, 0, 9, 0, 0, 1, 2, 3".
@@ -395,13 +472,37 @@ def _is_list_of_values(candidate: str) -> bool:
     if len(values) < _MIN_DRAW_VALUES:
         return False
     pairs = list(itertools.pairwise(values))
-    return all(a < b for a, b in pairs) or all(a > b for a, b in pairs)
+    if all(a < b for a, b in pairs) or all(a > b for a, b in pairs):
+        return True
+    return _is_growing_sequence(candidate.split(" "), pairs)
+
+
+_MIN_SEQUENCE_TERMS = 2
+
+
+def _is_growing_sequence(groups: list[str], pairs: list[tuple[int, int]]) -> bool:
+    """Recognise "0 1 1 2 3 5 8 13 21 34": terms that never fall and grow steadily.
+
+    Single digits run on into terms of two digits or more, and no term is
+    more than twice the one before plus three, so a number cannot jump
+    from "0" to "7" the way a UK mobile starts.
+    NOTE: a landline whose groups happen to grow that way, such as "0 1 2
+    3 4 6 9 14 21", stays.
+    """
+    long_terms = sum(len(group) > 1 for group in groups)
+    return long_terms >= _MIN_SEQUENCE_TERMS and all(
+        a <= b <= 2 * a + 3 for a, b in pairs
+    )
 
 
 # An amount with pence or cents standing alone between spaces, tabs or line
 # breaks, as in a pasted spreadsheet row: "10401 1 24.99 3.20 28.19". A
 # number never runs through one, so the candidate is searched on each side.
 _AMOUNT_CELL = re.compile(r"(?<![^\s])\d{1,7}\.\d{2}(?![^\s])")
+# A calculator's result below one, "0.06666666667, 1/11": six or more
+# digits after "0." and no second point. A number hidden behind a decimal
+# point has a short first group ("0.7700 900123") or more points.
+_LONG_DECIMAL = re.compile(r"(?<![\d.])0\.\d{6,}(?![\d.])")
 
 
 def _segments_between_amounts(candidate: str) -> list[tuple[int, int]]:
@@ -419,7 +520,11 @@ def _segments_between_amounts(candidate: str) -> list[tuple[int, int]]:
         for start, end in _year_dates(candidate)
         if not _DIGITS_AFTER_SPACE.match(candidate, end)
     ]
-    cuts = sorted([match.span() for match in _AMOUNT_CELL.finditer(candidate)] + dates)
+    amounts = [match.span() for match in _AMOUNT_CELL.finditer(candidate)]
+    decimals = []
+    if "0." in candidate:
+        decimals = [match.span() for match in _LONG_DECIMAL.finditer(candidate)]
+    cuts = sorted(amounts + decimals + dates)
     if not cuts:
         return [(0, len(candidate))]
     segments = []
@@ -660,6 +765,10 @@ def _is_phone_number(written: str, region: str) -> bool:
         return False
     if _looks_like_other_number(written, digits):
         return False
+    if digits < _MIN_SPLIT_DIGITS and _is_one_digit_at_a_time(written):
+        return False
+    if _is_binary(written):
+        return _is_valid(written, region)
 
     # phonenumbers rejects a line break or a "/" inside a number, but not a
     # space, and reads "+ 44" as "+44" only without the space.
@@ -678,6 +787,45 @@ def _is_phone_number(written: str, region: str) -> bool:
     if prefix and bare.startswith(prefix):
         return _is_possible(plain, region)
     return _is_mobile_without_prefixes(plain, region)
+
+
+def _is_one_digit_at_a_time(written: str) -> bool:
+    """Check that every digit is a group of its own: "0 9 0 0 7 0 0 1 0".
+
+    A number given that way is written out in full, and nearly every UK
+    number has ten or eleven digits, so a shorter run is a sudoku row or
+    a score by quarters. The few shorter ones, such as Childline's 0800
+    1111, are helplines, which are kept anyway.
+    """
+    return all(len(group) == 1 for group in _DIGIT_RUN.findall(written))
+
+
+# Digits that start with a group of four or more 0s and 1s. No UK or North
+# American number is written so: no UK code starts 010, 0110 or 0111, and
+# after the "00" exit code no country code starts with 0, nor any North
+# American area code with 0 or 1.
+_BINARY_START = re.compile(r"\D*[01]{4,}(?!\d)")
+
+
+def _is_binary(written: str) -> bool:
+    """Recognise a byte or a row of bits: "01101001", "0 1 1 0 1 0 0 1"."""
+    if _BINARY_START.match(written):
+        return True
+    return not written.translate(_NOT_BINARY_DIGITS).strip(_SEPARATORS + "+")
+
+
+_NOT_BINARY_DIGITS = str.maketrans(dict.fromkeys("01"))
+
+
+@functools.lru_cache(maxsize=256)
+def _is_valid(written: str, region: str) -> bool:
+    """Check that phonenumbers finds `written` in a range assigned to numbers."""
+    plain = written.translate(_PLAIN_SEPARATORS).replace("+ ", "+")
+    try:
+        number = phonenumbers.parse(" ".join(plain.split()), region)
+    except NumberParseException:
+        return False
+    return bool(phonenumbers.is_valid_number(number))
 
 
 def _is_exit_code_number(plain: str, region: str) -> bool:
@@ -849,13 +997,26 @@ def _dated_runs(text: str) -> set[int]:
 
 
 def _may_start_number(text: str, start: int, end: int) -> bool:
-    if not follows_non_word(text, start):
+    if not follows_non_word(text, start) or _follows_decimal_point(text, start):
         return False
     plus = text.rfind("+", max(0, start - 2), start)
     if plus >= 0:
         # "12 + 34 + 56" is a sum, not an international number.
         return not text[:plus].rstrip()[-1:].isdigit()
-    return text[start] == "0" and end - start >= 3
+    # A byte starts no number: "the byte 01101001 is 105".
+    return text[start] == "0" and end - start >= 3 and not _is_binary(text[start:end])
+
+
+def _follows_decimal_point(text: str, start: int) -> bool:
+    """Check for "0." right before `start`: the digits are a decimal fraction.
+
+    "0.0555555556 mol in 1 g" is a calculator's result. A dotted number
+    such as "07700.900.123" has more than one digit before its first point.
+    """
+    if text[max(0, start - 2) : start] != "0.":
+        return False
+    before = text[max(0, start - 3) : start - 2]
+    return not before.isdigit() and before != "."
 
 
 def _split_number_from(
@@ -927,6 +1088,8 @@ def _digit_by_digit_numbers(text: str, region: str, kind: str) -> list[Span]:
     spans = []
     for index, (start, _) in enumerate(runs):
         if text[start] != "0" or not follows_non_word(text, start):
+            continue
+        if _follows_decimal_point(text, start):
             continue
         end = _digit_by_digit_end(text, runs, index, region)
         if end is not None:

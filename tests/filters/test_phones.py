@@ -1607,3 +1607,62 @@ def test_clause_after_cued_number_keeps_its_i() -> None:
     assert redact_text(text, CONTEXT, "body").text == (
         "You can always text me on [phone number removed], I check it more than this."
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the byte 01101001 is 105 and 00111111 is 63",
+        "'a' is 97 = 01100001 and 'A' is 65 = 01000001",
+        "q about 01101001",
+        "  01011010\n+ 00110110",
+        "convert 0 1 1 0 1 0 0 1 to denary",
+        "0 1 | 0\n1 0 | 0\n1 1 | 1",
+    ],
+)
+def test_binary_digits_stay(text: str) -> None:
+    assert redact_text(text, CONTEXT, "body").text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0 1 1 2 3 5 8 13 21 34",
+        "0 9 0 0 7 0 0 1 0 (0 means empty)",
+        "0 1 | 3 4 | 2 5 | 6 2",
+        "0 | 7 8 9\n1 | 0 2 2 5 7\n2 | 1 3 8",
+        "G|--0--3--5--0--3--6-5--0--3--5--3--0--|",
+    ],
+)
+def test_sequences_grids_and_tab_stay(text: str) -> None:
+    assert redact_text(text, CONTEXT, "body").text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0.0714285714",
+        "0.0555555556 mol in 1 g",
+        "1/15 = 0.06666666667, 1/11 = 0.09090909091",
+    ],
+)
+def test_calculator_decimals_stay(text: str) -> None:
+    assert redact_text(text, CONTEXT, "body").text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0 7 7 0 0 9 0 0 1 2 3", REMOVED),
+        ("0|7|7|0|0|9|0|0|1|2|3", REMOVED),
+        ("0 7 7 0 0\n9 0 0 1 2 3", REMOVED),
+        ("ring 0 7 7 0 0 9 0 0 1 2 (3 is last)", f"ring {REMOVED} is last)"),
+        ("the byte 01101001 then 07700 900123", f"the byte 01101001 then {REMOVED}"),
+        ("0 7 7 0 0 | 9 0 0 1 2 3\n1 | 2", f"{REMOVED}\n1 | 2"),
+        ("e|--0--7--7--0--0--9--0--0--1--2--3--|", f"e|--{REMOVED}--|"),
+        ("my number: 0.7700 900123", f"my number: {REMOVED}"),
+        ("ring 020 7946 1001 or 07700 101010", f"ring {REMOVED} or {REMOVED}"),
+    ],
+)
+def test_numbers_shaped_like_sums_are_removed(text: str, expected: str) -> None:
+    assert redact_text(text, CONTEXT, "body").text == expected
