@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 
 from filters.base import FilterContext, Span
 from filters.encoded import find_hidden
@@ -475,7 +476,7 @@ def _disguised_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
         spans.extend(_provider_addresses(text, kind))
     if not _may_have_disguised_address(text, found):
         return spans
-    for match in _DISGUISED_ADDRESS.finditer(text):
+    for match in _disguised_matches(text):
         domain = _trim_disguised_domain(match.group("domain"))
         if domain is None or _is_plain_at(match, domain):
             continue
@@ -487,6 +488,21 @@ def _disguised_addresses(text: str, relay_domain: str, kind: str) -> list[Span]:
             start = _start_with_spelled_name(text, _start_with_name_word(text, start))
         spans.append(Span(start, match.start("domain") + len(domain), kind))
     return spans
+
+
+def _disguised_matches(text: str) -> Iterator[re.Match[str]]:
+    """Yield the matches of _DISGUISED_ADDRESS, each tried again from its domain.
+
+    In "write to me at sam dot j04 at example dot net" the first match is
+    "me at sam dot j04", which has no top-level domain. A domain with dots
+    may be the name of the next match, so the search goes on from there
+    rather than from the end of the match.
+    """
+    position = 0
+    while (match := _DISGUISED_ADDRESS.search(text, position)) is not None:
+        yield match
+        dotted = _DOT_SPLIT.search(match.group("domain")) is not None
+        position = match.start("domain") if dotted else match.end()
 
 
 def _provider_addresses(text: str, kind: str) -> list[Span]:
@@ -1078,8 +1094,18 @@ _RESPELLING = re.compile(
 # only in a window that contains one of _RARE_SPELLING_MARKS.
 # A domain in brackets after the name stands for "@" too: "sam dot j04
 # (example dot net)".
+# "@" may also be described in words, with a bracket, a "+" or a linking
+# word on each side: "sam.j04 then the at sign then example.net",
+# "sam.j04 + at symbol + example.net", "sam.j04 [the curly a] example.net".
+_LINKING_WORD = r"(?:then|and|plus|followed\s+by)"
+_DESCRIBED_AT = (
+    rf"\s*(?:[\[({{<+]\s*|(?<=\s){_LINKING_WORD}\s+)?(?:the\s+|an?\s+)?"
+    r"(?<![^\s\[({<+])(?:at[\s-]?(?:sign|symbol)|@[\s-]?(?:sign|symbol)|curly\s+a)"
+    rf"(?!\w)\s*(?:[\])}}>+]|(?<=\s){_LINKING_WORD}(?!\w))?\s*"
+)
 _RARE_AT = (
-    r"\s+(?:chiocciola|apenstaartje|malpa|ma\u0142pa)\s+"
+    rf"{_DESCRIBED_AT}"
+    r"|\s+(?:chiocciola|apenstaartje|malpa|ma\u0142pa)\s+"
     r"|\s+\(\s*(?=[\w-]+(?:(?:\s*\.\s*|\s+dot\s+)[\w-]+)+)"
     r"|\s+(?:on|chez|bei)\s+"
     r"|\s+@\s*|@\s+"
@@ -1100,6 +1126,7 @@ _RARE_SPELLING_MARKS = (
     *("chez", " bei ", "chiocciola", "apenstaartje", "malpa", "ma\u0142pa"),
     *("ponto", " punt ", "kropka", "\u00b7", "\u2022", "\u2219", "\u22c5"),
     *(" the .", " the dot", " @", "@ ", " ("),
+    *(" sign", " symbol", "curly a"),
 )
 _SPELLED_DOT_WORDS = (" dot ", " point ", " punkt ", " punto ", " ponto ", " punt ")
 _ON_DOMAIN = re.compile(r" on [\w-]+\.[a-z]")
@@ -1119,6 +1146,8 @@ _PROSE_SPELLINGS = frozenset(
 # a ".", "_" or "+" (see _is_hint_handle), and must not end in a file
 # extension ("clip2.mp4 on example.net").
 _WEAK_AT_SPELLINGS = frozenset(["on", "("])
+# A spelling of "@" with linking words, such as "then the at sign then".
+_LINKED_SPELLING = re.compile(rf"\b(?:{_LINKING_WORD}|the)\b")
 _FILE_EXTENSIONS = frozenset(
     """
     mp3 mp4 m4a m4v 3gp 7z h264 pdf doc docx xls xlsx ppt pptx odt txt csv
@@ -1188,6 +1217,7 @@ def _is_bracketed_domain(
 # without any of them is skipped before the costlier respellings pattern.
 _AT_MARKS = (
     *("@", "at", "4t", "\u00e4t", "arob", "klammer", "a)", "a]", "a}", "a>"),
+    "curly a",
     *(" on ", "chez", " bei ", "chiocciola", "apenstaartje", "malpa", "ma\u0142pa"),
     " (",
 )
@@ -1315,6 +1345,9 @@ def _is_respelled_address(
         extension = local.rsplit(".", 1)[-1].lower()
         return _is_hint_handle(local.lower()) and extension not in _FILE_EXTENSIONS
     if spaced_tld is not None or spellings <= _PROSE_SPELLINGS:
+        return _looks_like_mailbox(local)
+    if any(_LINKED_SPELLING.search(spelling) for spelling in spellings):
+        # "Press the at sign then example.net" is an instruction.
         return _looks_like_mailbox(local)
     return True
 

@@ -131,6 +131,38 @@ _STANDALONE_AT_SYMBOL = re.compile(
 )
 
 
+# Characters that show as blank space but are letters or symbols to
+# Unicode rather than spaces: the Braille blank and the Hangul fillers.
+# Senders put them between digits and words in place of a space.
+_BLANK_LOOKALIKES = frozenset("\u2800\u115f\u1160\u3164\uffa0")
+# Blocks of arrows, dingbats and pictographs. A symbol from one of them
+# reads as a space, so that "0\u27647\u27647..." and "s\U0001f642a\U0001f642m..."
+# read as characters apart, like "0 7 7" and "s a m". Symbols that a filter
+# reads for what they are stay: the zero and letter look-alikes, the "@"
+# symbols, the ghost and camera emoji that mark a handle, and the enclosed
+# letters and regional indicators. The degree sign is in none of the blocks.
+_PICTOGRAPH_BLOCKS = (
+    (0x2190, 0x21FF),
+    (0x2300, 0x23FF),
+    (0x25A0, 0x27BF),
+    (0x27F0, 0x27FF),
+    (0x2900, 0x297F),
+    (0x2B00, 0x2BFF),
+    (0x1F000, 0x1F0FF),
+    (0x1F200, 0x1FAFF),
+)
+_PICTOGRAPH_CATEGORIES = frozenset(("So", "Sm"))
+_MARKER_SYMBOLS = frozenset("\U0001f47b\U0001f4f8")
+# Middle dots and bullets. Between single characters ("0\u00b77\u00b77",
+# "s \u00b7 a \u00b7 m") one reads as a space. Between longer words it is
+# a written dot ("sam\u00b7j04") that the e-mail filter reads, so it stays.
+_DOT_SEPARATORS = "\u00b7\u2022\u2027\u2219\u22c5\u30fb\uff65"
+_DOT_BETWEEN_SINGLES = re.compile(
+    rf"(?<![^\s{_DOT_SEPARATORS}])([^\s{_DOT_SEPARATORS}] ?)[{_DOT_SEPARATORS}]"
+    rf"(?= ?[^\s{_DOT_SEPARATORS}](?![^\s{_DOT_SEPARATORS}]))"
+)
+
+
 @dataclass(frozen=True)
 class MatchingView:
     """The normalised text the filters match, and where each character came from.
@@ -180,6 +212,9 @@ def matching_view(text: str) -> MatchingView:
     or symbols elsewhere change only beside ASCII letters or digits (see
     _with_contextual_folds). Last, each encoded "@" ("&#64;", "%40")
     becomes "@".
+    Arrows, dingbats and pictographs, blank look-alikes such as the Braille
+    blank, and a middle dot between single characters become a space, so
+    that a detail kept apart by them reads like one kept apart by spaces.
     """
     view = _with_contextual_folds(text, _character_view(text))
     if not any(marker in view.text for marker in _ENCODED_AT_MARKERS):
@@ -190,7 +225,7 @@ def matching_view(text: str) -> MatchingView:
 def _character_view(text: str) -> MatchingView:
     if text.isascii() and "\t" not in text:
         return MatchingView(text)
-    view = _at_symbols_as_at_signs(text).translate(_VIEW_TABLE)
+    view = _dots_as_spaces(_at_symbols_as_at_signs(text)).translate(_VIEW_TABLE)
     resizing = _VIEW_TABLE.resizing.intersection(text)
     if not resizing:
         return MatchingView(view)
@@ -275,6 +310,16 @@ def _at_symbols_as_at_signs(text: str) -> str:
     if not any(symbol in text for symbol in _AT_SYMBOLS):
         return text
     return _STANDALONE_AT_SYMBOL.sub("@", text)
+
+
+def _dots_as_spaces(text: str) -> str:
+    """Return `text` with each middle dot between single characters as a space.
+
+    Each dot is one code point, like the space, so offsets stay the same.
+    """
+    if not any(dot in text for dot in _DOT_SEPARATORS):
+        return text
+    return _DOT_BETWEEN_SINGLES.sub(r"\1 ", text)
 
 
 def _decode_at_signs(view: MatchingView) -> MatchingView:
@@ -480,6 +525,8 @@ def _view_of_character(char: str) -> str:
         return " "
     if char in _LOOKALIKES:
         return _LOOKALIKES[char]
+    if char in _BLANK_LOOKALIKES or _is_pictograph(char):
+        return " "
     category = unicodedata.category(char)
     if category in ("Cf", "Mn", "Me"):
         return ""
@@ -489,6 +536,20 @@ def _view_of_character(char: str) -> str:
         return "\n"
     normalised = unicodedata.normalize("NFKC", char)
     return "".join(_ascii_digit(part) for part in normalised)
+
+
+def _is_pictograph(char: str) -> bool:
+    """Check that `char` is an arrow, dingbat or pictograph that no filter reads."""
+    code = ord(char)
+    if not any(first <= code <= last for first, last in _PICTOGRAPH_BLOCKS):
+        return False
+    if char in _CONTEXTUAL_CHARACTERS or char in _AT_SYMBOLS:
+        return False
+    if char in _MARKER_SYMBOLS:
+        return False
+    if unicodedata.category(char) not in _PICTOGRAPH_CATEGORIES:
+        return False
+    return unicodedata.normalize("NFKC", char) == char
 
 
 def _ascii_digit(char: str) -> str:

@@ -830,3 +830,65 @@ def test_mailbox_then_domain_in_words_is_removed(text: str, expected: str) -> No
 )
 def test_email_cue_without_mailbox_name_stays(text: str) -> None:
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "write to me at sam dot j04 at example dot net",
+            f"write to me at {REMOVED}",
+        ),
+        (
+            "or write to me at sam dot j04 at example dot net, thanks",
+            f"or write to me at {REMOVED}, thanks",
+        ),
+    ],
+)
+def test_spelled_address_after_prose_at_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sam.j04 then the at sign then example.net", REMOVED),
+        ("sam.j04 + at symbol + example.net", REMOVED),
+        ("sam.j04 [the curly a] example.net", REMOVED),
+        ("sam.j04 (curly a) example.net x", f"{REMOVED} x"),
+        ("sam.j04 and the at sign and example.net", REMOVED),
+        ("sam.j04 followed by the at symbol followed by example.net", REMOVED),
+        ("It's sam.j04 plus an at sign plus example.net ok", f"It's {REMOVED} ok"),
+    ],
+)
+def test_at_sign_described_between_words_is_removed(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Press the at sign then example.net opens",
+        "Type your name, then the at sign then example.net",
+        "sam then the at sign then example.net",
+        "I love the at sign, it is curly",
+        "look at the cat sign then example.net",
+        "meet me at school at nine",
+        "I'll write to me at home at night",
+    ],
+)
+def test_at_sign_words_in_prose_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+def test_spelled_address_in_subject_is_removed() -> None:
+    message = EmailMessage()
+    message["From"] = "sam@example.com"
+    message["To"] = "alex.k7q2@relay.example.org"
+    message["Subject"] = "write to me at sam dot j04 at example dot net"
+    message.set_content("Hi Alex, see the subject line.\n")
+
+    result = clean_message(message.as_bytes(), CONTEXT)
+
+    assert result.subject == f"write to me at {REMOVED}"
+    assert Finding("email", "subject", 1) in result.findings

@@ -562,3 +562,100 @@ def test_ordinary_text_with_look_alikes_stays(text: str) -> None:
 
     assert redaction.text == text
     assert redaction.findings == []
+
+
+@pytest.mark.parametrize(
+    ("text", "view"),
+    [
+        ("0\u27647\u27647", "0 7 7"),
+        ("0 \U0001f642 7", "0   7"),
+        ("s\U0001f642a\U0001f642m", "s a m"),
+        ("0\u26057\u266a7\u21920", "0 7 7 0"),
+        ("14\U0001f642Acacia\U0001f642Avenue", "14 Acacia Avenue"),
+        ("0\u00b77\u00b77", "0 7 7"),
+        ("s \u00b7 a \u00b7 m", "s   a   m"),
+        ("0\u28007\u2800Acacia", "0 7 Acacia"),
+        ("a\u115fb\u1160c\u3164d\uffa0e", "a b c d e"),
+    ],
+)
+def test_separator_symbols_read_as_spaces(text: str, view: str) -> None:
+    assert matching_view(text).text == view
+
+
+@pytest.mark.parametrize(
+    ("text", "view"),
+    [
+        # A middle dot inside or between longer words is a written dot.
+        ("sam\u00b7j04", None),
+        ("col\u00b7lecci\u00f3", None),
+        ("--\u00b7\u00b7\u00b7 \u00b7----", None),
+        # The degree sign is no pictograph.
+        ("20\u00b0C", None),
+        # Symbols that the filters read for what they are.
+        ("\U0001f47b samj04", None),
+        ("samj04 \U0001f4f8", None),
+        ("0\u2b557", "007"),
+        ("\U0001f170\U0001f171 team", None),
+        # Keycap digits are digits, not separators.
+        ("0\ufe0f\u20e37", "07"),
+    ],
+)
+def test_symbols_that_are_no_separators_keep_their_reading(
+    text: str, view: str | None
+) -> None:
+    assert matching_view(text).text == (text if view is None else view)
+
+
+SEPARATED_DETAILS = [
+    ("0 \U0001f642 7 \U0001f642 7 \U0001f642 0 \U0001f642 0 \U0001f642 9 "
+     "\U0001f642 0 \U0001f642 0 \U0001f642 1 \U0001f642 2 \U0001f642 3",
+     "[phone number removed]"),
+    ("0\u27647\u27647\u27640\u27640\u27649\u27640\u27640\u27641\u27642\u27643",
+     "[phone number removed]"),
+    ("0\u26057\u26057\u26050\u26050\u26059\u26050\u26050\u26051\u26052\u26053",
+     "[phone number removed]"),
+    ("0\u266a7\u266a7\u266a0\u266a0\u266a9\u266a0\u266a0\u266a1\u266a2\u266a3",
+     "[phone number removed]"),
+    ("0\u21927\u21927\u21920\u21920\u21929\u21920\u21920\u21921\u21922\u21923",
+     "[phone number removed]"),
+    ("0\u00b77\u00b77\u00b70\u00b70\u00b79\u00b70\u00b70\u00b71\u00b72\u00b73",
+     "[phone number removed]"),
+    ("\U0001f642".join("sam.j04@example.net"), "[email address removed]"),
+    ("snap: " + "\U0001f642".join("samj_04"), "snap: [contact link removed]"),
+    ("14\U0001f642Acacia\U0001f642Avenue", "[address removed]"),
+    ("0\u28007\u28007\u28000\u28000\u28009\u28000\u28000\u28001\u28002\u28003",
+     "[phone number removed]"),
+    ("14\u2800Acacia\u2800Avenue", "[address removed]"),
+    ("snap:\u2800samj_04", "snap:\u2800[contact link removed]"),
+    ("07700\u3164900123", "[phone number removed]"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), SEPARATED_DETAILS)
+def test_detail_split_by_symbols_or_blanks_is_removed(text: str, expected: str) -> None:
+    result = redact_text(f"Hi! {text} thanks", CONTEXT, "text/plain")
+
+    assert result.text == f"Hi! {expected} thanks"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "great job \U0001f389\U0001f389",
+        "07:30 \u2600\ufe0f run",
+        "\u00a35 \U0001f4b7",
+        "It was 20\u00b0C today and 18\u00b0C yesterday.",
+        "Score 3\u26bd2 at half time, 5\u26bd4 at full time",
+        "Page 1 \u2192 2 \u2192 3 \u2192 4 \u2192 5 \u2192 6 \u2192 7 \u2192 8",
+        "Love you \u2764\ufe0f\u2764\ufe0f\u2764\ufe0f see you soon \U0001f618",
+        "Year 9 \U0001f389 Drama Club starts Monday",
+        "Tickets cost \u00a35 \u00b7 \u00a37 \u00b7 \u00a39",
+        "La col\u00b7lecci\u00f3 \u00e9s a la sala 3",
+        "Braille\u2800\u2801\u2803 reads a b",
+    ],
+)
+def test_ordinary_text_with_emoji_and_symbols_stays(text: str) -> None:
+    redaction = redact_text(text, CONTEXT, "text/plain")
+
+    assert redaction.text == text
+    assert redaction.findings == []
