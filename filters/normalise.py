@@ -163,6 +163,43 @@ _DOT_BETWEEN_SINGLES = re.compile(
 )
 
 
+# ASCII separators between single characters ("s~a~m~.~j~0~4", "0|7|7|0").
+# A run needs at least four such characters, all kept apart by the same
+# separator. Each separator in it reads as a space, and so does the same
+# separator right before or after the run ("|s|a|m|"). Ordinary writing
+# puts these between words ("and/or", "he/him", "*really*"), numbers
+# ("12/03/2026", "3/4", "24/7"), table cells ("| a | b |") or in short
+# formulae ("x*y*z"). So a shorter run stays as written, and so does one
+# with spaces around its separators or one that starts or ends in a word.
+_ASCII_SEPARATORS = "~*|/^+="
+_SINGLE = rf"[^\s{re.escape(_ASCII_SEPARATORS)}]"
+_RUN_START = r"(?<![^\s(\[\"'])"
+_RUN_END = r"(?=[.,;:!?)\]\"']*(?:\s|\Z))"
+_SEPARATOR = f"[{re.escape(_ASCII_SEPARATORS)}]"
+_ASCII_BETWEEN_SINGLES = re.compile(
+    rf"{_RUN_START}(?P<lead>{_SEPARATOR}?){_SINGLE}(?P<sep>{_SEPARATOR}){_SINGLE}"
+    rf"(?:(?P=sep){_SINGLE}){{2,}}(?P=sep)?{_RUN_END}"
+)
+# A single character between two of the same separator, which every such
+# run has. On the bench bodies, scanning for one literal separator at a time
+# took a twentieth of the time of running the pattern above.
+_SINGLE_BETWEEN_SEPARATORS = {
+    separator: re.compile(f"{re.escape(separator)}{_SINGLE}{re.escape(separator)}")
+    for separator in _ASCII_SEPARATORS
+}
+# A house number and capitalised words kept apart by "/" or "~"
+# ("14/Acacia/Avenue"), which read as spaces too. Dates, fractions, paths
+# and URLs have no capitalised word after a number at the start of a word.
+# NOTE: a heading such as "Top 10/Best/Road trips" reads as a street too.
+_ASCII_SEPARATED_ADDRESS = re.compile(
+    rf"{_RUN_START}\d{{1,4}}[A-Za-z]?(?P<sep>[/~])[A-Z][a-z]+"
+    rf"(?:(?P=sep)[A-Z][a-z]+)+{_RUN_END}"
+)
+_SEPARATOR_BEFORE_CAPITAL = {
+    separator: re.compile(f"{re.escape(separator)}[A-Z]") for separator in "/~"
+}
+
+
 @dataclass(frozen=True)
 class MatchingView:
     """The normalised text the filters match, and where each character came from.
@@ -215,6 +252,8 @@ def matching_view(text: str) -> MatchingView:
     Arrows, dingbats and pictographs, blank look-alikes such as the Braille
     blank, and a middle dot between single characters become a space, so
     that a detail kept apart by them reads like one kept apart by spaces.
+    So do ASCII separators such as "~" and "|" in a run of single
+    characters, and "/" or "~" between a house number and a street.
     """
     view = _with_contextual_folds(text, _character_view(text))
     if not any(marker in view.text for marker in _ENCODED_AT_MARKERS):
@@ -224,8 +263,9 @@ def matching_view(text: str) -> MatchingView:
 
 def _character_view(text: str) -> MatchingView:
     if text.isascii() and "\t" not in text:
-        return MatchingView(text)
+        return MatchingView(_ascii_separators_as_spaces(text))
     view = _dots_as_spaces(_at_symbols_as_at_signs(text)).translate(_VIEW_TABLE)
+    view = _ascii_separators_as_spaces(view)
     resizing = _VIEW_TABLE.resizing.intersection(text)
     if not resizing:
         return MatchingView(view)
@@ -320,6 +360,34 @@ def _dots_as_spaces(text: str) -> str:
     if not any(dot in text for dot in _DOT_SEPARATORS):
         return text
     return _DOT_BETWEEN_SINGLES.sub(r"\1 ", text)
+
+
+def _ascii_separators_as_spaces(text: str) -> str:
+    """Return `text` with ASCII separators between single characters as spaces.
+
+    See _ASCII_BETWEEN_SINGLES and _ASCII_SEPARATED_ADDRESS. Each separator
+    becomes one space, so offsets stay the same.
+    """
+    if _has_candidate(text, _SINGLE_BETWEEN_SEPARATORS):
+        text = _ASCII_BETWEEN_SINGLES.sub(_separators_blanked, text)
+    if _has_candidate(text, _SEPARATOR_BEFORE_CAPITAL):
+        text = _ASCII_SEPARATED_ADDRESS.sub(_separators_blanked, text)
+    return text
+
+
+def _has_candidate(text: str, candidates: dict[str, re.Pattern[str]]) -> bool:
+    return any(
+        separator in text and pattern.search(text) is not None
+        for separator, pattern in candidates.items()
+    )
+
+
+def _separators_blanked(match: re.Match[str]) -> str:
+    """Return the match with its separator as spaces, keeping another one before."""
+    lead = match.groupdict().get("lead") or ""
+    separator = match.group("sep")
+    body = match.group()[len(lead) :].replace(separator, " ")
+    return (" " if lead == separator else lead) + body
 
 
 def _decode_at_signs(view: MatchingView) -> MatchingView:

@@ -659,3 +659,95 @@ def test_ordinary_text_with_emoji_and_symbols_stays(text: str) -> None:
 
     assert redaction.text == text
     assert redaction.findings == []
+
+
+@pytest.mark.parametrize(
+    ("text", "view"),
+    [
+        ("s~a~m~j", "s a m j"),
+        ("0|7|7|0 rest", "0 7 7 0 rest"),
+        ("(s*a*m*j).", "(s a m j)."),
+        ("|s|a|m|j|", " s a m j "),
+        ("*s|a|m|j", "*s a m j"),
+        ("0^7^7^0 0+9+0+0 1=2=3=4", "0 7 7 0 0 9 0 0 1 2 3 4"),
+        ("14/Acacia/Avenue", "14 Acacia Avenue"),
+        ("14b~Acacia~Avenue, Leeds", "14b Acacia Avenue, Leeds"),
+        ("s~\u0430~m~j", "s a m j"),
+    ],
+)
+def test_ascii_separators_between_single_characters_read_as_spaces(
+    text: str, view: str
+) -> None:
+    assert matching_view(text).text == view
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Runs of fewer than four single characters.
+        "x*y*z = 1",
+        "A/B testing",
+        "3/4 of us",
+        # Numbers and words of more than one character.
+        "12/03/2026",
+        "1/2/2027",
+        "24/7",
+        "and/or he/him",
+        "src/app/main.py",
+        "*really* ~approx 5",
+        # Separators with spaces around them, or runs inside a word.
+        "| a | b | c | d |",
+        "https://example.org/a/b/c/d",
+        "~/a/b/c/d",
+        "x **a*b*c*d** y",
+        # Two different separators, or no word after the number.
+        "1+2+3+4=10",
+        "14/Acacia",
+        "Room 14/B/C/D",
+        "14/acacia/avenue",
+    ],
+)
+def test_ordinary_ascii_separators_stay_in_view(text: str) -> None:
+    assert matching_view(text).text == text
+
+
+ASCII_SEPARATED_DETAILS = [
+    ("s~a~m~.~j~0~4~@~e~x~a~m~p~l~e~.~n~e~t", "[email address removed]"),
+    ("s|a|m|.|j|0|4|@|e|x|a|m|p|l|e|.|n|e|t", "[email address removed]"),
+    ("|s|a|m|.|j|0|4|@|e|x|a|m|p|l|e|.|n|e|t|", "|[email address removed]|"),
+    ("s^a^m^.^j^0^4^@^e^x^a^m^p^l^e^.^n^e^t", "[email address removed]"),
+    ("snap: s~a~m~j~_~0~4", "snap: [contact link removed]"),
+    ("s*a*m*j*_*0*4 on snap", "[contact link removed] on snap"),
+    ("s=a=m=j=_=0=4 on snap", "[contact link removed] on snap"),
+    ("0/7/7/0/0/9/0/0/1/2/3", "[phone number removed]"),
+    ("14~Acacia~Avenue", "[address removed]"),
+    ("14/Acacia/Avenue", "[address removed]"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ASCII_SEPARATED_DETAILS)
+def test_detail_split_by_ascii_separators_is_removed(text: str, expected: str) -> None:
+    result = redact_text(f"Hi! {text} thanks", CONTEXT, "text/plain")
+
+    assert result.text == f"Hi! {expected} thanks"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The deadline is 12/03/2026, about 3/4 of the class and/or parents.",
+        "My pronouns are he/him. Open src/app/main.py to start.",
+        "See https://example.org/a/b/c/d/e for the notes.",
+        "| a | b | c | d |",
+        "I *really* liked it, ~approx 5 hours.",
+        "In maths x*y*z = 1 and w*x*y*z = 2 and 1+2+3+4=10.",
+        "We did A/B testing, the shop is open 24/7.",
+        "Choose a/b/c/d in the quiz, score 1/2/3/4/5 stars.",
+        "^_^ and ==== and ****",
+    ],
+)
+def test_ordinary_text_with_ascii_separators_stays(text: str) -> None:
+    redaction = redact_text(text, CONTEXT, "text/plain")
+
+    assert redaction.text == text
+    assert redaction.findings == []
