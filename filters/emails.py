@@ -594,12 +594,22 @@ def _spaced_out_run(text: str, at: int) -> tuple[int, int]:
 
 
 def _stands_alone(text: str, index: int) -> bool:
-    """Check that `text[index]` is visible and has a space or an edge each side."""
+    """Check that `text[index]` is visible and has a space or an edge each side.
+
+    Punctuation that ends a sentence or clause counts as an edge after it,
+    so the last letter of "... n e t." belongs to the run.
+    """
     if text[index].isspace():
         return False
     before = text[index - 1] if index > 0 else " "
-    after = text[index + 1] if index + 1 < len(text) else " "
+    following = text[index + 1 : index + 3]
+    if following[:1] in _CLAUSE_ENDS and following[1:2] in ("", " ", "\n"):
+        following = following[1:]
+    after = following[:1] or " "
     return before.isspace() and after.isspace()
+
+
+_CLAUSE_ENDS = frozenset(".,!?;:")
 
 
 def _may_have_disguised_address(text: str, found: frozenset[str]) -> bool:

@@ -9,6 +9,7 @@ import pytest
 from filters.base import FilterContext, Finding, Redaction, redact
 from filters.emails import EmailFilter
 from filters.pipeline import clean_message
+from filters.text import redact_text
 
 CONTEXT = FilterContext(relay_domain="relay.example.org")
 REMOVED = "[email address removed]"
@@ -892,3 +893,20 @@ def test_spelled_address_in_subject_is_removed() -> None:
 
     assert result.subject == f"write to me at {REMOVED}"
     assert Finding("email", "subject", 1) in result.findings
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "write to s a m . j 0 4 @ e x a m p l e . n e t.",
+            "write to [email address removed].",
+        ),
+        (
+            "write to s~a~m~.~j~0~4~@~e~x~a~m~p~l~e~.~n~e~t, ok",
+            "write to [email address removed], ok",
+        ),
+    ],
+)
+def test_spaced_address_keeps_no_letter_before_stop(text: str, expected: str) -> None:
+    assert redact_text(text, CONTEXT, "text/plain").text == expected
