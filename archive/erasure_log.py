@@ -6,7 +6,7 @@ erasure appends a line to ARCHIVE.erasures, a file outside the archive that
 a restore does not replace, and a restore erases every participant listed
 there again.
 
-A line holds the alias and the time of the erasure as JSON. The alias is
+Each line contains the alias and the time of the erasure as JSON. The alias is
 the relay's own address for the participant; the archive keeps it
 reserved after an erasure anyway, and it reveals neither the name nor the
 real address.

@@ -1387,8 +1387,8 @@ def _handle_and_domain_apart(
     two must stand within 80 characters of each other. The hint is the
     word "email", "mail", "address", "username", "inbox" or "mailbox", or
     an "@" sign, in the name's own sentence: "My email starts sam.j04" is
-    one, "I renamed the script to stock.count_v2" after a sentence about
-    email is none. The word "domain" right before the domain is a hint for
+    one. "I renamed the script to stock.count_v2", after a sentence about
+    email, has no hint. The word "domain" right before the domain is a hint for
     a name before it: "sam.j04, the domain is example.net".
     """
     found = letter_words(text)

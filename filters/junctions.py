@@ -27,6 +27,7 @@ import html
 import itertools
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from filters.base import FilterContext, Finding, Span, merge_spans
@@ -433,7 +434,7 @@ def _remove_part_splits(joined: Joined, context: FilterContext) -> Joined:
         if cut_part is not None and id(part) in heads:
             cut_part = _cut_head(cut_part, heads[id(part)])
         if cut_part is None:
-            failed.append(part.subtype)
+            failed.append(f"text/{part.subtype}")
             return part
         if cut_part is not part:
             findings.append(Finding(cuts[0][2].kind, f"text/{part.subtype}"))
@@ -441,10 +442,26 @@ def _remove_part_splits(joined: Joined, context: FilterContext) -> Joined:
 
     # The parts are looked up by id, so the tree they came from must stay
     # alive until the cut is done, which `joined` ensures.
+    return _apply_cuts(joined, cut, findings, failed, description)
+
+
+def _apply_cuts(
+    joined: Joined,
+    cut: Callable[[TextPart], TextPart],
+    findings: list[Finding],
+    failed: list[str],
+    description: str,
+) -> Joined:
+    """Apply `cut` to every text part and add `findings`, or hold the message.
+
+    `cut` appends to `failed` the content type of each part it could not
+    cut exactly. Then the message is held, with `description` as the reason.
+    """
     body = map_text_parts(joined.draft.body, cut)
     all_findings = (*joined.findings, *findings)
     if failed:
-        version = "HTML" if failed[0] == "html" else "plain text"
+        log.debug("split detail could not be removed from %s", ", ".join(failed))
+        version = "HTML" if failed[0] == "text/html" else "plain text"
         reason = (
             f"{description} The relay could not remove it from the {version} version."
         )
@@ -569,17 +586,7 @@ def _cut_heads(
         findings.append(Finding(entry[1].kind, where))
         return cut_part
 
-    body = map_text_parts(joined.draft.body, cut)
-    findings_so_far = (*joined.findings, *findings)
-    if failed:
-        log.debug("split detail could not be removed from %s", ", ".join(failed))
-        version = "HTML" if failed[0] == "text/html" else "plain text"
-        reason = (
-            f"{description} The relay could not remove it from the {version} version."
-        )
-        return replace(joined, findings=findings_so_far, hold_reasons=(reason,))
-    draft = replace(joined.draft, body=body)
-    return replace(joined, draft=draft, findings=findings_so_far)
+    return _apply_cuts(joined, cut, findings, failed, description)
 
 
 def _cut_head(part: TextPart, split: SplitDetail) -> TextPart | None:
